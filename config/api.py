@@ -1,0 +1,25 @@
+"""The Verbund API at ``/api/v1/``: routers of every part, one error shape, Bearer or session auth."""
+
+from ninja import NinjaAPI
+
+from verbund.accounts.auth import TokenOrSessionAuth
+from verbund.common.api import install_error_handlers
+from verbund.registry.api import router as registry_router
+
+
+api = NinjaAPI(
+    title="Verbund API",
+    version="1",
+    description=(
+        "Offene Schnittstelle der Plattform für interkommunale Zusammenarbeit. Listen sind als "
+        '`{"items": [...], "count": N}` paginiert, Fehler haben die Form `{"detail": "...", "code": "..."}`. '
+        "Authentifizierung: `Authorization: Bearer <Token>` (`manage.py issue_token USERNAME`) oder "
+        "die Browser-Sitzung; öffentliche Daten auch ohne Anmeldung."
+    ),
+    urls_namespace="api",
+    auth=TokenOrSessionAuth(),
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/bodies", registry_router, tags=["Register"])

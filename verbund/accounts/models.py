@@ -1,0 +1,120 @@
+"""Users, the roles they hold (in a body or platform-wide) and their API tokens.
+
+Alliance roles (Verbundkoordination) belong to the alliances part, which stands above this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class User(AbstractUser):
+    """A person using Verbund. Roles are :class:`RoleAssignment` rows, not flags on the user."""
+
+    class Meta:
+        verbose_name = "Benutzerkonto"
+        verbose_name_plural = "Benutzerkonten"
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} ({self.username})" if full else self.username
+
+
+class Role(models.TextChoices):
+    """Roles of ARCHITECTURE.md held in a body or platform-wide."""
+
+    SACHBEARBEITUNG = "sachbearbeitung", "Sachbearbeitung"
+    VERWALTUNGSLEITUNG = "verwaltungsleitung", "Verwaltungsleitung"
+    BERATUNGSSTELLE = "beratungsstelle", "Beratungsstelle (ADD/MdI)"
+    BEWILLIGUNGSBEHOERDE = "bewilligungsbehoerde", "Bewilligungsbehörde"
+    PLATTFORMBETRIEB = "plattformbetrieb", "Plattformbetrieb"
+
+
+#: Roles that are held for one body (the body is required); the others are platform-wide.
+BODY_ROLES = frozenset({Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG})
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField("Rolle", max_length=32, choices=Role.choices)
+    body = models.ForeignKey(
+        "registry.Body",
+        verbose_name="Körperschaft",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Rollenzuweisung"
+        verbose_name_plural = "Rollenzuweisungen"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "body"], name="role_unique_per_body"),
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(body__isnull=True), name="role_unique_platform"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=[r.value for r in BODY_ROLES], body__isnull=False)
+                    | (~Q(role__in=[r.value for r in BODY_ROLES]) & Q(body__isnull=True))
+                ),
+                name="role_body_matches_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" – {self.body}" if self.body_id else ""
+        return f"{self.get_role_display()}{where}"
+
+    def clean(self) -> None:
+        if self.role in BODY_ROLES and self.body_id is None:
+            raise ValidationError({"body": "Diese Rolle gilt für eine Körperschaft; bitte eine wählen."})
+        if self.role not in BODY_ROLES and self.body_id is not None:
+            raise ValidationError({"body": "Diese Rolle gilt plattformweit und hat keine Körperschaft."})
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 digest is stored; the token is shown once."""
+
+    PREFIX = "vbd_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("Bezeichnung", max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters, so that a user can tell their tokens apart without the secret.
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[ApiTokenQuerySet] = ApiTokenQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "API-Token"
+        verbose_name_plural = "API-Tokens"
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.user})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> str:
+        return cls.PREFIX + secrets.token_urlsafe(32)

@@ -1,0 +1,264 @@
+"""The registry of municipal bodies (Gebietskörperschaften) from the Destatis directory GV100AD.
+
+One row per legal entity: a kreisfreie Stadt appears in GV100AD as Kreis (40), Gemeindeverband (50)
+and Gemeinde (60) but is one :class:`Body`; a verbandsfreie Gemeinde (50 + 60) likewise. Bodies that
+disappear in a newer issue are kept with ``dissolved_on`` set, so nothing that refers to them is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Kind(models.TextChoices):
+    LAND = "land", "Land"
+    REGIERUNGSBEZIRK = "regierungsbezirk", "Regierungsbezirk"
+    LANDKREIS = "landkreis", "Landkreis"
+    KREIS = "kreis", "Kreis"
+    REGIONALVERBAND = "regionalverband", "Regionalverband"
+    KREISFREIE_STADT = "kreisfreie_stadt", "Kreisfreie Stadt"
+    VERBANDSGEMEINDE = "verbandsgemeinde", "Verbandsgemeinde"
+    AMT = "amt", "Amt"
+    SAMTGEMEINDE = "samtgemeinde", "Samtgemeinde"
+    VERWALTUNGSGEMEINSCHAFT = "verwaltungsgemeinschaft", "Verwaltungsgemeinschaft"
+    KIRCHSPIELSLANDGEMEINDE = "kirchspielslandgemeinde", "Kirchspielslandgemeinde"
+    VERWALTUNGSVERBAND = "verwaltungsverband", "Verwaltungsverband"
+    VG_TRAEGERMODELL = "vg_traegermodell", "Verbandsgemeinde (Trägermodell)"
+    ERFUELLENDE_GEMEINDE = "erfuellende_gemeinde", "Erfüllende Gemeinde"
+    VERBANDSFREIE_GEMEINDE = "verbandsfreie_gemeinde", "Verbandsfreie Gemeinde"
+    ORTSGEMEINDE = "ortsgemeinde", "Ortsgemeinde"
+    GEMEINDEFREIES_GEBIET = "gemeindefreies_gebiet", "Gemeindefreies Gebiet"
+
+
+#: Kinds grouped by administrative level (used for filters and for "different levels" checks).
+KREIS_KINDS = frozenset({Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND})
+ASSOCIATION_KINDS = frozenset(
+    {
+        Kind.VERBANDSGEMEINDE,
+        Kind.AMT,
+        Kind.SAMTGEMEINDE,
+        Kind.VERWALTUNGSGEMEINSCHAFT,
+        Kind.KIRCHSPIELSLANDGEMEINDE,
+        Kind.VERWALTUNGSVERBAND,
+        Kind.VG_TRAEGERMODELL,
+        Kind.ERFUELLENDE_GEMEINDE,
+    }
+)
+GEMEINDE_KINDS = frozenset(
+    {Kind.KREISFREIE_STADT, Kind.VERBANDSFREIE_GEMEINDE, Kind.ORTSGEMEINDE, Kind.GEMEINDEFREIES_GEBIET}
+)
+
+
+class BodyQuerySet(models.QuerySet["Body"]):
+    def current(self) -> BodyQuerySet:
+        """Bodies that exist in the latest imported issue (not dissolved)."""
+        return self.filter(dissolved_on__isnull=True)
+
+    def in_state(self, state: str) -> BodyQuerySet:
+        return self.filter(state=state)
+
+    def of_kind(self, *kinds: str) -> BodyQuerySet:
+        return self.filter(kind__in=kinds)
+
+    def gemeinden(self) -> BodyQuerySet:
+        """Politische Gemeinden (incl. kreisfreie Städte), without gemeindefreie Gebiete."""
+        return self.filter(kind__in=GEMEINDE_KINDS - {Kind.GEMEINDEFREIES_GEBIET})
+
+    def search(self, q: str) -> BodyQuerySet:
+        """Name (case-insensitive, contains) or the start of the AGS/ARS."""
+        q = q.strip()
+        if not q:
+            return self
+        if q.isdigit():
+            return self.filter(Q(ags__startswith=q) | Q(ars__startswith=q))
+        return self.filter(name__icontains=q)
+
+    def visible_to(self, user: Any) -> BodyQuerySet:
+        """The registry is official public data: every body is visible to everyone."""
+        return self
+
+
+class Body(models.Model):
+    """A Gebietskörperschaft (or Regierungsbezirk / gemeindefreies Gebiet) of the directory."""
+
+    # Identity across issues: Land "07", Regierungsbezirk "071", Kreis "07131", Gemeindeverband
+    # "071315001", Gemeinde = AGS "07131001". A merged kreisfreie Stadt keeps its AGS, Berlin and
+    # Hamburg (Land = Gemeinde) their Land key. The ARS may change (a Gemeinde moving to another
+    # Verbandsgemeinde), the key does not.
+    key = models.CharField("Schlüssel", max_length=9, unique=True)
+    ars = models.CharField("Regionalschlüssel (ARS)", max_length=12, unique=True)
+    ags = models.CharField("Gemeindeschlüssel (AGS)", max_length=8, blank=True, db_index=True)
+    # For Gemeinden: the 9-digit key of their Gemeindeverband (a verbandsfreie Gemeinde and a
+    # kreisfreie Stadt have their own), used to join boundary layers keyed by Gemeindeverband.
+    association_key = models.CharField("Gemeindeverbandsschlüssel", max_length=9, blank=True, db_index=True)
+    name = models.CharField("Name", max_length=120, db_index=True)
+    kind = models.CharField("Art", max_length=32, choices=Kind.choices, db_index=True)
+    textkennzeichen = models.CharField("Textkennzeichen", max_length=2, blank=True)
+    is_stadt = models.BooleanField("Stadt", default=False)
+    seat = models.CharField("Verwaltungssitz", max_length=120, blank=True)
+    state = models.CharField("Land", max_length=2, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name="Übergeordnet", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    population = models.PositiveIntegerField("Einwohner", null=True, blank=True)
+    population_male = models.PositiveIntegerField("Einwohner männlich", null=True, blank=True)
+    population_date = models.DateField("Bevölkerungsstand", null=True, blank=True)
+    area_ha = models.PositiveBigIntegerField("Fläche (ha)", null=True, blank=True)
+    postcode = models.CharField("Postleitzahl", max_length=5, blank=True)
+    postcode_multiple = models.BooleanField("mehrere Postleitzahlen", default=False)
+    gebietsstand = models.DateField("Gebietsstand")
+    valid_from = models.DateField("erstmals im Verzeichnis", null=True, blank=True)
+    dissolved_on = models.DateField("aufgelöst (Gebietsstand)", null=True, blank=True, db_index=True)
+    successors = models.ManyToManyField(
+        "self", verbose_name="Nachfolger", symmetrical=False, blank=True, related_name="predecessors"
+    )
+    centroid_lat = models.FloatField("Schwerpunkt Breite", null=True, blank=True)
+    centroid_lon = models.FloatField("Schwerpunkt Länge", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[BodyQuerySet] = BodyQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "Körperschaft"
+        verbose_name_plural = "Körperschaften"
+        ordering = ["ars"]
+        indexes = [models.Index(fields=["state", "kind", "ars"], name="body_state_kind_ars")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ars__regex=r"^[0-9]{12}$"), name="body_ars_12_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:body_detail", kwargs={"ars": self.ars})
+
+    @property
+    def area_km2(self) -> Decimal | None:
+        return None if self.area_ha is None else (Decimal(self.area_ha) / 100).quantize(Decimal("0.01"))
+
+    @property
+    def is_current(self) -> bool:
+        return self.dissolved_on is None
+
+    def ancestors(self) -> list[Body]:
+        """Parent chain from the direct parent up to the Land (one query per level, at most 4)."""
+        chain: list[Body] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class BodyBoundary(models.Model):
+    """The boundary of a body as a GeoJSON geometry (WGS84), kept apart from the light Body row."""
+
+    body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="boundary")
+    geometry = models.JSONField("Geometrie (GeoJSON)")
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    source = models.CharField("Quelle", max_length=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Grenze"
+        verbose_name_plural = "Grenzen"
+
+    def __str__(self) -> str:
+        return f"Grenze {self.body}"
+
+
+class BodyNeighbour(models.Model):
+    """Two bodies share a border of at least 5 m (metric projection). Stored in both directions."""
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="neighbour_links")
+    neighbour = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
+    shared_border_m = models.FloatField("gemeinsame Grenze (m)")
+
+    class Meta:
+        verbose_name = "Nachbarschaft"
+        verbose_name_plural = "Nachbarschaften"
+        constraints = [
+            models.UniqueConstraint(fields=["body", "neighbour"], name="neighbour_pair_unique"),
+            models.CheckConstraint(condition=~Q(body=models.F("neighbour")), name="neighbour_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body} – {self.neighbour}"
+
+
+class RegistryImport(models.Model):
+    """One run of ``import_registry``: which file, which issue, what it changed."""
+
+    class Source(models.TextChoices):
+        GV100AD = "gv100ad", "Gemeindeverzeichnis GV100AD"
+        BOUNDARIES = "boundaries", "Grenzen (GeoJSON)"
+
+    source = models.CharField(max_length=20, choices=Source.choices)
+    file_name = models.CharField("Datei", max_length=300)
+    sha256 = models.CharField(max_length=64)
+    gebietsstand = models.DateField("Gebietsstand", null=True, blank=True)
+    state = models.CharField("Land-Filter", max_length=2, blank=True)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {"created": n, "updated": n, "unchanged": n, "dissolved": n, ...}
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = "Registerimport"
+        verbose_name_plural = "Registerimporte"
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.gebietsstand or ''} ({self.file_name})"
+
+
+class TerritorialChange(models.Model):
+    """A change between two issues of the directory, found when a newer issue is imported."""
+
+    class ChangeKind(models.TextChoices):
+        NEW = "new", "neu"
+        RENAMED = "renamed", "umbenannt"
+        DISSOLVED = "dissolved", "aufgelöst"
+        MERGED = "merged", "zusammengeschlossen"
+        MOVED = "moved", "umgegliedert"
+        KIND_CHANGED = "kind_changed", "Art geändert"
+
+    registry_import = models.ForeignKey(RegistryImport, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices, db_index=True)
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="territorial_changes")
+    # For a merger: the dissolved predecessors; renamed/moved: {"old": …, "new": …}.
+    details = models.JSONField(default=dict, blank=True)
+    effective = models.DateField("Gebietsstand")
+
+    class Meta:
+        verbose_name = "Gebietsänderung"
+        verbose_name_plural = "Gebietsänderungen"
+        ordering = ["effective", "kind", "body__ars"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.body}"
+
+
+def reference_date_for(gebietsstand: dt.date) -> dt.date:
+    """Population reference date of a GV100AD issue.
+
+    Destatis publishes with each quarterly issue the population of the last year end (the issue of
+    30.11.2025 carries the population of 31.12.2024); the annual issue of 31 December carries the
+    population of that same day. ``import_registry --population-date`` overrides this rule.
+    """
+    if (gebietsstand.month, gebietsstand.day) == (12, 31):
+        return gebietsstand
+    return dt.date(gebietsstand.year - 1, 12, 31)
