@@ -172,6 +172,12 @@ VERBUND_DATA_DIR = Path(
         "Directory with the official data (GV100AD, boundaries); see README.",
     )
 )
+VERBUND_GV100AD_URL = env(
+    "VERBUND_GV100AD_URL",
+    "https://www.destatis.de/DE/Themen/Laender-Regionen/Regionales/Gemeindeverzeichnis/Administrativ/"
+    "Archiv/GV100ADQ/GV100AD3011.zip?__blob=publicationFile",
+    "Official download of the GV100AD (zip or txt), used when the data directory is missing.",
+)
 VERBUND_MAP_TILE_URL = env(
     "VERBUND_MAP_TILE_URL",
     "",
