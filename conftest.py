@@ -16,7 +16,9 @@ def shared_data_file(relative: str) -> Path:
     """
     path = Path(settings.VERBUND_DATA_DIR) / relative
     if not path.is_file():
-        pytest.skip(f"official data file {relative} not found in VERBUND_DATA_DIR={settings.VERBUND_DATA_DIR}")
+        pytest.skip(
+            f"official data file {relative} not found in VERBUND_DATA_DIR={settings.VERBUND_DATA_DIR}"
+        )
     return path
 
 

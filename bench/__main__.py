@@ -28,7 +28,9 @@ def main(argv: list[str]) -> int:
 
     call_command("migrate", verbosity=0)
     names = argv or sorted(
-        m.name.removeprefix("bench_") for m in pkgutil.iter_modules([str(ROOT / "bench")]) if m.name.startswith("bench_")
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([str(ROOT / "bench")])
+        if m.name.startswith("bench_")
     )
     from django.db import connection
 
@@ -40,7 +42,9 @@ def main(argv: list[str]) -> int:
             result.setdefault("database", connection.vendor)
             print(json.dumps(result, ensure_ascii=False), flush=True)
         print(
-            json.dumps({"benchmark": name, "metric": "total_s", "value": round(time.perf_counter() - started, 3)}),
+            json.dumps(
+                {"benchmark": name, "metric": "total_s", "value": round(time.perf_counter() - started, 3)}
+            ),
             flush=True,
         )
     return 0

@@ -15,7 +15,9 @@ def main(action: str, url: str, name: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         # pytest-django creates test_<name> itself; drop a leftover one of an interrupted run too.
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"test_{name}")))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"test_{name}"))
+        )
         if action == "create":
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 

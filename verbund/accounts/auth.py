@@ -22,9 +22,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def user_for_token(token: str) -> Any | None:
     """The active user owning ``token``, or ``None``. Marks the token as used (once a minute)."""
-    api_token = (
-        ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(token)).first()
-    )
+    api_token = ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(token)).first()
     if api_token is None or not api_token.user.is_active:
         return None
     now = timezone.now()
@@ -49,8 +47,7 @@ class TokenOrSessionAuth(HttpBearer):
             request.user = user
             return user
         user = getattr(request, "user", None) or AnonymousUser()
-        if user.is_authenticated and request.method not in SAFE_METHODS:
-            # Cookie-authenticated writes must carry the CSRF token like a form post.
-            if check_csrf(request) is not None:
-                raise AuthenticationError()
+        # Cookie-authenticated writes must carry the CSRF token like a form post.
+        if user.is_authenticated and request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise AuthenticationError()
         return user

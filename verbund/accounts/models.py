@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -40,9 +40,27 @@ class Role(models.TextChoices):
 
 #: Roles that are held for one body (the body is required); the others are platform-wide.
 BODY_ROLES = frozenset({Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG})
+# Sorted, so that the constraint below (and its migration) does not depend on the hash seed.
+_BODY_ROLE_VALUES = sorted(r.value for r in BODY_ROLES)
+
+
+class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
+    def visible_to(self, user: Any) -> RoleAssignmentQuerySet:
+        """Own roles; a head also sees the roles held in their bodies; operators see all."""
+        from .access import bodies_of, is_operator
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if is_operator(user):
+            return self
+        return self.filter(
+            Q(user_id=user.pk) | Q(body__in=bodies_of(user, Role.VERWALTUNGSLEITUNG).values("pk"))
+        )
 
 
 class RoleAssignment(models.Model):
+    """A user holds a role, for one body (Sachbearbeitung, Verwaltungsleitung) or platform-wide."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.CharField("Rolle", max_length=32, choices=Role.choices)
     body = models.ForeignKey(
@@ -55,6 +73,8 @@ class RoleAssignment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects: ClassVar[RoleAssignmentQuerySet] = RoleAssignmentQuerySet.as_manager()  # type: ignore[assignment]
+
     class Meta:
         verbose_name = "Rollenzuweisung"
         verbose_name_plural = "Rollenzuweisungen"
@@ -65,15 +85,15 @@ class RoleAssignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in BODY_ROLES], body__isnull=False)
-                    | (~Q(role__in=[r.value for r in BODY_ROLES]) & Q(body__isnull=True))
+                    Q(role__in=_BODY_ROLE_VALUES, body__isnull=False)
+                    | (~Q(role__in=_BODY_ROLE_VALUES) & Q(body__isnull=True))
                 ),
                 name="role_body_matches_scope",
             ),
         ]
 
     def __str__(self) -> str:
-        where = f" – {self.body}" if self.body_id else ""
+        where = f" ({self.body})" if self.body_id else ""
         return f"{self.get_role_display()}{where}"
 
     def clean(self) -> None:
@@ -86,6 +106,14 @@ class RoleAssignment(models.Model):
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True)
+
+    def visible_to(self, user: Any) -> ApiTokenQuerySet:
+        """A user sees their own tokens (never the secret); operators see every token."""
+        from .access import is_operator
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self if is_operator(user) else self.filter(user_id=user.pk)
 
 
 class ApiToken(models.Model):

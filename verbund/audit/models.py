@@ -1,4 +1,10 @@
-"""The audit log: one row per change, written by the service that made it, never edited."""
+"""The audit log: one row per change, written by the service that made it, never edited.
+
+"Append-only" is enforced on every path the application has: ``save()`` of a stored entry,
+``delete()`` of an entry, and ``update()``/``delete()``/``bulk_update()`` of a QuerySet raise
+:class:`AuditLogIsAppendOnly`; the admin shows entries read-only. Deleting a user keeps
+the entries (``actor`` becomes NULL, ``actor_label`` keeps the name).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +22,21 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # Raise before Django opens its transaction, so the caller's transaction stays usable.
+        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
 
     def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+    def visible_to(self, user: Any) -> AuditEntryQuerySet:
+        """The whole log for operators (Plattformbetrieb, superusers); nothing for anyone else."""
+        from verbund.accounts.access import can_view_audit
+
+        return self if can_view_audit(user) else self.none()
 
 
 class AuditEntry(models.Model):
@@ -58,5 +74,5 @@ class AuditEntry(models.Model):
             raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")

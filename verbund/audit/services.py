@@ -41,6 +41,10 @@ def audit_record(
 ) -> AuditEntry:
     """Record that ``actor`` (a user, ``None`` or a label such as ``"import_registry"``) did ``action``.
 
+    ``action`` is ``<entity>.<action>`` after the service that made the change (``role.assign`` from
+    ``role_assign``, ``alliance.member_add``), so the log reads like the code and the operator view
+    can filter by it.
+
     ``target`` fills the object fields; without it, give ``object_type``/``object_id`` yourself
     (e.g. for a whole import run).
     """
@@ -66,7 +70,9 @@ def audit_record(
     )
 
 
-def diff_fields(instance: models.Model, new_values: Mapping[str, Any], fields: Iterable[str] | None = None) -> dict:
+def diff_fields(
+    instance: models.Model, new_values: Mapping[str, Any], fields: Iterable[str] | None = None
+) -> dict:
     """Return ``{field: [old, new]}`` for the fields whose value would change."""
     names = list(fields) if fields is not None else list(new_values)
     return {

@@ -60,7 +60,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _error(api, request, 404, "Nicht gefunden.", "not_found")
 
-    api.add_exception_handler(ObjectDoesNotExist, _not_found)
+    @api.exception_handler(ObjectDoesNotExist)
+    def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return _not_found(request, exc)
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -26,7 +26,9 @@ class ImportFileError(DomainError):
 
     def __init__(self, detail: str, *, path: str = "", line: int | None = None, field: str = "") -> None:
         where = ", ".join(
-            part for part in (path, f"Zeile {line}" if line is not None else "", f"Feld {field}" if field else "") if part
+            part
+            for part in (path, f"Zeile {line}" if line is not None else "", f"Feld {field}" if field else "")
+            if part
         )
         super().__init__(f"{where}: {detail}" if where else detail)
         self.path = path

@@ -105,7 +105,12 @@ class Body(models.Model):
     seat = models.CharField("Verwaltungssitz", max_length=120, blank=True)
     state = models.CharField("Land", max_length=2, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name="Übergeordnet", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name="Übergeordnet",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     population = models.PositiveIntegerField("Einwohner", null=True, blank=True)
     population_male = models.PositiveIntegerField("Einwohner männlich", null=True, blank=True)

@@ -1,16 +1,33 @@
-"""Reads of the registry across models."""
+"""Reads of the registry across models, shared by the API and the HTML pages.
+
+Every read starts from ``Body.objects.visible_to(user)``: the registry is public today, but the
+pattern stays the same in every part so that a later restriction changes one method, not each view.
+Lists decide their joins here (``select_related``) so that their query count does not grow with the
+number of rows shown.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count
 
-from .models import Body, Kind, RegistryImport
+from .models import KREIS_KINDS, Body, BodyBoundary, BodyNeighbour, BodyQuerySet, Kind, RegistryImport
+
+#: Kinds that are a Kreis themselves or act as one (a kreisfreie Stadt is Gemeinde and Kreis).
+KREIS_LEVEL_KINDS = frozenset(KREIS_KINDS | {Kind.KREISFREIE_STADT})
+
+#: How far up the parent chain a detail read joins in one query (Gemeinde → VG → Kreis → RB → Land).
+PARENT_CHAIN_DEPTH = 4
 
 
 def latest_gv100ad_import() -> RegistryImport | None:
-    return RegistryImport.objects.filter(source=RegistryImport.Source.GV100AD).order_by("-imported_at", "-id").first()
+    return (
+        RegistryImport.objects.filter(source=RegistryImport.Source.GV100AD)
+        .order_by("-imported_at", "-id")
+        .first()
+    )
 
 
 def registry_attribution() -> str:
@@ -26,9 +43,105 @@ def registry_attribution() -> str:
 
 def registry_overview() -> dict[str, Any]:
     """Counts of current bodies by kind, for the start page (one query)."""
-    counts = dict(
-        Body.objects.current().values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
+    counts = dict(Body.objects.current().values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     labels = dict(Kind.choices)
     rows = [{"kind": k, "label": labels[k], "count": counts[k]} for k in labels if counts.get(k)]
     return {"total": sum(counts.values()), "rows": rows}
+
+
+def body_search(
+    *,
+    user: Any,
+    q: str = "",
+    state: str = "",
+    kinds: Iterable[str] = (),
+    parent_ars: str = "",
+    include_dissolved: bool = False,
+) -> BodyQuerySet:
+    """Bodies matching the filters of the list page and ``GET /api/v1/bodies``, ordered by ARS.
+
+    ``parent_ars`` selects the direct children of that body. The parent is joined, so that a page
+    of results costs one query however many rows it has.
+    """
+    qs = Body.objects.visible_to(user)
+    if not include_dissolved:
+        qs = qs.current()
+    if state:
+        qs = qs.in_state(state)
+    kinds = [k for k in kinds if k]
+    if kinds:
+        qs = qs.of_kind(*kinds)
+    if parent_ars:
+        qs = qs.filter(parent__ars=parent_ars)
+    if q:
+        qs = qs.search(q)
+    return qs.select_related("parent").order_by("ars")
+
+
+def body_get(*, user: Any, ars: str) -> Body:
+    """One body with its parent chain joined (raises ``Body.DoesNotExist``, mapped to 404)."""
+    chain = "__".join(["parent"] * PARENT_CHAIN_DEPTH)
+    return Body.objects.visible_to(user).select_related(chain).get(ars=ars)
+
+
+def body_kreis(body: Body) -> Body | None:
+    """The Kreis a body lies in (itself for a Kreis or a kreisfreie Stadt), from parents already
+    loaded: it never queries, so a list can show the Kreis of every row for free when it joined
+    ``parent__parent``. ``None`` for a Land or when the chain was not loaded far enough."""
+    node: Body | None = body
+    while node is not None:
+        if node.kind in KREIS_LEVEL_KINDS:
+            return node
+        if node.parent_id is None or not Body.parent.is_cached(node):
+            return None
+        node = node.parent
+    return None
+
+
+def body_neighbours(*, user: Any, body: Body, kinds: Iterable[str] = ()) -> list[BodyNeighbour]:
+    """Neighbour links of ``body`` (one query), the neighbour and its parent joined, by name."""
+    qs = (
+        BodyNeighbour.objects.filter(body=body, neighbour__in=Body.objects.visible_to(user))
+        .select_related("neighbour__parent__parent")
+        .order_by("neighbour__name", "neighbour__ars")
+    )
+    kinds = [k for k in kinds if k]
+    if kinds:
+        qs = qs.filter(neighbour__kind__in=kinds)
+    return list(qs)
+
+
+def body_children(*, user: Any, body: Body) -> BodyQuerySet:
+    """Current bodies directly below ``body`` (e.g. the Ortsgemeinden of a Verbandsgemeinde)."""
+    return Body.objects.visible_to(user).current().filter(parent=body).order_by("name", "ars")
+
+
+def boundary_feature(boundary: BodyBoundary, **properties: Any) -> dict[str, Any]:
+    """A boundary as a GeoJSON Feature with the body's identity as properties."""
+    body = boundary.body
+    return {
+        "type": "Feature",
+        "geometry": boundary.geometry,
+        "properties": {"ars": body.ars, "name": body.name, "kind": body.kind, **properties},
+    }
+
+
+def body_map_features(*, body: Body, neighbours: Iterable[Body]) -> dict[str, Any]:
+    """One FeatureCollection with the boundary of ``body`` and of its neighbours (one query).
+
+    The body page embeds it, so that its map needs no further request. ``role`` tells the map
+    script which feature is the body itself.
+    """
+    neighbour_ids = [n.pk for n in neighbours]
+    boundaries = BodyBoundary.objects.filter(body_id__in=[body.pk, *neighbour_ids]).select_related("body")
+    features = [
+        boundary_feature(
+            b,
+            role="body" if b.body_id == body.pk else "neighbour",
+            url=b.body.get_absolute_url(),
+        )
+        for b in boundaries
+    ]
+    # The body last, so that it is drawn on top of its neighbours.
+    features.sort(key=lambda f: f["properties"]["role"] == "body")
+    return {"type": "FeatureCollection", "features": features}

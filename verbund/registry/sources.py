@@ -39,11 +39,15 @@ class RegistrySource:
 
 def _download_gv100ad(url: str, target: Path, timeout: float) -> Path:
     """Fetch the GV100AD (a .txt or a .zip holding one) to ``target``; raises OSError when offline."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - configured https URL
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         payload = response.read()
     if payload[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            names = [n for n in archive.namelist() if n.upper().startswith("GV100AD") and n.lower().endswith(".txt")]
+            names = [
+                n
+                for n in archive.namelist()
+                if n.upper().startswith("GV100AD") and n.lower().endswith(".txt")
+            ]
             if not names:
                 raise OSError(f"Das Archiv von {url} enthält keine GV100AD-Datei.")
             payload = archive.read(names[0])
@@ -57,7 +61,9 @@ def resolve_registry_source(*, prefer: str = "auto", timeout: float = 10.0) -> R
     if prefer in ("auto", "data_dir"):
         gv100ad = data_file(GV100AD_LATEST)
         if gv100ad is not None:
-            boundaries = tuple(p for p in (data_file(layer) for layer in RLP_BOUNDARY_LAYERS) if p is not None)
+            boundaries = tuple(
+                p for p in (data_file(layer) for layer in RLP_BOUNDARY_LAYERS) if p is not None
+            )
             return RegistrySource(
                 kind="data_dir",
                 gv100ad=gv100ad,
@@ -66,7 +72,9 @@ def resolve_registry_source(*, prefer: str = "auto", timeout: float = 10.0) -> R
                 f"(ganz Deutschland, Grenzen für Rheinland-Pfalz: {len(boundaries)} Ebenen).",
             )
         if prefer == "data_dir":
-            raise FileNotFoundError(f"Im Datenverzeichnis {settings.VERBUND_DATA_DIR} fehlt {GV100AD_LATEST}.")
+            raise FileNotFoundError(
+                f"Im Datenverzeichnis {settings.VERBUND_DATA_DIR} fehlt {GV100AD_LATEST}."
+            )
     if prefer in ("auto", "download"):
         url = settings.VERBUND_GV100AD_URL
         target = Path(settings.BASE_DIR) / "var" / "download" / "GV100AD.txt"

@@ -35,6 +35,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('body__isnull', False), ('role__in', ['verwaltungsleitung', 'sachbearbeitung'])), models.Q(models.Q(('role__in', ['verwaltungsleitung', 'sachbearbeitung']), _negated=True), ('body__isnull', True)), _connector='OR'), name='role_body_matches_scope'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('body__isnull', False), ('role__in', ['sachbearbeitung', 'verwaltungsleitung'])), models.Q(models.Q(('role__in', ['sachbearbeitung', 'verwaltungsleitung']), _negated=True), ('body__isnull', True)), _connector='OR'), name='role_body_matches_scope'),
         ),
     ]

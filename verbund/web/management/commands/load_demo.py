@@ -75,7 +75,9 @@ class Command(BaseCommand):
         bodies = {body.key: body for body in Body.objects.current().filter(key__in=DEMO_BODY_KEYS)}
         missing = sorted(set(DEMO_BODY_KEYS) - set(bodies))
         if missing:
-            self.stderr.write(f"Hinweis: Körperschaften {', '.join(missing)} fehlen; keine Demo-Konten für sie.")
+            self.stderr.write(
+                f"Hinweis: Körperschaften {', '.join(missing)} fehlen; keine Demo-Konten für sie."
+            )
         logins = ensure_demo_users(bodies=bodies)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):"))
