@@ -2,10 +2,11 @@
 
 from ninja import NinjaAPI
 
+from verbund.accounts.api import router as me_router
 from verbund.accounts.auth import TokenOrSessionAuth
+from verbund.alliances.api import router as alliances_router
 from verbund.common.api import install_error_handlers
 from verbund.registry.api import router as registry_router
-
 
 api = NinjaAPI(
     title="Verbund API",
@@ -23,3 +24,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/bodies", registry_router, tags=["Register"])
+api.add_router("/me", me_router, tags=["Konto"])
+api.add_router("/alliances", alliances_router, tags=["Verbünde"])

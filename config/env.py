@@ -48,7 +48,7 @@ def _load_dotenv(path: Path) -> None:
 _load_dotenv(BASE_DIR / ".env")
 
 
-def env(name: str, default: T, help: str) -> T:  # noqa: A002 - "help" reads best at call sites
+def env(name: str, default: T, help: str) -> T:
     """Return the environment variable ``name`` converted to the type of ``default``.
 
     Booleans accept 1/0, true/false, yes/no, on/off; lists are comma separated.

@@ -31,8 +31,13 @@ INSTALLED_APPS = [
     "verbund.audit",
     "verbund.accounts",
     "verbund.registry",
+    # floor 1: the alliance (Kooperationsverbund), the core object
+    "verbund.alliances",
     # floor 4: web shell (base templates, start page, demo data)
     "verbund.web",
+    # After verbund.web, whose templates/ninja/swagger.html (German page, one <h1>) replaces ninja's;
+    # listed so that the Swagger UI of /api/v1/docs is served from local static files, not a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +129,6 @@ OIDC_OP_BASE_URL = env(
 )
 OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256", "Signing algorithm of the identity provider.")
 if OIDC_ENABLED:
-    INSTALLED_APPS.append("mozilla_django_oidc")
     AUTHENTICATION_BACKENDS.append("verbund.accounts.oidc.VerbundOIDCBackend")
     _oidc = OIDC_OP_BASE_URL.rstrip("/") + "/protocol/openid-connect"
     OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", _oidc + "/auth", "OIDC auth URL.")
@@ -143,12 +147,50 @@ USE_TZ = True
 # --- Static and uploaded files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# WhiteNoise warns about a missing STATIC_ROOT before the first collectstatic; var/ is local state.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media"), "Directory of uploaded files."))
+# Uploaded documents (agreements, council resolutions) lie under MEDIA_ROOT by default, or in an
+# S3-compatible object store (AWS, MinIO, Ceph, IONOS …) with STORAGE_BACKEND=s3. They are never
+# served by URL: views stream them after an access check (verbund.alliances.documents).
+STORAGE_BACKEND = env("STORAGE_BACKEND", "local", "Where uploaded files are stored: local or s3.")
+AWS_STORAGE_BUCKET_NAME = env(
+    "AWS_STORAGE_BUCKET_NAME", "", "S3 bucket of uploaded files (STORAGE_BACKEND=s3)."
+)
+AWS_S3_ENDPOINT_URL = env(
+    "AWS_S3_ENDPOINT_URL",
+    "",
+    "Endpoint of an S3-compatible store (e.g. https://minio.example.org); empty = AWS.",
+)
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "", "Region of the S3 bucket, e.g. eu-central-1.")
+AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", "", "Access key of the S3 store.")
+AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", "", "Secret key of the S3 store.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+                "region_name": AWS_S3_REGION_NAME or None,
+                "access_key": AWS_ACCESS_KEY_ID or None,
+                "secret_key": AWS_SECRET_ACCESS_KEY or None,
+                # Private objects; never overwrite (document versions are kept side by side).
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if STORAGE_BACKEND == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Largest accepted agreement or council resolution (a scanned, signed PDF); refused above with a clear error.
+ALLIANCE_UPLOAD_MAX_MB = env(
+    "ALLIANCE_UPLOAD_MAX_MB", 20, "Largest accepted upload (agreement, resolution) in MB."
+)
 
 # --- Caching, e-mail -------------------------------------------------------------------------------
 CACHE_URL = env("CACHE_URL", "", "redis://host:6379/0 to share caches (login throttling) across servers.")

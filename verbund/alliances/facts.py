@@ -1,0 +1,496 @@
+"""Derived facts of an alliance, computed from the registry and explained in German (pure: no Django).
+
+Input: one :class:`MemberFacts` per current member and the pairs of members that share a border.
+Output: :class:`AllianceFacts`, each fact a :class:`Fact` with its value and the reasoning behind
+it, so that the page shows not only "ADD" but why:
+
+* total population and area, counting each inhabitant once (a member that lies inside another
+  member, a VG inside a member Landkreis, is not added again);
+* whether the members belong to different administrative levels (e.g. Landkreis + VGs; a funding
+  rule raises the cap then, DOMAIN.md §2);
+* whether the members form one contiguous area on the neighbour graph, the parts it falls into,
+  and the members that share no border with any other member;
+* the lowest common supervisory authority that approves a Zweckvereinbarung (DOMAIN.md §3, §§ 12, 13
+  KomZG): the Kreisverwaltung when all members lie in one Landkreis, otherwise the ADD; Landkreise
+  and kreisfreie Städte themselves are supervised by the ADD;
+* members that are Ortsgemeinden and therefore act through their Verbandsgemeinde.
+
+Two members count as bordering when the registry's neighbour graph links them, or when one lies
+inside the other (a VG inside a member Landkreis): their areas touch, which is what contiguity is
+about. :func:`verbund.alliances.selectors.alliance_facts` builds the input from the database; it
+also counts a member as bordering another when it borders a part of it (a VG next to a VG of a
+member Landkreis), because the registry stores neighbours per layer (Kreise, Gemeindeverbände,
+Gemeinden).
+
+Known limit: the große kreisangehörige Städte of RLP are supervised by the ADD, not by the
+Kreisverwaltung; the registry does not mark them yet, so they are treated like other kreisangehörige
+Gemeinden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+#: The Land whose law (KomZG RLP) the supervisory rule encodes.
+RLP = "07"
+
+LEVEL_LAND = "land"
+LEVEL_KREIS = "kreis"
+LEVEL_GEMEINDEVERBAND = "gemeindeverband"
+LEVEL_ORTSGEMEINDE = "ortsgemeinde"
+LEVEL_OTHER = "sonstige"
+#: Administrative levels from the top; kreisfreie Städte are on the Kreis level (they hold its
+#: tasks), verbandsfreie Gemeinden on the level of the Verbandsgemeinden (they hold theirs).
+LEVEL_ORDER = (LEVEL_LAND, LEVEL_KREIS, LEVEL_GEMEINDEVERBAND, LEVEL_ORTSGEMEINDE, LEVEL_OTHER)
+LEVEL_LABELS = {
+    LEVEL_LAND: "Landesebene",
+    LEVEL_KREIS: "Kreisebene (Landkreise, kreisfreie Städte)",
+    LEVEL_GEMEINDEVERBAND: "Ebene der Verbandsgemeinden und verbandsfreien Gemeinden",
+    LEVEL_ORTSGEMEINDE: "Ebene der Ortsgemeinden",
+    LEVEL_OTHER: "sonstige Gebiete",
+}
+#: Registry kinds (``verbund.registry.models.Kind`` values) by level.
+KIND_LEVELS = {
+    "land": LEVEL_LAND,
+    "landkreis": LEVEL_KREIS,
+    "kreis": LEVEL_KREIS,
+    "regionalverband": LEVEL_KREIS,
+    "kreisfreie_stadt": LEVEL_KREIS,
+    "verbandsgemeinde": LEVEL_GEMEINDEVERBAND,
+    "amt": LEVEL_GEMEINDEVERBAND,
+    "samtgemeinde": LEVEL_GEMEINDEVERBAND,
+    "verwaltungsgemeinschaft": LEVEL_GEMEINDEVERBAND,
+    "kirchspielslandgemeinde": LEVEL_GEMEINDEVERBAND,
+    "verwaltungsverband": LEVEL_GEMEINDEVERBAND,
+    "vg_traegermodell": LEVEL_GEMEINDEVERBAND,
+    "erfuellende_gemeinde": LEVEL_GEMEINDEVERBAND,
+    "verbandsfreie_gemeinde": LEVEL_GEMEINDEVERBAND,
+    "ortsgemeinde": LEVEL_ORTSGEMEINDE,
+}
+KREIS_LEVEL_KINDS = frozenset({"landkreis", "kreis", "regionalverband", "kreisfreie_stadt"})
+_PREFIXES = {
+    "verbandsgemeinde": "Verbandsgemeinde",
+    "amt": "Amt",
+    "samtgemeinde": "Samtgemeinde",
+    "verwaltungsgemeinschaft": "Verwaltungsgemeinschaft",
+    "verwaltungsverband": "Verwaltungsverband",
+    "ortsgemeinde": "Ortsgemeinde",
+    "verbandsfreie_gemeinde": "Gemeinde",
+    "land": "Land",
+}
+_CITY_SUFFIXES = ("Stadt", "kreisfreie Stadt", "große kreisangehörige Stadt", "Große Kreisstadt")
+STATE_NAMES = {
+    "01": "Schleswig-Holstein",
+    "02": "Hamburg",
+    "03": "Niedersachsen",
+    "04": "Bremen",
+    "05": "Nordrhein-Westfalen",
+    "06": "Hessen",
+    "07": "Rheinland-Pfalz",
+    "08": "Baden-Württemberg",
+    "09": "Bayern",
+    "10": "Saarland",
+    "11": "Berlin",
+    "12": "Brandenburg",
+    "13": "Mecklenburg-Vorpommern",
+    "14": "Sachsen",
+    "15": "Sachsen-Anhalt",
+    "16": "Thüringen",
+}
+
+ADD = "ADD"
+ADD_LONG = "Aufsichts- und Dienstleistungsdirektion (ADD)"
+SUPERVISOR_KREISVERWALTUNG = "kreisverwaltung"
+SUPERVISOR_ADD = "add"
+
+
+def kreis_label(name: str) -> str:
+    """ "Landkreis Kaiserslautern", but "Donnersbergkreis" (the name says it already)."""
+    return name if "kreis" in name.lower() else f"Landkreis {name}"
+
+
+def body_label(kind: str, name: str) -> str:
+    """A readable German label: "Verbandsgemeinde Landstuhl", "Stadt Mainz", "Landkreis Kusel"."""
+    base, sep, suffix = name.rpartition(", ")
+    if sep and suffix in _CITY_SUFFIXES:
+        return f"Stadt {base}"
+    if kind in ("landkreis", "kreis"):
+        return kreis_label(name)
+    prefix = _PREFIXES.get(kind)
+    if prefix and not name.startswith(prefix):
+        return f"{prefix} {name}"
+    return name
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What the facts need to know about one member body.
+
+    ``key`` is the registry's identity key (Kreis 5 digits, Gemeindeverband 9, Gemeinde 8).
+    ``kreis_key``/``kreis_name``: the Landkreis the body lies in; for a Landkreis or a kreisfreie
+    Stadt the body itself; ``None`` for a Land. ``verbandsgemeinde_key``/``_name``: for an
+    Ortsgemeinde its Verbandsgemeinde (or other Gemeindeverband), else ``None``. ``has_boundary``
+    tells whether the registry has the body's boundary, without which contiguity is unknown.
+    """
+
+    key: str
+    ars: str
+    name: str
+    kind: str
+    state: str
+    population: int | None = None
+    population_date: dt.date | None = None
+    area_km2: Decimal | None = None
+    kreis_key: str | None = None
+    kreis_name: str = ""
+    verbandsgemeinde_key: str | None = None
+    verbandsgemeinde_name: str = ""
+    has_boundary: bool = True
+
+    @property
+    def level(self) -> str:
+        return KIND_LEVELS.get(self.kind, LEVEL_OTHER)
+
+    @property
+    def label(self) -> str:
+        return body_label(self.kind, self.name)
+
+    def lies_in(self, other: MemberFacts) -> bool:
+        """Whether this body's territory is part of ``other``'s (a VG in a Landkreis, a Gemeinde in a VG)."""
+        if other.key == self.key:
+            return False
+        if other.kind == "land":
+            return self.state == other.state
+        if other.kind == "kreisfreie_stadt":
+            return False
+        return other.key in (self.kreis_key, self.verbandsgemeinde_key)
+
+
+@dataclass(frozen=True)
+class Fact(Generic[T]):
+    """One derived fact: a short German ``label``, its ``value`` and the ``reasoning`` behind it."""
+
+    label: str
+    value: T
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class AllianceFacts:
+    """The derived facts of a set of members. ``*_keys`` hold registry keys in member order."""
+
+    member_count: int
+    population: Fact[int | None]
+    area_km2: Fact[Decimal | None]
+    mixed_levels: Fact[bool]
+    contiguous: Fact[bool | None]
+    supervisory_authority: Fact[str | None]
+    ortsgemeinden_via_verbandsgemeinde: Fact[tuple[tuple[str, str], ...]]
+    levels: tuple[str, ...] = ()
+    #: Connected parts of the members' area (keys); one part when contiguous.
+    components: tuple[tuple[str, ...], ...] = ()
+    #: Members that share no border with any other member.
+    isolated_keys: tuple[str, ...] = ()
+    #: ``"kreisverwaltung"``, ``"add"`` or ``None`` (undetermined).
+    supervisory_kind: str | None = None
+    supervisory_kreis_key: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def as_list(self) -> list[Fact[Any]]:
+        """The facts in the order a page shows them."""
+        return [
+            self.population,
+            self.area_km2,
+            self.mixed_levels,
+            self.contiguous,
+            self.supervisory_authority,
+            self.ortsgemeinden_via_verbandsgemeinde,
+        ]
+
+    @property
+    def isolated_labels(self) -> tuple[str, ...]:
+        return tuple(self.labels[key] for key in self.isolated_keys)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _decimal(value: Decimal) -> str:
+    return f"{value:,.2f}".replace(",", "#").replace(".", ",").replace("#", ".")
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " und " + names[-1]
+
+
+def _outermost(
+    members: Sequence[MemberFacts],
+) -> tuple[list[MemberFacts], list[tuple[MemberFacts, MemberFacts]]]:
+    """Members not inside another member, and (inner, outer) pairs of those that are."""
+    inner: list[tuple[MemberFacts, MemberFacts]] = []
+    top: list[MemberFacts] = []
+    for member in members:
+        container = next((other for other in members if member.lies_in(other)), None)
+        if container is None:
+            top.append(member)
+        else:
+            inner.append((member, container))
+    return top, inner
+
+
+def _population(members: Sequence[MemberFacts]) -> Fact[int | None]:
+    label = "Einwohner insgesamt"
+    if not members:
+        return Fact(label, None, "Der Verbund hat keine Mitglieder.")
+    top, inner = _outermost(members)
+    missing = [m.label for m in top if m.population is None]
+    if missing:
+        return Fact(label, None, f"Für {_join(missing)} ist keine Einwohnerzahl im Register.")
+    total = sum(m.population or 0 for m in top)
+    dates = sorted({m.population_date for m in top if m.population_date})
+    when = f" (Stand {dates[-1]:%d.%m.%Y})" if len(dates) == 1 else ""
+    text = f"Summe der Einwohner der {len(top)} Mitglieder{when} laut amtlichem Gemeindeverzeichnis."
+    if len(top) == 1:
+        text = f"Einwohner von {top[0].label}{when} laut amtlichem Gemeindeverzeichnis."
+    if inner:
+        text += " " + _counted_once(inner)
+    return Fact(label, total, text)
+
+
+def _inside(inner: Sequence[tuple[MemberFacts, MemberFacts]]) -> str:
+    """ "A und B (im Gebiet von C); D (im Gebiet von E)" for (inner, outer) pairs."""
+    grouped: dict[str, list[str]] = {}
+    for member, outer in inner:
+        grouped.setdefault(outer.label, []).append(member.label)
+    return "; ".join(f"{_join(names)} (im Gebiet von {outer})" for outer, names in grouped.items())
+
+
+def _counted_once(inner: Sequence[tuple[MemberFacts, MemberFacts]]) -> str:
+    return f"Nicht doppelt gezählt, weil sie im Gebiet eines anderen Mitglieds liegen: {_inside(inner)}."
+
+
+def _area(members: Sequence[MemberFacts]) -> Fact[Decimal | None]:
+    label = "Fläche insgesamt (km²)"
+    if not members:
+        return Fact(label, None, "Der Verbund hat keine Mitglieder.")
+    top, inner = _outermost(members)
+    missing = [m.label for m in top if m.area_km2 is None]
+    if missing:
+        return Fact(label, None, f"Für {_join(missing)} ist keine Fläche im Register.")
+    total = sum((m.area_km2 or Decimal(0) for m in top), Decimal(0))
+    text = (
+        f"Summe der Flächen der {len(top)} Mitglieder laut amtlichem Gemeindeverzeichnis: "
+        f"{_decimal(total)} km²."
+    )
+    if inner:
+        text += " " + _counted_once(inner)
+    return Fact(label, total, text)
+
+
+def _levels(members: Sequence[MemberFacts]) -> tuple[Fact[bool], tuple[str, ...]]:
+    label = "Verschiedene Verwaltungsebenen"
+    present = [level for level in LEVEL_ORDER if any(m.level == level for m in members)]
+    if not members:
+        return Fact(label, False, "Der Verbund hat keine Mitglieder."), ()
+    groups = [
+        f"{LEVEL_LABELS[level]} ({_join([m.label for m in members if m.level == level])})"
+        for level in present
+    ]
+    if len(present) > 1:
+        text = f"Die Mitglieder gehören zu {len(present)} Verwaltungsebenen: {'; '.join(groups)}."
+        return Fact(label, True, text), tuple(present)
+    return Fact(label, False, f"Alle Mitglieder gehören zur {LEVEL_LABELS[present[0]]}."), tuple(present)
+
+
+def _components(keys: Sequence[str], adjacent: dict[str, set[str]]) -> list[list[str]]:
+    seen: set[str] = set()
+    parts: list[list[str]] = []
+    for start in keys:
+        if start in seen:
+            continue
+        part, stack = [], [start]
+        seen.add(start)
+        while stack:
+            node = stack.pop()
+            part.append(node)
+            for nxt in adjacent[node]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        order = {key: i for i, key in enumerate(keys)}
+        parts.append(sorted(part, key=order.__getitem__))
+    return parts
+
+
+def _contiguity(
+    members: Sequence[MemberFacts], pairs: Iterable[tuple[str, str]]
+) -> tuple[Fact[bool | None], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    label = "Zusammenhängendes Gebiet"
+    if not members:
+        return Fact(label, None, "Der Verbund hat keine Mitglieder."), (), ()
+    keys = [m.key for m in members]
+    if len(members) == 1:
+        return Fact(label, True, "Der Verbund hat nur ein Mitglied."), ((keys[0],),), ()
+    no_boundary = [m.label for m in members if not m.has_boundary]
+    if no_boundary:
+        text = (
+            f"Für {_join(no_boundary)} liegen keine Grenzdaten vor; ob die Mitglieder ein zusammenhängendes "
+            "Gebiet bilden, lässt sich nicht bestimmen."
+        )
+        return Fact(label, None, text), (), ()
+    by_key = {m.key: m for m in members}
+    adjacent: dict[str, set[str]] = {key: set() for key in keys}
+    for a, b in pairs:
+        if a in adjacent and b in adjacent and a != b:
+            adjacent[a].add(b)
+            adjacent[b].add(a)
+    contained: list[tuple[MemberFacts, MemberFacts]] = []
+    for member in members:
+        for other in members:
+            if member.lies_in(other):
+                adjacent[member.key].add(other.key)
+                adjacent[other.key].add(member.key)
+                contained.append((member, other))
+    parts = _components(keys, adjacent)
+    isolated = tuple(key for key in keys if not adjacent[key])
+    components = tuple(tuple(part) for part in parts)
+    inside = (
+        f" Als verbunden gilt auch, was im Gebiet eines anderen Mitglieds liegt: {_inside(contained)}."
+        if contained
+        else ""
+    )
+    if len(parts) == 1:
+        text = (
+            f"Die {len(members)} Mitglieder bilden ein zusammenhängendes Gebiet: über gemeinsame Grenzen "
+            f"(mindestens 5 m, laut Grenzdaten des Registers) sind alle miteinander verbunden.{inside}"
+        )
+        return Fact(label, True, text), components, isolated
+    described = "; ".join(_join([by_key[key].label for key in part]) for part in parts)
+    text = (
+        f"Die Mitglieder bilden kein zusammenhängendes Gebiet, sondern {len(parts)} Teilgebiete: {described}."
+    )
+    if isolated:
+        text += (
+            " Keine gemeinsame Grenze mit einem anderen Mitglied "
+            f"{'hat' if len(isolated) == 1 else 'haben'}: {_join([by_key[key].label for key in isolated])}."
+        )
+    return Fact(label, False, text + inside), components, isolated
+
+
+def _supervision(members: Sequence[MemberFacts]) -> tuple[Fact[str | None], str | None, str | None]:
+    label = "Aufsichtsbehörde für eine Zweckvereinbarung"
+    if not members:
+        return Fact(label, None, "Der Verbund hat keine Mitglieder."), None, None
+    outside = sorted({m.state for m in members if m.state != RLP})
+    if outside:
+        names = _join([STATE_NAMES.get(state, state) for state in outside])
+        text = (
+            "Die Regel der niedrigsten gemeinsamen Aufsichtsbehörde (§§ 12, 13 KomZG) gilt für "
+            f"Rheinland-Pfalz; Mitglieder liegen in {names}. Bei Beteiligten aus mehreren Ländern "
+            "bestimmen die beteiligten Länder (Staatsvertrag) das Verfahren."
+        )
+        return Fact(label, None, text), None, None
+    lands = [m.label for m in members if m.level == LEVEL_LAND]
+    if lands:
+        text = (
+            f"{_join(lands)} ist selbst Beteiligter; die Aufsichtsregel des KomZG gilt für kommunale "
+            "Beteiligte. Bitte die Zuständigkeit mit dem Ministerium des Innern klären."
+        )
+        return Fact(label, None, text), None, None
+    kreis_level = [m.label for m in members if m.kind in KREIS_LEVEL_KINDS]
+    if kreis_level:
+        text = (
+            f"Landkreise und kreisfreie Städte stehen unter der Aufsicht der {ADD_LONG}. Weil "
+            f"{_join(kreis_level)} beteiligt {'ist' if len(kreis_level) == 1 else 'sind'}, genehmigt die "
+            "ADD eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+        )
+        return Fact(label, ADD, text), SUPERVISOR_ADD, None
+    unknown = [m.label for m in members if not m.kreis_key]
+    if unknown:
+        text = (
+            f"Für {_join(unknown)} ist der Landkreis im Register nicht bekannt; "
+            "die Aufsichtsbehörde bleibt offen."
+        )
+        return Fact(label, None, text), None, None
+    kreise: dict[str, str] = {}
+    for member in members:
+        assert member.kreis_key is not None
+        kreise.setdefault(member.kreis_key, member.kreis_name or member.kreis_key)
+    if len(kreise) == 1:
+        ((kreis_key, kreis_name),) = kreise.items()
+        authority = f"Kreisverwaltung {kreis_name}"
+        text = (
+            f"Alle Mitglieder liegen im {kreis_label(kreis_name)}; "
+            f"die niedrigste gemeinsame Aufsichtsbehörde ist daher die {authority}. "
+            "Sie genehmigt eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+        )
+        return Fact(label, authority, text), SUPERVISOR_KREISVERWALTUNG, kreis_key
+    text = (
+        f"Die Mitglieder liegen in {len(kreise)} Landkreisen "
+        f"({_join([kreis_label(n) for n in kreise.values()])}); "
+        f"die niedrigste gemeinsame Aufsichtsbehörde ist daher die {ADD_LONG}. Sie genehmigt eine "
+        "Zweckvereinbarung (§§ 12, 13 KomZG)."
+    )
+    return Fact(label, ADD, text), SUPERVISOR_ADD, None
+
+
+def _ortsgemeinden(members: Sequence[MemberFacts]) -> Fact[tuple[tuple[str, str], ...]]:
+    label = "Ortsgemeinden handeln über ihre Verbandsgemeinde"
+    ortsgemeinden = [m for m in members if m.kind == "ortsgemeinde"]
+    if not ortsgemeinden:
+        return Fact(label, (), "Kein Mitglied ist eine Ortsgemeinde; alle Mitglieder handeln selbst.")
+    member_keys = {m.key for m in members}
+    pairs: list[tuple[str, str]] = []
+    parts: list[str] = []
+    for member in ortsgemeinden:
+        vg = (
+            body_label("verbandsgemeinde", member.verbandsgemeinde_name)
+            if member.verbandsgemeinde_name
+            else "(unbekannt)"
+        )
+        pairs.append((member.label, vg))
+        also = " (selbst Mitglied)" if member.verbandsgemeinde_key in member_keys else ""
+        parts.append(f"{member.label} über die {vg}{also}")
+    text = (
+        "Ortsgemeinden werden von ihrer Verbandsgemeinde verwaltet; sie stellen Anträge und schließen "
+        f"Vereinbarungen über sie: {_join(parts)}."
+    )
+    return Fact(label, tuple(pairs), text)
+
+
+def derive_facts(
+    members: Sequence[MemberFacts], neighbour_pairs: Iterable[tuple[str, str]] = ()
+) -> AllianceFacts:
+    """Compute the derived facts of ``members``; ``neighbour_pairs`` are pairs of member keys that border."""
+    members = list(members)
+    keys = [m.key for m in members]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a body appears twice among the members")
+    levels_fact, levels = _levels(members)
+    contiguity, components, isolated = _contiguity(members, neighbour_pairs)
+    supervision, supervisory_kind, supervisory_kreis = _supervision(members)
+    return AllianceFacts(
+        member_count=len(members),
+        population=_population(members),
+        area_km2=_area(members),
+        mixed_levels=levels_fact,
+        contiguous=contiguity,
+        supervisory_authority=supervision,
+        ortsgemeinden_via_verbandsgemeinde=_ortsgemeinden(members),
+        levels=levels,
+        components=components,
+        isolated_keys=isolated,
+        supervisory_kind=supervisory_kind,
+        supervisory_kreis_key=supervisory_kreis,
+        labels={m.key: m.label for m in members},
+    )

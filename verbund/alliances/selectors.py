@@ -1,0 +1,269 @@
+"""Reads of alliances across models. Every list starts from ``Alliance.objects.visible_to(user)``.
+
+Public face for views, the API, exports and other parts:
+
+* :func:`alliance_list` — the directory with its filters, queries fixed up front (constant count).
+* :func:`alliance_public_data` — exactly the fields the public may see (name, members, fields,
+  status, short description) as a plain dict; use it for anonymous pages and open-data exports.
+* :func:`current_memberships`, :func:`membership_history`, :func:`alliance_timeline`,
+  :func:`alliance_documents`, :func:`alliances_of_body`.
+* :func:`alliance_facts` / :func:`facts_for_bodies` — the derived facts (:mod:`.facts`) of an
+  alliance or of any set of bodies (e.g. the members taking part in a funding application), in a
+  constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from verbund.registry.models import ASSOCIATION_KINDS, Body, BodyBoundary, BodyNeighbour, Kind
+
+from .access import is_insider, viewer_for
+from .facts import AllianceFacts, MemberFacts, derive_facts
+from .models import (
+    AgreementDocument,
+    Alliance,
+    AllianceQuerySet,
+    CouncilResolution,
+    FieldOfAction,
+    Membership,
+    StatusChange,
+)
+
+_KREIS_KINDS = frozenset({Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND})
+#: The attribute :func:`with_list_data` prefetches the current memberships into.
+CURRENT_MEMBERSHIPS = "current_memberships"
+
+
+def kreis_prefix(value: str) -> str:
+    """The 5-digit Kreis prefix of a Kreis key (``07335``), an AGS or an ARS; ``ValidationError`` if none."""
+    value = value.strip()
+    if not value.isdigit() or len(value) not in (5, 8, 9, 12):
+        raise ValidationError(
+            "Kreis: bitte den 5-stelligen Kreisschlüssel (z. B. 07335) oder den 12-stelligen "
+            "Regionalschlüssel angeben."
+        )
+    return value[:5]
+
+
+def with_list_data(qs: AllianceQuerySet) -> AllianceQuerySet:
+    """Prefetch what a list row shows: fields, current members with their bodies, member count.
+
+    Three queries whatever the number of rows (the rows, fields, members).
+    """
+    return (
+        qs.prefetch_related(
+            Prefetch("fields", queryset=FieldOfAction.objects.order_by("sort_order", "name")),
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.current().select_related("body").order_by("body__name", "id"),
+                to_attr=CURRENT_MEMBERSHIPS,
+            ),
+        )
+        .annotate(member_count=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
+        .order_by("name", "id")
+    )
+
+
+def alliance_list(
+    user: Any,
+    *,
+    field: str | None = None,
+    status: str | Sequence[str] | None = None,
+    kreis: str | None = None,
+    member: str | None = None,
+    q: str | None = None,
+) -> AllianceQuerySet:
+    """The alliances ``user`` may see, filtered, with list data prefetched (see :func:`with_list_data`).
+
+    ``field``: slug of a field of action; ``status``: one or more statuses; ``kreis``: Kreis key or
+    ARS, alliances with a current member in that Kreis; ``member``: ARS (or registry key) of a
+    current member; ``q``: part of the name or short name.
+    """
+    qs = Alliance.objects.visible_to(user)
+    if field:
+        qs = qs.filter(
+            Exists(Alliance.fields.through.objects.filter(alliance=OuterRef("pk"), fieldofaction__slug=field))
+        )
+    if status:
+        qs = qs.with_status(*([status] if isinstance(status, str) else status))
+    if kreis:
+        qs = qs.with_member_in_kreis(kreis_prefix(kreis))
+    if member:
+        member = member.strip()
+        qs = qs.with_current_member(Q(body__ars=member) | Q(body__key=member))
+    if q:
+        qs = qs.search(q)
+    return with_list_data(qs)
+
+
+def current_memberships(alliance: Alliance) -> list[Membership]:
+    """Current members (bodies selected), from the prefetch of :func:`with_list_data` when present."""
+    prefetched = getattr(alliance, CURRENT_MEMBERSHIPS, None)
+    if prefetched is not None:
+        return list(prefetched)
+    return list(
+        Membership.objects.current()
+        .filter(alliance=alliance)
+        .select_related("body")
+        .order_by("body__name", "id")
+    )
+
+
+def membership_history(alliance: Alliance) -> list[Membership]:
+    """Every membership, current and past, oldest first (for insiders)."""
+    return list(
+        Membership.objects.filter(alliance=alliance)
+        .select_related("body", "confirmed_by")
+        .order_by("joined_on", "id")
+    )
+
+
+def alliance_public_data(alliance: Alliance) -> dict[str, Any]:
+    """Exactly what the public may see of an alliance (ARCHITECTURE.md: name, members, fields, status,
+    short description). Nothing else may be added here without changing who may see it."""
+    return {
+        "slug": alliance.slug,
+        "name": alliance.name,
+        "short_name": alliance.short_name,
+        "status": alliance.status,
+        "status_label": alliance.get_status_display(),
+        "public_summary": alliance.public_summary,
+        "fields": [{"slug": f.slug, "name": f.name} for f in alliance.fields.all()],
+        "members": [
+            {
+                "ars": m.body.ars,
+                "name": m.body.name,
+                "kind": m.body.kind,
+                "role": m.role,
+                "role_label": m.get_role_display(),
+            }
+            for m in current_memberships(alliance)
+        ],
+    }
+
+
+def alliance_timeline(alliance: Alliance) -> list[StatusChange]:
+    return list(
+        StatusChange.objects.filter(alliance=alliance)
+        .select_related("changed_by")
+        .order_by("changed_at", "id")
+    )
+
+
+def alliance_documents(alliance: Alliance) -> tuple[list[AgreementDocument], list[CouncilResolution]]:
+    """Agreements (newest version first per title) and council resolutions (by date)."""
+    agreements = list(
+        AgreementDocument.objects.filter(alliance=alliance)
+        .select_related("uploaded_by")
+        .order_by("title", "-version")
+    )
+    resolutions = list(
+        CouncilResolution.objects.filter(alliance=alliance)
+        .select_related("body", "uploaded_by")
+        .order_by("decided_on", "id")
+    )
+    return agreements, resolutions
+
+
+def alliances_of_body(user: Any, body: Body, *, include_former: bool = False) -> AllianceQuerySet:
+    """The alliances ``user`` may see that ``body`` belongs to (for the body's page)."""
+    condition = Q(body=body) if include_former else Q(body=body, left_on__isnull=True)
+    qs = Alliance.objects.visible_to(user).filter(
+        Exists(Membership.objects.filter(condition, alliance=OuterRef("pk")))
+    )
+    return with_list_data(qs)
+
+
+def viewer_is_insider(user: Any, alliance: Alliance) -> bool:
+    """Whether ``user`` sees more than the public fields (uses prefetched members when present)."""
+    viewer = viewer_for(user)
+    prefetched = getattr(alliance, CURRENT_MEMBERSHIPS, None)
+    body_ids = frozenset(m.body_id for m in prefetched) if prefetched is not None else None
+    return is_insider(viewer, alliance, member_body_ids=body_ids)
+
+
+# --- Derived facts ---------------------------------------------------------------------------------
+
+
+def _cached_parent(body: Body) -> Body | None:
+    """The parent if loaded by ``select_related`` (never a query)."""
+    if body.parent_id is None or not Body.parent.is_cached(body):
+        return None
+    return body.parent
+
+
+def _member_facts(body: Body) -> MemberFacts:
+    chain: list[Body] = []
+    node = _cached_parent(body)
+    while node is not None:
+        chain.append(node)
+        node = _cached_parent(node)
+    if body.kind in _KREIS_KINDS or body.kind == Kind.KREISFREIE_STADT:
+        kreis: Body | None = body
+    else:
+        kreis = next((b for b in chain if b.kind in _KREIS_KINDS), None)
+    association = (
+        chain[0] if body.kind == Kind.ORTSGEMEINDE and chain and chain[0].kind in ASSOCIATION_KINDS else None
+    )
+    return MemberFacts(
+        key=body.key,
+        ars=body.ars,
+        name=body.name,
+        kind=body.kind,
+        state=body.state,
+        population=body.population,
+        population_date=body.population_date,
+        area_km2=body.area_km2,
+        kreis_key=kreis.key if kreis else None,
+        kreis_name=kreis.name if kreis else "",
+        verbandsgemeinde_key=association.key if association else None,
+        verbandsgemeinde_name=association.name if association else "",
+        has_boundary=bool(getattr(body, "has_boundary", True)),
+    )
+
+
+def _bodies_with_chain(qs: QuerySet[Body]) -> list[Body]:
+    return list(
+        qs.select_related("parent__parent__parent")
+        .annotate(has_boundary=Exists(BodyBoundary.objects.filter(body=OuterRef("pk"))))
+        .order_by("name", "ars")
+    )
+
+
+def _facts(bodies: Sequence[Body]) -> AllianceFacts:
+    ids = {body.pk: body.key for body in bodies}
+    pairs: set[tuple[str, str]] = set()
+    rows = BodyNeighbour.objects.filter(body_id__in=list(ids)).values_list(
+        "body_id",
+        "neighbour_id",
+        "neighbour__parent_id",
+        "neighbour__parent__parent_id",
+        "neighbour__parent__parent__parent_id",
+    )
+    for body_id, *touched in rows:
+        # The neighbour itself, or a member it lies in: bordering a part of a member (a VG next
+        # to a VG of a member Landkreis) is bordering that member.
+        for other in touched:
+            if other in ids and other != body_id:
+                pair = sorted((ids[body_id], ids[other]))
+                pairs.add((pair[0], pair[1]))
+    return derive_facts([_member_facts(body) for body in bodies], pairs)
+
+
+def facts_for_bodies(bodies: Iterable[Body | int]) -> AllianceFacts:
+    """Derived facts of any set of bodies (two queries)."""
+    ids = [b if isinstance(b, int) else b.pk for b in bodies]
+    return _facts(_bodies_with_chain(Body.objects.filter(pk__in=ids)))
+
+
+def alliance_facts(alliance: Alliance) -> AllianceFacts:
+    """Derived facts of the alliance's current members (two queries)."""
+    members = Body.objects.filter(
+        pk__in=Membership.objects.current().filter(alliance=alliance).values("body_id")
+    )
+    return _facts(_bodies_with_chain(members))
