@@ -10,6 +10,9 @@ urlpatterns = [
     path("koerperschaften/", include("verbund.registry.urls")),
     path("konto/", include("verbund.accounts.urls")),
     path("protokoll/", include("verbund.audit.urls")),
+    path("foerderung/", include("verbund.funding.urls")),
+    path("dienste/", include("verbund.shared_services.urls")),
+    path("planung/", include("verbund.planning.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -33,6 +33,10 @@ INSTALLED_APPS = [
     "verbund.registry",
     # floor 1: the alliance (Kooperationsverbund), the core object
     "verbund.alliances",
+    # floor 2: what alliances do and plan (planning may use the shared-services task catalogue)
+    "verbund.funding",
+    "verbund.shared_services",
+    "verbund.planning",
     # floor 4: web shell (base templates, start page, demo data)
     "verbund.web",
     # After verbund.web, whose templates/ninja/swagger.html (German page, one <h1>) replaces ninja's;
@@ -44,7 +48,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -137,6 +140,9 @@ if OIDC_ENABLED:
     OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", _oidc + "/certs", "OIDC JWKS URL.")
 
 # --- Internationalisation -------------------------------------------------------------------------
+# German first. The language does not follow the browser yet (no LocaleMiddleware): the pages are
+# written in German, so numbers and dates must be formatted the German way for every visitor.
+# English comes with translations of the templates.
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -1,0 +1,1 @@
+"""Data of the shared_services part."""
