@@ -140,6 +140,22 @@ class Alliance(models.Model):
     sources = models.TextField(
         "Quellen", blank=True, help_text="Woher die Angaben stammen (z. B. Pressemitteilung mit Datum)."
     )
+    # Grants as reported in public sources (press releases), until the funding part records the
+    # grant notices themselves; shown with ``sources`` so that a reader sees where the figure is from.
+    reported_grant_eur = models.DecimalField(
+        "gemeldete Förderung (EUR)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Förderbetrag laut öffentlicher Quelle (z. B. Pressemitteilung), nicht aus einem Bescheid.",
+    )
+    reported_grant_note = models.CharField(
+        "Angaben zur Förderung",
+        max_length=300,
+        blank=True,
+        help_text="z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“.",
+    )
     created_at = models.DateTimeField("angelegt", auto_now_add=True)
     updated_at = models.DateTimeField("geändert", auto_now=True)
 

@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from .models import Body, Kind
+from .panels import body_panels
 from .selectors import body_children, body_get, body_kreis, body_map_features, body_neighbours, body_search
 
 PAGE_SIZE = 50
@@ -109,6 +110,8 @@ def body_detail(request: HttpRequest, ars: str) -> HttpResponse:
         "has_centroid": body.centroid_lat is not None and body.centroid_lon is not None,
         "tile_url": settings.VERBUND_MAP_TILE_URL,
         "tile_attribution": settings.VERBUND_MAP_TILE_ATTRIBUTION,
+        # What higher parts add (e.g. the body's alliances), see verbund.registry.panels.
+        "panels": body_panels(request, body),
         "nav": "registry",
     }
     return render(request, "registry/body_detail.html", context)
