@@ -1,0 +1,95 @@
+"""Factories and helpers for the funding tests (and for the bench)::
+
+    programme = ProgrammeFactory()                          # RLP pilot rules, 2025 and 2026 with 5 Mio each
+    ProgrammeFactory(preset="bayern", budgets={2026: "100000.00"})
+    application = draft_application(programme=programme, alliance=alliance, applicant=vg)
+    fill_draft(application, requested="200000.00")          # cost plan and budget years that pass the checks
+
+Rows are written directly or through the internal service steps (no permission checks), as
+fixtures; the tests of the rules call the public services with real users.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import factory
+from django.db import transaction
+from factory.django import DjangoModelFactory
+
+from verbund.funding import rules
+from verbund.funding.models import Application, Programme, ProgrammeYear
+from verbund.funding.selectors import CostRow
+from verbund.funding.services import apply_draft_changes, create_application_rows
+
+PERIOD = ("2026-01-01", "2027-12-31")
+
+
+class ProgrammeFactory(DjangoModelFactory[Programme]):
+    class Meta:
+        model = Programme
+        skip_postgeneration_save = True
+
+    class Params:
+        preset_key = "rlp_pilot"
+
+    slug = factory.Sequence(lambda n: f"programm-{n}")
+    code = factory.Sequence(lambda n: f"IKZ{n}")
+    name = factory.Sequence(lambda n: f"IKZ-Förderung {n}")
+    state = "07"
+    preset = factory.LazyAttribute(lambda o: o.preset_key)
+    rule_set = factory.LazyAttribute(lambda o: rules.preset(o.preset_key).to_dict())
+    eligible_categories = factory.LazyFunction(lambda: list(rules.COST_CATEGORIES))
+
+    @factory.post_generation
+    def budgets(programme: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if not create:
+            return
+        wanted = extracted if extracted is not None else {2025: "5000000.00", 2026: "5000000.00"}
+        for year, budget in wanted.items():
+            ProgrammeYear.objects.create(programme=programme, year=year, budget=Decimal(str(budget)))
+
+
+def draft_application(
+    *, programme: Programme, alliance: Any, applicant: Any, title: str = "Gemeinsames Vorhaben", **kwargs: Any
+) -> Application:
+    """A draft of ``alliance`` (all current members take part unless ``participants`` says otherwise)."""
+    with transaction.atomic():
+        return create_application_rows(
+            actor="tests", programme=programme, alliance=alliance, applicant=applicant, title=title, **kwargs
+        )
+
+
+def fill_draft(
+    application: Application,
+    *,
+    requested: str | Decimal = "200000.00",
+    years: dict[int, str] | None = None,
+    costs: list[CostRow] | None = None,
+    period: tuple[str, str] = PERIOD,
+    **extra: Any,
+) -> Application:
+    """Complete a draft so that it passes the RLP checks: costs = request, split over 2025 and 2026."""
+    requested = rules.cents(Decimal(str(requested)))
+    split = rules.split_evenly(requested, [2025, 2026])
+    data: dict[str, Any] = {
+        "requested_amount": requested,
+        "requested_by_year": years if years is not None else split,
+        "costs": costs
+        if costs is not None
+        else [CostRow("it_software", 2026, split[2025]), CostRow("personal", 2027, split[2026])],
+        "period_start": _date(period[0]),
+        "period_end": _date(period[1]),
+        **extra,
+    }
+    with transaction.atomic():
+        apply_draft_changes(application, data)
+    application.refresh_from_db()
+    return application
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
