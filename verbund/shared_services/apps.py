@@ -6,3 +6,14 @@ from django.apps import AppConfig
 class SharedServicesConfig(AppConfig):
     name = "verbund.shared_services"
     verbose_name = "Geteilte Dienste"
+
+    def ready(self) -> None:
+        # A body's page lists the services it provides or receives (for those who may see them);
+        # the registry (floor 0) offers the hook, this part fills it.
+        try:
+            from verbund.registry.panels import register_body_panel
+        except ImportError:  # pragma: no cover - the hook is optional
+            return
+        from .views import body_services_panel
+
+        register_body_panel(body_services_panel)

@@ -17,7 +17,7 @@ from verbund.web.tests.test_browser import PASSWORD, page  # noqa: F401  (fixtur
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_create_alliance_add_members_and_move_on(live_server, page):  # noqa: F811
     from playwright.sync_api import expect
 

@@ -34,7 +34,7 @@ def log_in(page, live_server, username: str) -> None:  # noqa: F811
     expect(page.get_by_text("Angemeldet als")).to_be_visible()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_application_from_draft_to_grant_notice(live_server, page):  # noqa: F811
     from playwright.sync_api import expect
 

@@ -61,7 +61,7 @@ def page() -> Iterator[Any]:
         assert errors == [], f"JavaScript errors: {errors}"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_log_in_search_and_see_the_map(live_server, page):
     from playwright.sync_api import expect
 

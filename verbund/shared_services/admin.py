@@ -1,0 +1,60 @@
+"""The personnel cost rates (Personalkostensätze) in the admin: the platform's assumptions, which the
+operator replaces with a body's or the Land's own rates. Every change is audited like a service write;
+everything else of this part is changed through its pages and API only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
+
+from verbund.accounts.access import is_operator
+from verbund.audit.services import audit_record
+
+from .models import PayGrade
+
+
+@admin.register(PayGrade)
+class PayGradeAdmin(admin.ModelAdmin):
+    list_display = ("code", "year", "scheme", "annual_cost", "is_assumption")
+    list_filter = ("year", "scheme", "is_assumption")
+    search_fields = ("code",)
+    ordering = ("year", "sort_order", "code")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request.user)
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: PayGrade, form: Any, change: bool) -> None:
+        changes = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action="pay_grade.update" if change else "pay_grade.create",
+            target=obj,
+            changes=changes,
+        )
+
+    @transaction.atomic
+    def delete_model(self, request: HttpRequest, obj: PayGrade) -> None:
+        audit_record(
+            actor=request.user,
+            action="pay_grade.delete",
+            target=obj,
+            changes={"annual_cost": obj.annual_cost},
+        )
+        super().delete_model(request, obj)

@@ -1,0 +1,204 @@
+"""Cost plans, advance instalments and stand-alone cost estimates: pure arithmetic, no Django import.
+
+A yearly cost plan (Kostenplan) of a shared service has cost items and revenues:
+
+* **staff** (Personalkosten): share of positions (Vollzeitäquivalente) × the yearly cost rate of the
+  pay grade (a KGSt-style rate per full-time position, e.g. TVöD E9a or A11);
+* **material**, **it** and **other** costs as amounts;
+* **overhead** (Gemeinkosten) as a percentage **of the staff costs** (the KGSt way of adding the cost
+  of the workplace, management and cross-cutting services);
+* **revenue** (fees, Gebühren, Erstattungen), which reduces what is shared.
+
+``net = staff + material + it + other + overhead − revenue``. What the members share is ``net`` when it
+is positive; a surplus (revenues above costs) is not shared out by the engine: it is shown, and the
+agreement decides what happens to it. Every line amount is rounded half up to the cent, and the
+totals are sums of the rounded lines, so the plan a reader sees adds up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from .allocation import cents_to_decimal, largest_remainder, to_cents
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+STAFF = "staff"
+MATERIAL = "material"
+IT = "it"
+OTHER = "other"
+OVERHEAD = "overhead"
+REVENUE = "revenue"
+CATEGORIES = (STAFF, MATERIAL, IT, OTHER, OVERHEAD, REVENUE)
+
+
+class CostPlanError(ValueError):
+    """A cost line cannot be computed (unknown pay grade, missing figure). German message."""
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One item of a cost plan. ``fte`` and ``pay_grade`` for staff, ``percent`` for overhead,
+    ``amount`` for the other categories."""
+
+    category: str
+    description: str = ""
+    amount: Decimal | None = None
+    fte: Decimal | None = None
+    pay_grade: str = ""
+    percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    line: CostLine
+    amount: Decimal
+    rate: Decimal | None = None  # the pay grade's yearly rate used for a staff line
+
+
+@dataclass(frozen=True)
+class PlanTotals:
+    """The totals of a plan; ``shared`` is what is allocated, ``surplus`` what revenues exceed costs."""
+
+    lines: tuple[PricedLine, ...]
+    staff: Decimal
+    material: Decimal
+    it: Decimal
+    other: Decimal
+    overhead: Decimal
+    gross: Decimal
+    revenue: Decimal
+    net: Decimal
+    shared: Decimal
+    surplus: Decimal
+    fte: Decimal
+
+    def as_dict(self) -> dict[str, str]:
+        """The totals as strings (for snapshots stored with a settlement)."""
+        return {
+            name: str(getattr(self, name))
+            for name in ("staff", "material", "it", "other", "overhead", "gross", "revenue", "net")
+        } | {"shared": str(self.shared), "surplus": str(self.surplus), "fte": str(self.fte)}
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> PlanTotals:
+    """Price every line (staff with ``rates[pay_grade]``, overhead on the staff total) and sum up."""
+    lines = list(lines)
+    priced: list[PricedLine | None] = [None] * len(lines)
+    sums = dict.fromkeys(CATEGORIES, Decimal("0.00"))
+    fte_total = Decimal("0.00")
+    for i, line in enumerate(lines):
+        if line.category not in CATEGORIES:
+            raise CostPlanError(f"Unbekannte Kostenart {line.category!r}.")
+        if line.category == STAFF:
+            if line.fte is None or line.fte < 0:
+                raise CostPlanError(f"Personal „{line.description}“: Stellenanteil fehlt oder ist negativ.")
+            rate = rates.get(line.pay_grade)
+            if rate is None:
+                raise CostPlanError(
+                    f"Personal „{line.description}“: für die Entgeltgruppe {line.pay_grade or '–'} "
+                    "ist kein Kostensatz hinterlegt."
+                )
+            amount = _money(line.fte * rate)
+            priced[i] = PricedLine(line, amount, rate)
+            sums[STAFF] += amount
+            fte_total += line.fte
+        elif line.category != OVERHEAD:
+            if line.amount is None or line.amount < 0:
+                raise CostPlanError(f"„{line.description}“: Betrag fehlt oder ist negativ.")
+            amount = _money(line.amount)
+            priced[i] = PricedLine(line, amount)
+            sums[line.category] += amount
+    for i, line in enumerate(lines):
+        if line.category == OVERHEAD:
+            if line.percent is None or line.percent < 0:
+                raise CostPlanError(f"Gemeinkosten „{line.description}“: Prozentsatz fehlt oder ist negativ.")
+            amount = _money(sums[STAFF] * line.percent / HUNDRED)
+            priced[i] = PricedLine(line, amount)
+            sums[OVERHEAD] += amount
+    gross = sums[STAFF] + sums[MATERIAL] + sums[IT] + sums[OTHER] + sums[OVERHEAD]
+    net = gross - sums[REVENUE]
+    return PlanTotals(
+        lines=tuple(p for p in priced if p is not None),
+        staff=sums[STAFF],
+        material=sums[MATERIAL],
+        it=sums[IT],
+        other=sums[OTHER],
+        overhead=sums[OVERHEAD],
+        gross=gross,
+        revenue=sums[REVENUE],
+        net=net,
+        shared=max(net, Decimal("0.00")),
+        surplus=max(-net, Decimal("0.00")),
+        fte=fte_total,
+    )
+
+
+# --- advance instalments (Abschläge) ----------------------------------------------------------------
+
+#: Customary due dates of municipal levies: 15 Feb, 15 May, 15 Aug, 15 Nov (cf. § 28 GrStG).
+QUARTER_DUE = ((2, 15), (5, 15), (8, 15), (11, 15))
+
+
+def due_dates(year: int, count: int) -> list[dt.date]:
+    """Due dates of ``count`` instalments (1: 15 Feb; 2: 15 Feb, 15 Aug; 4: quarterly; 12: monthly)."""
+    if count == 1:
+        return [dt.date(year, 2, 15)]
+    if count == 2:
+        return [dt.date(year, 2, 15), dt.date(year, 8, 15)]
+    if count == 4:
+        return [dt.date(year, m, d) for m, d in QUARTER_DUE]
+    if count == 12:
+        return [dt.date(year, m, 15) for m in range(1, 13)]
+    raise CostPlanError("Abschläge: 1, 2, 4 oder 12 Raten.")
+
+
+def instalments(amount: Decimal, count: int) -> list[Decimal]:
+    """Split ``amount`` into ``count`` instalments that add up exactly (largest remainder, earlier first)."""
+    cents = largest_remainder(to_cents(amount), np.ones(count, dtype=np.int64))
+    return [cents_to_decimal(int(c)) for c in cents]
+
+
+# --- stand-alone cost (savings estimate) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """``C(v) = F + c · v^β`` of one office serving yearly volume ``v`` (planning refines these)."""
+
+    fixed_cost: Decimal
+    unit_cost: Decimal
+    scale_exponent: Decimal
+    volume_per_inhabitant: Decimal
+
+    def cost(self, volume: float) -> float:
+        if volume <= 0:
+            return 0.0
+        return float(self.fixed_cost) + float(self.unit_cost) * math.pow(volume, float(self.scale_exponent))
+
+    def standalone(self, population: int, *, days: int = 365, year_days: int = 365) -> Decimal:
+        """What a member of ``population`` would spend alone on the task for ``days`` of the year."""
+        volume = float(self.volume_per_inhabitant) * population
+        yearly = self.cost(volume) * days / year_days
+        return Decimal(repr(yearly)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def standalone_costs(
+    model: CostModel, populations: Sequence[int | None], days: Sequence[int], year_days: int
+) -> list[Decimal | None]:
+    """:meth:`CostModel.standalone` for many members (``None`` where the population is unknown)."""
+    return [
+        None if p is None else model.standalone(p, days=d, year_days=year_days)
+        for p, d in zip(populations, days, strict=True)
+    ]

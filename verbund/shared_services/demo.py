@@ -1,0 +1,371 @@
+"""Demo shared services for ``manage.py load_demo``, on the demo alliances of :mod:`verbund.alliances.demo`.
+
+* **Eifel-Mosel-Hunsrück** (alliance ``modellvorhaben-eifel-mosel-hunsrueck``; LK Cochem-Zell 07135,
+  Bernkastel-Wittlich 07231, Vulkaneifel 07233, Eifelkreis Bitburg-Prüm 07232): the joint
+  Kfz-Zulassung and the cross-district Bußgeldstelle at Bernkastel-Wittlich, which acts "im Namen und
+  im Auftrag" of the others under a Zweckvereinbarung (DOMAIN.md §1). Who runs the joint
+  Kfz-Zulassung's back office is not public; the demo lets Cochem-Zell provide it and says so.
+* **Zentrale Vergabestelle und Fördermittelmanagement** (alliance
+  ``zentrale-vergabestelle-foerdermittelmanagement``; LK Donnersbergkreis 07333 lead, VGs
+  Kirchheimbolanden 073335004, Göllheim 073335003, Bruchmühlbach-Miesau 073355001): the shared
+  procurement office at the Donnersbergkreis, with the Rosenheim pattern of key (the Landkreis pays a
+  fixed share, the Verbandsgemeinden the rest half by equal parts, half by inhabitants), because a
+  Landkreis's population contains its municipalities' and cannot be weighed against them.
+
+**The cost plans and volumes are EXAMPLES** (``is_example``; "Beispielzahlen" on every page and
+invoice): plausible orders of magnitude, not the bodies' budgets. Population comes from the registry.
+
+Everything goes through :mod:`.services` with the actor ``load_demo``, so the audit log shows what the
+demo created. Idempotent without audit noise: a service is found by alliance and name; a cost plan,
+volume or settlement that exists is left alone. A missing alliance or body creates nothing for it and
+prints a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TextIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from verbund.alliances.models import Alliance, Membership
+from verbund.common.errors import DomainError
+from verbund.registry.models import Body
+
+from . import services
+from .allocation import EQUAL, fixed_share, mix
+from .models import CostPlan, PlanKind, Settlement, SettlementKind, SharedService, Task, VolumeRecord
+
+ACTOR = "load_demo"
+EXAMPLE_NOTE = "Beispielzahlen für die Demo: plausible Größenordnungen, keine Haushaltszahlen."
+EMH = "modellvorhaben-eifel-mosel-hunsrueck"
+DONNERSBERG = "zentrale-vergabestelle-foerdermittelmanagement"
+#: Share of a year's volume per quarter (seasonal pattern of registrations and proceedings).
+QUARTERS = (Decimal("0.24"), Decimal("0.27"), Decimal("0.26"), Decimal("0.23"))
+
+# (category, description, value[, pay grade]): staff → FTE and grade, overhead → percent, else EUR.
+Item = tuple[str, str, str] | tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class DemoService:
+    alliance: str
+    name: str
+    task: str
+    provider: str
+    recipients: tuple[str, ...]
+    start_date: dt.date
+    key: dict[str, Any]
+    description: str
+    legal_basis_note: str = ""
+    #: {(year, kind): items}
+    plans: dict[tuple[int, str], tuple[Item, ...]] = field(default_factory=dict)
+    #: {year: {body key: yearly volume}}, recorded by quarter
+    volumes: dict[int, dict[str, int]] = field(default_factory=dict)
+    #: settlements to compute and finalize: (year, kind)
+    settlements: tuple[tuple[int, str], ...] = ()
+
+
+KFZ_ITEMS: tuple[Item, ...] = (
+    ("staff", "Sachbearbeitung Zulassung", "6.50", "E6"),
+    ("staff", "Leitung der Zulassungsstelle", "1.00", "E9b"),
+    ("overhead", "Gemeinkosten (Arbeitsplatz, Leitung, Querschnitt)", "20"),
+    ("material", "Kennzeichen-Schilderstelle, Formulare, Porto", "38000"),
+    ("it", "Fachverfahren und Anbindung i-Kfz", "64000"),
+    ("revenue", "Zulassungsgebühren (Anteil über der Kostendeckung nicht enthalten)", "390000"),
+)
+BUSSGELD_ITEMS: tuple[Item, ...] = (
+    ("staff", "Sachbearbeitung Verkehrsordnungswidrigkeiten", "8.00", "E6"),
+    ("staff", "Sachgebietsleitung", "1.00", "E9b"),
+    ("overhead", "Gemeinkosten", "20"),
+    ("material", "Porto und Zustellung", "96000"),
+    ("it", "OWi-Fachverfahren, Schnittstellen", "52000"),
+    ("revenue", "Verwaltungsgebühren und Auslagen", "260000"),
+)
+VERGABE_ITEMS: tuple[Item, ...] = (
+    ("staff", "Vergabesachbearbeitung", "2.00", "E9b"),
+    ("staff", "Fördermittelmanagement", "1.00", "E10"),
+    ("staff", "Leitung (anteilig)", "0.50", "E11"),
+    ("overhead", "Gemeinkosten", "20"),
+    ("it", "eVergabe-Plattform und Fördermitteldatenbank", "18000"),
+    ("material", "Bekanntmachungen, Fortbildung", "6000"),
+    ("revenue", "Zuwendung IKZ-Pilotförderung, Anteil 2026 (353.400 EUR für 2026–2027)", "176700"),
+)
+
+
+def _with(items: tuple[Item, ...], **changes: str) -> tuple[Item, ...]:
+    """``items`` with the value of the line ``description`` replaced (a year's actual costs)."""
+    return tuple((*item[:2], changes.get(item[1], item[2]), *item[3:]) for item in items)
+
+
+DEMO_SERVICES: tuple[DemoService, ...] = (
+    DemoService(
+        alliance=EMH,
+        name="Gemeinsame Kfz-Zulassung Eifel-Mosel-Hunsrück",
+        task="kfz-zulassung",
+        provider="07135",
+        recipients=("07135", "07231", "07233", "07232"),
+        start_date=dt.date(2023, 1, 9),
+        key=mix(("25", EQUAL), ("75", {"type": "volume", "unit": "Zulassungsvorgängen"})),
+        description=(
+            "Gemeinsame Kfz-Zulassung seit 9.1.2023: Bürgerinnen und Bürger der vier Landkreise können "
+            "jede Zulassungsstelle nutzen. In der Demo trägt der Landkreis Cochem-Zell das gemeinsame "
+            "Back-Office (Annahme; wer es tatsächlich führt, ist nicht veröffentlicht). " + EXAMPLE_NOTE
+        ),
+        legal_basis_note="Zweckvereinbarung (§§ 12, 13 KomZG); Dokument in der Demo nicht hinterlegt",
+        plans={
+            (2025, PlanKind.PLAN): KFZ_ITEMS,
+            (2025, PlanKind.ACTUAL): _with(
+                KFZ_ITEMS, **{"Kennzeichen-Schilderstelle, Formulare, Porto": "41250.40"}
+            ),
+            (2026, PlanKind.PLAN): _with(KFZ_ITEMS, **{"Fachverfahren und Anbindung i-Kfz": "71000"}),
+        },
+        volumes={
+            2024: {"07231": 24100, "07135": 12800, "07233": 12300, "07232": 21400},
+            2025: {"07231": 24800, "07135": 13100, "07233": 12600, "07232": 21900},
+        },
+        settlements=(
+            (2025, SettlementKind.ADVANCE),
+            (2025, SettlementKind.FINAL),
+            (2026, SettlementKind.ADVANCE),
+        ),
+    ),
+    DemoService(
+        alliance=EMH,
+        name="Kreisübergreifende Bußgeldstelle",
+        task="bussgeldstelle",
+        provider="07231",
+        recipients=("07231", "07135", "07233", "07232"),
+        start_date=dt.date(2023, 1, 9),
+        key=mix(("20", EQUAL), ("80", {"type": "volume", "unit": "Verfahren"})),
+        description=(
+            "Die Kreisverwaltung Bernkastel-Wittlich bearbeitet die Verkehrsordnungswidrigkeiten der "
+            "vier Landkreise im Namen und im Auftrag der anderen (Zweckvereinbarung, §§ 1, 12, 13 KomZG). "
+            + EXAMPLE_NOTE
+        ),
+        legal_basis_note="Zweckvereinbarung (§§ 1, 12, 13 KomZG); Dokument in der Demo nicht hinterlegt",
+        plans={
+            (2025, PlanKind.PLAN): BUSSGELD_ITEMS,
+            (2025, PlanKind.ACTUAL): _with(BUSSGELD_ITEMS, **{"Porto und Zustellung": "101480.15"}),
+            (2026, PlanKind.PLAN): _with(BUSSGELD_ITEMS, **{"Porto und Zustellung": "99000"}),
+        },
+        volumes={
+            2024: {"07231": 17900, "07135": 9500, "07233": 8700, "07232": 14800},
+            2025: {"07231": 18400, "07135": 9700, "07233": 8900, "07232": 15200},
+        },
+        settlements=(
+            (2025, SettlementKind.ADVANCE),
+            (2025, SettlementKind.FINAL),
+            (2026, SettlementKind.ADVANCE),
+        ),
+    ),
+    DemoService(
+        alliance=DONNERSBERG,
+        name="Zentrale Vergabestelle und Fördermittelmanagement",
+        task="vergabestelle",
+        provider="07333",
+        recipients=("07333", "073335004", "073335003", "073355001"),
+        start_date=dt.date(2026, 1, 1),
+        # Members are named by ARS in keys; "{07333}" is replaced by the Donnersbergkreis's ARS.
+        key=fixed_share(
+            {"{07333}": "40"},
+            mix(("50", EQUAL), ("50", {"type": "population", "reference": "30.06. des Vorjahres"})),
+        ),
+        description=(
+            "Gemeinsame Vergabestelle mit Fördermittelmanagement beim Donnersbergkreis für die "
+            "Verbandsgemeinden Kirchheimbolanden, Göllheim und Bruchmühlbach-Miesau; die Partner "
+            "vertreten einander beim Personal. Schlüssel nach dem Muster des LK Rosenheim (fester Anteil "
+            "des Landkreises, der Rest je zur Hälfte Grundbetrag und Einwohner). " + EXAMPLE_NOTE
+        ),
+        legal_basis_note="Kooperationsvereinbarung; Dokument in der Demo nicht hinterlegt",
+        plans={(2026, PlanKind.PLAN): VERGABE_ITEMS},
+        settlements=((2026, SettlementKind.ADVANCE),),
+    ),
+)
+
+#: A clerk of the Bußgeldstelle's provider, so the provider's view can be tried (the Donnersbergkreis
+#: has demo users of the accounts part already).
+DEMO_PROVIDER_CLERKS = (("sachbearbeitung.bernkastel-wittlich", "07231"),)
+
+
+@dataclass
+class _Report:
+    created: int = 0
+    unchanged: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def _write(stream: TextIO | Any | None, line: str) -> None:
+    if stream is not None:
+        stream.write(line if line.endswith("\n") else line + "\n")
+
+
+def _members(alliance: Alliance, keys: Sequence[str]) -> dict[str, Body]:
+    memberships = (
+        Membership.objects.current().filter(alliance=alliance, body__key__in=keys).select_related("body")
+    )
+    return {m.body.key: m.body for m in memberships}
+
+
+def _ensure_plans(service: SharedService, spec: DemoService) -> None:
+    for (year, kind), items in spec.plans.items():
+        if CostPlan.objects.filter(service=service, year=year, kind=kind).exists():
+            continue
+        plan = services.cost_plan_ensure(
+            acting_user=ACTOR, service=service, year=year, kind=kind, is_example=True, note=EXAMPLE_NOTE
+        )
+        for item in items:
+            category, description, value, *grade = item
+            if category == "staff":
+                services.cost_item_add(
+                    acting_user=ACTOR,
+                    plan=plan,
+                    category=category,
+                    description=description,
+                    fte=Decimal(value),
+                    pay_grade=grade[0],
+                )
+            elif category == "overhead":
+                services.cost_item_add(
+                    acting_user=ACTOR,
+                    plan=plan,
+                    category=category,
+                    description=description,
+                    percent=Decimal(value),
+                )
+            else:
+                services.cost_item_add(
+                    acting_user=ACTOR,
+                    plan=plan,
+                    category=category,
+                    description=description,
+                    amount=Decimal(value),
+                )
+
+
+def _ensure_volumes(service: SharedService, spec: DemoService, bodies: dict[str, Body]) -> None:
+    for year, per_body in spec.volumes.items():
+        for key, yearly in per_body.items():
+            body = bodies.get(key)
+            if body is None:
+                continue
+            if VolumeRecord.objects.filter(service=service, body=body, period_start__year=year).exists():
+                continue
+            quarters = [(Decimal(yearly) * share).quantize(Decimal("1")) for share in QUARTERS]
+            quarters[-1] = Decimal(yearly) - sum(quarters[:-1])
+            for q, quantity in enumerate(quarters):
+                start = dt.date(year, 3 * q + 1, 1)
+                end = (dt.date(year, 3 * q + 4, 1) if q < 3 else dt.date(year + 1, 1, 1)) - dt.timedelta(
+                    days=1
+                )
+                services.volume_set(
+                    acting_user=ACTOR,
+                    service=service,
+                    body=body,
+                    period_start=start,
+                    period_end=end,
+                    quantity=quantity,
+                    note=f"{q + 1}. Quartal (Beispielzahl)",
+                )
+
+
+def _ensure_settlements(service: SharedService, spec: DemoService, report: _Report) -> None:
+    for year, kind in spec.settlements:
+        if Settlement.objects.filter(service=service, year=year, kind=kind).exists():
+            continue
+        try:
+            draft = services.settlement_compute(acting_user=ACTOR, service=service, year=year, kind=kind)
+            services.settlement_finalize(acting_user=ACTOR, settlement=draft)
+        except (DomainError, ValidationError) as exc:  # reported, not fatal (e.g. figures missing)
+            report.warnings.append(f"{service.name}: Abrechnung {year} ({kind}) nicht berechnet: {exc}")
+
+
+def _with_ars(config: Any, bodies: dict[str, Body]) -> Any:
+    """``config`` with member placeholders ``"{<registry key>}"`` replaced by the bodies' ARS."""
+    if isinstance(config, dict):
+        return {_with_ars(k, bodies): _with_ars(v, bodies) for k, v in config.items()}
+    if isinstance(config, list | tuple):
+        return [_with_ars(v, bodies) for v in config]
+    if isinstance(config, str) and config.startswith("{") and config.endswith("}") and config[1:-1] in bodies:
+        return bodies[config[1:-1]].ars
+    return config
+
+
+@transaction.atomic
+def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[SharedService]:
+    """Create the demo services with example cost plans, volumes and finalized settlements."""
+    report = _Report()
+    created: list[SharedService] = []
+    alliances = {a.slug: a for a in Alliance.objects.filter(slug__in={s.alliance for s in DEMO_SERVICES})}
+    tasks = {t.slug: t for t in Task.objects.all()}
+    for spec in DEMO_SERVICES:
+        alliance = alliances.get(spec.alliance)
+        if alliance is None:
+            report.warnings.append(f"Verbund „{spec.alliance}“ fehlt; Dienst „{spec.name}“ nicht angelegt.")
+            continue
+        bodies = _members(alliance, [spec.provider, *spec.recipients])
+        if spec.provider not in bodies:
+            report.warnings.append(
+                f"Erbringer {spec.provider} ist nicht Mitglied von „{alliance.name}“ (fehlt im Register?); "
+                f"Dienst „{spec.name}“ nicht angelegt."
+            )
+            continue
+        missing = [key for key in spec.recipients if key not in bodies]
+        for key in missing:
+            report.warnings.append(f"{spec.name}: Empfänger {key} fehlt im Register oder im Verbund.")
+        service = SharedService.objects.filter(alliance=alliance, name=spec.name).first()
+        if service is None:
+            key = _with_ars(spec.key, bodies)
+            service = services.service_create(
+                acting_user=ACTOR,
+                alliance=alliance,
+                task=tasks[spec.task],
+                provider=bodies[spec.provider],
+                name=spec.name,
+                description=spec.description,
+                legal_basis_note=spec.legal_basis_note,
+                start_date=spec.start_date,
+                allocation_key=key,
+                recipients=[bodies[key] for key in spec.recipients if key in bodies],
+            )
+            report.created += 1
+            created.append(service)
+        else:
+            report.unchanged += 1
+        _ensure_plans(service, spec)
+        _ensure_volumes(service, spec, bodies)
+        _ensure_settlements(service, spec, report)
+    _write(stdout, f"Demo-Dienste: {report.created} angelegt, {report.unchanged} vorhanden.")
+    for warning in report.warnings:
+        _write(stdout, f"Hinweis: {warning}")
+    return created
+
+
+def ensure_demo_provider_clerks() -> list[tuple[str, str, str]]:
+    """Demo logins of provider staff (``(username, password, description)``); missing bodies skipped."""
+    from verbund.accounts.demo import DEMO_PASSWORD, ensure_demo_user
+    from verbund.accounts.models import Role, RoleAssignment, User
+
+    rows = []
+    for username, key in DEMO_PROVIDER_CLERKS:
+        body = Body.objects.current().filter(key=key).first()
+        if body is None:
+            continue
+        user = User.objects.filter(username=username).first()
+        has_role = (
+            user is not None
+            and RoleAssignment.objects.filter(user=user, role=Role.SACHBEARBEITUNG, body=body).exists()
+        )
+        if user is None or not has_role or not user.check_password(DEMO_PASSWORD):
+            ensure_demo_user(
+                username=username,
+                first_name="Sachbearbeitung",
+                last_name=body.name,
+                roles=[(Role.SACHBEARBEITUNG, body)],
+            )
+        rows.append((username, DEMO_PASSWORD, f"Sachbearbeitung: {body.name} (erbringt die Bußgeldstelle)"))
+    return rows

@@ -1,0 +1,481 @@
+"""Forms of the shared-services pages: they check what they can see and show errors at the field.
+
+The rules live in the services and the allocation engine; :func:`apply_error` puts a service's
+``ValidationError`` (or the engine's German message) next to the field it concerns. The key editor
+(:class:`KeyForm`) builds an allocation key configuration from a few plain fields — type, up to three
+weighted parts, a fixed share, a price — and takes any other configuration as JSON; the engine
+validates the result.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from . import allocation
+from .models import CostCategory, PlanKind, SettlementKind, Task
+
+_INPUT = "kern-form-input__input"
+_SELECT = "kern-form-input__select"
+_CHECK = "kern-form-check__checkbox"
+_RADIO = "kern-form-check__radio"
+ARS_REGEX = r"^[0-9]{12}$"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class KernForm(forms.Form):
+    """A form whose widgets carry KERN UX classes; ``prefix_id`` keeps ids unique on shared pages."""
+
+    id_format = "id_%s"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", self.id_format)
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = _CHECK
+            elif isinstance(widget, forms.RadioSelect):
+                css = _RADIO
+            elif isinstance(widget, forms.Select):
+                css = _SELECT
+            else:
+                css = _INPUT
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in getattr(self, "_errors", None) or {}:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                css = widget.attrs.get("class", "")
+                if "--error" not in css and css:
+                    widget.attrs["class"] = f"{css} {css.split()[-1]}--error"
+
+
+def apply_error(
+    form: forms.Form, exc: ValidationError | Exception, *, default_field: str | None = None
+) -> None:
+    """Show a refusal on ``form``: at the named field if the form has it, else at ``default_field``."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            target = name if name in form.fields else default_field
+            for message in errors:
+                form.add_error(target, message)
+        return
+    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    for message in messages:
+        form.add_error(default_field, message)
+
+
+# --- services and recipients ------------------------------------------------------------------------
+
+
+class ServiceForm(KernForm):
+    name = forms.CharField(label="Bezeichnung", max_length=200, help_text="z. B. „Zentrale Vergabestelle“")
+    task = forms.ModelChoiceField(
+        label="Aufgabe", queryset=Task.objects.order_by("sort_order", "name"), to_field_name="slug"
+    )
+    provider = forms.ChoiceField(label="Erbringende Körperschaft")
+    recipients = forms.MultipleChoiceField(
+        label="Empfänger ab Beginn",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="In der Regel auch die erbringende Körperschaft selbst.",
+    )
+    start_date = forms.DateField(label="Beginn", widget=DateInput())
+    description = forms.CharField(
+        label="Beschreibung", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = members  # type: ignore[attr-defined]
+        self.fields["recipients"].choices = members  # type: ignore[attr-defined]
+        self.fields["recipients"].widget.attrs["class"] = _CHECK
+
+
+class ServiceEditForm(KernForm):
+    """What the coordinator may change of a service besides key and recipients."""
+
+    id_format = "edit_%s"
+    name = forms.CharField(label="Bezeichnung", max_length=200)
+    legal_basis = forms.ChoiceField(label="Rechtsgrundlage (Vereinbarung des Verbunds)", required=False)
+    legal_basis_note = forms.CharField(
+        label="Fundstelle", max_length=200, required=False, help_text="z. B. „§ 5 Kostenerstattung“"
+    )
+    advance_instalments = forms.TypedChoiceField(
+        label="Abschläge je Jahr",
+        coerce=int,
+        choices=[(1, "jährlich"), (2, "halbjährlich"), (4, "vierteljährlich"), (12, "monatlich")],
+    )
+    description = forms.CharField(
+        label="Beschreibung", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args: Any, agreements: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["legal_basis"].choices = [("", "– keine –"), *agreements]  # type: ignore[attr-defined]
+
+
+class RecipientForm(KernForm):
+    id_format = "recipient_%s"
+    ars = forms.ChoiceField(label="Körperschaft")
+    from_date = forms.DateField(label="ab", widget=DateInput())
+
+    def __init__(self, *args: Any, candidates: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ars"].choices = candidates  # type: ignore[attr-defined]
+
+
+class RecipientEndForm(KernForm):
+    id_format = "end_%s"
+    until_date = forms.DateField(label="bis einschließlich", widget=DateInput())
+
+
+class PopulationForm(KernForm):
+    id_format = "population_%s"
+    ars = forms.ChoiceField(label="Körperschaft")
+    year = forms.IntegerField(label="Abrechnungsjahr", min_value=2000, max_value=2100)
+    population = forms.IntegerField(label="Einwohner", min_value=0)
+    reference_date = forms.DateField(label="Stichtag", widget=DateInput())
+    source = forms.CharField(
+        label="Quelle", max_length=200, help_text="z. B. Statistisches Landesamt, Stand 30.06."
+    )
+
+    def __init__(self, *args: Any, recipients: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ars"].choices = recipients  # type: ignore[attr-defined]
+
+
+# --- the key editor ---------------------------------------------------------------------------------
+
+BASIS_CHOICES = [
+    ("", "–"),
+    ("equal", "Grundbetrag (gleiche Teile)"),
+    ("population", "Einwohner"),
+    ("area", "Fläche"),
+    ("volume", "Menge (Fälle, Stunden …)"),
+]
+TYPE_CHOICES = [
+    ("equal", "Grundbetrag: alle zahlen gleich viel"),
+    ("population", "nach Einwohnern"),
+    ("area", "nach Fläche"),
+    ("volume", "nach erfasster Menge"),
+    ("mix", "Mischschlüssel (z. B. 50 % Grundbetrag + 50 % Einwohner)"),
+    ("fixed_share", "fester Anteil für ein Mitglied, Rest nach Mischung oder Grundlage"),
+    ("price_per_unit", "Preis je Einheit (z. B. 1,90 EUR je Einwohner)"),
+    ("json", "erweitert: Schlüssel als JSON"),
+]
+PARTS = 3
+
+
+class KeyForm(KernForm):
+    """Builds a key configuration; :meth:`config` is the validated, normalised result."""
+
+    id_format = "key_%s"
+    key_type = forms.ChoiceField(label="Art des Schlüssels", choices=TYPE_CHOICES, widget=forms.RadioSelect)
+    part1_weight = forms.DecimalField(
+        localize=True,
+        label="Teil 1: Anteil in %",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    part1_basis = forms.ChoiceField(label="Teil 1: Grundlage", choices=BASIS_CHOICES, required=False)
+    part2_weight = forms.DecimalField(
+        localize=True,
+        label="Teil 2: Anteil in %",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    part2_basis = forms.ChoiceField(label="Teil 2: Grundlage", choices=BASIS_CHOICES, required=False)
+    part3_weight = forms.DecimalField(
+        localize=True,
+        label="Teil 3: Anteil in %",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    part3_basis = forms.ChoiceField(label="Teil 3: Grundlage", choices=BASIS_CHOICES, required=False)
+    fixed_member = forms.ChoiceField(label="Mitglied mit festem Anteil", required=False)
+    fixed_percent = forms.DecimalField(
+        localize=True,
+        label="Fester Anteil in %",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    price = forms.DecimalField(
+        localize=True, label="Preis je Einheit (EUR)", required=False, min_value=0, decimal_places=4
+    )
+    price_unit = forms.ChoiceField(
+        label="Einheit des Preises",
+        required=False,
+        choices=[
+            ("population", "je Einwohner"),
+            ("volume", "je erfasster Einheit (Fall, Stunde …)"),
+            ("area", "je Hektar"),
+            ("member", "je Mitglied und Jahr"),
+        ],
+    )
+    price_unit_label = forms.CharField(
+        label="Bezeichnung der Einheit", required=False, max_length=60, help_text="z. B. „Stunde“"
+    )
+    population_reference = forms.CharField(
+        label="Einwohner-Stichtag (Text)",
+        required=False,
+        max_length=100,
+        help_text="z. B. „30.06. des Vorjahres“",
+    )
+    volume_unit = forms.CharField(
+        label="Mengeneinheit", required=False, max_length=60, help_text="z. B. „Fallzahlen“"
+    )
+    config_json = forms.CharField(
+        label="Schlüssel als JSON",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text=(
+            'z. B. {"type": "fixed_share", "shares": {"073330000000": "30"}, "rest": {"type": "equal"}} '
+            "– Mitglieder mit ihrem Regionalschlüssel (ARS)"
+        ),
+    )
+    preview_year = forms.IntegerField(
+        label="Vorschau für das Jahr", min_value=2000, max_value=2100, required=False
+    )
+    preview_total = forms.DecimalField(
+        localize=True,
+        label="Vorschau-Betrag (EUR)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+        help_text="leer: Plankosten des Jahres",
+    )
+
+    def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fixed_member"].choices = [("", "– bitte wählen –"), *members]  # type: ignore[attr-defined]
+        self._config: dict[str, Any] | None = None
+
+    def _basis(self, basis: str, data: dict[str, Any]) -> dict[str, Any]:
+        config: dict[str, Any] = {"type": basis}
+        if basis == "population" and data.get("population_reference"):
+            config["reference"] = data["population_reference"]
+        if basis == "volume" and data.get("volume_unit"):
+            config["unit"] = data["volume_unit"]
+        return config
+
+    def _parts(self, data: dict[str, Any]) -> dict[str, Any]:
+        parts: list[dict[str, Any]] = []
+        for n in range(1, PARTS + 1):
+            weight, basis = data.get(f"part{n}_weight"), data.get(f"part{n}_basis")
+            if weight and basis:
+                parts.append({"weight": str(weight), "key": self._basis(basis, data)})
+        if not parts:
+            raise ValidationError(
+                {"part1_weight": "Bitte mindestens einen Teil mit Anteil und Grundlage angeben."}
+            )
+        if len(parts) == 1:
+            if Decimal(parts[0]["weight"]) != 100:
+                raise ValidationError({"part1_weight": "Ein einzelner Teil trägt 100 %."})
+            return dict(parts[0]["key"])
+        return {"type": "mix", "parts": parts}
+
+    def build(self, data: dict[str, Any]) -> dict[str, Any]:
+        key_type = data.get("key_type")
+        if key_type in ("equal", "population", "area", "volume"):
+            return self._basis(str(key_type), data)
+        if key_type == "mix":
+            return self._parts(data)
+        if key_type == "fixed_share":
+            if not data.get("fixed_member"):
+                raise ValidationError({"fixed_member": "Bitte das Mitglied mit festem Anteil wählen."})
+            if data.get("fixed_percent") is None:
+                raise ValidationError({"fixed_percent": "Bitte den festen Anteil in Prozent angeben."})
+            percent = Decimal(data["fixed_percent"])
+            config: dict[str, Any] = {"type": "fixed_share", "shares": {data["fixed_member"]: str(percent)}}
+            if percent < 100:
+                config["rest"] = self._parts(data)
+            return config
+        if key_type == "price_per_unit":
+            if data.get("price") is None:
+                raise ValidationError({"price": "Bitte den Preis je Einheit angeben."})
+            config = {
+                "type": "price_per_unit",
+                "price": str(data["price"]),
+                "unit": data.get("price_unit") or "population",
+            }
+            if data.get("price_unit_label"):
+                config["unit_label"] = data["price_unit_label"]
+            return config
+        try:
+            loaded = json.loads(data.get("config_json") or "")
+        except json.JSONDecodeError as exc:
+            raise ValidationError(
+                {"config_json": f"Kein gültiges JSON: {exc.msg} (Zeile {exc.lineno})."}
+            ) from exc
+        if not isinstance(loaded, dict):
+            raise ValidationError({"config_json": "Der Schlüssel ist ein JSON-Objekt."})
+        return loaded
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            config = self.build(data)
+            self._config = allocation.validate_key(config)
+        except ValidationError as exc:
+            apply_error(self, exc)
+        except allocation.KeyConfigError as exc:
+            field = "config_json" if data.get("key_type") == "json" else None
+            if field is None and "weight" in exc.path:
+                field = "part1_weight"
+            self.add_error(field, f"Der Schlüssel ist nicht gültig: {exc}")
+        return data
+
+    @property
+    def config(self) -> dict[str, Any]:
+        assert self._config is not None, "call is_valid() first"
+        return self._config
+
+
+def key_initial(config: dict[str, Any]) -> dict[str, Any]:
+    """Form values that reproduce ``config``; anything the simple fields cannot show becomes JSON."""
+    initial: dict[str, Any] = {"config_json": json.dumps(config, ensure_ascii=False, indent=2)}
+    key_type = config.get("type")
+
+    def basis_fields(key: dict[str, Any]) -> bool:
+        if not key.get("type") or key.get("type") not in dict(BASIS_CHOICES):
+            return False
+        if key.get("reference"):
+            initial["population_reference"] = key["reference"]
+        if key.get("unit"):
+            initial["volume_unit"] = key["unit"]
+        return True
+
+    def part_fields(key: dict[str, Any]) -> bool:
+        if key.get("type") == "mix" and len(key["parts"]) <= PARTS:
+            for n, part in enumerate(key["parts"], start=1):
+                if not basis_fields(part["key"]):
+                    return False
+                initial[f"part{n}_weight"] = Decimal(part["weight"])
+                initial[f"part{n}_basis"] = part["key"]["type"]
+            return True
+        if basis_fields(key):
+            initial["part1_weight"] = Decimal(100)
+            initial["part1_basis"] = key["type"]
+            return True
+        return False
+
+    if key_type in ("equal", "population", "area", "volume"):
+        basis_fields(config)
+        initial["key_type"] = key_type
+    elif key_type == "mix" and part_fields(config):
+        initial["key_type"] = "mix"
+    elif (
+        key_type == "fixed_share"
+        and len(config["shares"]) == 1
+        and ("rest" not in config or part_fields(config["rest"]))
+    ):
+        ((member, percent),) = config["shares"].items()
+        initial.update(key_type="fixed_share", fixed_member=member, fixed_percent=Decimal(percent))
+    elif key_type == "price_per_unit":
+        initial.update(
+            key_type="price_per_unit",
+            price=Decimal(config["price"]),
+            price_unit=config.get("unit", "population"),
+            price_unit_label=config.get("unit_label", ""),
+        )
+    else:
+        initial["key_type"] = "json"
+    return initial
+
+
+# --- cost plans and volumes -------------------------------------------------------------------------
+
+
+class CostItemForm(KernForm):
+    id_format = "item_%s"
+    category = forms.ChoiceField(label="Kostenart", choices=CostCategory.choices)
+    description = forms.CharField(label="Bezeichnung", max_length=200)
+    fte = forms.DecimalField(
+        localize=True,
+        label="Stellenanteil (VZÄ, nur Personal)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+    )
+    pay_grade = forms.ChoiceField(label="Entgelt-/Besoldungsgruppe (nur Personal)", required=False)
+    amount = forms.DecimalField(
+        localize=True,
+        label="Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+    )
+    percent = forms.DecimalField(
+        localize=True,
+        label="Prozent der Personalkosten (nur Gemeinkosten)",
+        required=False,
+        min_value=0,
+        decimal_places=2,
+    )
+
+    def __init__(self, *args: Any, pay_grades: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pay_grade"].choices = [("", "–"), *((g, g) for g in pay_grades)]  # type: ignore[attr-defined]
+
+
+class CostPlanCopyForm(KernForm):
+    id_format = "copy_%s"
+    source_year = forms.IntegerField(label="aus dem Jahr", min_value=2000, max_value=2100)
+    source_kind = forms.ChoiceField(label="aus dem Plan", choices=PlanKind.choices)
+
+
+class VolumeForm(KernForm):
+    id_format = "volume_%s"
+    ars = forms.ChoiceField(label="Körperschaft")
+    period_start = forms.DateField(label="von", widget=DateInput())
+    period_end = forms.DateField(label="bis einschließlich", widget=DateInput())
+    quantity = forms.DecimalField(localize=True, label="Menge", min_value=0, decimal_places=2)
+    note = forms.CharField(label="Bemerkung", required=False, max_length=200)
+
+    def __init__(self, *args: Any, recipients: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ars"].choices = recipients  # type: ignore[attr-defined]
+
+
+class VolumeImportForm(KernForm):
+    id_format = "import_%s"
+    file = forms.FileField(
+        label="CSV-Datei", help_text="Spalten: ars;von;bis;menge;bemerkung (Kopfzeile erforderlich)"
+    )
+
+
+class ComputeForm(KernForm):
+    id_format = "compute_%s"
+    year = forms.IntegerField(label="Jahr", min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label="Art", choices=SettlementKind.choices)
+
+
+class CorrectionForm(KernForm):
+    id_format = "correction_%s"
+    reason = forms.CharField(
+        label="Grund der Korrektur", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )

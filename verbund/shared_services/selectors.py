@@ -1,0 +1,309 @@
+"""Reads of shared services across models. Lists start from ``visible_to(user)``; what a member may see
+of other members (only totals) is decided here with :class:`~.access.ServicePermissions`.
+
+* :func:`service_list` — the services a user sees (optionally of one alliance), list data up front.
+* :func:`alliance_overview` — the settlement page of an alliance: per service the latest settlement of
+  a year, the user's own share, savings; a constant number of queries whatever the number of services.
+* :func:`settlement_lines` — the lines a user may see; :func:`settlement_diff` — a correction's
+  differences to the version it corrects; :func:`settlement_versions`.
+* :func:`recipients_history`, :func:`volume_rows`, :func:`cost_plan_view`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from verbund.alliances.access import viewer_for
+from verbund.alliances.models import Alliance
+
+from . import allocation, calculation
+from .access import ServicePermissions, permissions
+from .models import (
+    CostPlan,
+    PopulationFigure,
+    ServiceRecipient,
+    Settlement,
+    SettlementKind,
+    SettlementLine,
+    SettlementStatus,
+    SharedService,
+    VolumeRecord,
+)
+
+ZERO = Decimal("0.00")
+
+
+def service_list(
+    user: Any, *, alliance: Alliance | None = None, with_recipients: bool = False
+) -> QuerySet[SharedService]:
+    """Visible services with task, provider, alliance and the number of current recipients.
+
+    ``with_recipients`` prefetches the recipients with their bodies (one more query), for lists that
+    describe the keys with member names (:func:`key_description`).
+    """
+    qs = SharedService.objects.visible_to(user)
+    if alliance is not None:
+        qs = qs.filter(alliance=alliance)
+    qs = qs.select_related("alliance", "task", "provider").annotate(
+        recipient_count=Count("recipients", filter=Q(recipients__until_date__isnull=True), distinct=True)
+    )
+    if with_recipients:
+        qs = qs.prefetch_related(
+            Prefetch("recipients", queryset=ServiceRecipient.objects.select_related("body"))
+        )
+    return qs.order_by("alliance__name", "name", "id")
+
+
+def key_description(service: SharedService) -> str:
+    """The service's key in German, with member names (from prefetched recipients when present)."""
+    names = {r.body.ars: r.body.name for r in service.recipients.all()}
+    try:
+        return allocation.describe_config(service.allocation_key, names)
+    except allocation.KeyConfigError as exc:
+        return f"ungültiger Schlüssel: {exc}"
+
+
+def recipients_history(service: SharedService) -> list[ServiceRecipient]:
+    return list(
+        ServiceRecipient.objects.filter(service=service)
+        .select_related("body")
+        .order_by("body__name", "from_date")
+    )
+
+
+def current_recipient_bodies(service: SharedService) -> list[Any]:
+    return [
+        r.body
+        for r in ServiceRecipient.objects.current()
+        .filter(service=service)
+        .select_related("body")
+        .order_by("body__name")
+    ]
+
+
+def population_figures(service: SharedService, year: int) -> list[PopulationFigure]:
+    return list(
+        PopulationFigure.objects.filter(service=service, year=year)
+        .select_related("body")
+        .order_by("body__name")
+    )
+
+
+# --- cost plans -------------------------------------------------------------------------------------
+
+
+def cost_plan_view(service: SharedService, year: int, kind: str) -> calculation.PlanInput:
+    return calculation.plan_input(calculation.cost_plan_for(service, year, kind))
+
+
+def cost_plan_years(service: SharedService) -> list[int]:
+    years = set(CostPlan.objects.filter(service=service).values_list("year", flat=True))
+    years |= set(Settlement.objects.filter(service=service).values_list("year", flat=True))
+    return sorted(years, reverse=True)
+
+
+# --- volumes ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class VolumeView:
+    rows: list[VolumeRecord]
+    total: Decimal
+    per_body: dict[int, Decimal]
+    hidden_count: int
+
+
+def volume_rows(service: SharedService, year: int, perms: ServicePermissions) -> VolumeView:
+    """The year's volume records the user may see (others only as a total and a count)."""
+    qs = VolumeRecord.objects.filter(service=service, period_start__year=year).select_related("body")
+    rows = list(qs.order_by("body__name", "period_start"))
+    total = sum((r.quantity for r in rows), ZERO)
+    visible = [r for r in rows if perms.sees_line_of(r.body_id)]
+    per_body: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for r in visible:
+        per_body[r.body_id] += r.quantity
+    return VolumeView(
+        rows=visible, total=total, per_body=dict(per_body), hidden_count=len(rows) - len(visible)
+    )
+
+
+# --- settlements ------------------------------------------------------------------------------------
+
+
+def settlement_versions(service: SharedService, year: int | None = None) -> list[Settlement]:
+    qs = Settlement.objects.filter(service=service).select_related("finalized_by", "computed_by")
+    if year is not None:
+        qs = qs.filter(year=year)
+    return list(qs.order_by("-year", "kind", "-version"))
+
+
+def settlement_lines(settlement: Settlement, perms: ServicePermissions) -> list[SettlementLine]:
+    """The lines the user may see: all for provider, coordination and readers; else the own ones."""
+    qs = (
+        SettlementLine.objects.filter(settlement=settlement)
+        .select_related("body")
+        .order_by("body__name", "body__ars")
+    )
+    if not perms.sees_all_lines:
+        qs = qs.filter(body_id__in=perms.own_body_ids)
+    return list(qs)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    body_id: int
+    name: str
+    ars: str
+    before: Decimal | None
+    after: Decimal | None
+
+    @property
+    def difference(self) -> Decimal:
+        return (self.after or ZERO) - (self.before or ZERO)
+
+
+def settlement_diff(settlement: Settlement, perms: ServicePermissions) -> list[DiffRow]:
+    """Share per member in the corrected version and in this one (only rows the user may see)."""
+    if settlement.previous_id is None:
+        return []
+    rows: dict[int, dict[str, Any]] = {}
+    lines = SettlementLine.objects.filter(settlement_id__in=[settlement.previous_id, settlement.pk]).values(
+        "settlement_id", "body_id", "body__name", "body__ars", "share"
+    )
+    for line in lines:
+        if not perms.sees_line_of(line["body_id"]):
+            continue
+        row = rows.setdefault(
+            line["body_id"],
+            {"name": line["body__name"], "ars": line["body__ars"], "before": None, "after": None},
+        )
+        row["after" if line["settlement_id"] == settlement.pk else "before"] = line["share"]
+    return sorted(
+        (
+            DiffRow(body_id=k, name=v["name"], ars=v["ars"], before=v["before"], after=v["after"])
+            for k, v in rows.items()
+        ),
+        key=lambda r: (r.name, r.ars),
+    )
+
+
+# --- the alliance's settlement page -----------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    service: SharedService
+    perms: ServicePermissions
+    settlement: Settlement | None = None
+    own_share: Decimal | None = None
+    own_balance: Decimal | None = None
+    standalone_total: Decimal | None = None
+    share_total_with_estimate: Decimal | None = None
+
+    @property
+    def saving(self) -> Decimal | None:
+        if self.standalone_total is None or self.share_total_with_estimate is None:
+            return None
+        return self.standalone_total - self.share_total_with_estimate
+
+
+@dataclass
+class AllianceOverview:
+    year: int
+    rows: list[OverviewRow] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.settlement.total for r in self.rows if r.settlement), ZERO)
+
+    @property
+    def standalone_total(self) -> Decimal:
+        return sum((r.standalone_total for r in self.rows if r.standalone_total is not None), ZERO)
+
+    @property
+    def saving_total(self) -> Decimal:
+        return sum((r.saving for r in self.rows if r.saving is not None), ZERO)
+
+    @property
+    def own_total(self) -> Decimal:
+        return sum((r.own_share for r in self.rows if r.own_share is not None), ZERO)
+
+
+def _latest_per_service(service_ids: list[int], year: int) -> dict[int, Settlement]:
+    """The settlement to show per service: the newest final one, else the newest advances."""
+    chosen: dict[int, Settlement] = {}
+    qs = Settlement.objects.filter(service_id__in=service_ids, year=year).order_by("service_id", "-version")
+    for settlement in qs.defer("snapshot", "key_config"):
+        current = chosen.get(settlement.service_id)
+        if current is None:
+            chosen[settlement.service_id] = settlement
+            continue
+        rank = (
+            settlement.kind == SettlementKind.FINAL,
+            settlement.status == SettlementStatus.FINALIZED,
+            settlement.version,
+        )
+        current_rank = (
+            current.kind == SettlementKind.FINAL,
+            current.status == SettlementStatus.FINALIZED,
+            current.version,
+        )
+        if rank > current_rank:
+            chosen[settlement.service_id] = settlement
+    return chosen
+
+
+def latest_settlement_year(user: Any, alliance: Alliance) -> int | None:
+    """The latest year with a settlement among the alliance's services the user sees."""
+    return (
+        Settlement.objects.filter(service__in=service_list(user, alliance=alliance).values("pk"))
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+
+
+def alliance_overview(user: Any, alliance: Alliance, year: int) -> AllianceOverview:
+    """Services of ``alliance`` with their settlement of ``year``: totals for everyone, the own share
+    for members, the savings estimate (sum over the lines with an estimate) for those who see all lines.
+
+    Four queries whatever the number of services (services, settlements, own lines, sums).
+    """
+    viewer_for(user)
+    services = list(service_list(user, alliance=alliance))
+    overview = AllianceOverview(year=year)
+    chosen = _latest_per_service([s.pk for s in services], year)
+    settlement_ids = [s.pk for s in chosen.values()]
+    own: dict[int, tuple[Decimal, Decimal]] = {}
+    viewer = viewer_for(user)
+    if viewer.body_ids and settlement_ids:
+        for settlement_id, share, balance in SettlementLine.objects.filter(
+            settlement_id__in=settlement_ids, body_id__in=viewer.body_ids
+        ).values_list("settlement_id", "share", "balance"):
+            previous = own.get(settlement_id, (ZERO, ZERO))
+            own[settlement_id] = (previous[0] + share, previous[1] + balance)
+    sums: dict[int, tuple[Decimal | None, Decimal | None]] = {}
+    if settlement_ids:
+        for summed in (
+            SettlementLine.objects.filter(settlement_id__in=settlement_ids, standalone_cost__isnull=False)
+            .values("settlement_id")
+            .annotate(standalone=Sum("standalone_cost"), share=Sum("share"))
+            .order_by()
+        ):
+            sums[summed["settlement_id"]] = (summed["standalone"], summed["share"])
+    for service in services:
+        perms = permissions(user, service)
+        settlement = chosen.get(service.pk)
+        row = OverviewRow(service=service, perms=perms, settlement=settlement)
+        if settlement is not None:
+            if settlement.pk in own:
+                row.own_share, row.own_balance = own[settlement.pk]
+            if perms.sees_all_lines and settlement.pk in sums:
+                row.standalone_total, row.share_total_with_estimate = sums[settlement.pk]
+        overview.rows.append(row)
+    return overview

@@ -1,0 +1,62 @@
+"""Template filters of the shared-services pages: money and figures in German notation."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+
+from verbund.shared_services.allocation import format_eur
+from verbund.shared_services.exports import basis_text, de_date, de_number
+
+register = template.Library()
+
+
+@register.filter
+def eur(value: Any) -> str:
+    """``1234.5`` → ``1.234,50 EUR``; empty → ``–``."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return format_eur(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+@register.filter
+def number(value: Any, places: int = 0) -> str:
+    """German notation with ``places`` decimals (``12.345`` → ``12.345``)."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return de_number(Decimal(str(value)), int(places))
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+@register.filter
+def isodate(value: Any) -> str:
+    """An ISO date string (as stored in JSON) → ``TT.MM.JJJJ``."""
+    return de_date(value) if value else "–"
+
+
+@register.filter
+def basis(component: dict[str, Any]) -> str:
+    return basis_text(component)
+
+
+@register.filter
+def signed_eur(value: Any) -> str:
+    """A difference with its sign: ``+12,00 EUR`` / ``−3,50 EUR``."""
+    if value is None:
+        return "–"
+    amount = Decimal(str(value))
+    sign = "+" if amount > 0 else ("−" if amount < 0 else "±")
+    return f"{sign}{format_eur(abs(amount))}"
+
+
+@register.filter
+def member_name(result: Any, key: str) -> str:
+    """The name of member ``key`` in an allocation result."""
+    return str(result.name(key))
