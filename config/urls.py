@@ -8,6 +8,7 @@ from config.api import api
 urlpatterns = [
     path("", include("verbund.web.urls")),
     path("koerperschaften/", include("verbund.registry.urls")),
+    path("verbuende/", include("verbund.alliances.urls")),
     path("konto/", include("verbund.accounts.urls")),
     path("protokoll/", include("verbund.audit.urls")),
     path("foerderung/", include("verbund.funding.urls")),

@@ -13,8 +13,12 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
+from django.urls import reverse
 
+from verbund.accounts.tests.factories import UserFactory
+from verbund.funding.tests.pages import FUNDING_PAGES
 from verbund.registry.tests.factories import BodyBoundaryFactory, BodyFactory, make_neighbours
+from verbund.shared_services.tests.pages import SHARED_SERVICES_PAGES
 from verbund.web.management.commands.export_openapi import openapi_schema, render_openapi
 
 REPO = Path(settings.BASE_DIR)
@@ -46,6 +50,22 @@ def body(db):
     return og
 
 
+def alliance_page(body, *, view: str = "detail", coordinator: bool = False):
+    """A published alliance of ``body`` and its neighbour; ``(url, user)`` when a login is needed."""
+    from verbund.alliances.tests.factories import AllianceFactory
+
+    neighbour = body.parent.children.exclude(pk=body.pk).first()
+    user = UserFactory.create(head_of=body) if coordinator else None
+    alliance = AllianceFactory.create(published=True, members=[body, neighbour], coordinator=user)
+    url = reverse(f"alliances:{view}", args=[alliance.slug])
+    return (url, user) if user else url
+
+
+def alliance_directory(body) -> str:
+    alliance_page(body)
+    return "/verbuende/?q=verbund"
+
+
 PAGES = {
     "home": lambda body: "/",
     "body_list": lambda body: "/koerperschaften/",
@@ -54,10 +74,20 @@ PAGES = {
     "body_detail_parent": lambda body: body.parent.get_absolute_url(),
     "login": lambda body: "/konto/anmelden/",
     "api_docs": lambda body: "/api/v1/docs",
+    "alliance_directory": alliance_directory,
+    "alliance_detail": lambda body: alliance_page(body),
+    "alliance_detail_coordinator": lambda body: alliance_page(body, coordinator=True),
+    "alliance_edit": lambda body: alliance_page(body, view="edit", coordinator=True),
+    "alliance_create": lambda body: ("/verbuende/neu/", UserFactory.create(staff_of=body)),
+    **FUNDING_PAGES,
+    **SHARED_SERVICES_PAGES,
 }
 
 
-def render_page(client, url: str) -> str:
+def render_page(client, url: str | tuple) -> str:
+    if isinstance(url, tuple):  # a page behind the login: (url, user)
+        url, user = url
+        client.force_login(user)
     response = client.get(url)
     assert response.status_code == 200, url
     return response.content.decode()

@@ -49,7 +49,11 @@ class Command(BaseCommand):
             self._load_registry(source.gv100ad, source.state, source.boundaries)
         except DomainError as exc:
             raise CommandError(exc.detail) from exc
-        self._load_users()
+        logins = self._load_users()
+        logins += self._load_alliances()
+        self._load_funding()
+        logins += self._load_shared_services()
+        self._print_logins(logins)
 
     def _already_imported(self, path: Path) -> bool:
         return RegistryImport.objects.filter(sha256=_sha256(path)).exists()
@@ -69,8 +73,8 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(registry_import_boundaries(path=layer, acting_user="load_demo").summary())
 
-    def _load_users(self) -> None:
-        from verbund.accounts.demo import DEMO_PASSWORD, ensure_demo_users
+    def _load_users(self) -> list[tuple[str, str, str]]:
+        from verbund.accounts.demo import ensure_demo_users
 
         bodies = {body.key: body for body in Body.objects.current().filter(key__in=DEMO_BODY_KEYS)}
         missing = sorted(set(DEMO_BODY_KEYS) - set(bodies))
@@ -78,7 +82,42 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"Hinweis: Körperschaften {', '.join(missing)} fehlen; keine Demo-Konten für sie."
             )
-        logins = ensure_demo_users(bodies=bodies)
+        return ensure_demo_users(bodies=bodies)
+
+    def _load_alliances(self) -> list[tuple[str, str, str]]:
+        """The real alliances of DOMAIN.md §1 with their coordinators (verbund.alliances.demo)."""
+        from verbund.alliances.demo import demo_coordinator_logins, load_demo_alliances
+
+        load_demo_alliances(stdout=self.stdout)
+        return demo_coordinator_logins()
+
+    def _load_funding(self) -> None:
+        """The RLP pilot programme with the real grants of DOMAIN.md §1 (verbund.funding.demo)."""
+        from django.core.exceptions import ValidationError
+
+        from verbund.funding.demo import load_demo_funding
+
+        try:
+            load_demo_funding(stdout=self.stdout)
+        except (DomainError, ValidationError, LookupError) as exc:
+            self.stderr.write(f"Hinweis: Demo-Förderung nicht geladen: {exc}")
+
+    def _load_shared_services(self) -> list[tuple[str, str, str]]:
+        """The EMH Kfz-Zulassung and Bußgeldstelle, the Donnersberg Vergabestelle (shared_services.demo)."""
+        from django.core.exceptions import ValidationError
+
+        from verbund.shared_services.demo import ensure_demo_provider_clerks, load_demo_shared_services
+
+        try:
+            load_demo_shared_services(stdout=self.stdout)
+            return ensure_demo_provider_clerks()
+        except (DomainError, ValidationError, LookupError) as exc:
+            self.stderr.write(f"Hinweis: Demo-Dienste nicht geladen: {exc}")
+            return []
+
+    def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
+        from verbund.accounts.demo import DEMO_PASSWORD
+
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):"))
         width = max(len(username) for username, _password, _description in logins)
