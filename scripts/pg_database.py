@@ -13,11 +13,14 @@ from psycopg import sql
 
 def main(action: str, url: str, name: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        # pytest-django creates test_<name> itself; drop a leftover one of an interrupted run too.
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(f"test_{name}"))
-        )
+        # pytest-django creates test_<name> (and test_<name>_gw<N> per xdist worker) itself; drop
+        # leftovers of an interrupted run too.
+        leftovers = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+            (f"test_{name}", f"test_{name}_gw%"),
+        ).fetchall()
+        for database in [name, *(row[0] for row in leftovers)]:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
         if action == "create":
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 

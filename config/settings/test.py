@@ -12,3 +12,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = True
+
+# Live-server threads (browser tests) must not keep their connections open after a request, or
+# PostgreSQL refuses to drop the test database at the end ("being accessed by other users").
+for _database in DATABASES.values():  # noqa: F405
+    _database["CONN_MAX_AGE"] = 0
