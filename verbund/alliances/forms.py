@@ -4,7 +4,7 @@ The rules themselves live in the services; a form checks what it can see (requir
 formats) and :func:`apply_service_error` puts a service's ``ValidationError`` next to the field it
 names, so that the person filling in the form sees every refusal where it belongs. Widgets carry the
 KERN UX classes (:class:`KernFormMixin`); Django adds ``aria-invalid`` and ``aria-describedby``
-(``<id>_helptext``, ``<id>_error``) itself, and ``alliances/_field.html`` renders hint and error
+(``<id>_helptext``, ``<id>_error``) itself, and ``forms/kern_field.html`` (web shell) renders hint and error
 with those ids.
 """
 

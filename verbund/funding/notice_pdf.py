@@ -17,38 +17,12 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from fpdf import FPDF
 
+from verbund.common.pdf import latin1
+
 from . import rules
 
 if TYPE_CHECKING:
     from .models import GrantNotice
-
-_REPLACEMENTS = {
-    "–": "-",
-    "—": "-",
-    "„": '"',
-    "“": '"',
-    "”": '"',
-    "‚": "'",
-    "‘": "'",
-    "’": "'",
-    "€": "EUR",
-    "…": "...",
-    "×": "x",
-    "÷": ":",
-    "−": "-",
-    "\u00a0": " ",
-    "≥": ">=",
-    "≤": "<=",
-    "•": "-",
-    "→": "->",
-}
-
-
-def latin1(text: str) -> str:
-    """``text`` in the Latin-1 range of the PDF core fonts (German umlauts and ß stay)."""
-    for char, replacement in _REPLACEMENTS.items():
-        text = text.replace(char, replacement)
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 class _Notice(FPDF):

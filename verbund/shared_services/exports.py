@@ -18,39 +18,10 @@ from typing import Any
 from django.utils import timezone
 from fpdf import FPDF
 
+from verbund.common.pdf import latin1
+
 from .allocation import format_eur
 from .models import Settlement, SettlementKind, SettlementLine
-
-_REPLACEMENTS = {
-    "–": "-",
-    "—": "-",
-    "„": '"',
-    "“": '"',
-    "”": '"',
-    "‚": "'",
-    "‘": "'",
-    "’": "'",
-    "€": "EUR",
-    "…": "...",
-    "×": "x",
-    "÷": ":",
-    "−": "-",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "≥": ">=",
-    "≤": "<=",
-    "β": "beta",
-    "·": "*",
-    "←": "<-",
-    "→": "->",
-}
-
-
-def latin1(text: str) -> str:
-    """``text`` within the Latin-1 range of the PDF core fonts (umlauts and ß stay)."""
-    for char, replacement in _REPLACEMENTS.items():
-        text = text.replace(char, replacement)
-    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 def de_number(value: Decimal | int | None, places: int = 0) -> str:
