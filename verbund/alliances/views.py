@@ -59,6 +59,7 @@ from .forms import (
 )
 from .geometry import simplified
 from .models import Alliance, AllianceQuerySet, AllianceRole, Membership, Status
+from .panels import alliance_panels
 from .selectors import (
     alliance_documents,
     alliance_facts,
@@ -325,6 +326,8 @@ def _detail_context(request: HttpRequest, alliance: Alliance, bound: dict[str, A
             {"label": f.label, "value": _fact_value(f), "reasoning": f.reasoning} for f in facts.as_list()
         ],
         "map_features": _member_map(members),
+        # What the parts above add (the alliance's services, its funding), see .panels.
+        "panels": alliance_panels(request, alliance),
         "nav": "alliances",
         **_map_settings(),
     }

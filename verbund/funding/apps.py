@@ -6,3 +6,11 @@ from django.apps import AppConfig
 class FundingConfig(AppConfig):
     name = "verbund.funding"
     verbose_name = "Förderung"
+
+    def ready(self) -> None:
+        # An alliance's page lists its applications; the alliances part offers the hook.
+        from verbund.alliances.panels import register_alliance_panel
+
+        from .views import alliance_funding_panel
+
+        register_alliance_panel(alliance_funding_panel)

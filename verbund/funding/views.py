@@ -764,3 +764,17 @@ def export_transparency(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="transparenz-zuwendungen.csv"'
     return response
+
+
+def alliance_funding_panel(request: HttpRequest, alliance: Any) -> str:
+    """The alliance page's section on its funding applications, for those who may see them."""
+    from django.template.loader import render_to_string
+
+    if not getattr(request.user, "is_authenticated", False):
+        return ""
+    applications = list(
+        Application.objects.visible_to(request.user).filter(alliance=alliance).order_by("-created_at")
+    )
+    if not applications:
+        return ""
+    return render_to_string("funding/_alliance_panel.html", {"applications": applications}, request=request)

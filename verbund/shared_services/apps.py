@@ -14,6 +14,9 @@ class SharedServicesConfig(AppConfig):
             from verbund.registry.panels import register_body_panel
         except ImportError:  # pragma: no cover - the hook is optional
             return
-        from .views import body_services_panel
+        from verbund.alliances.panels import register_alliance_panel
+
+        from .views import alliance_services_panel, body_services_panel
 
         register_body_panel(body_services_panel)
+        register_alliance_panel(alliance_services_panel)

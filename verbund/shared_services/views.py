@@ -826,3 +826,22 @@ def body_services_panel(request: HttpRequest, body: Body) -> str:
     return render_to_string(
         "shared_services/_body_panel.html", {"body": body, "services": rows}, request=request
     )
+
+
+def alliance_services_panel(request: HttpRequest, alliance: Alliance) -> str:
+    """The alliance page's section on its shared services, for those who may see them."""
+    from django.template.loader import render_to_string
+
+    if not getattr(request.user, "is_authenticated", False):
+        return ""
+    rows = list(
+        SharedService.objects.visible_to(request.user)
+        .filter(alliance=alliance)
+        .select_related("task", "provider")
+        .order_by("name")
+    )
+    if not rows:
+        return ""
+    return render_to_string(
+        "shared_services/_alliance_panel.html", {"alliance": alliance, "services": rows}, request=request
+    )
