@@ -232,6 +232,11 @@ VERBUND_MAP_TILE_URL = env(
     "Optional tile URL template for maps ({z}/{x}/{y}); empty = no external tiles.",
 )
 VERBUND_MAP_TILE_ATTRIBUTION = env("VERBUND_MAP_TILE_ATTRIBUTION", "", "Attribution of the tiles.")
+PLANNING_RUN_IN_BACKGROUND = env(
+    "PLANNING_RUN_IN_BACKGROUND",
+    True,
+    "Run large planning scenarios in a background thread (progress polled); false = in the request.",
+)
 API_PAGE_SIZE_MAX = 500
 
 LOGGING = {

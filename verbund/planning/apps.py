@@ -6,3 +6,14 @@ from django.apps import AppConfig
 class PlanningConfig(AppConfig):
     name = "verbund.planning"
     verbose_name = "Planung"
+
+    def ready(self) -> None:
+        # A body's page gets a "Kooperationspotenzial" panel linking to its recommendations (for
+        # those who may see them); the registry (floor 0) offers the hook, this part fills it.
+        try:
+            from verbund.registry.panels import register_body_panel
+        except ImportError:  # pragma: no cover - the hook is optional
+            return
+        from .views import body_panel
+
+        register_body_panel(body_panel)

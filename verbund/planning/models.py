@@ -1,1 +1,163 @@
-"""Data of the planning part."""
+"""Data of the planning part: stored plans (scenarios) and their groups.
+
+The cost models themselves are :class:`verbund.shared_services.models.TaskCostModel` rows (the task
+catalogue is shared); planning edits them through :func:`verbund.planning.services.cost_model_update`.
+A :class:`Scenario` keeps a snapshot of everything it used (cost parameters, constraints, region,
+existing alliances kept fixed), so that a result always says which parameters produced it, even
+after the cost model was edited.
+
+Members of a group are stored compactly on the :class:`ScenarioGroup` row (body ids, ARS and each
+member's share of the saving as JSON lists): a Land-wide plan has up to 2,300 bodies, and a page
+of groups then needs one query for the groups and one for the bodies on the page, whatever their
+number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+#: A running scenario whose progress has not moved for this long is considered dead (the process
+#: that ran it ended, e.g. a restarted server); it is then shown as failed.
+STALE_AFTER = dt.timedelta(minutes=10)
+
+
+class SolverKind(models.TextChoices):
+    HEURISTIC = "heuristic", "Heuristik (schnell)"
+    EXACT = "exact", "Exakt (HiGHS, kleine Regionen)"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "wartet"
+    RUNNING = "running", "läuft"
+    DONE = "done", "fertig"
+    FAILED = "failed", "fehlgeschlagen"
+
+
+class ScenarioQuerySet(models.QuerySet["Scenario"]):
+    def visible_to(self, user: Any) -> ScenarioQuerySet:
+        """Scenarios are the advisory office's working material: planners see all, others none."""
+        from .access import can_plan
+
+        return self if can_plan(user) else self.none()
+
+    def done(self) -> ScenarioQuerySet:
+        return self.filter(status=RunStatus.DONE)
+
+
+class Scenario(models.Model):
+    """One plan for a task in a Land (or some of its Kreise): parameters, status, statistics."""
+
+    name = models.CharField("Bezeichnung", max_length=200)
+    task = models.ForeignKey(
+        "shared_services.Task", verbose_name="Aufgabe", on_delete=models.PROTECT, related_name="scenarios"
+    )
+    state = models.CharField("Land", max_length=2)
+    solver = models.CharField("Verfahren", max_length=20, choices=SolverKind.choices)
+    # {"cost_model": {...}, "constraints": {...}, "kreise": [...], "holder_kinds": [...],
+    #  "alliances": [{"id", "slug", "name", "members": [ars, ...]}], "keep_alliances": bool}
+    parameters = models.JSONField("Parameter", default=dict)
+    status = models.CharField(
+        "Status", max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField("Fortschritt (%)", default=0)
+    progress_note = models.CharField("Arbeitsschritt", max_length=200, blank=True)
+    error = models.TextField("Fehler", blank=True)
+    # seconds, bodies, groups, total saving, distance to the exact optimum where known …
+    # (solvers.PlanResult.summary and the reference run)
+    statistics = models.JSONField("Kennzahlen", default=dict, blank=True)
+    total_saving = models.DecimalField(
+        "Einsparung gesamt (EUR/Jahr)", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="angelegt von",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("angelegt", auto_now_add=True)
+    started_at = models.DateTimeField("gestartet", null=True, blank=True)
+    finished_at = models.DateTimeField("beendet", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("letztes Lebenszeichen", null=True, blank=True)
+
+    objects: ClassVar[ScenarioQuerySet] = ScenarioQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "Planungsszenario"
+        verbose_name_plural = "Planungsszenarien"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="scenario_progress_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("planning:scenario_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def is_stale(self) -> bool:
+        """Running (or queued) but without a sign of life for :data:`STALE_AFTER`."""
+        if self.is_finished:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and timezone.now() - last > STALE_AFTER
+
+
+class ScenarioGroup(models.Model):
+    """One group of a scenario (a body alone is a group of one), with its host and its figures."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="groups")
+    number = models.PositiveIntegerField("Nr.")
+    host = models.ForeignKey(
+        "registry.Body", verbose_name="Gastgeber", on_delete=models.PROTECT, related_name="+"
+    )
+    member_ids = models.JSONField("Mitglieder (ids)", default=list)
+    member_ars = models.JSONField("Mitglieder (ARS)", default=list)
+    # Each member's share of the saving (EUR/year, strings with 2 decimals), proportional to its
+    # stand-alone cost; the shares add up to ``saving`` exactly.
+    member_savings = models.JSONField("Einsparung je Mitglied", default=list)
+    size = models.PositiveSmallIntegerField("Mitglieder")
+    population = models.PositiveIntegerField("Einwohner")
+    volume = models.DecimalField("Menge je Jahr", max_digits=14, decimal_places=2)
+    standalone_cost = models.DecimalField("Kosten allein (EUR/Jahr)", max_digits=14, decimal_places=2)
+    cost = models.DecimalField("Kosten gemeinsam (EUR/Jahr)", max_digits=14, decimal_places=2)
+    office_cost = models.DecimalField("davon Dienststelle", max_digits=14, decimal_places=2)
+    overhead_cost = models.DecimalField("davon Koordination", max_digits=14, decimal_places=2)
+    travel_cost = models.DecimalField("davon Wege", max_digits=14, decimal_places=2)
+    saving = models.DecimalField("Einsparung (EUR/Jahr)", max_digits=14, decimal_places=2)
+    max_distance_km = models.FloatField("größte Entfernung zum Gastgeber (km)")
+    fixed = models.BooleanField("bestehender Verbund", default=False)
+    alliance = models.ForeignKey(
+        "alliances.Alliance",
+        verbose_name="Verbund",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "Gruppe eines Szenarios"
+        verbose_name_plural = "Gruppen eines Szenarios"
+        ordering = ["scenario", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "number"], name="scenario_group_number_unique"),
+        ]
+        indexes = [models.Index(fields=["scenario", "size"], name="scenario_group_size")]
+
+    def __str__(self) -> str:
+        return f"Gruppe {self.number} ({self.scenario})"

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from verbund.accounts.tests.factories import UserFactory
 from verbund.funding.tests.pages import FUNDING_PAGES
+from verbund.planning.tests.pages import PLANNING_PAGES
 from verbund.registry.tests.factories import BodyBoundaryFactory, BodyFactory, make_neighbours
 from verbund.shared_services.tests.pages import SHARED_SERVICES_PAGES
 from verbund.web.management.commands.export_openapi import openapi_schema, render_openapi
@@ -81,6 +82,7 @@ PAGES = {
     "alliance_create": lambda body: ("/verbuende/neu/", UserFactory.create(staff_of=body)),
     **FUNDING_PAGES,
     **SHARED_SERVICES_PAGES,
+    **PLANNING_PAGES,
 }
 
 

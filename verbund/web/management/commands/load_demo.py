@@ -53,6 +53,7 @@ class Command(BaseCommand):
         logins += self._load_alliances()
         self._load_funding()
         logins += self._load_shared_services()
+        self._load_planning()
         self._print_logins(logins)
 
     def _already_imported(self, path: Path) -> bool:
@@ -114,6 +115,17 @@ class Command(BaseCommand):
         except (DomainError, ValidationError, LookupError) as exc:
             self.stderr.write(f"Hinweis: Demo-Dienste nicht geladen: {exc}")
             return []
+
+    def _load_planning(self) -> None:
+        """Two example plans of Rhineland-Palatinate (verbund.planning.demo)."""
+        from django.core.exceptions import ValidationError
+
+        from verbund.planning.demo import load_demo_planning
+
+        try:
+            load_demo_planning(stdout=self.stdout)
+        except (DomainError, ValidationError, LookupError) as exc:
+            self.stderr.write(f"Hinweis: Demo-Pläne nicht geladen: {exc}")
 
     def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
         from verbund.accounts.demo import DEMO_PASSWORD

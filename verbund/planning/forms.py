@@ -1,0 +1,158 @@
+"""Forms of the planning pages (KERN UX markup through the shared mixin of the alliances part)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from verbund.alliances.facts import body_label
+from verbund.alliances.forms import KernFormMixin
+from verbund.registry.models import Body, Kind
+from verbund.shared_services.models import Task, TaskCostModel
+
+from .models import SolverKind
+from .selectors import HOLDER_KIND_CHOICES
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return list(Body.objects.current().of_kind(Kind.LAND).order_by("state").values_list("state", "name"))
+
+
+def kreis_choices(state: str) -> list[tuple[str, str]]:
+    """Landkreise and kreisfreie Städte of the Land; the value is the 5-digit Kreis key."""
+    rows = (
+        Body.objects.current()
+        .in_state(state)
+        .of_kind(Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND, Kind.KREISFREIE_STADT)
+        .values_list("ars", "kind", "name")
+    )
+    return sorted(((ars[:5], body_label(kind, name)) for ars, kind, name in rows), key=lambda c: c[1])
+
+
+class CostModelForm(KernFormMixin, forms.Form):
+    """The parameters of ``C(v) = F + c · v^β`` and of cooperation, with the assumptions behind them."""
+
+    fixed_cost = forms.DecimalField(
+        label="Fixkosten F einer Dienststelle (EUR/Jahr)", min_value=0, max_digits=12, decimal_places=2
+    )
+    unit_cost = forms.DecimalField(
+        label="Kosten je Einheit c (EUR)", min_value=0, max_digits=12, decimal_places=4
+    )
+    scale_exponent = forms.DecimalField(
+        label="Größenexponent β",
+        min_value=Decimal("0.1"),
+        max_value=1,
+        max_digits=4,
+        decimal_places=3,
+        help_text="1 = keine Größenvorteile; je kleiner, desto günstiger wird jeder weitere Fall.",
+    )
+    volume_per_inhabitant = forms.DecimalField(
+        label="Menge je Einwohner und Jahr", min_value=0, max_digits=10, decimal_places=5
+    )
+    overhead_per_member = forms.DecimalField(
+        label="Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
+    travel_cost_per_case_km = forms.DecimalField(
+        label="Wegekosten je Fall und km (EUR)", min_value=0, max_digits=8, decimal_places=4,
+        help_text="Was ein Fall an Wegen zur gastgebenden Stelle kostet; 0 bei rein digitalen Verfahren.",
+    )  # fmt: skip
+    detour_factor = forms.DecimalField(
+        label="Umwegfaktor", min_value=1, max_digits=4, decimal_places=2,
+        help_text="Straßenkilometer je Kilometer Luftlinie (üblich 1,2 bis 1,4).",
+    )  # fmt: skip
+    assumptions = forms.CharField(
+        label="Annahmen und Quellen", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
+    )
+
+    @classmethod
+    def initial_from(cls, model: TaskCostModel) -> dict[str, Any]:
+        return {name: getattr(model, name) for name in cls.base_fields}
+
+
+class RecommendationForm(KernFormMixin, forms.Form):
+    """Which task, how large a group, and optional limits."""
+
+    task = forms.ChoiceField(label="Aufgabe")
+    max_size = forms.TypedChoiceField(
+        label="Größte Gruppe (mit Ihrer Körperschaft)",
+        coerce=int,
+        choices=[(n, f"{n} Mitglieder") for n in range(2, 7)],
+        initial=4,
+    )
+    max_distance_km = forms.FloatField(
+        label="Höchstentfernung zum Gastgeber (km)", required=False, min_value=1, max_value=500
+    )
+    contiguous = forms.BooleanField(label="Nur zusammenhängende Gebiete", required=False)
+    within_kreis = forms.BooleanField(label="Nur im selben Kreis", required=False)
+
+    def __init__(self, *args: Any, tasks: list[Task], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["task"].choices = [(t.slug, t.name) for t in tasks]  # type: ignore[attr-defined]
+
+
+class BodySearchForm(KernFormMixin, forms.Form):
+    q = forms.CharField(
+        label="Körperschaft suchen (Name oder Gemeindeschlüssel)", max_length=100, required=False
+    )
+
+
+class ScenarioForm(KernFormMixin, forms.Form):
+    """A Land-wide (or regional) plan: task, region, method, constraints."""
+
+    name = forms.CharField(
+        label="Bezeichnung", max_length=200, required=False, help_text="Leer: Aufgabe und Land."
+    )
+    task = forms.ChoiceField(label="Aufgabe")
+    state = forms.ChoiceField(label="Land")
+    kreise = forms.MultipleChoiceField(
+        label="Nur in diesen Kreisen",
+        required=False,
+        help_text="Keine Auswahl: das ganze Land. Mehrfachauswahl mit Strg bzw. Cmd.",
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    solver = forms.ChoiceField(
+        label="Verfahren", choices=SolverKind.choices, initial=SolverKind.HEURISTIC, widget=forms.RadioSelect
+    )
+    max_members = forms.IntegerField(
+        label="Höchstzahl Mitglieder je Gruppe", min_value=2, max_value=50, required=False, initial=5
+    )
+    max_population = forms.IntegerField(label="Höchstzahl Einwohner je Gruppe", min_value=1, required=False)
+    max_distance_km = forms.FloatField(
+        label="Höchstentfernung zum Gastgeber (km)", min_value=1, max_value=1000, required=False
+    )
+    contiguous = forms.BooleanField(
+        label="Nur zusammenhängende Gruppen (gemeinsame Grenzen)", required=False, initial=True
+    )
+    within_kreis = forms.BooleanField(label="Gruppen bleiben innerhalb eines Kreises", required=False)
+    keep_alliances = forms.BooleanField(
+        label="Bestehende Verbünde mit geteiltem Dienst für diese Aufgabe als feste Gruppen behalten",
+        required=False,
+    )
+    holder_kinds = forms.MultipleChoiceField(
+        label="Abweichende Träger der Aufgabe",
+        required=False,
+        choices=HOLDER_KIND_CHOICES,
+        help_text="Keine Auswahl: wie im Aufgabenkatalog (z. B. Verbandsgemeinden für das Standesamt).",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+
+    def __init__(self, *args: Any, state: str = "07", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tasks = list(Task.objects.order_by("sort_order", "name").values_list("slug", "name"))
+        self.fields["task"].choices = tasks  # type: ignore[attr-defined]
+        states = state_choices() or [("07", "Rheinland-Pfalz")]
+        self.fields["state"].choices = states  # type: ignore[attr-defined]
+        self.fields["kreise"].choices = kreis_choices(state)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        state = data.get("state") or ""
+        bad = [k for k in data.get("kreise") or [] if not k.startswith(state)]
+        if bad:
+            self.add_error("kreise", "Diese Kreise liegen nicht im gewählten Land.")
+        return data

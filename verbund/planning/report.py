@@ -1,0 +1,60 @@
+"""The German summary of a plan, as text lines (pure): ``manage.py plan`` prints it, and it names the
+same figures as the scenario page (saving, groups, bodies alone, time, distance to the optimum)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .solvers import de_eur, de_int, de_num
+
+
+def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[str, Any]) -> list[str]:
+    """``stats``: :meth:`~verbund.planning.solvers.PlanResult.summary` (plus the reference figures)."""
+    c = parameters.get("constraints", {})
+    m = parameters.get("cost_model", {})
+    limits = [
+        f"höchstens {c['max_members']} Mitglieder" if c.get("max_members") else "Mitglieder unbegrenzt",
+        f"höchstens {de_int(c['max_population'])} Einwohner" if c.get("max_population") else "",
+        f"höchstens {de_num(c['max_distance_km'], 1)} km zum Gastgeber" if c.get("max_distance_km") else "",
+        "zusammenhängend" if c.get("contiguous") else "",
+        "innerhalb eines Kreises" if c.get("within_kreis") else "",
+        "bestehende Verbünde fest" if parameters.get("keep_alliances") else "",
+    ]
+    solver = "exakt (HiGHS)" if stats.get("solver") == "exact" else "Heuristik"
+    share = 100 * float(stats.get("saving_share") or 0)
+    lines = [
+        title,
+        f"  Verfahren: {solver}, {de_num(float(stats.get('seconds', 0)), 3)} s",
+        f"  Grenzen: {', '.join(x for x in limits if x)}",
+        f"  Kostenmodell ({m.get('source', '?')}): F={m.get('fixed_cost')} EUR, c={m.get('unit_cost')} EUR, "
+        f"β={m.get('scale_exponent')}, {m.get('volume_per_inhabitant')} je Einwohner, Koordination "
+        f"{m.get('overhead_per_member')} EUR, Wege {m.get('travel_cost_per_case_km')} EUR/Fall·km × "
+        f"{m.get('detour_factor')}",
+        f"  Körperschaften: {de_int(stats.get('bodies', 0))}; in {de_int(stats.get('groups', 0))} Gruppen: "
+        f"{de_int(stats.get('bodies_in_groups', 0))}; allein: {de_int(stats.get('alone', 0))}; "
+        f"größte Gruppe: {stats.get('largest_group', 0)}",
+        f"  Einsparung: {de_eur(float(stats.get('total_saving', 0)))} im Jahr "
+        f"({de_num(share, 1)} % von {de_eur(float(stats.get('standalone_cost', 0)))})",
+    ]
+
+    def percent(key: str) -> str:
+        return de_num(100 * float(stats[key]), 2)
+
+    if stats.get("solver") == "exact":
+        if stats.get("proven_optimal"):
+            lines.append("  Optimum: bewiesen (HiGHS, Toleranz 0,01 %)")
+        elif stats.get("gap") is not None:
+            lines.append(f"  Optimum: nicht bewiesen, Abstand zur Schranke höchstens {percent('gap')} %")
+    elif stats.get("ratio_to_optimum"):
+        lines.append(
+            f"  Abstand zum exakten Optimum: Heuristik erreicht {percent('ratio_to_optimum')} % "
+            f"(Optimum {de_eur(float(stats['reference_saving']))}, bewiesen)"
+        )
+    elif stats.get("ratio_to_bound"):
+        lines.append(f"  Abstand zum exakten Optimum: mindestens {percent('ratio_to_bound')} % der Schranke")
+    elif stats.get("reference_note"):
+        lines.append(f"  {stats['reference_note']}")
+    for warning in stats.get("warnings", []):
+        lines.append(f"  Hinweis: {warning}")
+    return lines
