@@ -79,4 +79,16 @@ def test_partners_for_a_verbandsgemeinde_and_the_land_wide_map(live_server, page
     expect(plan_map).to_have_class(re.compile(r"vb-map--ready"))
     # Canvas rendering: the points are drawn on one canvas; the table lists the same groups.
     expect(plan_map.locator("canvas")).to_have_count(1)
+    # The points are really painted, and the canvas is shown at the size Leaflet gave it (the design
+    # system's canvas { max-width: 100% } once squeezed it and the map looked empty).
+    painted, shown_width, set_width = plan_map.locator("canvas").evaluate(
+        """c => {
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+            return [n, c.getBoundingClientRect().width, parseFloat(c.style.width)];
+        }"""
+    )
+    assert painted > 0
+    assert abs(shown_width - set_width) < 1
     expect(page.locator("#vb-groups tbody tr")).to_have_count(2)

@@ -22,6 +22,12 @@
         maxZoom: 18
       }).addTo(map);
     }
+    // Set the view before adding anything: the Canvas renderer draws only on a map that has one.
+    if (data.features.length) {
+      map.fitBounds(L.geoJSON(data).getBounds(), { padding: [12, 12] });
+    } else {
+      map.setView([50.0, 7.5], 7);
+    }
     var hosts = {};
     data.features.forEach(function (f) {
       if (f.properties.host && f.properties.size > 1) hosts[f.properties.group] = f.geometry.coordinates;
@@ -53,11 +59,6 @@
         layer.bindTooltip(text, { sticky: true });
       }
     }).addTo(map);
-    if (data.features.length) {
-      map.fitBounds(points.getBounds(), { padding: [12, 12] });
-    } else {
-      map.setView([50.0, 7.5], 7);
-    }
     container.classList.add("vb-map--ready");
   }
 
