@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from verbund.accounts.models import User
 from verbund.registry.tests.factories import BodyBoundaryFactory, BodyFactory, make_neighbours
@@ -58,6 +59,9 @@ def page() -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+            # While Playwright's event loop runs, Django hands the test its own connection (connections
+            # are per context); close it here, or PostgreSQL cannot drop the test database at the end.
+            connections.close_all()
         assert errors == [], f"JavaScript errors: {errors}"
 
 
