@@ -27,6 +27,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from bench import percentile
 from verbund.accounts.models import Role, RoleAssignment, User
 from verbund.alliances.models import Alliance, FieldOfAction, LegalForm, MemberRole, Membership, Status
 from verbund.common.data import GV100AD_LATEST, RLP_BOUNDARY_LAYERS, data_file
@@ -136,11 +137,6 @@ def _advisory_user() -> User:
     return user
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _measure(client: Client, url: str) -> dict[str, Any]:
     for _ in range(WARMUP):
         assert client.get(url).status_code == 200, url
@@ -155,7 +151,7 @@ def _measure(client: Client, url: str) -> dict[str, Any]:
         timings.append(time.perf_counter() - started)
     return {
         "p50_ms": round(statistics.median(timings) * 1000, 1),
-        "p95_ms": round(_percentile(timings, 0.95) * 1000, 1),
+        "p95_ms": round(percentile(timings, 0.95) * 1000, 1),
         "queries": queries,
         "bytes": len(response.content),
     }

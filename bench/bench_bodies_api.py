@@ -29,6 +29,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, path
 
+from bench import percentile
 from verbund.common.data import GV100AD_LATEST
 from verbund.registry.models import Body, Kind
 
@@ -158,11 +159,6 @@ def _load(port: int, url: str, per_thread: int) -> tuple[list[float], float, lis
     return timings, time.perf_counter() - started, errors
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _queries_per_request(limit: int) -> int:
     client = Client()
     with CaptureQueriesContext(connection) as ctx:
@@ -193,7 +189,7 @@ def run() -> Iterator[dict[str, Any]]:
                     raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[0]}")
                 results[name] = {
                     "p50_ms": statistics.median(timings) * 1000,
-                    "p95_ms": _percentile(timings, 0.95) * 1000,
+                    "p95_ms": percentile(timings, 0.95) * 1000,
                     "rps": len(timings) / wall,
                 }
                 for key, value in results[name].items():

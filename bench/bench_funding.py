@@ -32,6 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bench import percentile
+
 APPLICATIONS = 10_000
 ALLIANCES = 400
 REQUESTS = 30
@@ -40,11 +42,6 @@ DRAWDOWN_AMOUNT = Decimal("700.00")
 GRANT = Decimal("100000.00")
 PG_URL = os.environ.get("VERBUND_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # --- 1. Portfolio ----------------------------------------------------------------------------------------
@@ -239,7 +236,7 @@ def _portfolio() -> Iterator[dict[str, Any]]:
             timings, queries = _timed(client, url, REQUESTS)
             yield {
                 "metric": f"{name}_p95_ms",
-                "value": round(_percentile(timings, 0.95) * 1000, 1),
+                "value": round(percentile(timings, 0.95) * 1000, 1),
                 "p50_ms": round(statistics.median(timings) * 1000, 1),
                 "queries": queries,
                 "requests": REQUESTS,

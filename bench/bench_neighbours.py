@@ -46,14 +46,11 @@ def run() -> Iterator[dict[str, Any]]:
 
 def _database_import(layers: list[Any]) -> Iterator[dict[str, Any]]:
     gv100ad = data_file(GV100AD_LATEST)
-    try:
-        from verbund.registry.importer import registry_import_gv100ad
-    except ImportError:
-        registry_import_gv100ad = None  # type: ignore[assignment]
-    if gv100ad is None or registry_import_gv100ad is None:
-        yield {"skipped": "boundary import into the database needs the GV100AD file and its importer"}
+    if gv100ad is None:
+        yield {"skipped": f"boundary import into the database needs {GV100AD_LATEST}"}
         return
     from verbund.registry.boundaries import registry_import_boundaries
+    from verbund.registry.importer import registry_import_gv100ad
 
     registry_import_gv100ad(path=gv100ad, state="07")
     for label in ("first", "unchanged"):

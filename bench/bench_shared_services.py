@@ -23,17 +23,14 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from bench import percentile
+
 MEMBERS = 2_300
 SERVICES = 500
 PAGE_SERVICES = 50
 PAGE_MEMBERS = 12
 REQUESTS = 100
 REPEATS = 3
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # --- 1. the engine ----------------------------------------------------------------------------------
@@ -226,7 +223,7 @@ def _settlement_page() -> Iterator[dict[str, Any]]:
             assert html.count("Fassung 1") == PAGE_SERVICES, "every service's settlement is on the page"
             yield {
                 "metric": f"settlement_page_{who}_p95_ms",
-                "value": round(_percentile(timings, 0.95) * 1000, 1),
+                "value": round(percentile(timings, 0.95) * 1000, 1),
                 "p50_ms": round(statistics.median(timings) * 1000, 1),
                 "queries": queries,
                 "requests": REQUESTS,

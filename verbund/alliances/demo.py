@@ -475,20 +475,6 @@ DEMO_COORDINATORS: dict[str, DemoCoordinator] = {
     ),
 }
 
-_SCALARS = (
-    "name",
-    "short_name",
-    "description",
-    "public_summary",
-    "legal_form",
-    "start_date",
-    "end_date",
-    "sources",
-    "reported_grant_eur",
-    "reported_grant_note",
-    "is_published",
-)
-
 
 @dataclass
 class _Report:
@@ -557,12 +543,11 @@ def _ensure_alliance(spec: DemoAlliance) -> tuple[Alliance, str]:
         for name, value in wanted.items()
         if getattr(alliance, name) != value
     }
+    for name in changes:
+        setattr(alliance, name, wanted[name])
     old_slugs = sorted(alliance.fields.values_list("slug", flat=True))
     if old_slugs != sorted(spec.fields):
         changes["fields"] = [old_slugs, sorted(spec.fields)]
-    for name in _SCALARS:
-        if name in changes:
-            setattr(alliance, name, wanted[name])
     changed = bool(changes)
     if alliance.status != spec.status:
         old = alliance.status

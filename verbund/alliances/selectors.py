@@ -69,6 +69,14 @@ def with_list_data(qs: AllianceQuerySet) -> AllianceQuerySet:
     )
 
 
+def member_filter(value: str) -> Q:
+    """A ``Q`` on ``Membership`` (``body__…``): the start of an AGS/ARS, a registry key, or part of
+    the name. The directory page and the API filter members the same way."""
+    if value.isdigit():
+        return Q(body__ags__startswith=value) | Q(body__ars__startswith=value) | Q(body__key=value)
+    return Q(body__name__icontains=value)
+
+
 def alliance_list(
     user: Any,
     *,
@@ -81,8 +89,8 @@ def alliance_list(
     """The alliances ``user`` may see, filtered, with list data prefetched (see :func:`with_list_data`).
 
     ``field``: slug of a field of action; ``status``: one or more statuses; ``kreis``: Kreis key or
-    ARS, alliances with a current member in that Kreis; ``member``: ARS (or registry key) of a
-    current member; ``q``: part of the name or short name.
+    ARS, alliances with a current member in that Kreis; ``member``: a current member by
+    :func:`member_filter`; ``q``: part of the name or short name.
     """
     qs = Alliance.objects.visible_to(user)
     if field:
@@ -94,8 +102,7 @@ def alliance_list(
     if kreis:
         qs = qs.with_member_in_kreis(kreis_prefix(kreis))
     if member:
-        member = member.strip()
-        qs = qs.with_current_member(Q(body__ars=member) | Q(body__key=member))
+        qs = qs.with_current_member(member_filter(member.strip()))
     if q:
         qs = qs.search(q)
     return with_list_data(qs)

@@ -32,7 +32,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -104,25 +104,16 @@ def _map_settings() -> dict[str, str]:
 # --- directory -------------------------------------------------------------------------------------
 
 
-def member_filter(value: str) -> Q:
-    """A ``Q`` on ``Membership`` (``body__…``): the start of an AGS/ARS, or part of the name."""
-    if value.isdigit():
-        return Q(body__ags__startswith=value) | Q(body__ars__startswith=value) | Q(body__key=value)
-    return Q(body__name__icontains=value)
-
-
 def directory_queryset(user: Any, filters: dict[str, Any]) -> AllianceQuerySet:
     """The filtered directory (through :func:`selectors.alliance_list`, so visible only)."""
-    qs = alliance_list(
+    return alliance_list(
         user,
         field=filters["field"] or None,
         status=filters["status"] or None,
         kreis=filters["kreis"] or None,
+        member=filters["member"] or None,
         q=filters["q"] or None,
     )
-    if filters["member"]:
-        qs = qs.with_current_member(member_filter(filters["member"]))
-    return qs
 
 
 def directory_map(qs: AllianceQuerySet, *, outlines: bool = True) -> dict[str, Any]:

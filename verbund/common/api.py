@@ -1,8 +1,8 @@
-"""The API instance: one error shape ``{"detail": "...", "code": "..."}`` and list pagination."""
+"""The API instance: one error shape ``{"detail": "...", "code": "..."}``."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,17 +12,10 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from .errors import DomainError
 
-T = TypeVar("T")
-
 
 class ErrorOut(Schema):
     detail: str
     code: str
-
-
-class Page(Schema, Generic[T]):
-    items: list[T]
-    count: int
 
 
 def _error(api: NinjaAPI, request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:

@@ -26,9 +26,7 @@ class PanelHook(Generic[T]):
     def __init__(self) -> None:
         self._panels: list[PanelFunc[T]] = []
 
-    def register(
-        self, func: Callable[[HttpRequest, T], str | None]
-    ) -> Callable[[HttpRequest, T], str | None]:
+    def register(self, func: PanelFunc[T]) -> PanelFunc[T]:
         """Add a panel (idempotent: a function registered twice renders once)."""
         if func not in self._panels:
             self._panels.append(func)

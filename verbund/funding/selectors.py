@@ -424,8 +424,9 @@ def application_list(
         qs = qs.filter(status=status)
     if programme is not None:
         qs = qs.filter(programme=programme)
-    if q.strip():
-        qs = qs.filter(Q(title__icontains=q.strip()) | Q(alliance__name__icontains=q.strip()))
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(alliance__name__icontains=q))
     return qs.select_related("programme", "alliance", "applicant").order_by("-updated_at", "-id")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -727,8 +728,6 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
 
 
 def _setting(name: str) -> str:
-    from django.conf import settings
-
     return str(getattr(settings, name, "") or "")
 
 

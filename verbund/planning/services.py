@@ -432,11 +432,8 @@ def scenario_run(
         _fail(
             scenario, f"Interner Fehler ({exc.__class__.__name__}); Einzelheiten stehen im Server-Protokoll."
         )
-    return Scenario.objects.select_related("task").get(pk=scenario_id) if _exists(scenario_id) else scenario
-
-
-def _exists(pk: int) -> bool:
-    return Scenario.objects.filter(pk=pk).exists()
+    # The stored outcome; the scenario may have been deleted while it ran.
+    return Scenario.objects.select_related("task").filter(pk=scenario_id).first() or scenario
 
 
 def _reference(

@@ -102,6 +102,13 @@ def _with(items: tuple[Item, ...], **changes: str) -> tuple[Item, ...]:
     return tuple((*item[:2], changes.get(item[1], item[2]), *item[3:]) for item in items)
 
 
+# Both Eifel-Mosel-Hunsrück services run since 2023: 2025 settled in full, 2026 only advanced.
+EMH_SETTLEMENTS = (
+    (2025, SettlementKind.ADVANCE),
+    (2025, SettlementKind.FINAL),
+    (2026, SettlementKind.ADVANCE),
+)
+
 DEMO_SERVICES: tuple[DemoService, ...] = (
     DemoService(
         alliance=EMH,
@@ -128,11 +135,7 @@ DEMO_SERVICES: tuple[DemoService, ...] = (
             2024: {"07231": 24100, "07135": 12800, "07233": 12300, "07232": 21400},
             2025: {"07231": 24800, "07135": 13100, "07233": 12600, "07232": 21900},
         },
-        settlements=(
-            (2025, SettlementKind.ADVANCE),
-            (2025, SettlementKind.FINAL),
-            (2026, SettlementKind.ADVANCE),
-        ),
+        settlements=EMH_SETTLEMENTS,
     ),
     DemoService(
         alliance=EMH,
@@ -157,11 +160,7 @@ DEMO_SERVICES: tuple[DemoService, ...] = (
             2024: {"07231": 17900, "07135": 9500, "07233": 8700, "07232": 14800},
             2025: {"07231": 18400, "07135": 9700, "07233": 8900, "07232": 15200},
         },
-        settlements=(
-            (2025, SettlementKind.ADVANCE),
-            (2025, SettlementKind.FINAL),
-            (2026, SettlementKind.ADVANCE),
-        ),
+        settlements=EMH_SETTLEMENTS,
     ),
     DemoService(
         alliance=DONNERSBERG,

@@ -180,47 +180,26 @@ TYPE_CHOICES = [
 PARTS = 3
 
 
+def _percent_field(label: str) -> forms.DecimalField:
+    """An optional 0–100 % share; the key's parts and the fixed share take the same input."""
+    return forms.DecimalField(
+        localize=True, label=label, required=False, min_value=0, max_value=100, decimal_places=2
+    )
+
+
 class KeyForm(KernForm):
     """Builds a key configuration; :meth:`config` is the validated, normalised result."""
 
     id_format = "key_%s"
     key_type = forms.ChoiceField(label="Art des Schlüssels", choices=TYPE_CHOICES, widget=forms.RadioSelect)
-    part1_weight = forms.DecimalField(
-        localize=True,
-        label="Teil 1: Anteil in %",
-        required=False,
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-    )
+    part1_weight = _percent_field("Teil 1: Anteil in %")
     part1_basis = forms.ChoiceField(label="Teil 1: Grundlage", choices=BASIS_CHOICES, required=False)
-    part2_weight = forms.DecimalField(
-        localize=True,
-        label="Teil 2: Anteil in %",
-        required=False,
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-    )
+    part2_weight = _percent_field("Teil 2: Anteil in %")
     part2_basis = forms.ChoiceField(label="Teil 2: Grundlage", choices=BASIS_CHOICES, required=False)
-    part3_weight = forms.DecimalField(
-        localize=True,
-        label="Teil 3: Anteil in %",
-        required=False,
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-    )
+    part3_weight = _percent_field("Teil 3: Anteil in %")
     part3_basis = forms.ChoiceField(label="Teil 3: Grundlage", choices=BASIS_CHOICES, required=False)
     fixed_member = forms.ChoiceField(label="Mitglied mit festem Anteil", required=False)
-    fixed_percent = forms.DecimalField(
-        localize=True,
-        label="Fester Anteil in %",
-        required=False,
-        min_value=0,
-        max_value=100,
-        decimal_places=2,
-    )
+    fixed_percent = _percent_field("Fester Anteil in %")
     price = forms.DecimalField(
         localize=True, label="Preis je Einheit (EUR)", required=False, min_value=0, decimal_places=4
     )

@@ -240,22 +240,18 @@ def _latest_per_service(service_ids: list[int], year: int) -> dict[int, Settleme
     qs = Settlement.objects.filter(service_id__in=service_ids, year=year).order_by("service_id", "-version")
     for settlement in qs.defer("snapshot", "key_config"):
         current = chosen.get(settlement.service_id)
-        if current is None:
-            chosen[settlement.service_id] = settlement
-            continue
-        rank = (
-            settlement.kind == SettlementKind.FINAL,
-            settlement.status == SettlementStatus.FINALIZED,
-            settlement.version,
-        )
-        current_rank = (
-            current.kind == SettlementKind.FINAL,
-            current.status == SettlementStatus.FINALIZED,
-            current.version,
-        )
-        if rank > current_rank:
+        if current is None or _rank(settlement) > _rank(current):
             chosen[settlement.service_id] = settlement
     return chosen
+
+
+def _rank(settlement: Settlement) -> tuple[bool, bool, int]:
+    """Final before advances, finalized before drafts, then the newest version."""
+    return (
+        settlement.kind == SettlementKind.FINAL,
+        settlement.status == SettlementStatus.FINALIZED,
+        settlement.version,
+    )
 
 
 def latest_settlement_year(user: Any, alliance: Alliance) -> int | None:
@@ -274,13 +270,12 @@ def alliance_overview(user: Any, alliance: Alliance, year: int) -> AllianceOverv
 
     Four queries whatever the number of services (services, settlements, own lines, sums).
     """
-    viewer_for(user)
+    viewer = viewer_for(user)
     services = list(service_list(user, alliance=alliance))
     overview = AllianceOverview(year=year)
     chosen = _latest_per_service([s.pk for s in services], year)
     settlement_ids = [s.pk for s in chosen.values()]
     own: dict[int, tuple[Decimal, Decimal]] = {}
-    viewer = viewer_for(user)
     if viewer.body_ids and settlement_ids:
         for settlement_id, share, balance in SettlementLine.objects.filter(
             settlement_id__in=settlement_ids, body_id__in=viewer.body_ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from verbund.accounts.access import can_view_audit
 from verbund.registry.selectors import registry_attribution
@@ -13,6 +14,8 @@ from verbund.registry.selectors import registry_attribution
 def platform(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
-        "registry_attribution": registry_attribution(),
+        # Lazy: only base.html's footer reads it; fragments and the panels rendered with
+        # ``request=`` run this processor too and should not each pay a query for it.
+        "registry_attribution": SimpleLazyObject(registry_attribution),
         "perms_view_audit": bool(user is not None and can_view_audit(user)),
     }
