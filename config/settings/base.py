@@ -27,7 +27,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     # floor 0
+    "django_htmx",
     "verbund.common",
+    "verbund.ui",
     "verbund.audit",
     "verbund.accounts",
     "verbund.registry",
@@ -52,7 +54,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: whether a request came from HTMX and wants a fragment (verbund.ui.views.is_htmx)
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # unknown /api/v1/… paths and wrong methods answer {"detail", "code"} like every API error
+    "verbund.common.api.ApiErrorShapeMiddleware",
     # last, so that it sees the authenticated user and the response of a failed login
     "axes.middleware.AxesMiddleware",
 ]

@@ -15,6 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+# The roles live in common so that every floor can name them; re-exported for the accounts part.
+from verbund.common.roles import BODY_ROLES, Role
+
+__all__ = ["BODY_ROLES", "ApiToken", "Role", "RoleAssignment", "User"]
+
 
 class User(AbstractUser):
     """A person using Verbund. Roles are :class:`RoleAssignment` rows, not flags on the user."""
@@ -28,18 +33,6 @@ class User(AbstractUser):
         return f"{full} ({self.username})" if full else self.username
 
 
-class Role(models.TextChoices):
-    """Roles of ARCHITECTURE.md held in a body or platform-wide."""
-
-    SACHBEARBEITUNG = "sachbearbeitung", "Sachbearbeitung"
-    VERWALTUNGSLEITUNG = "verwaltungsleitung", "Verwaltungsleitung"
-    BERATUNGSSTELLE = "beratungsstelle", "Beratungsstelle (ADD/MdI)"
-    BEWILLIGUNGSBEHOERDE = "bewilligungsbehoerde", "Bewilligungsbehörde"
-    PLATTFORMBETRIEB = "plattformbetrieb", "Plattformbetrieb"
-
-
-#: Roles that are held for one body (the body is required); the others are platform-wide.
-BODY_ROLES = frozenset({Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG})
 # Sorted, so that the constraint below (and its migration) does not depend on the hash seed.
 _BODY_ROLE_VALUES = sorted(r.value for r in BODY_ROLES)
 

@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+
+from verbund.common.principal import Principal
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -73,11 +75,11 @@ class Status(models.TextChoices):
 
 
 class AllianceQuerySet(models.QuerySet["Alliance"]):
-    def visible_to(self, user: Any) -> AllianceQuerySet:
-        """The alliances ``user`` may see (rules in :func:`verbund.alliances.access.visibility_filter`)."""
-        from .access import viewer_for, visibility_filter
+    def visible_to(self, principal: Principal) -> AllianceQuerySet:
+        """The alliances ``principal`` may see (rules in :func:`verbund.alliances.policies.visibility_filter`)."""
+        from .policies import visibility_filter
 
-        return self.filter(visibility_filter(viewer_for(user)))
+        return self.filter(visibility_filter(principal))
 
     def published(self) -> AllianceQuerySet:
         return self.filter(is_published=True)

@@ -22,6 +22,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from verbund.registry.models import ASSOCIATION_KINDS, Body, BodyBoundary, BodyNeighbour, Kind
 
+from verbund.common.principal import Principal
+
 from .access import is_insider, viewer_for
 from .facts import AllianceFacts, MemberFacts, derive_facts
 from .models import (
@@ -274,3 +276,28 @@ def alliance_facts(alliance: Alliance) -> AllianceFacts:
         pk__in=Membership.objects.current().filter(alliance=alliance).values("body_id")
     )
     return _facts(_bodies_with_chain(members))
+
+
+# --- single alliances ------------------------------------------------------------------------------
+
+
+def access_alliance(principal: Principal, slug_or_id: str | int, *, need: str = "view") -> Alliance:
+    """The alliance addressed by slug (``str``) or primary key (``int``), if ``principal`` may see it.
+
+    ``need``: ``"view"`` (published or insider), ``"internal"`` (insiders only: a public viewer gets
+    404 as for a missing one), ``"change"`` (visible, else 404; not changeable: 403).
+    """
+    from verbund.common.access import access_object
+    from verbund.common.errors import NotFound
+
+    from . import policies
+
+    lookup: dict[str, Any] = {"pk": slug_or_id} if isinstance(slug_or_id, int) else {"slug": slug_or_id}
+    alliance = access_object(Alliance.objects, principal, not_found="Kein solcher Verbund.", **lookup)
+    if need == "internal" and not policies.is_insider(principal, alliance.pk):
+        raise NotFound("Kein solcher Verbund.")
+    if need == "change" and not policies.may_change(principal, alliance.pk):
+        from verbund.common.errors import Forbidden
+
+        raise Forbidden("Nur die Verbundkoordination kann diesen Verbund ändern.")
+    return alliance

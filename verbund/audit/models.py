@@ -1,45 +1,45 @@
 """The audit log: one row per change, written by the service that made it, never edited.
 
-"Append-only" is enforced on every path the application has: ``save()`` of a stored entry,
-``delete()`` of an entry, and ``update()``/``delete()``/``bulk_update()`` of a QuerySet raise
-:class:`AuditLogIsAppendOnly`; the admin shows entries read-only. Deleting a user keeps
-the entries (``actor`` becomes NULL, ``actor_label`` keeps the name).
+"Append-only" is enforced on every path the application has (:class:`AppendOnlyModel`): ``save()``
+of a stored entry, ``delete()``, and ``update()``/``delete()``/``bulk_update()`` of a QuerySet raise
+:class:`AuditLogIsAppendOnly`; the admin shows entries read-only. Deleting a user keeps the entries
+(``actor`` becomes NULL, ``actor_label`` keeps the name).
+
+Each entry carries its *scope*: the body and the alliance it concerns (plain ids, not foreign keys:
+the audit log sits on the lowest floor, below the alliances, and outlives the rows it describes).
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, NoReturn
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from verbund.common.models import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+from verbund.common.principal import Principal
+
+#: The name the first parts used; an append-only violation of the audit log.
+AuditLogIsAppendOnly = AppendOnlyError
 
 
-class AuditLogIsAppendOnly(Exception):
-    """Raised on any attempt to change or delete an audit entry through the application."""
-
-
-class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
-    def update(self, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
-
-    def delete(self) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
-
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        # Raise before Django opens its transaction, so the caller's transaction stays usable.
-        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
-
+class AuditEntryQuerySet(AppendOnlyQuerySet["AuditEntry"]):
     def for_object(self, obj: models.Model) -> AuditEntryQuerySet:
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
-    def visible_to(self, user: Any) -> AuditEntryQuerySet:
-        """The whole log for operators (Plattformbetrieb, superusers); nothing for anyone else."""
-        from verbund.accounts.access import can_view_audit
+    def visible_to(self, principal: Principal) -> AuditEntryQuerySet:
+        """Operators read everything; coordinators the history of their alliances, heads of their
+        bodies (:meth:`Principal.audit_scope`); nobody else reads the log."""
+        if principal.is_operator:
+            return self
+        alliance_ids, body_ids = principal.audit_scope()
+        if not alliance_ids and not body_ids:
+            return self.none()
+        return self.filter(Q(alliance_id__in=alliance_ids) | Q(body_id__in=body_ids))
 
-        return self if can_view_audit(user) else self.none()
 
-
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnlyModel):
     """Who did what to which object, and what changed (``{"field": [old, new]}``)."""
 
     at = models.DateTimeField("Zeitpunkt", auto_now_add=True, db_index=True)
@@ -51,13 +51,16 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # Kept even if the user is deleted later, and for system actors ("import", "load_demo").
+    # Kept even if the user is deleted later, and for system actors ("Registerimport", "Demodaten").
     actor_label = models.CharField("Handelnde Person (Name)", max_length=150)
+    is_system = models.BooleanField("Systemvorgang", default=False)
     action = models.CharField("Aktion", max_length=80, db_index=True)
     object_type = models.CharField("Objekttyp", max_length=100, db_index=True)
     object_id = models.CharField("Objekt-ID", max_length=64, blank=True, db_index=True)
     object_repr = models.CharField("Objekt", max_length=300, blank=True)
     changes = models.JSONField("Änderungen", default=dict, blank=True)
+    body_id = models.BigIntegerField("Körperschaft (ID)", null=True, blank=True, db_index=True)
+    alliance_id = models.BigIntegerField("Verbund (ID)", null=True, blank=True, db_index=True)
 
     objects: ClassVar[AuditEntryQuerySet] = AuditEntryQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -69,10 +72,38 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.action} {self.object_repr}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+class SensitiveReadQuerySet(AppendOnlyQuerySet["SensitiveRead"]):
+    def visible_to(self, principal: Principal) -> SensitiveReadQuerySet:
+        """Only operators read who read confidential data."""
+        return self if principal.is_operator else self.none()
+
+
+class SensitiveRead(AppendOnlyModel):
+    """Someone read an object above INTERNAL sensitivity (TLP:AMBER or RED)."""
+
+    at = models.DateTimeField("Zeitpunkt", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="Lesende Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField("Lesende Person (Name)", max_length=150)
+    object_type = models.CharField("Objekttyp", max_length=100, db_index=True)
+    object_id = models.CharField("Objekt-ID", max_length=64, db_index=True)
+    object_repr = models.CharField("Objekt", max_length=300, blank=True)
+    sensitivity = models.PositiveSmallIntegerField("Schutzstufe")
+    purpose = models.CharField("Zweck", max_length=200, blank=True)
+
+    objects: ClassVar[SensitiveReadQuerySet] = SensitiveReadQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "Lesezugriff auf vertrauliche Daten"
+        verbose_name_plural = "Lesezugriffe auf vertrauliche Daten"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.object_repr}"

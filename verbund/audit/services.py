@@ -1,5 +1,12 @@
 """Writing the audit log. Every service calls :func:`audit_record` inside its own transaction, so
-the record and the change it describes are committed (or rolled back) together."""
+the record and the change it describes are committed (or rolled back) together.
+
+An entry names who acted (a user or a :class:`~verbund.common.actors.SystemActor`), a declared
+action (:mod:`verbund.audit.actions`), the object, what changed (``{"field": [old, new]}``), and the
+*scope* it concerns: the body and the alliance, so that the coordinators of an alliance and the heads
+of a body can read their own history. The scope is taken from the target when it is an alliance or a
+body, or has an ``alliance_id``/``body_id``; give ``alliance``/``body`` to say it explicitly.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,10 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEntry
+from verbund.common.actors import Actor, SystemActor, actor_label, check_actor
 
-SYSTEM = "System"
+from .actions import AuditAction, get_action
+from .models import AuditEntry, SensitiveRead
 
 
 def _jsonable(value: Any) -> Any:
@@ -21,52 +29,93 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return str(value)
     if isinstance(value, models.Model):
-        return str(value.pk)
+        return str(value)
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, list | tuple | set | frozenset):
         return [_jsonable(v) for v in value]
     return value
 
 
+def _id(value: models.Model | int | None) -> int | None:
+    if value is None:
+        return None
+    return int(value.pk if isinstance(value, models.Model) else value)
+
+
+def _scope(target: models.Model | None) -> tuple[int | None, int | None]:
+    """``(body_id, alliance_id)`` that ``target`` concerns, read from the target itself."""
+    if target is None:
+        return None, None
+    label = target._meta.label_lower
+    if label == "alliances.alliance":
+        return None, target.pk
+    if label == "registry.body":
+        return target.pk, None
+    body_id = getattr(target, "body_id", None)
+    alliance_id = getattr(target, "alliance_id", None)
+    return (int(body_id) if body_id else None), (int(alliance_id) if alliance_id else None)
+
+
 def audit_record(
     *,
-    actor: Any,
-    action: str,
+    actor: Actor,
+    action: str | AuditAction,
     target: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
     object_repr: str = "",
     changes: Mapping[str, Any] | None = None,
+    body: models.Model | int | None = None,
+    alliance: models.Model | int | None = None,
 ) -> AuditEntry:
-    """Record that ``actor`` (a user, ``None`` or a label such as ``"import_registry"``) did ``action``.
+    """Record that ``actor`` did ``action`` (a declared :class:`AuditAction` or its code).
 
-    ``action`` is ``<entity>.<action>`` after the service that made the change (``role.assign`` from
-    ``role_assign``, ``alliance.member_add``), so the log reads like the code and the operator view
-    can filter by it.
-
-    ``target`` fills the object fields; without it, give ``object_type``/``object_id`` yourself
-    (e.g. for a whole import run).
+    ``target`` fills the object fields; without it, give ``object_type``/``object_id`` yourself (e.g.
+    for a whole import run). ``body``/``alliance`` override the scope taken from the target.
     """
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    if user is not None:
-        label = user.get_username()
-    elif isinstance(actor, str) and actor:
-        label = actor
-    else:
-        label = SYSTEM
+    check_actor(actor)
+    declared = get_action(action)
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
         object_repr = object_repr or str(target)[:300]
+    body_id, alliance_id = _scope(target)
+    if body is not None:
+        body_id = _id(body)
+    if alliance is not None:
+        alliance_id = _id(alliance)
     return AuditEntry.objects.create(
-        actor=user,
-        actor_label=label[:150],
-        action=action,
+        actor=None if isinstance(actor, SystemActor) else actor,
+        actor_label=actor_label(actor)[:150],
+        is_system=isinstance(actor, SystemActor),
+        action=declared.code,
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr[:300],
         changes=_jsonable(dict(changes or {})),
+        body_id=body_id,
+        alliance_id=alliance_id,
+    )
+
+
+def record_sensitive_read(
+    *, actor: Actor, target: models.Model, sensitivity: int, purpose: str = ""
+) -> SensitiveRead:
+    """Log that ``actor`` read ``target`` of a sensitivity above INTERNAL (a TLP:AMBER advisory…).
+
+    Reads are logged apart from changes: the audit log says what happened to the data, this log who
+    looked at confidential data, for the security officer.
+    """
+    check_actor(actor)
+    return SensitiveRead.objects.create(
+        actor=None if isinstance(actor, SystemActor) else actor,
+        actor_label=actor_label(actor)[:150],
+        object_type=target._meta.label_lower,
+        object_id=str(target.pk),
+        object_repr=str(target)[:300],
+        sensitivity=int(sensitivity),
+        purpose=purpose[:200],
     )
 
 

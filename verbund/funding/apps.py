@@ -8,6 +8,7 @@ class FundingConfig(AppConfig):
     verbose_name = "Förderung"
 
     def ready(self) -> None:
+        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
         # An alliance's page lists its applications; the alliances part offers the hook.
         from verbund.alliances.panels import register_alliance_panel
 

@@ -1,0 +1,88 @@
+"""Building principals: from a user (per request, or freshly in a service) or a system actor.
+
+``principal_for(actor)`` reads the roles in one query and each registered grant kind in one more;
+``principal_of(request)`` keeps the request's principal on the request (never on the user object),
+so a page asks the database once however many checks it makes. Services call ``principal_for``
+themselves, so that a permission is always checked against the current roles.
+
+Parts register grant providers in their ``AppConfig.ready()``::
+
+    register_grant_provider(COORDINATOR, lambda user_id: AllianceRole.objects.filter(
+        user_id=user_id).values_list("alliance_id", flat=True))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
+
+from verbund.common.actors import SystemActor
+from verbund.common.principal import ANONYMOUS, GRANT_KINDS, Principal, principal_of_system
+from verbund.common.roles import Role
+
+from .models import RoleAssignment
+
+GrantProvider = Callable[[int], Iterable[int]]
+
+_PROVIDERS: dict[str, GrantProvider] = {}
+_REQUEST_ATTR = "_verbund_principal"
+
+
+def register_grant_provider(kind: str, provider: GrantProvider) -> None:
+    """``provider(user_id)`` returns the ids the user holds a grant of ``kind`` for."""
+    if kind not in GRANT_KINDS:
+        raise ValueError(f"grant kind {kind!r} is not registered (register_grant_kind first)")
+    _PROVIDERS[kind] = provider
+
+
+def principal_for(actor: Any) -> Principal:
+    """The principal of ``actor``: a user (signed in or anonymous), a :class:`SystemActor`, or a
+    principal (returned as it is). Strings and other objects raise ``TypeError``."""
+    if isinstance(actor, Principal):
+        return actor
+    if isinstance(actor, SystemActor):
+        return principal_of_system(actor.name, actor.capabilities)
+    if actor is None or (not isinstance(actor, AbstractBaseUser) and not hasattr(actor, "is_anonymous")):
+        raise TypeError(f"cannot build a principal from {type(actor).__name__}")
+    if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
+        return ANONYMOUS
+    platform: set[str] = set()
+    by_body: dict[int, set[str]] = {}
+    for role, body_id in RoleAssignment.objects.filter(user_id=actor.pk).values_list("role", "body_id"):
+        if body_id is None:
+            platform.add(role)
+        else:
+            by_body.setdefault(body_id, set()).add(role)
+    is_superuser = bool(getattr(actor, "is_superuser", False))
+    if is_superuser:
+        platform.add(Role.PLATTFORMBETRIEB)  # the one superuser rule (verbund.common.principal)
+    grants = {kind: frozenset(int(i) for i in provider(actor.pk)) for kind, provider in _PROVIDERS.items()}
+    return Principal(
+        user_id=actor.pk,
+        name=actor.get_username(),
+        is_authenticated=True,
+        is_superuser=is_superuser,
+        platform_roles=frozenset(platform),
+        body_roles={body_id: frozenset(roles) for body_id, roles in by_body.items()},
+        grants=grants,
+    )
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The principal of this request's user, built on first use and kept for the request."""
+    user = getattr(request, "user", None)
+    cached = getattr(request, _REQUEST_ATTR, None)
+    if cached is not None and cached[0] is user:
+        return cached[1]
+    principal = principal_for(user) if user is not None else ANONYMOUS
+    setattr(request, _REQUEST_ATTR, (user, principal))
+    return principal
+
+
+def forget_request_principal(request: HttpRequest) -> None:
+    """After the request's own user changed roles (rare: a head editing their own roles)."""
+    if hasattr(request, _REQUEST_ATTR):
+        delattr(request, _REQUEST_ATTR)

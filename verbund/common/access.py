@@ -1,0 +1,55 @@
+"""One way to reach a single tenant object: :func:`access_object`.
+
+Lists go through ``Model.objects.visible_to(principal)``; one object through ``access_object``:
+
+* the object is looked up **inside** ``queryset.visible_to(principal)``; missing and invisible both
+  raise :class:`~verbund.common.errors.NotFound` (404) with the same message, so nobody can probe
+  another tenant's ids;
+* with ``need`` (a policy predicate ``need(principal, obj) -> bool``), an object that is visible but
+  not allowed raises :class:`~verbund.common.errors.Forbidden` (403) with ``refusal``.
+
+Example (alliances)::
+
+    alliance = access_object(Alliance.objects, principal, slug=slug,
+                             need=policies.may_change_alliance,
+                             refusal="Nur die Verbundkoordination kann diesen Verbund ändern.")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+
+from .errors import Forbidden, NotFound
+from .principal import Principal
+
+M = TypeVar("M", bound=models.Model)
+
+
+def access_object(
+    queryset: Any,
+    principal: Principal,
+    *,
+    need: Callable[[Principal, Any], bool] | None = None,
+    refusal: str = "",
+    not_found: str = "Nicht gefunden.",
+    **lookup: Any,
+) -> Any:
+    """The object matching ``lookup`` among those ``principal`` may see; see the module doc."""
+    visible = queryset.visible_to(principal) if hasattr(queryset, "visible_to") else queryset.all().visible_to(principal)
+    try:
+        obj = visible.get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound(not_found) from exc
+    if need is not None and not need(principal, obj):
+        raise Forbidden(refusal or Forbidden.default_detail())
+    return obj
+
+
+def require(allowed: bool, refusal: str = "", *, code: str | None = None) -> None:
+    """Raise :class:`Forbidden` with ``refusal`` unless ``allowed`` (services' one-line checks)."""
+    if not allowed:
+        raise Forbidden(refusal or Forbidden.default_detail(), code=code)
