@@ -17,21 +17,22 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-## run: install, migrate, load registry and demo data, serve on http://127.0.0.1:$(PORT)
+## run: install, migrate, load registry and demo data (default SQLite file, or VERBUND_DEMO=1), serve on http://127.0.0.1:$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --if-default-database
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## test: lint, type check and the whole test suite (incl. browser tests in headless Chromium)
+## test: lint (ruff, import contracts), type check and the whole test suite (incl. browser tests in headless Chromium)
 test: install lint typecheck browser pytest
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: install
-	$(BIN)/mypy config verbund bench
+	$(BIN)/mypy config verbund bench tools
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -53,15 +53,17 @@ def _load_registry() -> str:
         return "existing"
     gv100ad = data_file(GV100AD_LATEST)
     try:
-        from verbund.registry.boundaries import registry_import_boundaries
-        from verbund.registry.importer import registry_import_gv100ad
+        from verbund.common.actors import SystemActor
+        from verbund.registry.policies import IMPORT
+        from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
     except ImportError:
         gv100ad = None
     if gv100ad is not None:
-        registry_import_gv100ad(path=gv100ad, state="07")
+        actor = SystemActor(name="Benchmark", capabilities=frozenset({IMPORT}))
+        registry_import_gv100ad(path=gv100ad, state="07", actor=actor)
         layers = [path for path in (data_file(layer) for layer in RLP_BOUNDARY_LAYERS) if path is not None]
         for layer in layers:
-            registry_import_boundaries(path=layer)
+            registry_import_boundaries(path=layer, actor=actor)
         return f"GV100AD 30.11.2025, Land 07, {len(layers)} Grenzebenen"
     _create_synthetic()
     return "synthetic"

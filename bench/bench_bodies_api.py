@@ -86,11 +86,15 @@ def _load_bodies() -> str:
         return "existing"
     gv100ad = Path(settings.VERBUND_DATA_DIR) / GV100AD_LATEST
     try:
-        from verbund.registry.importer import registry_import_gv100ad
+        from verbund.registry.services import registry_import_gv100ad
     except ImportError:
         registry_import_gv100ad = None  # type: ignore[assignment]
     if registry_import_gv100ad is not None and gv100ad.is_file():
-        registry_import_gv100ad(path=gv100ad, state="07")
+        from verbund.common.actors import SystemActor
+        from verbund.registry.policies import IMPORT
+
+        actor = SystemActor(name="Benchmark", capabilities=frozenset({IMPORT}))
+        registry_import_gv100ad(path=gv100ad, state="07", actor=actor)
         return "GV100AD 30.11.2025, Land 07"
     _create_synthetic()
     return "synthetic"

@@ -292,7 +292,7 @@ def _race_setup() -> tuple[Any, Any, Any]:
     application.refresh_from_db()
     with transaction.atomic():
         services.application_grant(
-            acting_user=authority, application=application, amounts_by_year={2025: GRANT}
+            actor=authority, application=application, amounts_by_year={2025: GRANT}
         )
     return application, coordinator, authority
 
@@ -333,7 +333,7 @@ def drawdown_race() -> Iterator[dict[str, Any]]:
 
     def request() -> Any:
         return services.drawdown_request(
-            acting_user=coordinator, application=application, year=2025, amount=DRAWDOWN_AMOUNT
+            actor=coordinator, application=application, year=2025, amount=DRAWDOWN_AMOUNT
         )
 
     started = time.perf_counter()
@@ -367,7 +367,7 @@ def drawdown_race() -> Iterator[dict[str, Any]]:
     }
 
     def approve(drawdown: Drawdown) -> Any:
-        return services.drawdown_approve(acting_user=authority, drawdown=drawdown)
+        return services.drawdown_approve(actor=authority, drawdown=drawdown)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:

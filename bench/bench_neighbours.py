@@ -49,13 +49,15 @@ def _database_import(layers: list[Any]) -> Iterator[dict[str, Any]]:
     if gv100ad is None:
         yield {"skipped": f"boundary import into the database needs {GV100AD_LATEST}"}
         return
-    from verbund.registry.boundaries import registry_import_boundaries
-    from verbund.registry.importer import registry_import_gv100ad
+    from verbund.common.actors import SystemActor
+    from verbund.registry.policies import IMPORT
+    from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
 
-    registry_import_gv100ad(path=gv100ad, state="07")
+    actor = SystemActor(name="Benchmark", capabilities=frozenset({IMPORT}))
+    registry_import_gv100ad(path=gv100ad, state="07", actor=actor)
     for label in ("first", "unchanged"):
         started = time.perf_counter()
-        results = [registry_import_boundaries(path=path) for path in layers]
+        results = [registry_import_boundaries(path=path, actor=actor) for path in layers]
         yield {
             "metric": f"import_boundaries_rlp_{label}_s",
             "value": round(time.perf_counter() - started, 3),

@@ -56,13 +56,15 @@ def _load_registry() -> str | None:
     layers = [data_file(layer) for layer in RLP_BOUNDARY_LAYERS]
     if gv100ad is None or any(layer is None for layer in layers):
         return "official data (GV100AD, RLP boundary layers) missing in VERBUND_DATA_DIR"
-    from verbund.registry.boundaries import registry_import_boundaries
-    from verbund.registry.importer import registry_import_gv100ad
+    from verbund.common.actors import SystemActor
+    from verbund.registry.policies import IMPORT
+    from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
 
-    registry_import_gv100ad(path=gv100ad, state="07")
+    actor = SystemActor(name="Benchmark", capabilities=frozenset({IMPORT}))
+    registry_import_gv100ad(path=gv100ad, state="07", actor=actor)
     for layer in layers:
         assert layer is not None
-        registry_import_boundaries(path=layer)
+        registry_import_boundaries(path=layer, actor=actor)
     return None
 
 

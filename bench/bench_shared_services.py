@@ -127,10 +127,12 @@ def _page_data(
     n_services: int, *, alliance: Any = None, bodies: list[Any] | None = None
 ) -> tuple[Any, list[Any]]:
     from verbund.alliances.tests.factories import AllianceFactory
+    from verbund.common.actors import SystemActor
     from verbund.registry.tests.factories import BodyFactory
     from verbund.shared_services import services
     from verbund.shared_services.allocation import EQUAL, mix
     from verbund.shared_services.models import SharedService, Task
+    from verbund.shared_services.policies import MANAGE
     from verbund.shared_services.tests.factories import CostPlanFactory, SharedServiceFactory
 
     if bodies is None:
@@ -164,8 +166,9 @@ def _page_data(
                 ("it", "IT", "15000"),
             ],
         )
-        draft = services.settlement_compute(acting_user="bench", service=service, year=2025, kind="final")
-        services.settlement_finalize(acting_user="bench", settlement=draft)
+        bench = SystemActor(name="Benchmark", capabilities=frozenset({MANAGE}))
+        draft = services.settlement_compute(actor=bench, service=service, year=2025, kind="final")
+        services.settlement_finalize(actor=bench, settlement=draft)
     return alliance, bodies
 
 

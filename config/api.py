@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from verbund.accounts.api import roles_router, users_router
 from verbund.accounts.api import router as me_router
 from verbund.accounts.auth import TokenOrSessionAuth
 from verbund.alliances.api import router as alliances_router
@@ -28,6 +29,8 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/bodies", registry_router, tags=["Register"])
 api.add_router("/me", me_router, tags=["Konto"])
+api.add_router("/users", users_router, tags=["Konto"])
+api.add_router("/roles", roles_router, tags=["Konto"])
 api.add_router("/alliances", alliances_router, tags=["Verbünde"])
 api.add_router("/funding", funding_router, tags=["Förderung"])
 api.add_router("/shared-services", shared_services_router, tags=["Geteilte Dienste"])

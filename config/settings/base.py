@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # unknown /api/v1/… paths and wrong methods answer {"detail", "code"} like every API error
     "verbund.common.api.ApiErrorShapeMiddleware",
+    # a refusal raised by any HTML view: 404/403 pages, a message on POST, a page with its status on GET
+    "verbund.ui.views.RefusalMiddleware",
     # last, so that it sees the authenticated user and the response of a failed login
     "axes.middleware.AxesMiddleware",
 ]

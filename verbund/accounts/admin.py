@@ -18,8 +18,9 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 
 from verbund.audit.services import audit_record
+from verbund.common.principal import principal_of
 
-from .access import is_operator
+from . import audit_actions as actions
 from .models import ApiToken, RoleAssignment, User
 from .services import role_assign, role_revoke, token_revoke
 
@@ -58,19 +59,19 @@ class AuditedAdminMixin(admin.ModelAdmin):
         if change and not changes:
             return
         audit_record(
-            actor=request.user,
-            action=f"{obj._meta.model_name}.admin_{'change' if change else 'add'}",
+            actor=request.user,  # type: ignore[arg-type]
+            action=actions.ADMIN_CHANGE if change else actions.ADMIN_ADD,
             target=obj,
             changes=changes,
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(actor=request.user, action=f"{obj._meta.model_name}.admin_delete", target=obj)
+        audit_record(actor=request.user, action=actions.ADMIN_DELETE, target=obj)  # type: ignore[arg-type]
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
-            audit_record(actor=request.user, action=f"{obj._meta.model_name}.admin_delete", target=obj)
+            audit_record(actor=request.user, action=actions.ADMIN_DELETE, target=obj)  # type: ignore[arg-type]
         super().delete_queryset(request, queryset)
 
 
@@ -117,10 +118,13 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return
         new_objects = formset.save(commit=False)
         for assignment in formset.deleted_objects:
-            role_revoke(assignment=assignment, acting_user=request.user)
+            role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
         for assignment in new_objects:
             saved = role_assign(
-                user=form.instance, role=assignment.role, body=assignment.body, acting_user=request.user
+                actor=request.user,  # type: ignore[arg-type]
+                user=form.instance,
+                role=assignment.role,
+                body=assignment.body,
             )
             assignment.pk = saved.pk
 
@@ -131,8 +135,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             user = self.get_object(request, id)
             if user is not None:
                 audit_record(
-                    actor=request.user,
-                    action="user.set_password",
+                    actor=request.user,  # type: ignore[arg-type]
+                    action=actions.USER_SET_PASSWORD,
                     target=user,
                     changes={"password": "geändert"},
                 )
@@ -152,15 +156,15 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = role_assign(user=obj.user, role=obj.role, body=obj.body, acting_user=request.user)
+        saved = role_assign(actor=request.user, user=obj.user, role=obj.role, body=obj.body)  # type: ignore[arg-type]
         obj.pk, obj.created_at = saved.pk, saved.created_at
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        role_revoke(assignment=obj, acting_user=request.user)
+        role_revoke(actor=request.user, assignment=obj)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for assignment in queryset.select_related("user", "body"):
-            role_revoke(assignment=assignment, acting_user=request.user)
+            role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
 
 
 @admin.register(ApiToken)
@@ -186,13 +190,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return is_operator(request.user)
+        return principal_of(request).is_operator
 
     @admin.action(description="Ausgewählte Tokens widerrufen", permissions=["revoke"])
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         with transaction.atomic():
             revoked = 0
             for token in queryset.select_related("user").filter(revoked_at__isnull=True):
-                token_revoke(token=token, acting_user=request.user)
+                token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
                 revoked += 1
         self.message_user(request, f"{revoked} Token(s) widerrufen.", messages.SUCCESS)

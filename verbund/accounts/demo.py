@@ -1,9 +1,14 @@
 """Demo users: one per role of ARCHITECTURE.md, for ``manage.py load_demo``.
 
-All share :data:`DEMO_PASSWORD`. **Demo only**: never run ``load_demo`` on a production database;
-anyone who has read the README knows the password. Everything goes through the services, so the
-audit log shows who created the demo users (``load_demo``). Running it again changes nothing
-(users and roles are matched by name; the password is reset only if it no longer matches).
+All share :data:`DEMO_PASSWORD` and have the e-mail address ``<username>@verbund.invalid`` (a
+reserved domain: nothing is ever delivered). **Demo only**: never run ``load_demo`` on a production
+database; anyone who has read the README knows the password. Everything goes through the services
+as the system actor :data:`ACTOR` (capability ``accounts.manage``), so the audit log shows who
+created the demo users.
+
+Non-destructive: a demo user that already exists is left **entirely alone** — no password reset, no
+name or e-mail update, no reactivation, no role added back that someone revoked. Only users that
+never existed are created (with their roles).
 
 Verbundkoordination is an alliance role and is created by the alliances part's demo data with
 :func:`ensure_demo_user`.
@@ -14,19 +19,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils.text import slugify
 
+from verbund.common.actors import SystemActor
+
 from .models import Role, User
-from .services import role_assign, user_create, user_set_password, user_update
+from .policies import MANAGE
+from .services import role_assign, user_create
 
 if TYPE_CHECKING:
     from verbund.registry.models import Body
 
 #: The password of every demo user. Demo only: public in the README.
 DEMO_PASSWORD = "verbund-demo"
-ACTOR = "load_demo"
+#: The demo users' e-mail domain (RFC 2606: reserved, never delivered).
+DEMO_EMAIL_DOMAIN = "verbund.invalid"
+ACTOR = SystemActor(name="Demodaten", capabilities=frozenset({MANAGE}))
 
 
+def demo_email(username: str) -> str:
+    return f"{username}@{DEMO_EMAIL_DOMAIN}"
+
+
+@transaction.atomic
 def ensure_demo_user(
     *,
     username: str,
@@ -37,24 +53,25 @@ def ensure_demo_user(
     is_superuser: bool = False,
     password: str = DEMO_PASSWORD,
 ) -> User:
-    """Create or refresh one demo user with ``roles`` (``(role, body or None)`` pairs)."""
+    """The demo user ``username``: created with ``roles`` (``(role, body or None)`` pairs) when it
+    does not exist; returned untouched when it does (see the module doc)."""
     user = User.objects.filter(username=username).first()
-    if user is None:
-        user = user_create(
-            username=username,
-            password=password,
-            first_name=first_name,
-            last_name=last_name,
-            is_staff=is_staff,
-            is_superuser=is_superuser,
-            acting_user=ACTOR,
-        )
-    else:
-        user_update(user=user, first_name=first_name, last_name=last_name, is_active=True, acting_user=ACTOR)
-        if not user.check_password(password):
-            user_set_password(user=user, password=password, acting_user=ACTOR)
+    if user is not None:
+        return user
+    user = user_create(
+        actor=ACTOR,
+        username=username,
+        password=password,
+        email=demo_email(username),
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+        # The demo password is public (README) and resembles the demo e-mail addresses.
+        password_rules=False,
+    )
     for role, body in roles:
-        role_assign(user=user, role=role, body=body, acting_user=ACTOR)
+        role_assign(actor=ACTOR, user=user, role=role, body=body)
     return user
 
 

@@ -7,22 +7,55 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 # The roles live in common so that every floor can name them; re-exported for the accounts part.
+from verbund.common.principal import Principal
 from verbund.common.roles import BODY_ROLES, Role
+
+from . import policies
 
 __all__ = ["BODY_ROLES", "ApiToken", "Role", "RoleAssignment", "User"]
 
 
+class UserQuerySet(models.QuerySet["User"]):
+    def visible_to(self, principal: Principal) -> UserQuerySet:
+        """Oneself; a head also the accounts holding a role in their bodies; operators all."""
+        condition = policies.user_filter(principal)
+        if condition is None:
+            return self.none()
+        return self.filter(condition) if condition else self
+
+    def search(self, q: str) -> UserQuerySet:
+        """User name, first or last name, or e-mail containing ``q`` (case-insensitive)."""
+        q = q.strip()
+        if not q:
+            return self
+        condition = Q()
+        for word in q.split():
+            condition &= (
+                Q(username__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+            )
+        return self.filter(condition)
+
+
+class VerbundUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    """Django's user manager (create_user, normalize_email) with :class:`UserQuerySet`'s methods."""
+
+
 class User(AbstractUser):
     """A person using Verbund. Roles are :class:`RoleAssignment` rows, not flags on the user."""
+
+    objects: ClassVar[VerbundUserManager] = VerbundUserManager()
 
     class Meta:
         verbose_name = "Benutzerkonto"
@@ -38,17 +71,12 @@ _BODY_ROLE_VALUES = sorted(r.value for r in BODY_ROLES)
 
 
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
-    def visible_to(self, user: Any) -> RoleAssignmentQuerySet:
+    def visible_to(self, principal: Principal) -> RoleAssignmentQuerySet:
         """Own roles; a head also sees the roles held in their bodies; operators see all."""
-        from .access import bodies_of, is_operator
-
-        if not getattr(user, "is_authenticated", False):
+        condition = policies.role_filter(principal)
+        if condition is None:
             return self.none()
-        if is_operator(user):
-            return self
-        return self.filter(
-            Q(user_id=user.pk) | Q(body__in=bodies_of(user, Role.VERWALTUNGSLEITUNG).values("pk"))
-        )
+        return self.filter(condition) if condition else self
 
 
 class RoleAssignment(models.Model):
@@ -100,13 +128,12 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True)
 
-    def visible_to(self, user: Any) -> ApiTokenQuerySet:
+    def visible_to(self, principal: Principal) -> ApiTokenQuerySet:
         """A user sees their own tokens (never the secret); operators see every token."""
-        from .access import is_operator
-
-        if not getattr(user, "is_authenticated", False):
+        condition = policies.token_filter(principal)
+        if condition is None:
             return self.none()
-        return self if is_operator(user) else self.filter(user_id=user.pk)
+        return self.filter(condition) if condition else self
 
 
 class ApiToken(models.Model):

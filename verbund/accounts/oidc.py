@@ -24,12 +24,16 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from verbund.common.actors import SystemActor
+
 from .models import User
+from .policies import MANAGE
 from .services import user_create, user_update
 
 #: The callback route lives in the ``accounts`` namespace, not at the library's un-namespaced name.
 CALLBACK_URL_NAME = "accounts:oidc_callback"
-SYSTEM_ACTOR = "oidc"
+#: Who creates and updates accounts from the identity provider's claims (the audit log shows it).
+SYSTEM_ACTOR = SystemActor(name="Single Sign-On (OIDC)", capabilities=frozenset({MANAGE}))
 
 
 def oidc_setting(attr: str, *default: Any) -> Any:
@@ -70,7 +74,7 @@ class VerbundOIDCBackend(OIDCAuthenticationBackend):
                 email=_claim(claims, "email"),
                 first_name=_claim(claims, "given_name"),
                 last_name=_claim(claims, "family_name"),
-                acting_user=SYSTEM_ACTOR,
+                actor=SYSTEM_ACTOR,
             )
         except ValidationError as exc:
             # The library turns SuspiciousOperation into a failed login (and logs it).
@@ -84,7 +88,7 @@ class VerbundOIDCBackend(OIDCAuthenticationBackend):
                 email=_claim(claims, "email"),
                 first_name=_claim(claims, "given_name"),
                 last_name=_claim(claims, "family_name"),
-                acting_user=SYSTEM_ACTOR,
+                actor=SYSTEM_ACTOR,
             )
         except ValidationError as exc:
             raise SuspiciousOperation(f"OIDC claims do not make a valid account: {exc.messages}") from exc

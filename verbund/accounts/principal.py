@@ -21,6 +21,7 @@ from django.http import HttpRequest
 
 from verbund.common.actors import SystemActor
 from verbund.common.principal import ANONYMOUS, GRANT_KINDS, Principal, principal_of_system
+from verbund.common.principal import principal_of as _common_principal_of
 from verbund.common.roles import Role
 
 from .models import RoleAssignment
@@ -28,7 +29,6 @@ from .models import RoleAssignment
 GrantProvider = Callable[[int], Iterable[int]]
 
 _PROVIDERS: dict[str, GrantProvider] = {}
-_REQUEST_ATTR = "_verbund_principal"
 
 
 def register_grant_provider(kind: str, provider: GrantProvider) -> None:
@@ -72,17 +72,5 @@ def principal_for(actor: Any) -> Principal:
 
 
 def principal_of(request: HttpRequest) -> Principal:
-    """The principal of this request's user, built on first use and kept for the request."""
-    user = getattr(request, "user", None)
-    cached = getattr(request, _REQUEST_ATTR, None)
-    if cached is not None and cached[0] is user:
-        return cached[1]
-    principal = principal_for(user) if user is not None else ANONYMOUS
-    setattr(request, _REQUEST_ATTR, (user, principal))
-    return principal
-
-
-def forget_request_principal(request: HttpRequest) -> None:
-    """After the request's own user changed roles (rare: a head editing their own roles)."""
-    if hasattr(request, _REQUEST_ATTR):
-        delattr(request, _REQUEST_ATTR)
+    """The principal of this request's user, kept on the request (see verbund.common.principal)."""
+    return _common_principal_of(request)

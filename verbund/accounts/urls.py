@@ -1,4 +1,5 @@
-"""``/konto/``: login, logout, "Mein Konto", and the single sign-on routes (404 while SSO is off)."""
+"""``/konto/``: login, logout, "Mein Konto", managing users and roles, the set-password link, and the
+single sign-on routes (404 while SSO is off). No internal ids: accounts by user name, bodies by ARS."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -13,6 +14,23 @@ urlpatterns = [
     path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/neu/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/widerrufen/", views.token_revoke_view, name="token_revoke"),
+    # Managing users and roles (operators: every account; heads: their body's).
+    path("benutzer/", views.users, name="users"),
+    path("benutzer-anlegen/", views.user_create_view, name="user_create"),
+    path("benutzer/<str:username>/", views.user_detail, name="user_detail"),
+    path("benutzer/<str:username>/rollen/", views.role_assign_view, name="role_assign"),
+    path("benutzer/<str:username>/rollen/<slug:role>/entziehen/", views.role_revoke_view, name="role_revoke"),
+    path(
+        "benutzer/<str:username>/rollen/<slug:role>/<str:ars>/entziehen/",
+        views.role_revoke_view,
+        name="role_revoke",
+    ),
+    path("benutzer/<str:username>/sperren/", views.user_deactivate_view, name="user_deactivate"),
+    path("benutzer/<str:username>/freischalten/", views.user_reactivate_view, name="user_reactivate"),
+    path("koerperschaften/<str:ars>/", views.body_users, name="body_users"),
+    path("koerperschaften/<str:ars>/einladen/", views.invite, name="invite"),
+    path("koerperschaft-vorschlaege/", views.body_suggestions, name="body_suggestions"),
+    path("passwort-setzen/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
     path("oidc/authenticate/", oidc.oidc_authenticate, name="oidc_authenticate"),
     path("oidc/callback/", oidc.oidc_callback, name="oidc_callback"),
 ]

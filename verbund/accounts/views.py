@@ -1,22 +1,57 @@
-"""Login and "Mein Konto": one's roles and API tokens."""
+"""Login, "Mein Konto" (one's roles and API tokens), and managing users and roles.
+
+* Heads (Verwaltungsleitung) see their body's accounts and roles (``accounts:body_users``), invite new
+  staff (``accounts:invite``), revoke the Sachbearbeitung of their body and lock accounts that belong
+  to their body alone.
+* The operator (Plattformbetrieb) lists and searches every account (``accounts:users``), creates
+  accounts (``accounts:user_create``), assigns any role choosing the body by name or ARS, revokes
+  roles, locks and unlocks accounts (``accounts:user_detail``).
+* A new account has no password; the page shows a one-time link (``accounts:set_password``) with
+  which its holder sets one.
+
+Access goes through the principal: an account, role or body page the principal may not manage is a
+404, a visible role or account it may not change a 403.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .access import access_api_token
-from .models import ApiToken, RoleAssignment
-from .services import token_issue, token_revoke
+from verbund.common.access import access_object, require
+from verbund.common.errors import NotFound
+from verbund.common.principal import Principal, principal_of
+from verbund.common.roles import BODY_ROLES, Role
+from verbund.registry.models import Body
+from verbund.ui.forms import run_on_form
+from verbund.ui.http import refusals_as_http_errors
+from verbund.ui.views import is_htmx, paginate, refusals_as_messages
+
+from . import policies, selectors
+from .forms import NewUserForm, RoleAssignForm, SetPasswordKernForm, TokenForm, UserSearchForm
+from .models import ApiToken, RoleAssignment, User
+from .principal import principal_for
+from .services import (
+    role_assign,
+    role_revoke,
+    token_issue,
+    token_revoke,
+    user_create,
+    user_deactivate,
+    user_invite,
+    user_reactivate,
+    user_set_password,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -32,12 +67,7 @@ class LoginView(auth_views.LoginView):
         return context
 
 
-class TokenForm(forms.Form):
-    name = forms.CharField(
-        label="Bezeichnung",
-        max_length=ApiToken._meta.get_field("name").max_length,
-        help_text="Wofür das Token dient, z. B. „Fachverfahren Kasse“.",
-    )
+# --- Mein Konto -----------------------------------------------------------------------------------
 
 
 def _account_page(
@@ -51,7 +81,14 @@ def _account_page(
     response = render(
         request,
         "accounts/account.html",
-        {"roles": roles, "tokens": tokens, "form": form, "new_token": new_token, "nav": "account"},
+        {
+            "roles": roles,
+            "tokens": tokens,
+            "form": form,
+            "new_token": new_token,
+            "nav": "account",
+            "manages_users": policies.may_manage_users(principal_of(request)),
+        },
         status=status,
     )
     if new_token:
@@ -70,17 +107,352 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
+    user: Any = request.user
     if not form.is_valid():
         return _account_page(request, form=form, status=400)
-    user: Any = request.user
-    _token, plaintext = token_issue(user=user, name=form.cleaned_data["name"], acting_user=user)
+    issued = run_on_form(form, lambda: token_issue(actor=user, user=user, name=form.cleaned_data["name"]))
+    if issued is None:
+        return _account_page(request, form=form, status=400)
+    _token, plaintext = issued
     return _account_page(request, form=TokenForm(), new_token=plaintext)
 
 
 @login_required
 @require_POST
+@refusals_as_http_errors
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = access_api_token(request.user, token_id, for_change=True)
-    token_revoke(token=token, acting_user=request.user)
+    token = access_object(
+        ApiToken.objects.select_related("user"),
+        principal_of(request),
+        need=policies.may_change_token,
+        pk=token_id,
+    )
+    token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
     messages.success(request, f"Das Token „{token.name or token.hint}“ wurde widerrufen.")
     return redirect("accounts:account")
+
+
+# --- managing users: lists ------------------------------------------------------------------------
+
+
+def _manager(request: HttpRequest) -> Principal:
+    """The principal of a page for managing users (operators and heads; 403 for everyone else)."""
+    principal = principal_of(request)
+    require(
+        policies.may_manage_users(principal),
+        "Benutzerkonten verwalten der Plattformbetrieb und die Verwaltungsleitungen.",
+    )
+    return principal
+
+
+@login_required
+@require_GET
+@refusals_as_http_errors
+def users(request: HttpRequest) -> HttpResponse:
+    """Every account the principal sees (operators: all, heads: their bodies'), with search."""
+    principal = _manager(request)
+    search = UserSearchForm(request.GET)
+    q = search.cleaned_data["q"] if search.is_valid() else ""
+    page = paginate(request, selectors.users_for(principal, q))
+    headed = Body.objects.filter(pk__in=principal.body_ids(Role.VERWALTUNGSLEITUNG)).order_by("name")
+    return render(
+        request,
+        "accounts/users.html",
+        {
+            "search": search,
+            "q": q,
+            "page": page,
+            "headed_bodies": headed,
+            "may_create": policies.may_create_users(principal),
+            "nav": "users",
+        },
+    )
+
+
+def _managed_body(principal: Principal, ars: str) -> Body:
+    """The body ``ars`` if ``principal`` manages its accounts (heads of it, operators); else 404."""
+    body = Body.objects.filter(ars=ars).first()
+    if body is None or not policies.may_invite(principal, body.pk):
+        raise NotFound()
+    return body
+
+
+def _body_page(
+    request: HttpRequest, principal: Principal, body: Body, *, form: NewUserForm, status: int = 200
+) -> HttpResponse:
+    members = (
+        selectors.users_for(principal)
+        .filter(role_assignments__body=body)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    rows = [(member, [r for r in member.visible_roles if r.body_id == body.pk]) for member in members]  # type: ignore[attr-defined]
+    return render(
+        request,
+        "accounts/body_users.html",
+        {"body": body, "rows": rows, "form": form, "nav": "users", "principal": principal},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+@refusals_as_http_errors
+def body_users(request: HttpRequest, ars: str) -> HttpResponse:
+    """The accounts and roles of one body, with the invitation form (its heads and operators)."""
+    principal = principal_of(request)
+    body = _managed_body(principal, ars)
+    return _body_page(request, principal, body, form=NewUserForm())
+
+
+def _one_time_link(request: HttpRequest, user: User, *, body: Body | None, invited: bool) -> HttpResponse:
+    link = request.build_absolute_uri(selectors.set_password_path(user))
+    response = render(
+        request,
+        "accounts/user_created.html",
+        {"new_user": user, "link": link, "body": body, "invited": invited, "nav": "users"},
+    )
+    # The link sets a password: no cache may keep the page.
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def invite(request: HttpRequest, ars: str) -> HttpResponse:
+    """A head invites a new Sachbearbeitung of their body; the page shows the set-password link."""
+    principal = principal_of(request)
+    body = _managed_body(principal, ars)
+    form = NewUserForm(request.POST)
+    user = form.is_valid() and run_on_form(
+        form,
+        lambda: user_invite(actor=request.user, body=body, **form.cleaned_data),  # type: ignore[arg-type]
+        default_field="username",
+    )
+    if not user:
+        return _body_page(request, principal, body, form=form, status=400)
+    return _one_time_link(request, user, body=body, invited=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@refusals_as_http_errors
+def user_create_view(request: HttpRequest) -> HttpResponse:
+    """The operator creates an account (no password, no role yet); the page shows the link."""
+    principal = principal_of(request)
+    require(policies.may_create_users(principal), "Benutzerkonten legt der Plattformbetrieb an.")
+    form = NewUserForm(request.POST or None)
+    if request.method == "POST":
+        user = form.is_valid() and run_on_form(
+            form,
+            lambda: user_create(actor=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+            default_field="username",
+        )
+        if user:
+            return _one_time_link(request, user, body=None, invited=False)
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/user_form.html", {"form": form, "nav": "users"}, status=status)
+
+
+# --- one account ----------------------------------------------------------------------------------
+
+
+def _assignable_roles(principal: Principal) -> list[str]:
+    """The roles ``principal`` may assign to someone (for some body)."""
+    headed = principal.body_ids(Role.VERWALTUNGSLEITUNG)
+    return [
+        role
+        for role in Role.values
+        if policies.may_manage_role(principal, role, None)
+        or (role in BODY_ROLES and any(policies.may_manage_role(principal, role, b) for b in headed))
+    ]
+
+
+def _detail_page(
+    request: HttpRequest,
+    principal: Principal,
+    user: User,
+    *,
+    form: RoleAssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    roles = [
+        (assignment, policies.may_revoke_assignment(principal, assignment))
+        for assignment in user.visible_roles  # type: ignore[attr-defined]
+    ]
+    assignable = _assignable_roles(principal)
+    if form is None and assignable:
+        form = RoleAssignForm(roles=assignable)
+    target = principal_for(user) if user.is_active else None
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": user,
+            "roles": roles,
+            "form": form,
+            "may_deactivate": target is not None and policies.may_deactivate(principal, target),
+            "may_reactivate": not user.is_active and policies.may_reactivate(principal),
+            "revoke_consequences": [
+                "Die Person verliert sofort alle Rechte, die diese Rolle gibt.",
+                "Der Vorgang wird im Protokoll festgehalten; die Rolle kann später neu vergeben werden.",
+            ],
+            "deactivate_consequences": [
+                "Die Person kann sich nicht mehr anmelden; ihre API-Tokens funktionieren nicht mehr.",
+                "Ihre Rollen bleiben eingetragen; der Plattformbetrieb kann das Konto wieder freischalten.",
+            ],
+            "reactivate_consequences": ["Die Person kann sich wieder anmelden und hat wieder ihre Rollen."],
+            "nav": "users",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+@refusals_as_http_errors
+def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+    principal = principal_of(request)
+    user = selectors.access_user(principal, username)
+    return _detail_page(request, principal, user)
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
+    principal = principal_of(request)
+    user = selectors.access_user(principal, username)
+    assignable = _assignable_roles(principal)
+    require(bool(assignable), "Sie dürfen keine Rollen vergeben.")
+    form = RoleAssignForm(request.POST, roles=assignable)
+    assignment = form.is_valid() and run_on_form(
+        form,
+        lambda: role_assign(
+            actor=request.user,  # type: ignore[arg-type]
+            user=user,
+            role=form.cleaned_data["role"],
+            body=form.cleaned_data["body_obj"],
+        ),
+        default_field="role",
+    )
+    if not assignment:
+        return _detail_page(request, principal, user, form=form, status=400)
+    messages.success(request, f"{user.get_full_name() or user.username} hat jetzt die Rolle {assignment}.")
+    return redirect("accounts:user_detail", username=user.username)
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def role_revoke_view(request: HttpRequest, username: str, role: str, ars: str = "") -> HttpResponse:
+    principal = principal_of(request)
+    assignment = selectors.access_assignment(
+        principal, username=username, role=role, ars=ars or None, for_change=True
+    )
+    back = reverse("accounts:user_detail", kwargs={"username": username})
+
+    @refusals_as_messages(fallback=back)
+    def revoke(request: HttpRequest) -> HttpResponse:
+        label = str(assignment)
+        role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
+        messages.success(request, f"Die Rolle {label} wurde {assignment.user.username} entzogen.")
+        if not User.objects.visible_to(principal).filter(pk=assignment.user_id).exists():
+            # A head who revoked the last role of their body no longer sees the account.
+            if assignment.body is not None and policies.may_invite(principal, assignment.body.pk):
+                return redirect("accounts:body_users", ars=assignment.body.ars)
+            return redirect("accounts:users")
+        return redirect(back)
+
+    return revoke(request)
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
+    principal = principal_of(request)
+    user = selectors.access_user(principal, username)
+    back = reverse("accounts:user_detail", kwargs={"username": username})
+    require(
+        not user.is_active or policies.may_deactivate(principal, principal_for(user)),
+        "Dieses Benutzerkonto können Sie nicht sperren.",
+    )
+
+    @refusals_as_messages(fallback=back)
+    def deactivate(request: HttpRequest) -> HttpResponse:
+        user_deactivate(actor=request.user, user=user)  # type: ignore[arg-type]
+        messages.success(request, f"Das Benutzerkonto {user.username} ist gesperrt.")
+        return redirect(back)
+
+    return deactivate(request)
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def user_reactivate_view(request: HttpRequest, username: str) -> HttpResponse:
+    principal = principal_of(request)
+    user = selectors.access_user(
+        principal,
+        username,
+        need=lambda p, _user: policies.may_reactivate(p),
+        refusal="Gesperrte Konten schaltet der Plattformbetrieb wieder frei.",
+    )
+    back = reverse("accounts:user_detail", kwargs={"username": username})
+
+    @refusals_as_messages(fallback=back)
+    def reactivate(request: HttpRequest) -> HttpResponse:
+        user_reactivate(actor=request.user, user=user)  # type: ignore[arg-type]
+        messages.success(request, f"Das Benutzerkonto {user.username} ist wieder freigeschaltet.")
+        return redirect(back)
+
+    return reactivate(request)
+
+
+@login_required
+@require_GET
+@refusals_as_http_errors
+def body_suggestions(request: HttpRequest) -> HttpResponse:
+    """The ``<option>``s of the body suggestion list (HTMX), for ``?body=<name or ARS>``."""
+    _manager(request)
+    bodies = selectors.body_suggestions(request.GET.get("body", ""))
+    options = [selectors.body_label(body) for body in bodies]
+    template = "accounts/_body_options.html" if is_htmx(request) else "accounts/body_suggestions.html"
+    return render(request, template, {"options": options, "q": request.GET.get("body", "")})
+
+
+# --- the one-time link ----------------------------------------------------------------------------
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """Set a first (or new) password with a one-time link (Django's token: it is void once used).
+
+    Like Django's reset view, the token moves from the URL into the session before the form shows,
+    so it does not leak through the Referer header. The password is set by the service, acting as
+    the account's holder, and audited.
+    """
+
+    template_name = "accounts/set_password.html"
+    form_class = SetPasswordKernForm
+    success_url = reverse_lazy("accounts:login")
+    reset_url_token = "setzen"
+    title = "Passwort setzen"
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.user
+        done = run_on_form(
+            form,
+            lambda: user_set_password(actor=user, user=user, password=form.cleaned_data["new_password1"]),
+            default_field="new_password2",
+        )
+        if not done:
+            return self.form_invalid(form)
+        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, "Ihr Passwort ist gesetzt. Sie können sich jetzt anmelden.")
+        return HttpResponseRedirect(self.get_success_url())

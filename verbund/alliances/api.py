@@ -1,12 +1,14 @@
-"""``/api/v1/alliances``: the alliance directory and its lifecycle, with the access rules of the UI.
+"""``/api/v1/alliances``: the alliance directory, its lifecycle and its coordination, with the access
+rules of the UI.
 
 Anonymous callers (and anyone outside an alliance) see published alliances with their public fields
 only (:func:`verbund.alliances.selectors.alliance_public_data`); insiders (coordinators, staff and
 heads of current members, the Beratungsstelle, the funding authority, operators) also get the
-``internal`` block, the member history, the documents' metadata and the timeline. An alliance the
-caller may not see answers 404, like one that does not exist; a write the caller may not make on an
-alliance they see answers 403; a rule that refuses the write answers 422 with the German reason.
-Lists cost a constant number of queries whatever ``limit`` is.
+``internal`` block, the member history, the documents' metadata, the timeline and the coordinators.
+An alliance the caller may not see answers 404, like one that does not exist; a write the caller may
+not make on an alliance they see answers 403; a rule that refuses the write answers 422 (or 409 for
+the state) with the German reason (:mod:`verbund.common.api`). Lists are ``{"items", "count"}``
+pages (``limit``/``offset``) and cost a constant number of queries whatever ``limit`` is.
 """
 
 from __future__ import annotations
@@ -14,27 +16,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
-from verbund.common.api import ErrorOut
+from verbund.common.api import ErrorOut, Page, PageParams, api_principal, api_user, paginate
+from verbund.common.errors import Invalid, NotFound
 from verbund.registry.models import Body, Kind
 
-from . import services
-from .access import access_alliance, access_alliance_internal, can_change
-from .models import Alliance, AllianceRole, LegalForm, MemberRole, Membership, Status
+from . import policies, services
+from .models import Alliance, LegalForm, MemberRole, Membership, Status
 from .selectors import (
+    access_alliance,
     alliance_documents,
     alliance_facts,
     alliance_list,
     alliance_public_data,
     alliance_timeline,
+    coordinators_of,
     current_memberships,
+    is_insider_of,
     membership_history,
-    viewer_is_insider,
 )
 
 router = Router()
@@ -72,11 +76,6 @@ class AllianceItem(Schema):
     url: str
 
 
-class AlliancePage(Schema):
-    items: list[AllianceItem]
-    count: int
-
-
 class AllianceInternal(Schema):
     description: str
     legal_form: LegalForm
@@ -93,42 +92,34 @@ class AllianceInternal(Schema):
 
 class AllianceDetail(AllianceItem):
     internal: AllianceInternal | None = Field(
-        description="Nur für Beteiligte (Mitglieder, Koordination, Beratungsstelle …); sonst null"
+        None, description="Nur für Beteiligte (Mitglieder, Koordination, Beratungsstelle …); sonst null"
     )
 
 
 class MemberItem(MemberRef):
-    joined_on: dt.date | None = Field(description="Beitritt (nur für Beteiligte)")
-    left_on: dt.date | None = Field(description="Austritt (nur für Beteiligte)")
-    confirmed: bool | None = Field(description="Von der Verwaltungsleitung bestätigt (nur für Beteiligte)")
-    confirmed_at: dt.datetime | None
-
-
-class MemberPage(Schema):
-    items: list[MemberItem]
-    count: int
+    joined_on: dt.date | None = Field(None, description="Beitritt (nur für Beteiligte)")
+    left_on: dt.date | None = Field(None, description="Austritt (nur für Beteiligte)")
+    confirmed: bool | None = Field(
+        None, description="Von der Verwaltungsleitung bestätigt (nur für Beteiligte)"
+    )
+    confirmed_at: dt.datetime | None = None
 
 
 class DocumentItem(Schema):
     id: int
     kind: str = Field(description="vereinbarung oder ratsbeschluss")
     title: str
-    version: int | None = Field(description="Fassung (Vereinbarungen)")
-    signed_on: dt.date | None
-    body_ars: str | None = Field(description="Beschließende Körperschaft (Ratsbeschlüsse)")
-    body_name: str | None
-    decided_on: dt.date | None
-    decided_by: str | None
+    version: int | None = Field(None, description="Fassung (Vereinbarungen)")
+    signed_on: dt.date | None = None
+    body_ars: str | None = Field(None, description="Beschließende Körperschaft (Ratsbeschlüsse)")
+    body_name: str | None = None
+    decided_on: dt.date | None = None
+    decided_by: str | None = None
     has_file: bool
     content_type: str
     size: int | None
     sha256: str
     uploaded_at: dt.datetime
-
-
-class DocumentPage(Schema):
-    items: list[DocumentItem]
-    count: int
 
 
 class FactOut(Schema):
@@ -156,11 +147,6 @@ class TimelineItem(Schema):
     changed_at: dt.datetime
     changed_by: str | None
     note: str
-
-
-class TimelinePage(Schema):
-    items: list[TimelineItem]
-    count: int
 
 
 class AllianceFilters(Schema):
@@ -196,68 +182,79 @@ class MemberIn(Schema):
     note: str = Field("", max_length=500)
 
 
+class CoordinatorOut(Schema):
+    username: str
+    name: str = Field(description="Vollständiger Name (oder Benutzername)")
+
+
+class CoordinatorIn(Schema):
+    username: str = Field(max_length=150, description="Benutzername der Person")
+
+
 # --- Serialisation ----------------------------------------------------------------------------------
 
 
-def _item(alliance: Alliance, base_url: str) -> dict[str, Any]:
-    return {**alliance_public_data(alliance), "url": f"{base_url}/{alliance.slug}"}
-
-
 def _base_url() -> str:
-    from django.urls import reverse
-
     return reverse("api:alliance_list")
 
 
-def _member(m: Membership, *, insider: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "ars": m.body.ars,
-        "name": m.body.name,
-        "kind": m.body.kind,
-        "role": m.role,
-        "role_label": m.get_role_display(),
-        "joined_on": None,
-        "left_on": None,
-        "confirmed": None,
-        "confirmed_at": None,
-    }
+def _item(alliance: Alliance) -> AllianceItem:
+    return AllianceItem(**alliance_public_data(alliance), url=f"{_base_url()}/{alliance.slug}")
+
+
+def _member(m: Membership, *, insider: bool) -> MemberItem:
+    item = MemberItem(
+        ars=m.body.ars, name=m.body.name, kind=m.body.kind, role=m.role, role_label=m.get_role_display()
+    )
     if insider:
-        data.update(
-            joined_on=m.joined_on, left_on=m.left_on, confirmed=m.is_confirmed, confirmed_at=m.confirmed_at
-        )
-    return data
+        item.joined_on, item.left_on = m.joined_on, m.left_on
+        item.confirmed, item.confirmed_at = m.is_confirmed, m.confirmed_at
+    return item
 
 
-def _fact(fact: Any) -> dict[str, Any]:
+def _fact(fact: Any) -> FactOut:
     value = fact.value
     if isinstance(value, tuple):
         value = [list(v) if isinstance(v, tuple) else v for v in value]
     elif value is not None and not isinstance(value, bool | int | str):
         value = float(value)  # Decimal km²
-    return {"label": fact.label, "value": value, "reasoning": fact.reasoning}
+    return FactOut(label=fact.label, value=value, reasoning=fact.reasoning)
+
+
+def _person_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _coordinator(user: Any) -> CoordinatorOut:
+    return CoordinatorOut(username=user.get_username(), name=_person_name(user))
+
+
+def _named_user(username: str) -> Any:
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        raise Invalid(fields={"username": ["Kein aktives Benutzerkonto mit diesem Benutzernamen."]})
+    return user
 
 
 # --- Endpoints --------------------------------------------------------------------------------------
 
 
-@router.get("", response={200: AlliancePage, 422: ErrorOut}, url_name="alliance_list", summary="Verbünde")
+@router.get(
+    "", response={200: Page[AllianceItem], 422: ErrorOut}, url_name="alliance_list", summary="Verbünde"
+)
 def list_alliances(
-    request: HttpRequest,
-    filters: Query[AllianceFilters],
-    limit: int = Query(50, ge=1, le=settings.API_PAGE_SIZE_MAX, description="Einträge je Seite"),
-    offset: int = Query(0, ge=0, description="Einträge überspringen"),
+    request: HttpRequest, filters: Query[AllianceFilters], page: Query[PageParams]
 ) -> dict[str, Any]:
     """Die Verbünde, die die anfragende Person sehen darf (anonym: die veröffentlichten), nach Name."""
     qs = alliance_list(
-        request.auth,  # type: ignore[attr-defined]
+        api_principal(request),
         field=filters.field,
         status=[str(s) for s in filters.status] if filters.status else None,
         kreis=filters.kreis,
         member=filters.member,
         q=filters.q,
     )
-    base_url = _base_url()
-    return {"count": qs.count(), "items": [_item(a, base_url) for a in qs[offset : offset + limit]]}
+    return paginate(qs, page, convert=_item)
 
 
 @router.get(
@@ -266,92 +263,86 @@ def list_alliances(
     url_name="alliance_detail",
     summary="Ein Verbund",
 )
-def get_alliance(request: HttpRequest, slug: str) -> dict[str, Any]:
+def get_alliance(request: HttpRequest, slug: str) -> AllianceDetail:
     """Öffentliche Angaben; für Beteiligte zusätzlich der Block `internal`."""
-    user = request.auth  # type: ignore[attr-defined]
-    alliance = access_alliance(user, slug)
-    data: dict[str, Any] = {**_item(alliance, _base_url()), "internal": None}
-    if viewer_is_insider(user, alliance):
-        coordinators = AllianceRole.objects.filter(alliance=alliance).select_related("user").order_by("id")
-        data["internal"] = {
-            "description": alliance.description,
-            "legal_form": alliance.legal_form,
-            "legal_form_label": alliance.get_legal_form_display(),
-            "start_date": alliance.start_date,
-            "end_date": alliance.end_date,
-            "is_published": alliance.is_published,
-            "sources": alliance.sources,
-            "coordinators": [r.user.get_full_name() or r.user.get_username() for r in coordinators],
-            "can_change": can_change(user, alliance),
-            "created_at": alliance.created_at,
-            "updated_at": alliance.updated_at,
-        }
-    return data
+    principal = api_principal(request)
+    alliance = access_alliance(principal, slug)
+    detail = AllianceDetail(**_item(alliance).dict(), internal=None)
+    if is_insider_of(principal, alliance):
+        detail.internal = AllianceInternal(
+            description=alliance.description,
+            legal_form=alliance.legal_form,
+            legal_form_label=alliance.get_legal_form_display(),
+            start_date=alliance.start_date,
+            end_date=alliance.end_date,
+            is_published=alliance.is_published,
+            sources=alliance.sources,
+            coordinators=[_person_name(u) for u in coordinators_of(alliance)],
+            can_change=policies.may_change(principal, alliance.pk),
+            created_at=alliance.created_at,
+            updated_at=alliance.updated_at,
+        )
+    return detail
 
 
 @router.get(
     "/{slug}/members",
-    response={200: MemberPage, 404: ErrorOut},
+    response={200: Page[MemberItem], 404: ErrorOut},
     url_name="alliance_members",
     summary="Mitglieder eines Verbunds",
 )
-def list_members(request: HttpRequest, slug: str) -> dict[str, Any]:
+def list_members(request: HttpRequest, slug: str, page: Query[PageParams]) -> dict[str, Any]:
     """Öffentlich: die aktuellen Mitglieder. Beteiligte: alle Mitgliedschaften mit Beitritt und Austritt."""
-    user = request.auth  # type: ignore[attr-defined]
-    alliance = access_alliance(user, slug)
-    insider = viewer_is_insider(user, alliance)
+    principal = api_principal(request)
+    alliance = access_alliance(principal, slug)
+    insider = is_insider_of(principal, alliance)
     rows = membership_history(alliance) if insider else current_memberships(alliance)
-    items = [_member(m, insider=insider) for m in rows]
-    return {"items": items, "count": len(items)}
+    return paginate(rows, page, convert=lambda m: _member(m, insider=insider))
 
 
 @router.get(
     "/{slug}/documents",
-    response={200: DocumentPage, 404: ErrorOut},
+    response={200: Page[DocumentItem], 404: ErrorOut},
     url_name="alliance_documents",
     summary="Vereinbarungen und Ratsbeschlüsse (Metadaten)",
 )
-def list_documents(request: HttpRequest, slug: str) -> dict[str, Any]:
+def list_documents(request: HttpRequest, slug: str, page: Query[PageParams]) -> dict[str, Any]:
     """Nur Metadaten (nie Speicherpfade); nur für Beteiligte, sonst 404."""
-    alliance = access_alliance_internal(request.auth, slug)  # type: ignore[attr-defined]
+    alliance = access_alliance(api_principal(request), slug, need="internal")
     agreements, resolutions = alliance_documents(alliance)
-    common = {"body_ars": None, "body_name": None, "decided_on": None, "decided_by": None}
-    items: list[dict[str, Any]] = [
-        {
-            **common,
-            "id": d.pk,
-            "kind": "vereinbarung",
-            "title": d.title,
-            "version": d.version,
-            "signed_on": d.signed_on,
-            "has_file": bool(d.file),
-            "content_type": d.content_type,
-            "size": d.size,
-            "sha256": d.sha256,
-            "uploaded_at": d.uploaded_at,
-        }
+    items = [
+        DocumentItem(
+            id=d.pk,
+            kind="vereinbarung",
+            title=d.title,
+            version=d.version,
+            signed_on=d.signed_on,
+            has_file=bool(d.file),
+            content_type=d.content_type,
+            size=d.size,
+            sha256=d.sha256,
+            uploaded_at=d.uploaded_at,
+        )
         for d in agreements
     ]
     items += [
-        {
-            "id": r.pk,
-            "kind": "ratsbeschluss",
-            "title": r.subject,
-            "version": None,
-            "signed_on": None,
-            "body_ars": r.body.ars,
-            "body_name": r.body.name,
-            "decided_on": r.decided_on,
-            "decided_by": r.organ_label,
-            "has_file": bool(r.file),
-            "content_type": r.content_type,
-            "size": r.size,
-            "sha256": r.sha256,
-            "uploaded_at": r.uploaded_at,
-        }
+        DocumentItem(
+            id=r.pk,
+            kind="ratsbeschluss",
+            title=r.subject,
+            body_ars=r.body.ars,
+            body_name=r.body.name,
+            decided_on=r.decided_on,
+            decided_by=r.organ_label,
+            has_file=bool(r.file),
+            content_type=r.content_type,
+            size=r.size,
+            sha256=r.sha256,
+            uploaded_at=r.uploaded_at,
+        )
         for r in resolutions
     ]
-    return {"items": items, "count": len(items)}
+    return paginate(items, page)
 
 
 @router.get(
@@ -360,81 +351,81 @@ def list_documents(request: HttpRequest, slug: str) -> dict[str, Any]:
     url_name="alliance_facts",
     summary="Abgeleitete Angaben mit Begründung",
 )
-def get_facts(request: HttpRequest, slug: str) -> dict[str, Any]:
+def get_facts(request: HttpRequest, slug: str) -> FactsOut:
     """Einwohner, Fläche, Ebenen, Zusammenhang, Aufsichtsbehörde, Ortsgemeinden: aus dem Register."""
-    alliance = access_alliance(request.auth, slug)  # type: ignore[attr-defined]
-    facts = alliance_facts(alliance)
-    return {
-        "member_count": facts.member_count,
-        "population": _fact(facts.population),
-        "area_km2": _fact(facts.area_km2),
-        "mixed_levels": _fact(facts.mixed_levels),
-        "contiguous": _fact(facts.contiguous),
-        "supervisory_authority": _fact(facts.supervisory_authority),
-        "ortsgemeinden_via_verbandsgemeinde": _fact(facts.ortsgemeinden_via_verbandsgemeinde),
-        "components": [list(part) for part in facts.components],
-        "isolated": list(facts.isolated_keys),
-    }
+    facts = alliance_facts(access_alliance(api_principal(request), slug))
+    return FactsOut(
+        member_count=facts.member_count,
+        population=_fact(facts.population),
+        area_km2=_fact(facts.area_km2),
+        mixed_levels=_fact(facts.mixed_levels),
+        contiguous=_fact(facts.contiguous),
+        supervisory_authority=_fact(facts.supervisory_authority),
+        ortsgemeinden_via_verbandsgemeinde=_fact(facts.ortsgemeinden_via_verbandsgemeinde),
+        components=[list(part) for part in facts.components],
+        isolated=list(facts.isolated_keys),
+    )
 
 
 @router.get(
     "/{slug}/timeline",
-    response={200: TimelinePage, 404: ErrorOut},
+    response={200: Page[TimelineItem], 404: ErrorOut},
     url_name="alliance_timeline",
     summary="Verlauf des Status",
 )
-def list_timeline(request: HttpRequest, slug: str) -> dict[str, Any]:
+def list_timeline(request: HttpRequest, slug: str, page: Query[PageParams]) -> dict[str, Any]:
     """Wer den Verbund wann in welchen Status gebracht hat; nur für Beteiligte."""
-    alliance = access_alliance_internal(request.auth, slug)  # type: ignore[attr-defined]
-    items = [
-        {
-            "from_status": c.from_status,
-            "to_status": c.to_status,
-            "to_status_label": c.get_to_status_display(),
-            "changed_at": c.changed_at,
-            "changed_by": (c.changed_by.get_full_name() or c.changed_by.get_username())
-            if c.changed_by
-            else None,
-            "note": c.note,
-        }
-        for c in alliance_timeline(alliance)
-    ]
-    return {"items": items, "count": len(items)}
+    alliance = access_alliance(api_principal(request), slug, need="internal")
+    return paginate(
+        alliance_timeline(alliance),
+        page,
+        convert=lambda c: TimelineItem(
+            from_status=c.from_status,
+            to_status=c.to_status,
+            to_status_label=c.get_to_status_display(),
+            changed_at=c.changed_at,
+            changed_by=_person_name(c.changed_by) if c.changed_by else None,
+            note=c.note,
+        ),
+    )
 
 
 @router.post(
     "/{slug}/transitions",
-    response={200: TransitionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: TransitionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="alliance_transition",
     summary="Status wechseln",
 )
-def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> dict[str, Any]:
+def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> TransitionOut:
     """Nächste Stufe oder „beendet“; 422 mit Begründung, wenn der Wechsel nicht erlaubt ist."""
-    user = request.auth  # type: ignore[attr-defined]
-    alliance = access_alliance(user, slug, for_change=True)
+    user = api_user(request)
+    alliance = access_alliance(api_principal(request), slug, need="change")
     change = services.alliance_transition(
-        acting_user=user, alliance=alliance, to_status=str(payload.to), note=payload.note
+        actor=user, alliance=alliance, to_status=str(payload.to), note=payload.note
     )
-    return {
-        "from_status": change.from_status,
-        "status": change.to_status,
-        "status_label": change.get_to_status_display(),
-        "changed_at": change.changed_at,
-    }
+    return TransitionOut(
+        from_status=change.from_status,
+        status=change.to_status,
+        status_label=change.get_to_status_display(),
+        changed_at=change.changed_at,
+    )
 
 
 @router.post(
     "/{slug}/members",
-    response={201: MemberItem, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="alliance_member_add",
     summary="Mitglied aufnehmen",
 )
-def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatus[dict[str, Any]]:
-    user = request.auth  # type: ignore[attr-defined]
-    alliance = access_alliance(user, slug, for_change=True)
-    body = get_object_or_404(Body.objects.visible_to(user), ars=payload.ars)
+def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatus[MemberItem]:
+    user = api_user(request)
+    principal = api_principal(request)
+    alliance = access_alliance(principal, slug, need="change")
+    body = Body.objects.visible_to(principal).filter(ars=payload.ars).first()
+    if body is None:
+        raise NotFound("Keine solche Körperschaft.")
     membership = services.member_add(
-        acting_user=user,
+        actor=user,
         alliance=alliance,
         body=body,
         role=str(payload.role),
@@ -446,23 +437,78 @@ def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatu
 
 @router.delete(
     "/{slug}/members/{ars}",
-    response={200: MemberItem, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     url_name="alliance_member_remove",
     summary="Mitgliedschaft beenden",
 )
-def delete_member(
-    request: HttpRequest,
-    slug: str,
-    ars: str,
-    left_on: dt.date | None = None,
-) -> dict[str, Any]:
+def delete_member(request: HttpRequest, slug: str, ars: str, left_on: dt.date | None = None) -> MemberItem:
     """Setzt das Austrittsdatum `left_on` (Standard: heute); die Mitgliedschaft bleibt in der Historie."""
-    user = request.auth  # type: ignore[attr-defined]
-    alliance = access_alliance(user, slug, for_change=True)
+    user = api_user(request)
+    alliance = access_alliance(api_principal(request), slug, need="change")
     membership = (
         Membership.objects.current().filter(alliance=alliance, body__ars=ars).select_related("body").first()
     )
     if membership is None:
-        raise Http404("Kein solches Mitglied.")
-    membership = services.member_remove(acting_user=user, membership=membership, left_on=left_on)
+        raise NotFound("Kein solches Mitglied.")
+    membership = services.member_remove(actor=user, membership=membership, left_on=left_on)
     return _member(membership, insider=True)
+
+
+@router.get(
+    "/{slug}/coordinators",
+    response={200: Page[CoordinatorOut], 404: ErrorOut},
+    url_name="alliance_coordinators",
+    summary="Verbundkoordination",
+)
+def list_coordinators(request: HttpRequest, slug: str, page: Query[PageParams]) -> dict[str, Any]:
+    """Wer den Verbund koordiniert; nur für Beteiligte."""
+    alliance = access_alliance(api_principal(request), slug, need="internal")
+    return paginate(coordinators_of(alliance), page, convert=_coordinator)
+
+
+@router.post(
+    "/{slug}/coordinators",
+    response={201: CoordinatorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="alliance_coordinator_add",
+    summary="Koordination teilen",
+)
+def post_coordinator(request: HttpRequest, slug: str, payload: CoordinatorIn) -> HttpStatus[CoordinatorOut]:
+    """Eine weitere Person koordiniert den Verbund mit (Beschäftigte eines Mitglieds; der
+    Plattformbetrieb kann jede Person benennen)."""
+    user = api_user(request)
+    alliance = access_alliance(api_principal(request), slug, need="change")
+    successor = _named_user(payload.username)
+    services.coordinator_assign(actor=user, alliance=alliance, user=successor)
+    return HttpStatus(201, _coordinator(successor))
+
+
+@router.post(
+    "/{slug}/coordinators/handover",
+    response={200: CoordinatorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="alliance_coordinator_handover",
+    summary="Koordination übergeben",
+)
+def post_handover(request: HttpRequest, slug: str, payload: CoordinatorIn) -> CoordinatorOut:
+    """Die anfragende Koordination übergibt an die genannte Person; ihre eigene Rolle endet."""
+    user = api_user(request)
+    alliance = access_alliance(api_principal(request), slug, need="change")
+    successor = _named_user(payload.username)
+    services.coordinator_handover(actor=user, alliance=alliance, user=successor)
+    return _coordinator(successor)
+
+
+@router.delete(
+    "/{slug}/coordinators/{username}",
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    url_name="alliance_coordinator_revoke",
+    summary="Koordination beenden",
+)
+def delete_coordinator(request: HttpRequest, slug: str, username: str) -> HttpStatus[None]:
+    """Beendet die Koordination einer Person (auch die eigene); die letzte bleibt (409)."""
+    user = api_user(request)
+    alliance = access_alliance(api_principal(request), slug, need="change")
+    coordinator = next((u for u in coordinators_of(alliance) if u.get_username() == username), None)
+    if coordinator is None:
+        raise NotFound("Keine solche Verbundkoordination.")
+    services.coordinator_revoke(actor=user, alliance=alliance, user=coordinator)
+    return HttpStatus(204, None)

@@ -8,10 +8,10 @@ class AlliancesConfig(AppConfig):
     verbose_name = "Kooperationsverbünde"
 
     def ready(self) -> None:
-        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
         # A body's page lists its alliances; the registry (floor 0) offers the hook, this part fills it.
         from verbund.registry.panels import register_body_panel
 
+        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
         from .views import body_alliances_panel
 
         register_body_panel(body_alliances_panel)
@@ -24,5 +24,7 @@ class AlliancesConfig(AppConfig):
 
         register_grant_provider(
             COORDINATOR,
-            lambda user_id: AllianceRole.objects.filter(user_id=user_id).values_list("alliance_id", flat=True),
+            lambda user_id: AllianceRole.objects.filter(user_id=user_id).values_list(
+                "alliance_id", flat=True
+            ),
         )

@@ -6,12 +6,18 @@ ALLIANCE_CREATE = audit_action("alliance.create", "hat den Verbund {object} ange
 ALLIANCE_UPDATE = audit_action("alliance.update", "hat die Angaben des Verbunds {object} geändert")
 ALLIANCE_TRANSITION = audit_action("alliance.transition", "hat den Status des Verbunds {object} geändert")
 ALLIANCE_PUBLISH = audit_action("alliance.publish", "hat den Verbund {object} veröffentlicht")
-ALLIANCE_UNPUBLISH = audit_action("alliance.unpublish", "hat die Veröffentlichung des Verbunds {object} zurückgenommen")
+ALLIANCE_UNPUBLISH = audit_action(
+    "alliance.unpublish", "hat die Veröffentlichung des Verbunds {object} zurückgenommen"
+)
 MEMBER_ADD = audit_action("alliance.member_add", "hat {object} als Mitglied aufgenommen")
 MEMBER_REMOVE = audit_action("alliance.member_remove", "hat das Ausscheiden von {object} eingetragen")
 MEMBER_SET_ROLE = audit_action("alliance.member_set_role", "hat die Rolle des Mitglieds {object} geändert")
 MEMBERSHIP_CONFIRM = audit_action("alliance.membership_confirm", "hat die Mitgliedschaft {object} bestätigt")
 AGREEMENT_ATTACH = audit_action("alliance.agreement_attach", "hat die Vereinbarung {object} hinterlegt")
 RESOLUTION_RECORD = audit_action("alliance.resolution_record", "hat den Ratsbeschluss {object} hinterlegt")
-COORDINATOR_ASSIGN = audit_action("alliance.coordinator_assign", "hat {object} mit der Verbundkoordination betraut")
-COORDINATOR_REVOKE = audit_action("alliance.coordinator_revoke", "hat {object} die Verbundkoordination entzogen")
+COORDINATOR_ASSIGN = audit_action(
+    "alliance.coordinator_assign", "hat {object} mit der Verbundkoordination betraut"
+)
+COORDINATOR_REVOKE = audit_action(
+    "alliance.coordinator_revoke", "hat {object} die Verbundkoordination entzogen"
+)

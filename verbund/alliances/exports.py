@@ -28,10 +28,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
+from verbund.common.principal import ANONYMOUS
 from verbund.registry.models import Body, BodyBoundary
 
 from .geometry import alliance_geometry
@@ -57,7 +57,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def published_alliances() -> list[Alliance]:
     """The published directory with list data (whoever asks: the public's view)."""
-    return list(alliance_list(AnonymousUser()))
+    return list(alliance_list(ANONYMOUS))
 
 
 def _absolute(request: Any, path: str) -> str:

@@ -1,11 +1,10 @@
 """Forms of the alliance pages: they validate input and show errors at the field, in German.
 
 The rules themselves live in the services; a form checks what it can see (required fields, dates,
-formats) and :func:`apply_service_error` puts a service's ``ValidationError`` next to the field it
-names, so that the person filling in the form sees every refusal where it belongs. Widgets carry the
-KERN UX classes (:class:`KernFormMixin`); Django adds ``aria-invalid`` and ``aria-describedby``
-(``<id>_helptext``, ``<id>_error``) itself, and ``forms/kern_field.html`` (web shell) renders hint and error
-with those ids.
+formats) and :func:`verbund.ui.forms.run_on_form` puts a service's refusal next to the field it
+names. Widgets carry the KERN UX classes (:class:`verbund.ui.forms.KernFormMixin`); Django adds
+``aria-invalid`` and ``aria-describedby`` itself, and ``forms/kern_field.html`` renders hint and
+error with those ids.
 """
 
 from __future__ import annotations
@@ -13,81 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from verbund.registry.models import Body, Kind
+from verbund.ui.forms import DateInput, KernFormMixin
 
 from .models import DecidingOrgan, FieldOfAction, LegalForm, MemberRole, Status
 
 PAGE_SIZES = (20, 50, 100)
 ARS_REGEX = r"^[0-9]{12}$"
-
-#: Service field names that a form calls differently.
-FORM_FIELD_NAMES = {"fields": "fields_of_action"}
-
-_INPUT_CLASS = "kern-form-input__input"
-_SELECT_CLASS = "kern-form-input__select"
-_CHECK_CLASS = "kern-form-check__checkbox"
-_RADIO_CLASS = "kern-form-check__radio"
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value is ISO (``YYYY-MM-DD``), which the browser shows localised."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class KernFormMixin:
-    """Give every widget its KERN class, and the error variant to fields that have errors."""
-
-    fields: dict[str, forms.Field]
-    #: The ``id`` pattern of the inputs; forms that share a page use their own, so ids stay unique.
-    id_format = "id_%s"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", self.id_format)
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = _CHECK_CLASS
-            elif isinstance(widget, forms.RadioSelect):
-                css = _RADIO_CLASS
-            elif isinstance(widget, forms.Select):
-                css = _SELECT_CLASS
-            else:
-                css = _INPUT_CLASS
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()  # type: ignore[misc]
-        self.mark_errors()
-
-    def mark_errors(self) -> None:
-        """Add the KERN error class to the widgets of fields with errors (also after add_error)."""
-        errors = getattr(self, "_errors", None) or {}
-        for name, field in self.fields.items():
-            css = field.widget.attrs.get("class", "")
-            if name in errors and "--error" not in css:
-                base = css.split()[-1] if css else _INPUT_CLASS
-                field.widget.attrs["class"] = f"{css} {base}--error".strip()
-
-
-def apply_service_error(form: forms.Form, exc: ValidationError, *, default_field: str | None = None) -> None:
-    """Show a service's ``ValidationError`` on ``form``: at the field it names when the form has that
-    field, otherwise at ``default_field`` (e.g. the file of an upload) or above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            name = FORM_FIELD_NAMES.get(name, name)
-            target = name if name in form.fields else default_field
-            form.add_error(target, errors)
-    else:
-        form.add_error(default_field, exc.messages)
-    if isinstance(form, KernFormMixin):
-        form.mark_errors()
 
 
 # --- directory -------------------------------------------------------------------------------------
@@ -154,6 +86,8 @@ class DirectoryFilterForm(KernFormMixin, forms.Form):
 
 class AllianceForm(KernFormMixin, forms.Form):
     """The descriptive data of an alliance (create and edit); status and publication have buttons."""
+
+    field_aliases = {"fields": "fields_of_action"}
 
     name = forms.CharField(label="Name", max_length=200)
     short_name = forms.CharField(label="Kurzname", max_length=60, required=False)
@@ -286,3 +220,29 @@ class ResolutionForm(KernFormMixin, forms.Form):
     def __init__(self, *args: Any, bodies: list[Body] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["body"].choices = [(b.pk, b.name) for b in bodies or []]  # type: ignore[attr-defined]
+
+
+class CoordinatorForm(KernFormMixin, forms.Form):
+    """A further coordinator, or the successor of a handover, by user name."""
+
+    id_format = "coordinator_%s"
+    field_aliases = {"user": "username"}
+
+    username = forms.CharField(
+        label="Benutzername",
+        max_length=150,
+        help_text=(
+            "Beschäftigte einer Mitgliedskörperschaft (der Plattformbetrieb kann jede Person benennen)."
+        ),
+    )
+
+
+class HandoverForm(CoordinatorForm):
+    """Hand the coordination over: the successor comes in, the coordinator's own role ends."""
+
+    id_format = "handover_%s"
+
+    confirm = forms.BooleanField(
+        label="Ich gebe die Verbundkoordination damit ab.",
+        error_messages={"required": "Bitte bestätigen, dass Sie die Koordination abgeben."},
+    )

@@ -7,12 +7,15 @@ the funding authority and the supervisory authority look for. It may end from an
 can fail at any point), and nothing follows "beendet": a new start is a new alliance.
 
 The values are the database values of :class:`verbund.alliances.models.Status`; a test keeps the two
-in step.
+in step. The transitions themselves are a :class:`~verbund.common.statemachine.StateMachine`
+(:data:`LIFECYCLE`); :func:`transition_problems` adds the rules beyond "this step exists".
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from verbund.common.statemachine import StateMachine, Transition
 
 IDEE = "idee"
 ANBAHNUNG = "anbahnung"
@@ -40,14 +43,36 @@ NO_LEGAL_FORM = "none"
 MIN_MEMBERS_FOR_AGREEMENT = 2
 
 
+#: The lifecycle as a state machine: one action per step on, and "beenden" from every open stage.
+LIFECYCLE = StateMachine(
+    labels=STATUS_LABELS,
+    transitions=[
+        Transition("anbahnen", sources={IDEE}, target=ANBAHNUNG, label="Anbahnung beginnen"),
+        Transition("vereinbaren", sources={ANBAHNUNG}, target=VEREINBARUNG, label="Vereinbarung schließen"),
+        Transition("umsetzen", sources={VEREINBARUNG}, target=UMSETZUNG, label="Umsetzung beginnen"),
+        Transition(
+            "in_regelbetrieb", sources={UMSETZUNG}, target=REGELBETRIEB, label="in den Regelbetrieb gehen"
+        ),
+        Transition(
+            "beenden",
+            sources={IDEE, ANBAHNUNG, VEREINBARUNG, UMSETZUNG, REGELBETRIEB},
+            target=BEENDET,
+            label="Verbund beenden",
+        ),
+    ],
+)
+
+
 def allowed_targets(current: str) -> tuple[str, ...]:
     """The stages an alliance in stage ``current`` may move to: the next one, and "beendet"."""
-    if current not in STATUS_ORDER:
+    if current not in LIFECYCLE.states:
         raise ValueError(f"unknown status {current!r}")
-    if current == BEENDET:
-        return ()
-    following = STATUS_ORDER[STATUS_ORDER.index(current) + 1]
-    return (following,) if following == BEENDET else (following, BEENDET)
+    return LIFECYCLE.targets_from(current)
+
+
+def action_to(current: str, target: str) -> str | None:
+    """The lifecycle action leading from ``current`` to ``target`` in one step, if there is one."""
+    return LIFECYCLE.action_to(current, target)
 
 
 def transition_problems(*, current: str, target: str, legal_form: str, member_count: int) -> list[str]:
@@ -64,7 +89,7 @@ def transition_problems(*, current: str, target: str, legal_form: str, member_co
             "Der Verbund ist beendet; danach ist kein Statuswechsel mehr möglich. "
             "Ein Neustart ist ein neuer Verbund."
         ]
-    if target not in allowed_targets(current):
+    if LIFECYCLE.action_to(current, target) is None:
         following = allowed_targets(current)[0]
         return [
             f"Von „{STATUS_LABELS[current]}“ geht es nur zu „{STATUS_LABELS[following]}“ oder zu "

@@ -10,7 +10,8 @@ versioned per title) and council resolutions (:class:`CouncilResolution`) are st
 are only ever handed out after an access check (:mod:`verbund.alliances.documents`).
 
 Every write goes through :mod:`verbund.alliances.services`; reads go through
-``Alliance.objects.visible_to(user)`` and :mod:`verbund.alliances.access`.
+``Alliance.objects.visible_to(principal)`` (rules in :mod:`verbund.alliances.policies`) and
+:func:`verbund.alliances.selectors.access_alliance`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,32 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-
-from verbund.common.principal import Principal
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from verbund.common.documents import StoredFileMixin
+from verbund.common.principal import Principal
+
 from . import lifecycle
+
+__all__ = [
+    "AgreementDocument",
+    "Alliance",
+    "AllianceQuerySet",
+    "AllianceRole",
+    "AllianceRoleKind",
+    "CouncilResolution",
+    "DecidingOrgan",
+    "FieldOfAction",
+    "LegalForm",
+    "MemberRole",
+    "Membership",
+    "MembershipQuerySet",
+    "Status",
+    "StatusChange",
+    "StoredFileMixin",  # re-exported for funding (moved to verbund.common.documents)
+]
 
 
 class FieldOfAction(models.Model):
@@ -76,7 +96,7 @@ class Status(models.TextChoices):
 
 class AllianceQuerySet(models.QuerySet["Alliance"]):
     def visible_to(self, principal: Principal) -> AllianceQuerySet:
-        """The alliances ``principal`` may see (rules in :func:`verbund.alliances.policies.visibility_filter`)."""
+        """The alliances ``principal`` may see (rules: :func:`.policies.visibility_filter`)."""
         from .policies import visibility_filter
 
         return self.filter(visibility_filter(principal))
@@ -374,27 +394,6 @@ def agreement_upload_to(instance: Any, filename: str) -> str:
 
 def resolution_upload_to(instance: Any, filename: str) -> str:
     return _upload_path(instance, filename, "beschluesse")
-
-
-class StoredFileMixin(models.Model):
-    """Metadata of a checked upload (see :func:`verbund.alliances.documents.check_upload`)."""
-
-    original_name = models.CharField("Dateiname", max_length=255, blank=True)
-    content_type = models.CharField("Dateityp", max_length=100, blank=True)
-    size = models.PositiveBigIntegerField("Größe (Bytes)", null=True, blank=True)
-    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="hochgeladen von",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField("hochgeladen am", default=timezone.now)
-
-    class Meta:
-        abstract = True
 
 
 class AgreementDocument(StoredFileMixin):

@@ -1,4 +1,4 @@
-"""Reads of alliances across models. Every list starts from ``Alliance.objects.visible_to(user)``.
+"""Reads of alliances across models. Every list starts from ``Alliance.objects.visible_to(principal)``.
 
 Public face for views, the API, exports and other parts:
 
@@ -10,6 +10,9 @@ Public face for views, the API, exports and other parts:
 * :func:`alliance_facts` / :func:`facts_for_bodies` — the derived facts (:mod:`.facts`) of an
   alliance or of any set of bodies (e.g. the members taking part in a funding application), in a
   constant number of queries.
+* :func:`body_label` — a body's readable German label ("Verbandsgemeinde Landstuhl", "Stadt Mainz");
+  other parts use it from here (it is computed in the pure :mod:`.facts`).
+* :func:`access_alliance` — one alliance for a principal: 404 invisible-or-missing, 403 not allowed.
 """
 
 from __future__ import annotations
@@ -20,21 +23,44 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from verbund.common.access import access_object
+from verbund.common.errors import Forbidden, NotFound
+from verbund.common.principal import Principal
 from verbund.registry.models import ASSOCIATION_KINDS, Body, BodyBoundary, BodyNeighbour, Kind
 
-from verbund.common.principal import Principal
-
-from .access import is_insider, viewer_for
-from .facts import AllianceFacts, MemberFacts, derive_facts
+from . import policies
+from .facts import AllianceFacts, MemberFacts, body_label, derive_facts
 from .models import (
     AgreementDocument,
     Alliance,
     AllianceQuerySet,
+    AllianceRole,
+    AllianceRoleKind,
     CouncilResolution,
     FieldOfAction,
     Membership,
     StatusChange,
 )
+
+__all__ = [
+    "CURRENT_MEMBERSHIPS",
+    "access_alliance",
+    "alliance_documents",
+    "alliance_facts",
+    "alliance_list",
+    "alliance_public_data",
+    "alliance_timeline",
+    "alliances_of_body",
+    "body_label",
+    "coordinators_of",
+    "current_memberships",
+    "facts_for_bodies",
+    "is_insider_of",
+    "kreis_prefix",
+    "member_filter",
+    "membership_history",
+    "with_list_data",
+]
 
 _KREIS_KINDS = frozenset({Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND})
 #: The attribute :func:`with_list_data` prefetches the current memberships into.
@@ -80,7 +106,7 @@ def member_filter(value: str) -> Q:
 
 
 def alliance_list(
-    user: Any,
+    principal: Principal,
     *,
     field: str | None = None,
     status: str | Sequence[str] | None = None,
@@ -88,13 +114,13 @@ def alliance_list(
     member: str | None = None,
     q: str | None = None,
 ) -> AllianceQuerySet:
-    """The alliances ``user`` may see, filtered, with list data prefetched (see :func:`with_list_data`).
+    """The alliances ``principal`` may see, filtered, with list data prefetched (see :func:`with_list_data`).
 
     ``field``: slug of a field of action; ``status``: one or more statuses; ``kreis``: Kreis key or
     ARS, alliances with a current member in that Kreis; ``member``: a current member by
     :func:`member_filter`; ``q``: part of the name or short name.
     """
-    qs = Alliance.objects.visible_to(user)
+    qs = Alliance.objects.visible_to(principal)
     if field:
         qs = qs.filter(
             Exists(Alliance.fields.through.objects.filter(alliance=OuterRef("pk"), fieldofaction__slug=field))
@@ -179,21 +205,30 @@ def alliance_documents(alliance: Alliance) -> tuple[list[AgreementDocument], lis
     return agreements, resolutions
 
 
-def alliances_of_body(user: Any, body: Body, *, include_former: bool = False) -> AllianceQuerySet:
-    """The alliances ``user`` may see that ``body`` belongs to (for the body's page)."""
+def alliances_of_body(principal: Principal, body: Body, *, include_former: bool = False) -> AllianceQuerySet:
+    """The alliances ``principal`` may see that ``body`` belongs to (for the body's page)."""
     condition = Q(body=body) if include_former else Q(body=body, left_on__isnull=True)
-    qs = Alliance.objects.visible_to(user).filter(
+    qs = Alliance.objects.visible_to(principal).filter(
         Exists(Membership.objects.filter(condition, alliance=OuterRef("pk")))
     )
     return with_list_data(qs)
 
 
-def viewer_is_insider(user: Any, alliance: Alliance) -> bool:
-    """Whether ``user`` sees more than the public fields (uses prefetched members when present)."""
-    viewer = viewer_for(user)
+def is_insider_of(principal: Principal, alliance: Alliance) -> bool:
+    """Whether ``principal`` sees more than the public fields (uses prefetched members when present)."""
     prefetched = getattr(alliance, CURRENT_MEMBERSHIPS, None)
     body_ids = frozenset(m.body_id for m in prefetched) if prefetched is not None else None
-    return is_insider(viewer, alliance, member_body_ids=body_ids)
+    return policies.is_insider(principal, alliance.pk, body_ids)
+
+
+def coordinators_of(alliance: Alliance) -> list[Any]:
+    """The users who coordinate ``alliance``, in the order they were named (one query)."""
+    return [
+        role.user
+        for role in AllianceRole.objects.filter(alliance=alliance, role=AllianceRoleKind.KOORDINATION)
+        .select_related("user")
+        .order_by("id")
+    ]
 
 
 # --- Derived facts ---------------------------------------------------------------------------------
@@ -287,17 +322,10 @@ def access_alliance(principal: Principal, slug_or_id: str | int, *, need: str = 
     ``need``: ``"view"`` (published or insider), ``"internal"`` (insiders only: a public viewer gets
     404 as for a missing one), ``"change"`` (visible, else 404; not changeable: 403).
     """
-    from verbund.common.access import access_object
-    from verbund.common.errors import NotFound
-
-    from . import policies
-
     lookup: dict[str, Any] = {"pk": slug_or_id} if isinstance(slug_or_id, int) else {"slug": slug_or_id}
     alliance = access_object(Alliance.objects, principal, not_found="Kein solcher Verbund.", **lookup)
     if need == "internal" and not policies.is_insider(principal, alliance.pk):
         raise NotFound("Kein solcher Verbund.")
     if need == "change" and not policies.may_change(principal, alliance.pk):
-        from verbund.common.errors import Forbidden
-
         raise Forbidden("Nur die Verbundkoordination kann diesen Verbund ändern.")
     return alliance

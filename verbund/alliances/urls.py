@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/bearbeiten/", views.edit, name="edit"),
     path("<slug:slug>/status/", views.transition, name="transition"),
+    path("<slug:slug>/beenden/", views.end, name="end"),
     path("<slug:slug>/veroeffentlichung/", views.publication, name="publication"),
     path("<slug:slug>/mitglieder/", views.member_add, name="member_add"),
     path("<slug:slug>/mitglieder/suche/", views.member_search, name="member_search"),
@@ -27,4 +28,11 @@ urlpatterns = [
     path("<slug:slug>/vereinbarungen/<int:document_id>/datei/", views.agreement_file, name="agreement_file"),
     path("<slug:slug>/beschluesse/", views.resolution_upload, name="resolution_upload"),
     path("<slug:slug>/beschluesse/<int:resolution_id>/datei/", views.resolution_file, name="resolution_file"),
+    path("<slug:slug>/koordination/", views.coordinator_add, name="coordinator_add"),
+    path("<slug:slug>/koordination/uebergabe/", views.coordinator_handover, name="coordinator_handover"),
+    path(
+        "<slug:slug>/koordination/<int:user_id>/entziehen/",
+        views.coordinator_revoke,
+        name="coordinator_revoke",
+    ),
 ]

@@ -54,7 +54,9 @@ def get_action(code: str | AuditAction) -> AuditAction:
     try:
         return ACTIONS[code]
     except KeyError:
-        raise UnknownAuditAction(f"audit action {code!r} is not declared in any audit_actions module") from None
+        raise UnknownAuditAction(
+            f"audit action {code!r} is not declared in any audit_actions module"
+        ) from None
 
 
 def describe(code: str) -> str:

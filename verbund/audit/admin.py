@@ -1,4 +1,5 @@
-"""The audit log in the admin: read-only for operators; nobody can add, change or delete entries."""
+"""The audit log in the admin: read-only for operators (Plattformbetrieb, superusers); nobody can add,
+change or delete entries."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from verbund.accounts.access import can_view_audit
+from verbund.common.principal import principal_of
 
 from .models import AuditEntry
 
@@ -24,10 +25,10 @@ class AuditEntryAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return can_view_audit(request.user)
+        return principal_of(request).is_operator
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return can_view_audit(request.user)
+        return principal_of(request).is_operator
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

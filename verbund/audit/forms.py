@@ -1,4 +1,4 @@
-"""Filters of the operator's audit view."""
+"""Filters of the audit pages (the same filters serve the page and the CSV export)."""
 
 from __future__ import annotations
 
@@ -8,24 +8,65 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from verbund.common.principal import Principal
+from verbund.ui.forms import DateInput, KernForm
+
+from .actions import ACTIONS, describe
 from .models import AuditEntryQuerySet
+from .presenters import object_type_label
+from .selectors import scope_names
 
 
-class AuditFilterForm(forms.Form):
-    """GET filters; every field is optional and an invalid one is reported, not silently dropped."""
+def _scope_choices(kind: str, ids: set[int]) -> list[tuple[str, str]]:
+    names = scope_names(kind, ids)
+    return [("", "alle"), *sorted(((str(i), n) for i, n in names.items()), key=lambda c: c[1].lower())]
+
+
+class AuditFilterForm(KernForm):
+    """GET filters; every field is optional and an invalid one is reported, not silently dropped.
+
+    ``verbund`` and ``koerperschaft`` narrow the entries to one alliance or body; they only ever
+    narrow what the principal may read (the form filters the principal's visible entries, and its
+    choices are the scopes the principal may read).
+    """
 
     action = forms.ChoiceField(label="Aktion", required=False)
-    object_type = forms.ChoiceField(label="Objekttyp", required=False)
+    object_type = forms.ChoiceField(label="Objektart", required=False)
     actor = forms.CharField(
         label="Handelnde Person", required=False, max_length=150, help_text="Benutzername oder Teil davon"
     )
-    date_from = forms.DateField(label="von", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="bis", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="von", required=False, widget=DateInput())
+    date_to = forms.DateField(label="bis", required=False, widget=DateInput())
+    verbund = forms.TypedChoiceField(label="Verbund", required=False, coerce=int, empty_value=None)
+    koerperschaft = forms.TypedChoiceField(label="Körperschaft", required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args: Any, actions: list[str], object_types: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, principal: Principal, visible: AuditEntryQuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "alle"), *((a, a) for a in actions)]  # type: ignore[attr-defined]
-        self.fields["object_type"].choices = [("", "alle"), *((t, t) for t in object_types)]  # type: ignore[attr-defined]
+        actions = sorted(ACTIONS, key=lambda code: describe(code).lower())
+        self.fields["action"].choices = [("", "alle"), *((c, describe(c)) for c in actions)]  # type: ignore[attr-defined]
+        types = visible.order_by("object_type").values_list("object_type", flat=True).distinct()
+        self.fields["object_type"].choices = [  # type: ignore[attr-defined]
+            ("", "alle"),
+            *sorted(((t, object_type_label(t)) for t in types), key=lambda c: c[1].lower()),
+        ]
+        if principal.is_operator:
+            alliance_ids = set(_distinct_ids(visible, "alliance_id"))
+            body_ids = set(_distinct_ids(visible, "body_id"))
+        else:
+            scope_alliances, scope_bodies = principal.audit_scope()
+            alliance_ids, body_ids = set(scope_alliances), set(scope_bodies)
+        self.fields["verbund"].choices = _scope_choices("alliance", alliance_ids)  # type: ignore[attr-defined]
+        self.fields["koerperschaft"].choices = _scope_choices("body", body_ids)  # type: ignore[attr-defined]
+        #: the scope filters are offered where there is something to choose
+        self.scope_fields = [
+            name
+            for name, ids in (("verbund", alliance_ids), ("koerperschaft", body_ids))
+            if principal.is_operator or len(ids) > 1
+        ]
+
+    def visible_fields_in_order(self) -> list[forms.BoundField]:
+        hidden = {"verbund", "koerperschaft"} - set(self.scope_fields)
+        return [self[name] for name in self.fields if name not in hidden]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -36,7 +77,8 @@ class AuditFilterForm(forms.Form):
 
     def apply(self, entries: AuditEntryQuerySet) -> AuditEntryQuerySet:
         """Filter ``entries`` by the valid fields. Dates are whole days in Europe/Berlin."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
         if data.get("action"):
             entries = entries.filter(action=data["action"])
         if data.get("object_type"):
@@ -47,7 +89,20 @@ class AuditFilterForm(forms.Form):
             entries = entries.filter(at__gte=_start_of_day(data["date_from"]))
         if data.get("date_to"):
             entries = entries.filter(at__lt=_start_of_day(data["date_to"] + dt.timedelta(days=1)))
+        if data.get("verbund") is not None:
+            entries = entries.filter(alliance_id=data["verbund"])
+        if data.get("koerperschaft") is not None:
+            entries = entries.filter(body_id=data["koerperschaft"])
         return entries
+
+
+def _distinct_ids(entries: AuditEntryQuerySet, column: str) -> list[int]:
+    return list(
+        entries.exclude(**{f"{column}__isnull": True})
+        .order_by(column)
+        .values_list(column, flat=True)
+        .distinct()
+    )
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:

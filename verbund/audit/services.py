@@ -43,6 +43,11 @@ def _id(value: models.Model | int | None) -> int | None:
     return int(value.pk if isinstance(value, models.Model) else value)
 
 
+def _user_of(actor: Actor) -> Any:
+    """The user row an entry points to (``None`` for a system actor; the label keeps its name)."""
+    return None if isinstance(actor, SystemActor) else actor
+
+
 def _scope(target: models.Model | None) -> tuple[int | None, int | None]:
     """``(body_id, alliance_id)`` that ``target`` concerns, read from the target itself."""
     if target is None:
@@ -86,7 +91,7 @@ def audit_record(
     if alliance is not None:
         alliance_id = _id(alliance)
     return AuditEntry.objects.create(
-        actor=None if isinstance(actor, SystemActor) else actor,
+        actor=_user_of(actor),
         actor_label=actor_label(actor)[:150],
         is_system=isinstance(actor, SystemActor),
         action=declared.code,
@@ -109,7 +114,7 @@ def record_sensitive_read(
     """
     check_actor(actor)
     return SensitiveRead.objects.create(
-        actor=None if isinstance(actor, SystemActor) else actor,
+        actor=_user_of(actor),
         actor_label=actor_label(actor)[:150],
         object_type=target._meta.label_lower,
         object_id=str(target.pk),

@@ -23,7 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from .errors import Refusal, as_refusal
-from .principal import ANONYMOUS, Principal
+from .principal import ANONYMOUS, Principal, principal_of
 
 T = TypeVar("T")
 
@@ -57,8 +57,6 @@ def paginate(
 
 def api_principal(request: HttpRequest) -> Principal:
     """The principal of an API request (anonymous when nobody is signed in)."""
-    from verbund.accounts.principal import principal_of
-
     return principal_of(request) if getattr(request, "user", None) is not None else ANONYMOUS
 
 

@@ -62,7 +62,7 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def format_number(value: Decimal | int | float | None, places: int | None = 0, *, empty: str = "–") -> str:
-    """``1234.5`` → ``"1.234,5"`` with ``places`` decimals (``None``: as many as the value has)."""
+    """``1234.5`` → ``"1.234,5"`` with ``places`` decimals (``None``: as many as needed, no trailing zeros)."""
     if value is None:
         return empty
     if isinstance(value, float):

@@ -26,10 +26,11 @@ for that object — no role, not even Plattformbetrieb, bypasses it (:meth:`Prin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from types import MappingProxyType
+from typing import Any
 
 from .roles import READS_EVERYTHING, Role
 
@@ -190,3 +191,39 @@ ANONYMOUS = Principal()
 
 def principal_of_system(name: str, capabilities: Iterable[str]) -> Principal:
     return Principal(name=name, is_system=True, capabilities=frozenset(capabilities))
+
+
+# --- building principals from below the accounts part ---------------------------------------------
+#
+# The accounts part (which knows the role rows and the grant providers) registers its builder at
+# start-up; parts on the lowest floor (registry, audit) reach the principal through these two
+# functions without importing accounts.
+
+_BUILDER: list[Callable[[Any], Principal]] = []
+_REQUEST_ATTR = "_verbund_principal"
+
+
+def set_principal_builder(builder: Callable[[Any], Principal]) -> None:
+    """Called once by ``verbund.accounts`` in ``AppConfig.ready()``."""
+    _BUILDER[:] = [builder]
+
+
+def principal_for(actor: Any) -> Principal:
+    """The principal of ``actor`` (a user, a system actor, or a principal), read fresh."""
+    if isinstance(actor, Principal):
+        return actor
+    if not _BUILDER:
+        raise RuntimeError("no principal builder registered (is verbund.accounts installed?)")
+    return _BUILDER[0](actor)
+
+
+def principal_of(request: Any) -> Principal:
+    """The principal of this request's user, built on first use and kept on the request (never on
+    the user object), so a page asks the database once however many checks it makes."""
+    user = getattr(request, "user", None)
+    cached = getattr(request, _REQUEST_ATTR, None)
+    if cached is not None and cached[0] is user:
+        return cached[1]
+    principal = principal_for(user) if user is not None else ANONYMOUS
+    setattr(request, _REQUEST_ATTR, (user, principal))
+    return principal

@@ -8,10 +8,10 @@ class FundingConfig(AppConfig):
     verbose_name = "Förderung"
 
     def ready(self) -> None:
-        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
         # An alliance's page lists its applications; the alliances part offers the hook.
         from verbund.alliances.panels import register_alliance_panel
 
+        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
         from .views import alliance_funding_panel
 
         register_alliance_panel(alliance_funding_panel)

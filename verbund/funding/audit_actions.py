@@ -8,16 +8,24 @@ PROGRAMME_YEAR_ADD = audit_action("programme.year_add", "hat ein Haushaltsjahr f
 PROGRAMME_YEAR_BUDGET = audit_action("programme.year_budget", "hat den Haushaltsansatz von {object} geändert")
 APPLICATION_CREATE = audit_action("application.create", "hat den Förderantrag {object} angelegt")
 APPLICATION_UPDATE = audit_action("application.update", "hat den Förderantrag {object} geändert")
-APPLICATION_ATTACH = audit_action("application.attach", "hat eine Anlage zum Förderantrag {object} hochgeladen")
+APPLICATION_ATTACH = audit_action(
+    "application.attach", "hat eine Anlage zum Förderantrag {object} hochgeladen"
+)
 APPLICATION_SUBMIT = audit_action("application.submit", "hat den Förderantrag {object} eingereicht")
 APPLICATION_WITHDRAW = audit_action("application.withdraw", "hat den Förderantrag {object} zurückgezogen")
 APPLICATION_REVIEW = audit_action("application.review", "hat die Prüfung des Förderantrags {object} begonnen")
-APPLICATION_REQUEST_INFO = audit_action("application.request_info", "hat zum Förderantrag {object} nachgefragt")
-APPLICATION_ANSWER = audit_action("application.answer", "hat eine Rückfrage zum Förderantrag {object} beantwortet")
+APPLICATION_REQUEST_INFO = audit_action(
+    "application.request_info", "hat zum Förderantrag {object} nachgefragt"
+)
+APPLICATION_ANSWER = audit_action(
+    "application.answer", "hat eine Rückfrage zum Förderantrag {object} beantwortet"
+)
 APPLICATION_RESUBMIT = audit_action("application.resubmit", "hat den Förderantrag {object} erneut vorgelegt")
 APPLICATION_GRANT = audit_action("application.grant", "hat den Förderantrag {object} bewilligt")
 APPLICATION_REJECT = audit_action("application.reject", "hat den Förderantrag {object} abgelehnt")
 DRAWDOWN_REQUEST = audit_action("drawdown.request", "hat den Mittelabruf {object} gestellt")
-DRAWDOWN_APPROVE = audit_action("drawdown.approve", "hat über den Mittelabruf {object} entschieden")
+DRAWDOWN_APPROVE = audit_action("drawdown.approve", "hat den Mittelabruf {object} freigegeben")
 USE_PROOF_SUBMIT = audit_action("use_proof.submit", "hat den Verwendungsnachweis {object} eingereicht")
-USE_PROOF_ACCEPT = audit_action("use_proof.accept", "hat über den Verwendungsnachweis {object} entschieden")
+USE_PROOF_ACCEPT = audit_action("use_proof.accept", "hat den Verwendungsnachweis {object} angenommen")
+DRAWDOWN_RETURN = audit_action("drawdown.return", "hat den Mittelabruf {object} zurückgegeben")
+USE_PROOF_RETURN = audit_action("use_proof.return", "hat den Verwendungsnachweis {object} zurückgegeben")

@@ -17,10 +17,16 @@ DOMAIN.md §1 as granted applications, and a few applications in progress.
   Kooperationsverbund Germersheim (a draft whose checks still fail), plus one approved and one
   pending drawdown of the cyber alliance's grant when the demo users exist.
 
+Everything is written through the services (:mod:`verbund.funding.services`) as the system actor
+:data:`ACTOR` ("Demodaten", capability ``funding.manage``), so every step keeps its lifecycle rules,
+its checks and its audit entry; no mail is sent.
+
 Alliances are looked up by slug (:mod:`verbund.alliances.demo`); a missing alliance, or one with too
 few members in the registry (the built-in sample lacks some municipalities), is skipped with a
-warning. Idempotent: the programme is found by slug, an application by programme, alliance and
-title; what exists is left alone, so a second run writes nothing and no audit entry.
+warning. Idempotent and non-destructive: the programme is found by slug, an application by alliance
+and title (and an alliance that already has an application in the programme gets no second one);
+whatever exists is left alone entirely (no update, no status change, no budget change), so a second
+run writes nothing, and only demo parts that never existed are added.
 """
 
 from __future__ import annotations
@@ -31,18 +37,17 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from django.db import transaction
-from django.utils import timezone
 
-from verbund.accounts.models import User
 from verbund.alliances.models import Alliance, MemberRole, Membership
-from verbund.audit.services import audit_record
+from verbund.common.actors import SystemActor
+from verbund.common.money import cents
 
-from . import rules, workflow
-from .models import Application, ApplicationEvent, Preset, Programme, ProgrammeYear
+from . import policies, rules, services
+from .models import Application, Programme
 from .selectors import CostRow, application_checks
-from .services import apply_draft_changes, create_application_rows, issue_grant
 
-ACTOR = "load_demo"
+#: Who writes the demo data (shown in the audit log).
+ACTOR = SystemActor(name="Demodaten", capabilities=frozenset({policies.MANAGE}))
 PROGRAMME_SLUG = "ikz-pilot-rlp"
 BUDGET = Decimal("5000000.00")
 PERIOD = (dt.date(2026, 1, 1), dt.date(2027, 12, 31))
@@ -192,44 +197,27 @@ def demo_rule_set() -> dict[str, Any]:
 
 
 def _ensure_programme() -> tuple[Programme, bool]:
+    """The demo programme; one that exists already (by slug) is left exactly as it is."""
     programme = Programme.objects.filter(slug=PROGRAMME_SLUG).first()
-    created = programme is None
-    if programme is None:
-        programme = Programme(
-            slug=PROGRAMME_SLUG,
-            code="IKZ-RLP",
-            name="IKZ-Pilotförderung Rheinland-Pfalz",
-            description=(
-                "Anschubfinanzierung für Kooperationsverbünde (nicht rückzahlbarer Zuschuss): 5 Mio. EUR in "
-                "2025 und in 2026 (mdi.rlp.de; add.rlp.de/themen/foerderungen/ikz). Ein Mitglied beantragt "
-                "im Namen des Verbunds; Ortsgemeinden über ihre Verbandsgemeinde."
-            ),
-            state="07",
-            preset=Preset.RLP_PILOT,
-            rule_set=demo_rule_set(),
-            eligible_categories=list(rules.COST_CATEGORIES),
-            window_opens=dt.date(2025, 1, 1),
-        )
-        programme.full_clean()
-        programme.save()
-        audit_record(
-            actor=ACTOR,
-            action="programme.create",
-            target=programme,
-            changes={"name": programme.name, "rule_set": programme.rule_set},
-        )
-    for year in BUDGET_YEARS:
-        row, made = ProgrammeYear.objects.get_or_create(
-            programme=programme, year=year, defaults={"budget": BUDGET}
-        )
-        if made:
-            audit_record(
-                actor=ACTOR,
-                action="programme.year_add",
-                target=programme,
-                changes={str(year): str(row.budget)},
-            )
-    return programme, created
+    if programme is not None:
+        return programme, False
+    programme = services.programme_create(
+        actor=ACTOR,
+        slug=PROGRAMME_SLUG,
+        code="IKZ-RLP",
+        name="IKZ-Pilotförderung Rheinland-Pfalz",
+        description=(
+            "Anschubfinanzierung für Kooperationsverbünde (nicht rückzahlbarer Zuschuss): 5 Mio. EUR in "
+            "2025 und in 2026 (mdi.rlp.de; add.rlp.de/themen/foerderungen/ikz). Ein Mitglied beantragt "
+            "im Namen des Verbunds; Ortsgemeinden über ihre Verbandsgemeinde."
+        ),
+        state="07",
+        rule_set=demo_rule_set(),
+        eligible_categories=list(rules.COST_CATEGORIES),
+        window_opens=dt.date(2025, 1, 1),
+        budgets=dict.fromkeys(BUDGET_YEARS, BUDGET),
+    )
+    return programme, True
 
 
 def _applicant(alliance: Alliance, key: str = "") -> Any | None:
@@ -254,7 +242,7 @@ def _applicant(alliance: Alliance, key: str = "") -> Any | None:
 
 
 def _cost_plan(amount: Decimal) -> list[CostRow]:
-    shares = [(code, rules.cents(amount * pct / 100)) for code, pct in COST_SHARES]
+    shares = [(code, cents(amount * pct / 100)) for code, pct in COST_SHARES]
     shares[0] = (shares[0][0], shares[0][1] + amount - sum(v for _c, v in shares))
     rows = []
     for code, value in shares:
@@ -263,33 +251,36 @@ def _cost_plan(amount: Decimal) -> list[CostRow]:
     return rows
 
 
-def _find(programme: Programme, alliance: Alliance, title: str) -> Application | None:
-    return Application.objects.filter(programme=programme, alliance=alliance, title=title).first()
-
-
-def _mark_submitted(application: Application, *, review: bool) -> list[rules.CheckResult]:
-    results = application_checks(application)
-    application.checks = [r.as_dict() for r in results]
-    application.submitted_at = timezone.now()
-    application.status = workflow.IN_PRUEFUNG if review else workflow.EINGEREICHT
-    application.save(update_fields=["checks", "submitted_at", "status", "updated_at"])
-    ApplicationEvent.objects.create(
-        application=application,
-        action="submit",
-        from_status=workflow.ENTWURF,
-        to_status=workflow.EINGEREICHT,
-        note="Demodaten",
+def _exists(programme: Programme, alliance: Alliance, title: str) -> bool:
+    """The demo application is there (alliance and title), or the alliance has one in the programme
+    already (perhaps renamed by its users): either way the demo adds nothing for this alliance."""
+    return Application.objects.filter(alliance=alliance, title=title).exists() or (
+        Application.objects.filter(programme=programme, alliance=alliance).exists()
     )
-    if review:
-        ApplicationEvent.objects.create(
-            application=application,
-            action="review",
-            from_status=workflow.EINGEREICHT,
-            to_status=workflow.IN_PRUEFUNG,
-            note="Demodaten",
-        )
-    audit_record(actor=ACTOR, action="application.submit", target=application, changes={"demo": True})
-    return results
+
+
+class _Skip(Exception):
+    """Roll back one demo application whose checks fail (the reason is in the warnings)."""
+
+
+def _start(
+    programme: Programme,
+    alliance: Alliance,
+    applicant: Any,
+    *,
+    title: str,
+    description: str,
+    data: dict[str, Any],
+) -> Application:
+    application = services.application_create(
+        actor=ACTOR,
+        programme=programme,
+        alliance=alliance,
+        applicant=applicant,
+        title=title,
+        description=description,
+    )
+    return services.application_update(actor=ACTOR, application=application, data=data)
 
 
 def _grant(programme: Programme, spec: DemoGrant, warnings: list[str]) -> Application | None:
@@ -299,61 +290,63 @@ def _grant(programme: Programme, spec: DemoGrant, warnings: list[str]) -> Applic
             f"Verbund „{spec.slug}“ fehlt (Demo-Verbünde nicht geladen) – Bewilligung übersprungen."
         )
         return None
-    title = spec.title
-    if _find(programme, alliance, title) is not None:
+    if _exists(programme, alliance, spec.title):
         return None
     applicant = _applicant(alliance, spec.applicant_key)
     if applicant is None:
         warnings.append(f"{alliance.name}: keine Mitglieder im Register – Bewilligung übersprungen.")
         return None
-    with transaction.atomic():
-        application = create_application_rows(
-            actor=ACTOR,
-            programme=programme,
-            alliance=alliance,
-            applicant=applicant,
-            title=title,
-            description=f"{alliance.description}\n\n{DEMO_NOTE} Quelle: {spec.source}."
-            + (f" Angabe der Quelle: {spec.amount_note}." if spec.amount_note else "")
-            + (" Antragstellendes Mitglied für die Demodaten angenommen." if spec.applicant_key else ""),
-        )
-        apply_draft_changes(
-            application,
-            {
-                "requested_amount": spec.amount,
-                "requested_by_year": rules.split_evenly(spec.amount, list(BUDGET_YEARS)),
-                "costs": _cost_plan(spec.amount),
-                "period_start": PERIOD[0],
-                "period_end": PERIOD[1],
-            },
-        )
-        results = application_checks(application)
-        if rules.blocking(results):
-            transaction.set_rollback(True)
-            failed = "; ".join(f"{r.label}: {r.explanation}" for r in rules.blocking(results))
-            warnings.append(
-                f"{alliance.name}: nicht bewilligt, weil Prüfungen nicht erfüllt sind ({failed})."
+    by_year = rules.split_evenly(spec.amount, list(BUDGET_YEARS))
+    try:
+        with transaction.atomic():
+            application = _start(
+                programme,
+                alliance,
+                applicant,
+                title=spec.title,
+                description=f"{alliance.description}\n\n{DEMO_NOTE} Quelle: {spec.source}."
+                + (f" Angabe der Quelle: {spec.amount_note}." if spec.amount_note else "")
+                + (" Antragstellendes Mitglied für die Demodaten angenommen." if spec.applicant_key else ""),
+                data={
+                    "requested_amount": spec.amount,
+                    "requested_by_year": by_year,
+                    "costs": _cost_plan(spec.amount),
+                    "period_start": PERIOD[0],
+                    "period_end": PERIOD[1],
+                },
             )
-            return None
-        soft = rules.needing_reason(results)
-        reason = ""
-        if soft:
-            reason = (
-                f"Demodaten: bewilligt laut öffentlicher Quelle ({spec.source}). Der Betrag weicht von "
-                f"den öffentlich bekannten Regeln ab ({', '.join(r.label for r in soft)}); die Gründe, etwa "
-                "nicht öffentliche Erhöhungen, sind nicht bekannt."
+            results = application_checks(application)
+            if rules.blocking(results):
+                failed = "; ".join(f"{r.label}: {r.explanation}" for r in rules.blocking(results))
+                warnings.append(
+                    f"{alliance.name}: nicht bewilligt, weil Prüfungen nicht erfüllt sind ({failed})."
+                )
+                raise _Skip
+            soft = rules.needing_reason(results)
+            reason = ""
+            if soft:
+                reason = (
+                    f"Demodaten: bewilligt laut öffentlicher Quelle ({spec.source}). Der Betrag weicht von "
+                    f"den öffentlich bekannten Regeln ab ({', '.join(r.label for r in soft)}); die Gründe, "
+                    "etwa nicht öffentliche Erhöhungen, sind nicht bekannt."
+                )
+                services.application_update(
+                    actor=ACTOR, application=application, data={"deviation_reason": reason}
+                )
+            services.application_submit(actor=ACTOR, application=application, notify=False)
+            services.application_review(actor=ACTOR, application=application, notify=False)
+            services.application_grant(
+                actor=ACTOR,
+                application=application,
+                amounts_by_year=by_year,
+                period_start=PERIOD[0],
+                period_end=PERIOD[1],
+                override_reason=reason,
+                notify=False,
             )
-            apply_draft_changes(application, {"deviation_reason": reason})
-        _mark_submitted(application, review=True)
-        issue_grant(
-            actor=ACTOR,
-            application=application,
-            amounts_by_year=rules.split_evenly(spec.amount, list(BUDGET_YEARS)),
-            period_start=PERIOD[0],
-            period_end=PERIOD[1],
-            override_reason=reason,
-            notify=False,
-        )
+    except _Skip:
+        return None
+    application.refresh_from_db()
     return application
 
 
@@ -362,24 +355,20 @@ def _draft(programme: Programme, spec: DemoDraft, warnings: list[str]) -> Applic
     if alliance is None:
         warnings.append(f"Verbund „{spec.slug}“ fehlt – Antrag übersprungen.")
         return None
-    if _find(programme, alliance, spec.title) is not None:
+    if _exists(programme, alliance, spec.title):
         return None
     applicant = _applicant(alliance)
     if applicant is None:
         warnings.append(f"{alliance.name}: keine Mitglieder im Register – Antrag übersprungen.")
         return None
     with transaction.atomic():
-        application = create_application_rows(
-            actor=ACTOR,
-            programme=programme,
-            alliance=alliance,
-            applicant=applicant,
+        application = _start(
+            programme,
+            alliance,
+            applicant,
             title=spec.title,
             description=spec.description,
-        )
-        apply_draft_changes(
-            application,
-            {
+            data={
                 "requested_amount": spec.requested,
                 "requested_by_year": spec.by_year,
                 "costs": [CostRow(c, y, a) for c, y, a in spec.costs],
@@ -392,33 +381,28 @@ def _draft(programme: Programme, spec: DemoDraft, warnings: list[str]) -> Applic
             if rules.blocking(results) or rules.needing_reason(results):
                 warnings.append(f"{alliance.name}: Antrag bleibt Entwurf, weil Prüfungen nicht erfüllt sind.")
             else:
-                _mark_submitted(application, review=False)
+                services.application_submit(actor=ACTOR, application=application, notify=False)
     return application
 
 
-def _demo_drawdowns(application: Application, warnings: list[str]) -> None:
-    """One approved and one pending drawdown of the cyber grant, by the demo users, if they exist."""
-    from .services import drawdown_approve, drawdown_request
-
-    coordinator = User.objects.filter(username="koordination.cyber").first()
-    authority = User.objects.filter(username="foerderung").first()
-    if coordinator is None or authority is None:
-        warnings.append("Demo-Konten koordination.cyber/foerderung fehlen – keine Demo-Mittelabrufe.")
-        return
-    first = drawdown_request(
-        acting_user=coordinator,
+def _demo_drawdowns(application: Application) -> None:
+    """One approved and one pending drawdown of the cyber grant (only when the grant is new)."""
+    first = services.drawdown_request(
+        actor=ACTOR,
         application=application,
         year=2025,
         amount="80000.00",
         note="Beschaffung Firewall-Cluster (Demodaten)",
+        notify=False,
     )
-    drawdown_approve(acting_user=authority, drawdown=first, note="sachlich richtig (Demodaten)")
-    drawdown_request(
-        acting_user=coordinator,
+    services.drawdown_approve(actor=ACTOR, drawdown=first, note="sachlich richtig (Demodaten)", notify=False)
+    services.drawdown_request(
+        actor=ACTOR,
         application=application,
         year=2026,
         amount="40000.00",
         note="Schulungen, 1. Rate (Demodaten)",
+        notify=False,
     )
 
 
@@ -432,7 +416,7 @@ def load_demo_funding(*, stdout: TextIO | Any | None = None) -> Programme:
     cyber = next((a for a in granted if a.alliance.slug == "interkommunale-cybersicherheit"), None)
     if cyber is not None:
         with transaction.atomic():
-            _demo_drawdowns(cyber, warnings)
+            _demo_drawdowns(cyber)
     total = sum((a.requested_amount for a in granted), Decimal("0.00"))
     _write(
         stdout,

@@ -19,6 +19,8 @@ from typing import Any
 from django.utils import timezone
 
 from verbund.alliances.facts import body_label
+from verbund.common.german import format_number
+from verbund.common.money import cents
 
 from .models import GrantNotice
 from .selectors import grant_rows, kreis_names
@@ -57,7 +59,9 @@ TRANSPARENCY_COLUMNS = (
 
 
 def _german_decimal(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    """``1234.5`` → ``"1234,50"``: German decimals without thousands dots, which German Excel reads
+    as a number in a CSV cell (:func:`verbund.common.german.format_number` groups them)."""
+    return format_number(cents(value), 2).replace(".", "")
 
 
 def grant_records(notices: Iterable[GrantNotice]) -> list[dict[str, Any]]:

@@ -1,14 +1,15 @@
 """Forms of the funding pages. They validate input and turn it into what the services take; the
 rules themselves live in :mod:`verbund.funding.rules` and the services.
 
-Money fields accept German input ("210.000,00" or "210000,00"): ``localize=True`` parses with the
-active locale (German), and the fields are text inputs with ``inputmode="decimal"``.
+Every form is a KERN form of the UI kit (:class:`verbund.ui.forms.KernForm`); every amount is a
+:func:`verbund.ui.forms.money_field`, which reads what a German user types ("6.500,00", "210000,00",
+"1.250" = one thousand two hundred fifty). Forms with fields per budget year or cost category add
+them to ``base_fields`` of the instance before the form is built, so the UI kit styles them too.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -17,94 +18,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from verbund.alliances.models import Alliance, FieldOfAction, Membership
+from verbund.alliances.policies import COORDINATOR
+from verbund.common.principal import Principal
 from verbund.registry.models import Body
+from verbund.ui.forms import DateInput, KernForm, money_field
 
-from . import rules
+from . import policies, rules
 from .models import Application, GrantYear, Preset, Programme
 from .selectors import CostRow, Draft
 
-_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
-
-def parse_money(text: str) -> str:
-    """German money input to a plain decimal string: "210.000,50" → "210000.50", "50.000" → "50000",
-    "1234.5" → "1234.5" (a lone dot that does not group thousands is a decimal point)."""
-    value = text.strip().replace("\u00a0", "").replace(" ", "").removesuffix("EUR").removesuffix("€").strip()
-    if "," in value:
-        return value.replace(".", "").replace(",", ".")
-    if _THOUSANDS.match(value):
-        return value.replace(".", "")
-    return value
-
-
-class MoneyField(forms.DecimalField):
-    """A Decimal field (cents) that reads German input with or without thousands separators."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = parse_money(value)
-        return super().to_python(value)
-
-
-def money_field(label: str, *, required: bool = False, help_text: str = "") -> forms.DecimalField:
-    return MoneyField(
-        label=label,
-        required=required,
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
-        localize=True,
-        help_text=help_text,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-
-
-def date_input() -> forms.DateInput:
-    """A native date picker; the value is ISO (``YYYY-MM-DD``), which the browser shows localised."""
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-class KernForm(forms.Form):
-    """A form whose widgets carry the KERN UX classes (and the error variant on invalid fields).
-
-    ``id_prefix`` keeps the ids unique when several forms share a page (``<prefix>_<name>``).
-    """
-
-    id_prefix = "id"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
-        super().__init__(*args, **kwargs)
-        self._style()
-
-    def _style(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "kern-form-check__checkbox"
-            elif isinstance(widget, forms.Select):
-                css = "kern-form-input__select"
-            elif isinstance(widget, forms.Textarea):
-                css = "kern-form-input__input kern-form-input__textarea"
-            else:
-                css = "kern-form-input__input"
-            if css not in widget.attrs.get("class", ""):
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        self.mark_errors()
-
-    def mark_errors(self) -> None:
-        errors = getattr(self, "_errors", None) or {}
-        for name, field in self.fields.items():
-            css = field.widget.attrs.get("class", "")
-            if name in errors and "--error" not in css:
-                field.widget.attrs["class"] = f"{css} {css.split()[0]}--error".strip()
-
-    def add_error(self, field: str | None, error: Any) -> None:
-        super().add_error(field, error)
-        self.mark_errors()
+def _with_fields(form: forms.Form, extra: dict[str, forms.Field]) -> None:
+    """Give this instance more declared fields (set before ``__init__`` builds ``self.fields``)."""
+    form.__dict__["base_fields"] = {**type(form).base_fields, **extra}
 
 
 # --- Programmes ----------------------------------------------------------------------------------------
@@ -132,8 +58,8 @@ class ProgrammeForm(KernForm):
         initial=list(rules.COST_CATEGORIES),
         widget=forms.CheckboxSelectMultiple,
     )
-    window_opens = forms.DateField(label="Antragsfrist ab", required=False, widget=date_input())
-    window_closes = forms.DateField(label="Antragsfrist bis", required=False, widget=date_input())
+    window_opens = forms.DateField(label="Antragsfrist ab", required=False, widget=DateInput())
+    window_closes = forms.DateField(label="Antragsfrist bis", required=False, widget=DateInput())
     budget_year_1 = forms.IntegerField(label="Haushaltsjahr", required=False, min_value=2000, max_value=2100)
     budget_1 = money_field("Mittel (EUR)")
     budget_year_2 = forms.IntegerField(label="Haushaltsjahr", required=False, min_value=2000, max_value=2100)
@@ -174,11 +100,12 @@ class BudgetForm(KernForm):
     """Change the budget of existing years (one field per year, named ``budget_<year>``)."""
 
     def __init__(self, *args: Any, years: list[tuple[int, Decimal]], **kwargs: Any) -> None:
+        _with_fields(
+            self, {f"budget_{year}": money_field(f"Mittel {year} (EUR)", required=True) for year, _ in years}
+        )
         super().__init__(*args, **kwargs)
         for year, budget in years:
-            self.fields[f"budget_{year}"] = money_field(f"Mittel {year} (EUR)", required=True)
             self.initial.setdefault(f"budget_{year}", budget)
-        self._style()
 
     def budgets(self) -> dict[int, Decimal]:
         return {int(name.removeprefix("budget_")): value for name, value in self.cleaned_data.items()}
@@ -187,19 +114,15 @@ class BudgetForm(KernForm):
 # --- Applications --------------------------------------------------------------------------------------
 
 
-def draft_options(user: Any) -> list[tuple[str, str]]:
-    """``"alliance_id:body_id"`` choices of the alliances and applicant bodies ``user`` may draft for."""
-    from verbund.alliances.access import viewer_for
-
-    from .access import DRAFT_ROLES
-
-    viewer = viewer_for(user)
-    own_bodies = {body_id for body_id, roles in viewer.body_roles.items() if roles & DRAFT_ROLES}
-    if not own_bodies and not viewer.coordinated:
+def draft_options(principal: Principal) -> list[tuple[str, str]]:
+    """``"alliance_id:body_id"`` choices of the alliances and applicant bodies ``principal`` may draft for."""
+    if principal.is_system or not policies.may_draft_anything(principal):
         return []
+    own_bodies = principal.body_ids(*policies.DRAFT_ROLES)
+    coordinated = principal.granted(COORDINATOR)
     memberships = (
         Membership.objects.current()
-        .filter(Q(body_id__in=own_bodies) | Q(alliance_id__in=viewer.coordinated))
+        .filter(Q(body_id__in=own_bodies) | Q(alliance_id__in=coordinated))
         .select_related("alliance", "body")
         .order_by("alliance__name", "body__name")
     )
@@ -216,10 +139,10 @@ class ApplicationCreateForm(KernForm):
     alliance_applicant = forms.ChoiceField(label="Verbund und antragstellendes Mitglied")
     title = forms.CharField(label="Bezeichnung des Vorhabens", max_length=200)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, principal: Principal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = Programme.objects.visible_to(user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["alliance_applicant"].choices = draft_options(user)  # type: ignore[attr-defined]
+        self.fields["programme"].queryset = Programme.objects.visible_to(principal).order_by("name")  # type: ignore[attr-defined]
+        self.fields["alliance_applicant"].choices = draft_options(principal)  # type: ignore[attr-defined]
 
     def alliance_and_applicant(self) -> tuple[Alliance, Body]:
         alliance_id, body_id = (int(v) for v in self.cleaned_data["alliance_applicant"].split(":"))
@@ -247,8 +170,8 @@ class DraftForm(KernForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    period_start = forms.DateField(label="Beginn", required=False, widget=date_input())
-    period_end = forms.DateField(label="Ende", required=False, widget=date_input())
+    period_start = forms.DateField(label="Beginn", required=False, widget=DateInput())
+    period_end = forms.DateField(label="Ende", required=False, widget=DateInput())
     requested_amount = money_field("Beantragte Zuwendung (EUR)")
     special_need_region = forms.BooleanField(label="Raum mit besonderem Handlungsbedarf", required=False)
     baseline_annual_costs = money_field("Jährliche Kosten ohne Kooperation (EUR)")
@@ -264,11 +187,7 @@ class DraftForm(KernForm):
     )
 
     def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         self.application = application
-        self.fields["participants"].queryset = Body.objects.filter(  # type: ignore[attr-defined]
-            pk__in=Membership.objects.current().filter(alliance_id=application.alliance_id).values("body_id")
-        ).order_by("name")
         programme_years = list(application.programme.years.order_by("year").values_list("year", flat=True))
         self.request_years = programme_years
         cost_years = set(application.costs.values_list("year", flat=True))
@@ -276,12 +195,19 @@ class DraftForm(KernForm):
             cost_years |= set(range(programme_years[0], programme_years[-1] + 2))
         self.cost_years = sorted(cost_years)
         self.categories = list(rules.COST_CATEGORIES.items())
-        for code, label in self.categories:
-            for year in self.cost_years:
-                self.fields[f"cost_{code}_{year}"] = money_field(f"{label} {year}")
-        for year in self.request_years:
-            self.fields[f"request_{year}"] = money_field(f"Haushaltsjahr {year} (EUR)")
-        self._style()
+        extra: dict[str, forms.Field] = {
+            f"cost_{code}_{year}": money_field(f"{label} {year}")
+            for code, label in self.categories
+            for year in self.cost_years
+        }
+        extra.update(
+            {f"request_{year}": money_field(f"Haushaltsjahr {year} (EUR)") for year in self.request_years}
+        )
+        _with_fields(self, extra)
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = Body.objects.filter(  # type: ignore[attr-defined]
+            pk__in=Membership.objects.current().filter(alliance_id=application.alliance_id).values("body_id")
+        ).order_by("name")
         if not self.is_bound:
             self.initial.update(self._initial())
 
@@ -372,26 +298,26 @@ class DraftForm(KernForm):
 
 
 class AttachmentForm(KernForm):
-    id_prefix = "att"
+    id_format = "att_%s"
 
     title = forms.CharField(label="Bezeichnung der Anlage", max_length=200)
     file = forms.FileField(label="Datei (PDF)")
 
 
 class InfoRequestForm(KernForm):
-    id_prefix = "info"
+    id_format = "info_%s"
 
     question = forms.CharField(label="Rückfrage an den Verbund", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AnswerForm(KernForm):
-    id_prefix = "answer"
+    id_format = "answer_%s"
 
     answer = forms.CharField(label="Antwort", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class RejectForm(KernForm):
-    id_prefix = "reject"
+    id_format = "reject_%s"
 
     reasons = forms.CharField(label="Gründe der Ablehnung", widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -399,8 +325,8 @@ class RejectForm(KernForm):
 class GrantForm(KernForm):
     """Amount per budget year (``grant_<year>``), period, conditions, reason for a deviation."""
 
-    period_start = forms.DateField(label="Bewilligungszeitraum ab", widget=date_input())
-    period_end = forms.DateField(label="Bewilligungszeitraum bis", widget=date_input())
+    period_start = forms.DateField(label="Bewilligungszeitraum ab", widget=DateInput())
+    period_end = forms.DateField(label="Bewilligungszeitraum bis", widget=DateInput())
     conditions = forms.CharField(label="Nebenbestimmungen", widget=forms.Textarea(attrs={"rows": 10}))
     override_reason = forms.CharField(
         label="Begründung einer Abweichung von den Förderregeln",
@@ -411,11 +337,9 @@ class GrantForm(KernForm):
     )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         self.years = years
-        for year in years:
-            self.fields[f"grant_{year}"] = money_field(f"Bewilligt für {year} (EUR)")
-        self._style()
+        _with_fields(self, {f"grant_{year}": money_field(f"Bewilligt für {year} (EUR)") for year in years})
+        super().__init__(*args, **kwargs)
 
     def year_fields(self) -> list[Any]:
         return [self[f"grant_{year}"] for year in self.years]
@@ -425,7 +349,7 @@ class GrantForm(KernForm):
 
 
 class DrawdownForm(KernForm):
-    id_prefix = "draw"
+    id_format = "draw_%s"
 
     grant_year = forms.ChoiceField(label="Haushaltsjahr")
     amount = money_field("Betrag (EUR)", required=True)
@@ -440,7 +364,7 @@ class DrawdownForm(KernForm):
 
 
 class DecisionForm(KernForm):
-    id_prefix = "decide"
+    id_format = "decide_%s"
 
     decision = forms.ChoiceField(
         label="Entscheidung", choices=[("approve", "freigeben / annehmen"), ("return", "zurückgeben")]
@@ -452,10 +376,14 @@ class ProofForm(KernForm):
     report = forms.CharField(label="Sachbericht", widget=forms.Textarea(attrs={"rows": 6}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _with_fields(
+            self,
+            {
+                f"actual_{code}": money_field(f"Tatsächliche Ausgaben: {label} (EUR)")
+                for code, label in rules.COST_CATEGORIES.items()
+            },
+        )
         super().__init__(*args, **kwargs)
-        for code, label in rules.COST_CATEGORIES.items():
-            self.fields[f"actual_{code}"] = money_field(f"Tatsächliche Ausgaben: {label} (EUR)")
-        self._style()
 
     def cost_fields(self) -> list[Any]:
         return [self[f"actual_{code}"] for code in rules.COST_CATEGORIES]
@@ -469,7 +397,7 @@ class ProofForm(KernForm):
 
 
 class PortfolioFilterForm(KernForm):
-    id_prefix = "filter"
+    id_format = "filter_%s"
 
     programme = forms.ModelChoiceField(
         label="Programm",

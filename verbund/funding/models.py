@@ -34,8 +34,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from verbund.alliances.models import StoredFileMixin
+from verbund.common.principal import Principal
 
-from . import rules, workflow
+from . import policies, rules, workflow
 
 ZERO = Decimal("0.00")
 
@@ -57,7 +58,7 @@ class Preset(models.TextChoices):
 
 
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
-    def visible_to(self, user: Any) -> ProgrammeQuerySet:
+    def visible_to(self, principal: Principal) -> ProgrammeQuerySet:
         """Programmes, their rules and budgets are public information (a call for applications)."""
         return self
 
@@ -175,11 +176,9 @@ class ProgrammeYear(models.Model):
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
-    def visible_to(self, user: Any) -> ApplicationQuerySet:
-        """Rules in :func:`verbund.funding.access.visibility_filter`."""
-        from .access import visibility_filter
-
-        return self.filter(visibility_filter(user))
+    def visible_to(self, principal: Principal) -> ApplicationQuerySet:
+        """What ``principal`` may see; the rules are in :func:`verbund.funding.policies.visibility_filter`."""
+        return self.filter(policies.visibility_filter(principal))
 
     def with_status(self, *statuses: str) -> ApplicationQuerySet:
         return self.filter(status__in=statuses)

@@ -8,6 +8,9 @@
 * :func:`budget_overview` — per budget year: budget, committed (granted), drawn, requested, free.
 * :func:`portfolio` — granted applications by year, field of action, Landkreis and on a map.
 * :func:`work_queue` — what waits for the funding authority.
+* :func:`access_application`, :func:`access_drawdown`, :func:`access_proof`,
+  :func:`access_programme` — one object through the principal: 404 when missing or invisible, 403
+  when visible but not allowed (:mod:`verbund.funding.policies`).
 """
 
 from __future__ import annotations
@@ -25,9 +28,13 @@ from django.utils import timezone
 
 from verbund.alliances.models import CouncilResolution, FieldOfAction, Membership
 from verbund.alliances.selectors import facts_for_bodies
+from verbund.common.access import access_object
+from verbund.common.errors import Forbidden, NotFound
+from verbund.common.money import cents
+from verbund.common.principal import Principal
 from verbund.registry.models import Body
 
-from . import rules, workflow
+from . import policies, rules, workflow
 from .models import (
     Application,
     ApplicationCost,
@@ -38,6 +45,7 @@ from .models import (
     GrantYear,
     Programme,
     ProgrammeYear,
+    UseProof,
 )
 
 ZERO = Decimal("0.00")
@@ -50,11 +58,93 @@ def _sum(expression: str, **kwargs: Any) -> Coalesce:
 
 def _cents(value: Any) -> Decimal:
     """Sums come back as ``Decimal("0")`` or with more places on some databases: always two places."""
-    return rules.cents(value or 0)
+    return cents(value or 0)
 
 
 def _rows(rows: Iterable[dict[str, Any]], *money: str) -> list[dict[str, Any]]:
     return [{**row, **{key: _cents(row[key]) for key in money}} for row in rows]
+
+
+# --- Single objects through the principal ---------------------------------------------------------------
+
+NOT_FOUND = "Kein solcher Antrag."
+
+#: ``need`` of :func:`access_application` → (policy, German refusal)
+NEEDS = {
+    "change": (policies.may_act_on, "Sie dürfen diesen Antrag nur lesen."),
+    "draft": (policies.may_draft, "Sie dürfen diesen Antrag nicht bearbeiten."),
+    "sign": (policies.may_sign, "Das kann nur die Verwaltungsleitung des antragstellenden Mitglieds."),
+    "decide": (lambda p, _a: policies.may_decide(p), "Das entscheidet die Bewilligungsbehörde."),
+}
+
+
+def access_application(principal: Principal, pk: int | str, *, need: str = "view") -> Application:
+    """The application ``pk`` if ``principal`` may see it (:class:`NotFound` otherwise).
+
+    ``need``: ``"view"``; ``"change"`` (draft, sign or decide at all), ``"draft"``, ``"sign"`` or
+    ``"decide"`` — visible but not allowed raises :class:`Forbidden` (403).
+    """
+    if need != "view" and need not in NEEDS:
+        raise ValueError(f"unknown need {need!r}")
+    predicate, refusal = NEEDS.get(need, (None, ""))
+    return access_object(
+        Application.objects.select_related("programme", "alliance", "applicant", "created_by"),
+        principal,
+        need=predicate,
+        refusal=refusal,
+        not_found=NOT_FOUND,
+        pk=pk,
+    )
+
+
+def access_drawdown(principal: Principal, pk: int) -> Drawdown:
+    """A drawdown of an application ``principal`` may see (:class:`NotFound` otherwise)."""
+    drawdown = (
+        Drawdown.objects.select_related("grant_year__grant__application", "grant_year__programme_year")
+        .filter(pk=pk, grant_year__grant__application__in=Application.objects.visible_to(principal))
+        .first()
+    )
+    if drawdown is None:
+        raise NotFound("Kein solcher Mittelabruf.")
+    return drawdown
+
+
+def access_proof(principal: Principal, pk: int) -> UseProof:
+    """A proof of use of an application ``principal`` may see (:class:`NotFound` otherwise)."""
+    proof = (
+        UseProof.objects.select_related("application__programme")
+        .filter(pk=pk, application__in=Application.objects.visible_to(principal))
+        .first()
+    )
+    if proof is None:
+        raise NotFound("Kein solcher Verwendungsnachweis.")
+    return proof
+
+
+def access_programme(principal: Principal, slug: str, *, need: str = "view") -> Programme:
+    """A programme by slug (public); ``need="change"``: only the authority (403 otherwise)."""
+    return access_object(
+        Programme.objects.all(),
+        principal,
+        need=(lambda p, _prog: policies.may_decide(p)) if need == "change" else None,
+        refusal="Programme ändert die Bewilligungsbehörde.",
+        not_found="Kein solches Programm.",
+        slug=slug,
+    )
+
+
+def require_portfolio(principal: Principal) -> None:
+    """Portfolio, budgets, exports and the work queue: authority, advisory office, operators (else 404)."""
+    if not policies.reads_portfolio(principal):
+        raise NotFound("Nicht gefunden.")
+
+
+def require_authority(
+    principal: Principal, message: str = "Das entscheidet die Bewilligungsbehörde."
+) -> None:
+    """403 unless ``principal`` decides for the funding authority."""
+    if not policies.may_decide(principal):
+        raise Forbidden(message)
 
 
 # --- Drafts and checks -------------------------------------------------------------------------------
@@ -219,7 +309,7 @@ class BudgetRow:
 
     @property
     def committed_percent(self) -> Decimal:
-        return rules.cents(self.committed * 100 / self.budget) if self.budget else ZERO
+        return cents(self.committed * 100 / self.budget) if self.budget else ZERO
 
 
 #: Applications whose request is still open (counted as "beantragt" in the budget overview).
@@ -266,10 +356,10 @@ def kreis_names(prefixes: Iterable[str]) -> dict[str, str]:
 
 
 def granted_notices(
-    user: Any, *, programme: Programme | None = None, field: str = "", kreis: str = ""
+    principal: Principal, *, programme: Programme | None = None, field: str = "", kreis: str = ""
 ) -> QuerySet[GrantNotice]:
-    """Grant notices of applications ``user`` may see, filtered (programme, field slug, Kreis prefix)."""
-    qs = GrantNotice.objects.filter(application__in=Application.objects.visible_to(user))
+    """Grant notices of applications ``principal`` may see, filtered (programme, field slug, Kreis prefix)."""
+    qs = GrantNotice.objects.filter(application__in=Application.objects.visible_to(principal))
     if programme is not None:
         qs = qs.filter(application__programme=programme)
     if field:
@@ -292,14 +382,14 @@ class Portfolio:
 
 
 def portfolio(
-    user: Any, *, programme: Programme | None = None, field: str = "", kreis: str = ""
+    principal: Principal, *, programme: Programme | None = None, field: str = "", kreis: str = ""
 ) -> Portfolio:
-    """The grants ``user`` may see, summed by year, field, Landkreis and applicant (for the map).
+    """The grants ``principal`` may see, summed by year, field, Landkreis and applicant (for the map).
 
     A constant number of queries whatever the number of grants (aggregates in the database). A grant
     with several fields of action counts in each of them, so the field sums may exceed the total.
     """
-    notices = granted_notices(user, programme=programme, field=field, kreis=kreis)
+    notices = granted_notices(principal, programme=programme, field=field, kreis=kreis)
     ids = notices.values("pk")
     totals = notices.aggregate(count=Count("pk"), total=_sum("amount"))
     years = GrantYear.objects.filter(grant_id__in=ids)
@@ -327,7 +417,7 @@ def portfolio(
     )
     names = kreis_names(row["kreis"] for row in kreis_rows)
     by_kreis = [{**row, "name": names.get(row["kreis"], row["kreis"])} for row in _rows(kreis_rows, "total")]
-    visible = Application.objects.visible_to(user)
+    visible = Application.objects.visible_to(principal)
     if programme is not None:
         visible = visible.filter(programme=programme)
     by_status = [
@@ -394,9 +484,9 @@ class WorkQueue:
     drawdowns: list[Drawdown]
 
 
-def work_queue(user: Any) -> WorkQueue:
+def work_queue(principal: Principal) -> WorkQueue:
     """What waits for the funding authority: submissions, reviews, proofs of use, drawdown requests."""
-    visible = Application.objects.visible_to(user)
+    visible = Application.objects.visible_to(principal)
     applications = list(
         visible.waiting_for_authority()
         .select_related("programme", "alliance", "applicant")
@@ -416,10 +506,10 @@ def work_queue(user: Any) -> WorkQueue:
 
 
 def application_list(
-    user: Any, *, status: str = "", programme: Programme | None = None, q: str = ""
+    principal: Principal, *, status: str = "", programme: Programme | None = None, q: str = ""
 ) -> QuerySet[Application]:
-    """Applications ``user`` may see, filtered, with what a list row shows (constant queries)."""
-    qs = Application.objects.visible_to(user)
+    """Applications ``principal`` may see, filtered, with what a list row shows (constant queries)."""
+    qs = Application.objects.visible_to(principal)
     if status:
         qs = qs.filter(status=status)
     if programme is not None:

@@ -13,10 +13,13 @@
 Drawdowns (Mittelabrufe) happen while the application is ``bewilligt``; the proof of use
 (Verwendungsnachweis) ends them. Who may fire which transition is decided by the services (the
 applicant side drafts, submits, answers and proves; the funding authority reviews and decides); this
-module only knows which transitions exist and explains in German why one does not.
+module only knows which transitions exist (on the platform's :class:`StateMachine`) and explains
+in German why one does not.
 """
 
 from __future__ import annotations
+
+from verbund.common.statemachine import StateMachine, Transition, TransitionError
 
 ENTWURF = "entwurf"
 EINGEREICHT = "eingereicht"
@@ -40,32 +43,41 @@ STATUS_LABELS: dict[str, str] = {
     ABGESCHLOSSEN: "abgeschlossen",
 }
 
-#: action → (allowed from, to)
+#: The application's life: every action with the states it may start from and the state it leads to.
+MACHINE = StateMachine(
+    labels=STATUS_LABELS,
+    transitions=[
+        Transition("submit", sources={ENTWURF}, target=EINGEREICHT, label="einreichen"),
+        Transition(
+            "withdraw",
+            sources={ENTWURF, EINGEREICHT, IN_PRUEFUNG, RUECKFRAGE},
+            target=ZURUECKGEZOGEN,
+            label="zurückziehen",
+        ),
+        Transition("review", sources={EINGEREICHT}, target=IN_PRUEFUNG, label="Prüfung beginnen"),
+        Transition("request_info", sources={IN_PRUEFUNG}, target=RUECKFRAGE, label="Rückfrage stellen"),
+        Transition("resubmit", sources={RUECKFRAGE}, target=IN_PRUEFUNG, label="erneut einreichen"),
+        Transition("grant", sources={IN_PRUEFUNG}, target=BEWILLIGT, label="bewilligen"),
+        Transition("reject", sources={IN_PRUEFUNG}, target=ABGELEHNT, label="ablehnen"),
+        Transition(
+            "submit_proof", sources={BEWILLIGT}, target=NACHWEIS, label="Verwendungsnachweis einreichen"
+        ),
+        Transition(
+            "return_proof", sources={NACHWEIS}, target=BEWILLIGT, label="Verwendungsnachweis zurückgeben"
+        ),
+        Transition(
+            "accept_proof", sources={NACHWEIS}, target=ABGESCHLOSSEN, label="Verwendungsnachweis annehmen"
+        ),
+    ],
+)
+
+#: action → (allowed from, to), read from :data:`MACHINE` (kept for readers of the old table)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "submit": (frozenset({ENTWURF}), EINGEREICHT),
-    "withdraw": (frozenset({ENTWURF, EINGEREICHT, IN_PRUEFUNG, RUECKFRAGE}), ZURUECKGEZOGEN),
-    "review": (frozenset({EINGEREICHT}), IN_PRUEFUNG),
-    "request_info": (frozenset({IN_PRUEFUNG}), RUECKFRAGE),
-    "resubmit": (frozenset({RUECKFRAGE}), IN_PRUEFUNG),
-    "grant": (frozenset({IN_PRUEFUNG}), BEWILLIGT),
-    "reject": (frozenset({IN_PRUEFUNG}), ABGELEHNT),
-    "submit_proof": (frozenset({BEWILLIGT}), NACHWEIS),
-    "return_proof": (frozenset({NACHWEIS}), BEWILLIGT),
-    "accept_proof": (frozenset({NACHWEIS}), ABGESCHLOSSEN),
+    t.action: (t.sources, t.target) for t in MACHINE.transitions
 }
 
-ACTION_LABELS: dict[str, str] = {
-    "submit": "einreichen",
-    "withdraw": "zurückziehen",
-    "review": "Prüfung beginnen",
-    "request_info": "Rückfrage stellen",
-    "resubmit": "erneut einreichen",
-    "grant": "bewilligen",
-    "reject": "ablehnen",
-    "submit_proof": "Verwendungsnachweis einreichen",
-    "return_proof": "Verwendungsnachweis zurückgeben",
-    "accept_proof": "Verwendungsnachweis annehmen",
-}
+#: action → German label
+ACTION_LABELS: dict[str, str] = {t.action: t.label for t in MACHINE.transitions}
 
 #: Statuses the applicant side may still edit (the draft, and the answer to a query).
 EDITABLE = frozenset({ENTWURF, RUECKFRAGE})
@@ -79,29 +91,31 @@ FINAL = frozenset({ABGELEHNT, ZURUECKGEZOGEN, ABGESCHLOSSEN})
 
 
 def target(action: str) -> str:
-    return TRANSITIONS[action][1]
+    """The state ``action`` leads to."""
+    return MACHINE.transition(action).target
 
 
 def allowed(action: str, status: str) -> bool:
     """Whether ``action`` may be taken on an application in ``status``."""
-    sources, _ = TRANSITIONS[action]
-    return status in sources
+    return MACHINE.can(status, action)
 
 
 def refusal(action: str, status: str) -> str | None:
     """``None`` if ``action`` is allowed in ``status``, otherwise the German reason."""
-    if action not in TRANSITIONS:
-        return f"Unbekannte Aktion „{action}“."
-    if allowed(action, status):
-        return None
-    sources, _ = TRANSITIONS[action]
-    where = ", ".join(f"„{STATUS_LABELS[s]}“" for s in sorted(sources, key=list(STATUS_LABELS).index))
-    return (
-        f"„{ACTION_LABELS[action]}“ ist im Status „{STATUS_LABELS[status]}“ nicht möglich "
-        f"(nur im Status {where})."
-    )
+    try:
+        MACHINE.target(status, action)
+    except TransitionError as exc:
+        if action not in TRANSITIONS:
+            return str(exc)
+        sources = MACHINE.transition(action).sources
+        where = ", ".join(f"„{MACHINE.label(s)}“" for s in MACHINE.states if s in sources)
+        return (
+            f"„{ACTION_LABELS[action]}“ ist im Status „{MACHINE.label(status)}“ nicht möglich "
+            f"(nur im Status {where})."
+        )
+    return None
 
 
 def actions_from(status: str) -> list[str]:
     """The actions that exist from ``status`` (whoever may take them)."""
-    return [action for action, (sources, _) in TRANSITIONS.items() if status in sources]
+    return list(MACHINE.actions_from(status))

@@ -1,300 +1,68 @@
 """``/api/v1/planning``: cost models, partner recommendations and Land-wide scenarios.
 
-Access as on the pages (:mod:`verbund.planning.access`): without a login 401; users without a
+Access as on the pages (:mod:`verbund.planning.policies`): without a login 401; users without a
 planning role 403 on the task catalogue and 404 on scenarios and recommendations; the staff of a
-body get the recommendations for their own body and read the cost models; the Beratungsstelle and
-operators everything, including editing cost models and running scenarios. A rule that refuses an
-input answers 422 with the German reason. Money is a decimal string with two places (EUR per year).
+body get the recommendations for their own body and read the cost models (403 when they try to
+edit one); the Beratungsstelle and operators everything, including editing cost models and running
+scenarios. A rule that refuses an input answers 422 with the German reason. Schemas:
+:mod:`verbund.planning.schemas`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Any
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
-from ninja.errors import AuthenticationError
+from django.http import HttpRequest
+from ninja import Query, Router
 from ninja.responses import Status as HttpStatus
 
-from verbund.common.api import ErrorOut
-from verbund.registry.models import Body, Kind
-from verbund.shared_services.models import Task, TaskCostModel
+from verbund.common.access import require
+from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.errors import NotFound
+from verbund.common.principal import Principal
+from verbund.registry.models import Body
 
-from . import services
-from .access import access_scenario, can_edit_cost_models, can_plan, can_recommend, can_use_planning
-from .models import RunStatus, Scenario, SolverKind
+from . import policies, services
+from .models import Scenario
+from .schemas import (
+    ARS_PATTERN,
+    STATE_PATTERN,
+    AdoptIn,
+    AdoptOut,
+    BodyRef,
+    CompareOut,
+    CostModelIn,
+    CostModelOut,
+    GroupOut,
+    RecommendationOut,
+    RecommendationPage,
+    ScenarioDetail,
+    ScenarioIn,
+    ScenarioItem,
+    StatusQuoOut,
+    TaskOut,
+)
 from .selectors import (
-    COST_FIELDS,
+    access_cost_model,
+    access_recommendation_body,
+    access_scenario,
     body_recommendations,
     cost_models_for_state,
     effective_cost_model,
     group_views,
     scenario_compare,
     scenario_status_quo,
+    task_by_slug,
+    visible_scenarios,
 )
 from .solvers import Constraints
 
 router = Router()
 
-ARS_PATTERN = r"^[0-9]{12}$"
-STATE_PATTERN = r"^[0-9]{2}$"
 
-
-def _user(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    if not getattr(user, "is_authenticated", False):
-        raise AuthenticationError()
-    return user
-
-
-def _reader(request: HttpRequest) -> Any:
-    user = _user(request)
-    if not can_use_planning(user):
-        raise PermissionDenied(
-            "Die Planung steht der Beratungsstelle und den Verwaltungen der Kommunen offen."
-        )
-    return user
-
-
-def _money(value: float | Decimal | None) -> Decimal | None:
-    return None if value is None else services.cents(value)
-
-
-# --- schemas ----------------------------------------------------------------------------------------
-
-
-class CostModelOut(Schema):
-    task: str
-    state: str = Field(description="Land, für das das Modell gilt; leer = Standard für alle Länder")
-    source: str = Field(description="„Land 07“ (eigenes Modell des Landes) oder „Standard“")
-    fixed_cost: Decimal = Field(description="Fixkosten F einer Dienststelle (EUR/Jahr)")
-    unit_cost: Decimal = Field(description="Kosten je Einheit c (EUR)")
-    scale_exponent: Decimal = Field(description="Größenexponent β ≤ 1: C(v) = F + c · v^β")
-    volume_per_inhabitant: Decimal = Field(description="Menge (Fälle, Stunden …) je Einwohner und Jahr")
-    overhead_per_member: Decimal = Field(description="Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)")
-    travel_cost_per_case_km: Decimal = Field(description="Wegekosten je Fall und km (EUR)")
-    detour_factor: Decimal = Field(description="Umwegfaktor auf die Luftlinie")
-    assumptions: str
-    updated_at: dt.datetime | None
-
-
-class TaskOut(Schema):
-    slug: str
-    name: str
-    holder_kinds: list[str]
-    volume_unit: str
-    volume_unit_label: str
-    cost_model: CostModelOut | None
-
-
-class TaskPage(Schema):
-    items: list[TaskOut]
-    count: int
-
-
-class CostModelIn(Schema):
-    fixed_cost: Decimal | None = Field(None, ge=0)
-    unit_cost: Decimal | None = Field(None, ge=0)
-    scale_exponent: Decimal | None = Field(None, gt=0, le=1)
-    volume_per_inhabitant: Decimal | None = Field(None, ge=0)
-    overhead_per_member: Decimal | None = Field(None, ge=0)
-    travel_cost_per_case_km: Decimal | None = Field(None, ge=0)
-    detour_factor: Decimal | None = Field(None, ge=1)
-    assumptions: str | None = None
-
-
-class BodyRef(Schema):
-    ars: str
-    name: str
-    kind: str
-    population: int
-
-
-class RecommendationOut(Schema):
-    rank: int
-    members: list[BodyRef]
-    host: BodyRef
-    saving: Decimal = Field(description="Einsparung der Gruppe gegenüber allen allein (EUR/Jahr)")
-    standalone_cost: Decimal
-    cost: Decimal
-    own_saving: Decimal = Field(
-        description="Anteil der angefragten Körperschaft (anteilig zu ihren Kosten allein)"
-    )
-    saving_share: float
-    max_distance_km: float
-    reasons: list[str]
-
-
-class RecommendationPage(Schema):
-    items: list[RecommendationOut]
-    count: int
-    body: BodyRef
-    task: str
-    cost_model: CostModelOut
-
-
-class AdoptIn(Schema):
-    body: str = Field(pattern=ARS_PATTERN)
-    task: str
-    partners: list[str] = Field(min_length=1, max_length=9)
-    name: str = ""
-
-
-class AdoptOut(Schema):
-    alliance: str = Field(description="Kürzel des neuen Verbunds (Status „Idee“)")
-    name: str
-    url: str
-
-
-class ScenarioIn(Schema):
-    task: str
-    state: str = Field("07", pattern=STATE_PATTERN)
-    solver: SolverKind = SolverKind.HEURISTIC
-    name: str = ""
-    max_members: int | None = Field(None, ge=2)
-    max_population: int | None = Field(None, gt=0)
-    max_distance_km: float | None = Field(None, gt=0)
-    contiguous: bool = False
-    within_kreis: bool = False
-    kreise: list[str] = Field(default_factory=list, description="nur diese Kreise (5-stellige Schlüssel)")
-    holder_kinds: list[Kind] = Field(default_factory=list, description="abweichende Träger der Aufgabe")
-    keep_alliances: bool = False
-    alliances: list[int] | None = Field(
-        None, description="feste Verbünde (Standard: die mit geteiltem Dienst)"
-    )
-    background: bool | None = Field(None, description="im Hintergrund rechnen (Standard: nach Größe)")
-
-
-class ScenarioItem(Schema):
-    id: int
-    name: str
-    task: str
-    state: str
-    solver: str
-    status: RunStatus
-    status_label: str
-    progress: int
-    total_saving: Decimal | None
-    created_at: dt.datetime
-    created_by: str | None
-
-
-class ScenarioPage(Schema):
-    items: list[ScenarioItem]
-    count: int
-
-
-class ScenarioDetail(ScenarioItem):
-    progress_note: str
-    error: str
-    parameters: dict[str, Any]
-    statistics: dict[str, Any]
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-
-
-class MemberOut(BodyRef):
-    saving: Decimal
-
-
-class GroupOut(Schema):
-    number: int
-    size: int
-    host: BodyRef | None
-    members: list[MemberOut]
-    population: int
-    standalone_cost: Decimal
-    cost: Decimal
-    saving: Decimal
-    travel_cost: Decimal
-    max_distance_km: float
-    fixed: bool
-    alliance: str | None
-
-
-class GroupPage(Schema):
-    items: list[GroupOut]
-    count: int
-
-
-class MovedOut(Schema):
-    ars: str
-    name: str
-    partners_a: list[str]
-    partners_b: list[str]
-
-
-class CompareOut(Schema):
-    a: int
-    b: int
-    saving_a: Decimal
-    saving_b: Decimal
-    difference: Decimal
-    groups_a: int
-    groups_b: int
-    groups_in_both: int
-    bodies: int
-    moved_count: int
-    moved: list[MovedOut]
-
-
-class StatusQuoGroupOut(Schema):
-    alliances: list[str]
-    members: list[str]
-    saving: Decimal
-    kept: bool
-
-
-class StatusQuoOut(Schema):
-    saving: Decimal = Field(description="Einsparung der bestehenden geteilten Dienste (Schätzung)")
-    scenario_saving: Decimal
-    difference: Decimal
-    kept: int
-    groups: list[StatusQuoGroupOut]
-    candidates: list[str] = Field(description="weitere Verbünde ohne erfassten Dienst für diese Aufgabe")
-    warnings: list[str]
-
-
-# --- helpers ------------------------------------------------------------------------------------------
-
-
-def _cost_model(model: TaskCostModel) -> dict[str, Any]:
-    return {
-        "task": model.task.slug,
-        "state": model.state,
-        "source": f"Land {model.state}" if model.state else "Standard",
-        **{name: getattr(model, name) for name in COST_FIELDS},
-        "assumptions": model.assumptions,
-        "updated_at": model.updated_at,
-    }
-
-
-def _body_ref(row: Any) -> dict[str, Any]:
-    return {"ars": row.ars, "name": row.name, "kind": row.kind, "population": row.population or 0}
-
-
-def _scenario_item(s: Scenario) -> dict[str, Any]:
-    return {
-        "id": s.pk,
-        "name": s.name,
-        "task": s.task.slug,
-        "state": s.state,
-        "solver": s.solver,
-        "status": s.status,
-        "status_label": s.get_status_display(),
-        "progress": s.progress,
-        "total_saving": s.total_saving,
-        "created_at": s.created_at,
-        "created_by": s.created_by.get_username() if s.created_by else None,
-    }
-
-
-def _task(slug: str) -> Task:
-    return get_object_or_404(Task, slug=slug)
+def _reader(request: HttpRequest) -> Principal:
+    """A signed-in caller with a planning page to see (planners and body staff); else 401/403."""
+    principal = api_person(request)
+    require(policies.uses_planning(principal), policies.USE_REFUSAL)
+    return principal
 
 
 # --- tasks and cost models ------------------------------------------------------------------------------
@@ -302,25 +70,18 @@ def _task(slug: str) -> Task:
 
 @router.get(
     "/tasks",
-    response={200: TaskPage, 401: ErrorOut, 403: ErrorOut},
+    response={200: Page[TaskOut], 401: ErrorOut, 403: ErrorOut},
     url_name="planning_tasks",
     summary="Aufgaben und Kostenmodelle",
 )
-def list_tasks(request: HttpRequest, state: str = Query("07", pattern=STATE_PATTERN)) -> dict[str, Any]:
+def list_tasks(
+    request: HttpRequest,
+    state: str = Query("07", pattern=STATE_PATTERN),
+    page: PageParams = Query(...),  # noqa: B008
+) -> object:
     """Jede Aufgabe des Katalogs mit dem Kostenmodell, das im Land `state` gilt (eigenes oder Standard)."""
     _reader(request)
-    items = [
-        {
-            "slug": task.slug,
-            "name": task.name,
-            "holder_kinds": list(task.holder_kinds),
-            "volume_unit": task.volume_unit,
-            "volume_unit_label": task.volume_unit_label,
-            "cost_model": _cost_model(model) if model else None,
-        }
-        for task, model in cost_models_for_state(state)
-    ]
-    return {"items": items, "count": len(items)}
+    return paginate(cost_models_for_state(state), page, convert=TaskOut.of)
 
 
 @router.get(
@@ -329,12 +90,9 @@ def list_tasks(request: HttpRequest, state: str = Query("07", pattern=STATE_PATT
     url_name="planning_cost_model",
     summary="Kostenmodell einer Aufgabe in einem Land",
 )
-def get_cost_model(request: HttpRequest, slug: str, state: str) -> dict[str, Any]:
-    _reader(request)
-    model = effective_cost_model(_task(slug), state)
-    if model is None:
-        raise Http404
-    return _cost_model(model)
+def get_cost_model(request: HttpRequest, slug: str, state: str) -> CostModelOut:
+    _task, model = access_cost_model(_reader(request), slug, state)
+    return CostModelOut.of(model)
 
 
 @router.put(
@@ -343,17 +101,15 @@ def get_cost_model(request: HttpRequest, slug: str, state: str) -> dict[str, Any
     url_name="planning_cost_model_update",
     summary="Kostenmodell ändern (Beratungsstelle)",
 )
-def put_cost_model(request: HttpRequest, slug: str, state: str, payload: CostModelIn) -> dict[str, Any]:
+def put_cost_model(request: HttpRequest, slug: str, state: str, payload: CostModelIn) -> CostModelOut:
     """Ändert das Modell des Landes `state` (beim ersten Mal als Kopie des Standards angelegt)."""
-    user = _reader(request)
-    if not can_edit_cost_models(user):
-        raise PermissionDenied("Kostenmodelle bearbeitet die Beratungsstelle.")
+    task, _model = access_cost_model(_reader(request), slug, state, need="edit")
     data = payload.dict(exclude_none=True)
     assumptions = data.pop("assumptions", None)
     model = services.cost_model_update(
-        acting_user=user, task=_task(slug), state=state, data=data, assumptions=assumptions
+        actor=api_user(request), task=task, state=state, data=data, assumptions=assumptions
     )
-    return _cost_model(model)
+    return CostModelOut.of(model)
 
 
 @router.delete(
@@ -362,26 +118,16 @@ def put_cost_model(request: HttpRequest, slug: str, state: str, payload: CostMod
     url_name="planning_cost_model_reset",
     summary="Landesmodell entfernen (Standard gilt wieder)",
 )
-def delete_cost_model(request: HttpRequest, slug: str, state: str) -> dict[str, Any]:
-    user = _reader(request)
-    if not can_edit_cost_models(user):
-        raise PermissionDenied("Kostenmodelle bearbeitet die Beratungsstelle.")
-    task = _task(slug)
-    services.cost_model_reset(acting_user=user, task=task, state=state)
+def delete_cost_model(request: HttpRequest, slug: str, state: str) -> CostModelOut:
+    task, _model = access_cost_model(_reader(request), slug, state, need="edit")
+    services.cost_model_reset(actor=api_user(request), task=task, state=state)
     model = effective_cost_model(task, state)
     if model is None:
-        raise Http404
-    return _cost_model(model)
+        raise NotFound()
+    return CostModelOut.of(model)
 
 
 # --- recommendations ------------------------------------------------------------------------------------
-
-
-def _visible_body(user: Any, ars: str) -> Body:
-    body = Body.objects.visible_to(user).filter(ars=ars).first()
-    if body is None or not can_recommend(user, body):
-        raise Http404
-    return body
 
 
 @router.get(
@@ -400,14 +146,14 @@ def get_recommendations(
     max_distance_km: float | None = Query(None, gt=0),
     contiguous: bool = False,
     within_kreis: bool = False,
-) -> dict[str, Any]:
+) -> RecommendationPage:
     """Die besten Gruppen von 2 bis `max_size` Mitgliedern mit Begründung, nach Einsparung geordnet."""
-    user = _user(request)
-    the_body = _visible_body(user, body)
+    principal = api_person(request)
+    the_body = access_recommendation_body(principal, body)
     result = body_recommendations(
-        user=user,
+        principal=principal,
         body=the_body,
-        task=_task(task),
+        task=task_by_slug(task),
         max_size=max_size,
         limit=limit,
         constraints=Constraints(
@@ -417,28 +163,14 @@ def get_recommendations(
             within_kreis=within_kreis,
         ),
     )
-    items = [
-        {
-            "rank": item.rank,
-            "members": [_body_ref(m) for m in item.members],
-            "host": _body_ref(item.host),
-            "saving": _money(item.cost.saving),
-            "standalone_cost": _money(item.cost.standalone),
-            "cost": _money(item.cost.cost),
-            "own_saving": _money(item.own_saving),
-            "saving_share": round(item.saving_share, 6),
-            "max_distance_km": round(item.cost.max_distance_km, 3),
-            "reasons": list(item.reasons),
-        }
-        for item in result.items
-    ]
-    return {
-        "items": items,
-        "count": len(items),
-        "body": _body_ref(the_body),
-        "task": result.task.slug,
-        "cost_model": _cost_model(result.cost_model),
-    }
+    items = [RecommendationOut.of(item) for item in result.items]
+    return RecommendationPage(
+        items=items,
+        count=len(items),
+        body=BodyRef.of(the_body),
+        task=result.task.slug,
+        cost_model=CostModelOut.of(result.cost_model),
+    )
 
 
 @router.post(
@@ -447,17 +179,20 @@ def get_recommendations(
     url_name="planning_recommendation_adopt",
     summary="Verbund aus einer Empfehlung anlegen (Status „Idee“)",
 )
-def post_adopt(request: HttpRequest, payload: AdoptIn) -> HttpStatus[dict[str, Any]]:
-    user = _user(request)
-    body = _visible_body(user, payload.body)
+def post_adopt(request: HttpRequest, payload: AdoptIn) -> HttpStatus[AdoptOut]:
+    body = access_recommendation_body(api_person(request), payload.body)
     partners = list(Body.objects.filter(ars__in=payload.partners))
     if len(partners) != len(set(payload.partners)):
-        raise Http404
+        raise NotFound()
     alliance = services.recommendation_adopt(
-        acting_user=user, body=body, task=_task(payload.task), partners=partners, name=payload.name
+        actor=api_user(request),
+        body=body,
+        task=task_by_slug(payload.task),
+        partners=partners,
+        name=payload.name,
     )
     return HttpStatus(
-        201, {"alliance": alliance.slug, "name": alliance.name, "url": alliance.get_absolute_url()}
+        201, AdoptOut(alliance=alliance.slug, name=alliance.name, url=alliance.get_absolute_url())
     )
 
 
@@ -466,7 +201,7 @@ def post_adopt(request: HttpRequest, payload: AdoptIn) -> HttpStatus[dict[str, A
 
 @router.get(
     "/scenarios",
-    response={200: ScenarioPage, 401: ErrorOut},
+    response={200: Page[ScenarioItem], 401: ErrorOut},
     url_name="planning_scenarios",
     summary="Szenarien",
 )
@@ -474,28 +209,15 @@ def list_scenarios(
     request: HttpRequest,
     task: str | None = None,
     state: str | None = Query(None, pattern=STATE_PATTERN),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
-) -> dict[str, Any]:
+    page: PageParams = Query(...),  # noqa: B008
+) -> object:
     """Die Szenarien (nur für Beratungsstelle und Plattformbetrieb; sonst leer), neueste zuerst."""
-    qs = Scenario.objects.visible_to(_user(request)).select_related("task", "created_by")
+    qs = visible_scenarios(api_person(request))
     if task:
         qs = qs.filter(task__slug=task)
     if state:
         qs = qs.filter(state=state)
-    return {"count": qs.count(), "items": [_scenario_item(s) for s in qs[offset : offset + limit]]}
-
-
-def _detail(s: Scenario) -> dict[str, Any]:
-    return {
-        **_scenario_item(s),
-        "progress_note": s.progress_note,
-        "error": s.error,
-        "parameters": s.parameters,
-        "statistics": s.statistics,
-        "started_at": s.started_at,
-        "finished_at": s.finished_at,
-    }
+    return paginate(qs, page, convert=ScenarioItem.of)
 
 
 @router.post(
@@ -504,15 +226,15 @@ def _detail(s: Scenario) -> dict[str, Any]:
     url_name="planning_scenario_create",
     summary="Szenario anlegen und rechnen",
 )
-def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[dict[str, Any]]:
+def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[ScenarioDetail]:
     """Legt ein Szenario an und rechnet es: kleine sofort (Antwort mit Ergebnis), große im Hintergrund
     (Antwort mit Status „wartet“; Fortschritt über `GET /scenarios/{id}`)."""
-    user = _user(request)
-    if not can_plan(user):
-        raise PermissionDenied("Nur die Beratungsstelle und der Plattformbetrieb planen landesweit.")
+    principal = api_person(request)
+    require(policies.plans(principal), policies.PLANNERS_ONLY)
+    user = api_user(request)
     scenario = services.scenario_create(
-        acting_user=user,
-        task=_task(payload.task),
+        actor=user,
+        task=task_by_slug(payload.task),
         state=payload.state,
         solver=str(payload.solver),
         name=payload.name,
@@ -526,9 +248,15 @@ def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[dict[
         keep_alliances=payload.keep_alliances,
         alliance_ids=payload.alliances,
     )
-    scenario = services.scenario_start(scenario=scenario, background=payload.background)
-    scenario = access_scenario(user, scenario.pk)
-    return HttpStatus(201, _detail(scenario))
+    scenario = services.scenario_start(actor=user, scenario=scenario, background=payload.background)
+    return HttpStatus(201, ScenarioDetail.of(access_scenario(principal, scenario.pk)))
+
+
+def _scenario(request: HttpRequest, scenario_id: int) -> Scenario:
+    scenario = access_scenario(api_person(request), scenario_id)
+    if scenario.is_stale:
+        scenario = services.scenario_mark_stale(actor=api_user(request), scenario=scenario)
+    return scenario
 
 
 @router.get(
@@ -537,11 +265,8 @@ def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[dict[
     url_name="planning_scenario_detail",
     summary="Ein Szenario",
 )
-def get_scenario(request: HttpRequest, scenario_id: int) -> dict[str, Any]:
-    scenario = access_scenario(_user(request), scenario_id)
-    if scenario.is_stale:
-        scenario = services.scenario_mark_stale(scenario=scenario)
-    return _detail(scenario)
+def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetail:
+    return ScenarioDetail.of(_scenario(request, scenario_id))
 
 
 @router.delete(
@@ -551,14 +276,14 @@ def get_scenario(request: HttpRequest, scenario_id: int) -> dict[str, Any]:
     summary="Szenario löschen",
 )
 def delete_scenario(request: HttpRequest, scenario_id: int) -> HttpStatus[None]:
-    user = _user(request)
-    services.scenario_delete(acting_user=user, scenario=access_scenario(user, scenario_id))
+    scenario = access_scenario(api_person(request), scenario_id)
+    services.scenario_delete(actor=api_user(request), scenario=scenario)
     return HttpStatus(204, None)
 
 
 @router.get(
     "/scenarios/{scenario_id}/groups",
-    response={200: GroupPage, 401: ErrorOut, 404: ErrorOut},
+    response={200: Page[GroupOut], 401: ErrorOut, 404: ErrorOut},
     url_name="planning_scenario_groups",
     summary="Gruppen eines Szenarios",
 )
@@ -566,35 +291,16 @@ def list_groups(
     request: HttpRequest,
     scenario_id: int,
     cooperating: bool = Query(True, description="nur Gruppen mit mindestens zwei Mitgliedern"),
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0),
-) -> dict[str, Any]:
-    """Gruppen mit Gastgeber, Mitgliedern und Einsparung je Mitglied; zwei Abfragen je Seite."""
-    scenario = access_scenario(_user(request), scenario_id)
+    page: PageParams = Query(...),  # noqa: B008
+) -> object:
+    """Gruppen mit Gastgeber, Mitgliedern und Einsparung je Mitglied; drei Abfragen je Seite."""
+    scenario = access_scenario(api_person(request), scenario_id)
     qs = scenario.groups.select_related("alliance").order_by("number")
     if cooperating:
         qs = qs.filter(size__gt=1)
-    page = list(qs[offset : offset + limit])
-    items = []
-    for view in group_views(page):
-        g = view.group
-        items.append(
-            {
-                "number": g.number,
-                "size": g.size,
-                "host": _body_ref(view.host) if view.host else None,
-                "members": [{**_body_ref(b), "saving": share} for b, share in view.members],
-                "population": g.population,
-                "standalone_cost": g.standalone_cost,
-                "cost": g.cost,
-                "saving": g.saving,
-                "travel_cost": g.travel_cost,
-                "max_distance_km": g.max_distance_km,
-                "fixed": g.fixed,
-                "alliance": g.alliance.slug if g.alliance else None,
-            }
-        )
-    return {"count": qs.count(), "items": items}
+    result = paginate(qs, page)
+    result["items"] = [GroupOut.of(view) for view in group_views(result["items"])]
+    return result
 
 
 @router.get(
@@ -603,10 +309,11 @@ def list_groups(
     url_name="planning_scenario_compare",
     summary="Zwei Szenarien vergleichen",
 )
-def compare_scenarios(request: HttpRequest, scenario_id: int, other_id: int) -> dict[str, Any]:
-    user = _user(request)
-    result = scenario_compare(access_scenario(user, scenario_id), access_scenario(user, other_id))
-    return {**result, "a": result["a"].pk, "b": result["b"].pk}
+def compare_scenarios(request: HttpRequest, scenario_id: int, other_id: int) -> CompareOut:
+    principal = api_person(request)
+    return CompareOut.of(
+        scenario_compare(access_scenario(principal, scenario_id), access_scenario(principal, other_id))
+    )
 
 
 @router.get(
@@ -615,22 +322,5 @@ def compare_scenarios(request: HttpRequest, scenario_id: int, other_id: int) -> 
     url_name="planning_scenario_status_quo",
     summary="Vergleich mit den bestehenden Verbünden",
 )
-def status_quo(request: HttpRequest, scenario_id: int) -> dict[str, Any]:
-    result = scenario_status_quo(access_scenario(_user(request), scenario_id))
-    return {
-        "saving": result["saving"],
-        "scenario_saving": result["scenario_saving"],
-        "difference": result["difference"],
-        "kept": result["kept"],
-        "groups": [
-            {
-                "alliances": [a["name"] for a in row.alliances],
-                "members": row.members,
-                "saving": _money(row.cost.saving),
-                "kept": row.kept,
-            }
-            for row in result["rows"]
-        ],
-        "candidates": [a.name for a in result["candidates"]],
-        "warnings": result["warnings"],
-    }
+def status_quo(request: HttpRequest, scenario_id: int) -> StatusQuoOut:
+    return StatusQuoOut.of(scenario_status_quo(access_scenario(api_person(request), scenario_id)))

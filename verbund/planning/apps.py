@@ -9,6 +9,7 @@ class PlanningConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_actions  # noqa: F401  (declares this part's audit actions)
+
         # A body's page gets a "Kooperationspotenzial" panel linking to its recommendations (for
         # those who may see them); the registry (floor 0) offers the hook, this part fills it.
         try:

@@ -3,8 +3,12 @@
 from verbund.audit.actions import audit_action
 
 COST_MODEL_UPDATE = audit_action("cost_model.update", "hat das Kostenmodell {object} geändert")
-COST_MODEL_RESET = audit_action("cost_model.reset", "hat das Kostenmodell {object} auf die Vorgaben zurückgesetzt")
-RECOMMENDATION_ADOPT = audit_action("recommendation.adopt", "hat aus einer Empfehlung den Verbund {object} gestartet")
+COST_MODEL_RESET = audit_action(
+    "cost_model.reset", "hat das Kostenmodell {object} auf die Vorgaben zurückgesetzt"
+)
+RECOMMENDATION_ADOPT = audit_action(
+    "recommendation.adopt", "hat aus einer Empfehlung den Verbund {object} gestartet"
+)
 SCENARIO_CREATE = audit_action("scenario.create", "hat das Planungsszenario {object} angelegt")
 SCENARIO_RUN = audit_action("scenario.run", "hat das Planungsszenario {object} berechnen lassen")
 SCENARIO_RESTART = audit_action("scenario.restart", "hat das Planungsszenario {object} neu gestartet")

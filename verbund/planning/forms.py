@@ -1,4 +1,5 @@
-"""Forms of the planning pages (KERN UX markup through the shared mixin of the alliances part)."""
+"""Forms of the planning pages (KERN UX markup and German numbers through the UI kit: every numeric
+parameter accepts "1.250", "0,95" and "120.000,00")."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ from typing import Any
 
 from django import forms
 
-from verbund.alliances.facts import body_label
-from verbund.alliances.forms import KernFormMixin
 from verbund.registry.models import Body, Kind
 from verbund.shared_services.models import Task, TaskCostModel
+from verbund.ui.forms import GermanIntegerField, KernForm, money_field, quantity_field
 
 from .models import SolverKind
 from .selectors import HOLDER_KIND_CHOICES
@@ -18,6 +18,16 @@ from .selectors import HOLDER_KIND_CHOICES
 
 def state_choices() -> list[tuple[str, str]]:
     return list(Body.objects.current().of_kind(Kind.LAND).order_by("state").values_list("state", "name"))
+
+
+def _kreis_label(kind: str, name: str) -> str:
+    """ "Landkreis Kusel", "Donnersbergkreis", "Stadt Mainz" (from "Mainz, Stadt")."""
+    base, sep, _suffix = name.rpartition(", ")
+    if sep:
+        return f"Stadt {base}"
+    if kind in (Kind.LANDKREIS, Kind.KREIS) and "kreis" not in name.lower():
+        return f"Landkreis {name}"
+    return name
 
 
 def kreis_choices(state: str) -> list[tuple[str, str]]:
@@ -28,43 +38,42 @@ def kreis_choices(state: str) -> list[tuple[str, str]]:
         .of_kind(Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND, Kind.KREISFREIE_STADT)
         .values_list("ars", "kind", "name")
     )
-    return sorted(((ars[:5], body_label(kind, name)) for ars, kind, name in rows), key=lambda c: c[1])
+    return sorted(((ars[:5], _kreis_label(kind, name)) for ars, kind, name in rows), key=lambda c: c[1])
 
 
-class CostModelForm(KernFormMixin, forms.Form):
+class CostModelForm(KernForm):
     """The parameters of ``C(v) = F + c · v^β`` and of cooperation, with the assumptions behind them."""
 
-    fixed_cost = forms.DecimalField(
-        label="Fixkosten F einer Dienststelle (EUR/Jahr)", min_value=0, max_digits=12, decimal_places=2
-    )
-    unit_cost = forms.DecimalField(
-        label="Kosten je Einheit c (EUR)", min_value=0, max_digits=12, decimal_places=4
-    )
-    scale_exponent = forms.DecimalField(
-        label="Größenexponent β",
+    fixed_cost = money_field("Fixkosten F einer Dienststelle (EUR/Jahr)", required=True)
+    unit_cost = quantity_field("Kosten je Einheit c (EUR)", required=True, max_digits=12, decimal_places=4)
+    scale_exponent = quantity_field(
+        "Größenexponent β",
+        required=True,
         min_value=Decimal("0.1"),
-        max_value=1,
+        max_value=Decimal(1),
         max_digits=4,
         decimal_places=3,
         help_text="1 = keine Größenvorteile; je kleiner, desto günstiger wird jeder weitere Fall.",
     )
-    volume_per_inhabitant = forms.DecimalField(
-        label="Menge je Einwohner und Jahr", min_value=0, max_digits=10, decimal_places=5
+    volume_per_inhabitant = quantity_field(
+        "Menge je Einwohner und Jahr", required=True, max_digits=10, decimal_places=5
     )
-    overhead_per_member = forms.DecimalField(
-        label="Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)",
-        min_value=0,
-        max_digits=12,
-        decimal_places=2,
-    )
-    travel_cost_per_case_km = forms.DecimalField(
-        label="Wegekosten je Fall und km (EUR)", min_value=0, max_digits=8, decimal_places=4,
+    overhead_per_member = money_field("Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)", required=True)
+    travel_cost_per_case_km = quantity_field(
+        "Wegekosten je Fall und km (EUR)",
+        required=True,
+        max_digits=8,
+        decimal_places=4,
         help_text="Was ein Fall an Wegen zur gastgebenden Stelle kostet; 0 bei rein digitalen Verfahren.",
-    )  # fmt: skip
-    detour_factor = forms.DecimalField(
-        label="Umwegfaktor", min_value=1, max_digits=4, decimal_places=2,
+    )
+    detour_factor = quantity_field(
+        "Umwegfaktor",
+        required=True,
+        min_value=Decimal(1),
+        max_digits=4,
+        decimal_places=2,
         help_text="Straßenkilometer je Kilometer Luftlinie (üblich 1,2 bis 1,4).",
-    )  # fmt: skip
+    )
     assumptions = forms.CharField(
         label="Annahmen und Quellen", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000
     )
@@ -74,7 +83,7 @@ class CostModelForm(KernFormMixin, forms.Form):
         return {name: getattr(model, name) for name in cls.base_fields}
 
 
-class RecommendationForm(KernFormMixin, forms.Form):
+class RecommendationForm(KernForm):
     """Which task, how large a group, and optional limits."""
 
     task = forms.ChoiceField(label="Aufgabe")
@@ -84,8 +93,12 @@ class RecommendationForm(KernFormMixin, forms.Form):
         choices=[(n, f"{n} Mitglieder") for n in range(2, 7)],
         initial=4,
     )
-    max_distance_km = forms.FloatField(
-        label="Höchstentfernung zum Gastgeber (km)", required=False, min_value=1, max_value=500
+    max_distance_km = quantity_field(
+        "Höchstentfernung zum Gastgeber (km)",
+        min_value=Decimal(1),
+        max_value=Decimal(500),
+        max_digits=6,
+        decimal_places=1,
     )
     contiguous = forms.BooleanField(label="Nur zusammenhängende Gebiete", required=False)
     within_kreis = forms.BooleanField(label="Nur im selben Kreis", required=False)
@@ -95,13 +108,13 @@ class RecommendationForm(KernFormMixin, forms.Form):
         self.fields["task"].choices = [(t.slug, t.name) for t in tasks]  # type: ignore[attr-defined]
 
 
-class BodySearchForm(KernFormMixin, forms.Form):
+class BodySearchForm(KernForm):
     q = forms.CharField(
         label="Körperschaft suchen (Name oder Gemeindeschlüssel)", max_length=100, required=False
     )
 
 
-class ScenarioForm(KernFormMixin, forms.Form):
+class ScenarioForm(KernForm):
     """A Land-wide (or regional) plan: task, region, method, constraints."""
 
     name = forms.CharField(
@@ -118,12 +131,18 @@ class ScenarioForm(KernFormMixin, forms.Form):
     solver = forms.ChoiceField(
         label="Verfahren", choices=SolverKind.choices, initial=SolverKind.HEURISTIC, widget=forms.RadioSelect
     )
-    max_members = forms.IntegerField(
+    max_members = GermanIntegerField(
         label="Höchstzahl Mitglieder je Gruppe", min_value=2, max_value=50, required=False, initial=5
     )
-    max_population = forms.IntegerField(label="Höchstzahl Einwohner je Gruppe", min_value=1, required=False)
-    max_distance_km = forms.FloatField(
-        label="Höchstentfernung zum Gastgeber (km)", min_value=1, max_value=1000, required=False
+    max_population = GermanIntegerField(
+        label="Höchstzahl Einwohner je Gruppe", min_value=1, required=False, help_text="z. B. 250.000"
+    )
+    max_distance_km = quantity_field(
+        "Höchstentfernung zum Gastgeber (km)",
+        min_value=Decimal(1),
+        max_value=Decimal(1000),
+        max_digits=6,
+        decimal_places=1,
     )
     contiguous = forms.BooleanField(
         label="Nur zusammenhängende Gruppen (gemeinsame Grenzen)", required=False, initial=True

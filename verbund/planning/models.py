@@ -15,13 +15,17 @@ number.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+
+from verbund.common.principal import Principal
+
+from .policies import scenario_filter
 
 #: A running scenario whose progress has not moved for this long is considered dead (the process
 #: that ran it ended, e.g. a restarted server); it is then shown as failed.
@@ -41,11 +45,10 @@ class RunStatus(models.TextChoices):
 
 
 class ScenarioQuerySet(models.QuerySet["Scenario"]):
-    def visible_to(self, user: Any) -> ScenarioQuerySet:
-        """Scenarios are the advisory office's working material: planners see all, others none."""
-        from .access import can_plan
-
-        return self if can_plan(user) else self.none()
+    def visible_to(self, principal: Principal) -> ScenarioQuerySet:
+        """Scenarios are the advisory office's working material: planners see all, others none
+        (:func:`verbund.planning.policies.scenario_filter`)."""
+        return self.filter(scenario_filter(principal))
 
     def done(self) -> ScenarioQuerySet:
         return self.filter(status=RunStatus.DONE)

@@ -6,7 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .solvers import de_eur, de_int, de_num
+from verbund.common.german import format_number
+
+
+def _eur(value: float) -> str:
+    return f"{format_number(float(value), 0)} EUR"
 
 
 def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[str, Any]) -> list[str]:
@@ -15,8 +19,10 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
     m = parameters.get("cost_model", {})
     limits = [
         f"höchstens {c['max_members']} Mitglieder" if c.get("max_members") else "Mitglieder unbegrenzt",
-        f"höchstens {de_int(c['max_population'])} Einwohner" if c.get("max_population") else "",
-        f"höchstens {de_num(c['max_distance_km'], 1)} km zum Gastgeber" if c.get("max_distance_km") else "",
+        f"höchstens {format_number(c['max_population'])} Einwohner" if c.get("max_population") else "",
+        f"höchstens {format_number(c['max_distance_km'], 1)} km zum Gastgeber"
+        if c.get("max_distance_km")
+        else "",
         "zusammenhängend" if c.get("contiguous") else "",
         "innerhalb eines Kreises" if c.get("within_kreis") else "",
         "bestehende Verbünde fest" if parameters.get("keep_alliances") else "",
@@ -25,21 +31,22 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
     share = 100 * float(stats.get("saving_share") or 0)
     lines = [
         title,
-        f"  Verfahren: {solver}, {de_num(float(stats.get('seconds', 0)), 3)} s",
+        f"  Verfahren: {solver}, {format_number(float(stats.get('seconds', 0)), 3)} s",
         f"  Grenzen: {', '.join(x for x in limits if x)}",
         f"  Kostenmodell ({m.get('source', '?')}): F={m.get('fixed_cost')} EUR, c={m.get('unit_cost')} EUR, "
         f"β={m.get('scale_exponent')}, {m.get('volume_per_inhabitant')} je Einwohner, Koordination "
         f"{m.get('overhead_per_member')} EUR, Wege {m.get('travel_cost_per_case_km')} EUR/Fall·km × "
         f"{m.get('detour_factor')}",
-        f"  Körperschaften: {de_int(stats.get('bodies', 0))}; in {de_int(stats.get('groups', 0))} Gruppen: "
-        f"{de_int(stats.get('bodies_in_groups', 0))}; allein: {de_int(stats.get('alone', 0))}; "
+        f"  Körperschaften: {format_number(stats.get('bodies', 0))}; "
+        f"in {format_number(stats.get('groups', 0))} Gruppen: "
+        f"{format_number(stats.get('bodies_in_groups', 0))}; allein: {format_number(stats.get('alone', 0))}; "
         f"größte Gruppe: {stats.get('largest_group', 0)}",
-        f"  Einsparung: {de_eur(float(stats.get('total_saving', 0)))} im Jahr "
-        f"({de_num(share, 1)} % von {de_eur(float(stats.get('standalone_cost', 0)))})",
+        f"  Einsparung: {_eur(float(stats.get('total_saving', 0)))} im Jahr "
+        f"({format_number(share, 1)} % von {_eur(float(stats.get('standalone_cost', 0)))})",
     ]
 
     def percent(key: str) -> str:
-        return de_num(100 * float(stats[key]), 2)
+        return format_number(100 * float(stats[key]), 2)
 
     if stats.get("solver") == "exact":
         if stats.get("proven_optimal"):
@@ -49,7 +56,7 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
     elif stats.get("ratio_to_optimum"):
         lines.append(
             f"  Abstand zum exakten Optimum: Heuristik erreicht {percent('ratio_to_optimum')} % "
-            f"(Optimum {de_eur(float(stats['reference_saving']))}, bewiesen)"
+            f"(Optimum {_eur(float(stats['reference_saving']))}, bewiesen)"
         )
     elif stats.get("ratio_to_bound"):
         lines.append(f"  Abstand zum exakten Optimum: mindestens {percent('ratio_to_bound')} % der Schranke")

@@ -1,5 +1,6 @@
 """HTML pages of the planning part under ``/planung/``. Thin: forms validate, services write,
-selectors read; access through :mod:`verbund.planning.access` (404 for what a user may not see)."""
+selectors read; access through the principal (:mod:`verbund.planning.policies`): 404 for what a
+user may not see, 403 for what they see but may not change (a cost model for a body's staff)."""
 
 from __future__ import annotations
 
@@ -7,39 +8,38 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from verbund.accounts.access import bodies_of
-from verbund.alliances.forms import apply_service_error
+from verbund.accounts.principal import principal_of
+from verbund.common.errors import Invalid, NotFound
 from verbund.registry.models import Body
 from verbund.shared_services.models import Task
+from verbund.ui.actor import request_actor
+from verbund.ui.forms import run_on_form
+from verbund.ui.http import refusals_as_http_errors
+from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
-from . import exports, services
-from .access import (
-    BODY_STAFF_ROLES,
-    access_scenario,
-    can_edit_cost_models,
-    can_plan,
-    can_recommend,
-    can_use_planning,
-)
+from . import exports, policies, services
 from .forms import BodySearchForm, CostModelForm, RecommendationForm, ScenarioForm
 from .models import RunStatus, Scenario
 from .selectors import (
+    access_cost_model,
+    access_recommendation_body,
+    access_scenario,
     body_recommendations,
     cost_models_for_state,
-    effective_cost_model,
     group_views,
+    own_bodies,
     scenario_compare,
     scenario_map_features,
     scenario_status_quo,
+    task_by_slug,
     tasks_of_body,
+    visible_scenarios,
 )
 from .solvers import Constraints
 
@@ -47,14 +47,12 @@ GROUPS_PER_PAGE = 50
 
 
 def _require_use(request: HttpRequest) -> None:
-    if not can_use_planning(request.user):
+    if not policies.uses_planning(principal_of(request)):
         raise Http404("Nicht gefunden.")
 
 
-def _htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
+def _state(value: str | None) -> str:
+    return value if value and value.isdigit() and len(value) == 2 else "07"
 
 
 # --- start ---------------------------------------------------------------------------------------------
@@ -62,15 +60,16 @@ def _htmx(request: HttpRequest) -> bool:
 
 def index(request: HttpRequest) -> HttpResponse:
     """What planning is; for planners their scenarios, for body staff their bodies' recommendations."""
-    user = request.user
-    planner = can_plan(user)
-    context: dict[str, Any] = {"nav": "planning", "planner": planner, "user_can_use": can_use_planning(user)}
+    principal = principal_of(request)
+    planner = policies.plans(principal)
+    context: dict[str, Any] = {
+        "nav": "planning",
+        "planner": planner,
+        "user_can_use": policies.uses_planning(principal),
+        "own_bodies": own_bodies(principal),
+    }
     if planner:
-        context["scenarios"] = list(
-            Scenario.objects.visible_to(user).select_related("task", "created_by")[:50]
-        )
-    if user.is_authenticated:
-        context["own_bodies"] = list(bodies_of(user, *BODY_STAFF_ROLES).order_by("name"))
+        context["scenarios"] = list(visible_scenarios(principal)[:50])
     return render(request, "planning/index.html", context)
 
 
@@ -79,46 +78,38 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def cost_models(request: HttpRequest) -> HttpResponse:
     _require_use(request)
-    state = request.GET.get("state", "07")
-    if not state.isdigit() or len(state) != 2:
-        state = "07"
-    rows = cost_models_for_state(state)
+    state = _state(request.GET.get("state"))
     return render(
         request,
         "planning/cost_models.html",
-        {"rows": rows, "state": state, "can_edit": can_edit_cost_models(request.user), "nav": "planning"},
+        {
+            "rows": cost_models_for_state(state),
+            "state": state,
+            "can_edit": policies.edits_cost_models(principal_of(request)),
+            "nav": "planning",
+        },
     )
 
 
+@refusals_as_http_errors
 def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse:
-    if not can_edit_cost_models(request.user):
-        if can_use_planning(request.user):
-            raise PermissionDenied("Kostenmodelle bearbeitet die Beratungsstelle.")
-        raise Http404("Nicht gefunden.")
-    task = get_object_or_404(Task, slug=slug)
-    if not state.isdigit() or len(state) != 2:
-        raise Http404("Nicht gefunden.")
-    model = effective_cost_model(task, state)
-    if model is None:
-        raise Http404("Kein Kostenmodell.")
+    task, model = access_cost_model(principal_of(request), slug, state, need="edit")
+    back = f"{reverse('planning:cost_models')}?state={state}"
+    if request.method == "POST" and request.POST.get("reset"):
+        return _cost_model_reset(request, task=task, state=state, back=back)
     if request.method == "POST":
-        if request.POST.get("reset"):
-            services.cost_model_reset(acting_user=request.user, task=task, state=state)
-            messages.success(request, f"Für {task.name} gilt im Land {state} wieder das Standardmodell.")
-            return redirect(f"{reverse('planning:cost_models')}?state={state}")
         form = CostModelForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
             assumptions = data.pop("assumptions")
-            try:
-                services.cost_model_update(
-                    acting_user=request.user, task=task, state=state, data=data, assumptions=assumptions
-                )
-            except ValidationError as exc:
-                apply_service_error(form, exc)
-            else:
+            if run_on_form(
+                form,
+                lambda: services.cost_model_update(
+                    actor=request_actor(request), task=task, state=state, data=data, assumptions=assumptions
+                ),
+            ):
                 messages.success(request, f"Kostenmodell {task.name} (Land {state}) gespeichert.")
-                return redirect(f"{reverse('planning:cost_models')}?state={state}")
+                return redirect(back)
     else:
         form = CostModelForm(initial=CostModelForm.initial_from(model))
     return render(
@@ -135,15 +126,24 @@ def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse
     )
 
 
+@refusals_as_messages
+def _cost_model_reset(request: HttpRequest, *, task: Task, state: str, back: str) -> HttpResponse:
+    services.cost_model_reset(actor=request_actor(request), task=task, state=state)
+    messages.success(request, f"Für {task.name} gilt im Land {state} wieder das Standardmodell.")
+    return redirect(back)
+
+
 # --- recommendations --------------------------------------------------------------------------------------
 
 
 def recommendation_start(request: HttpRequest) -> HttpResponse:
     """Choose a body: one's own bodies, or (planners) any body found by name."""
     _require_use(request)
+    principal = principal_of(request)
+    planner = policies.plans(principal)
     form = BodySearchForm(request.GET or None)
     results: list[Body] = []
-    if can_plan(request.user) and form.is_valid() and form.cleaned_data["q"]:
+    if planner and form.is_valid() and form.cleaned_data["q"]:
         holder_kinds = {k for t in Task.objects.all() for k in t.holder_kinds}
         results = list(
             Body.objects.current()
@@ -151,23 +151,23 @@ def recommendation_start(request: HttpRequest) -> HttpResponse:
             .search(form.cleaned_data["q"])
             .order_by("name", "ars")[:50]
         )
-    own = list(bodies_of(request.user, *BODY_STAFF_ROLES).order_by("name"))
     return render(
         request,
         "planning/recommendation_start.html",
-        {"form": form, "results": results, "own": own, "planner": can_plan(request.user), "nav": "planning"},
+        {
+            "form": form,
+            "results": results,
+            "own": own_bodies(principal),
+            "planner": planner,
+            "nav": "planning",
+        },
     )
 
 
-def _recommendation_body(request: HttpRequest, ars: str) -> Body:
-    body = Body.objects.visible_to(request.user).select_related("parent").filter(ars=ars).first()
-    if body is None or not can_recommend(request.user, body):
-        raise Http404("Nicht gefunden.")
-    return body
-
-
+@refusals_as_http_errors
 def recommendations(request: HttpRequest, ars: str) -> HttpResponse:
-    body = _recommendation_body(request, ars)
+    principal = principal_of(request)
+    body = access_recommendation_body(principal, ars)
     tasks = tasks_of_body(body)
     data = request.GET.copy()
     if tasks and "task" not in data:
@@ -175,23 +175,24 @@ def recommendations(request: HttpRequest, ars: str) -> HttpResponse:
     data.setdefault("max_size", "4")  # a link with only the task (the body page's panel) shows results
     form = RecommendationForm(data if tasks else None, tasks=tasks)
     result = None
-    error = ""
     if tasks and form.is_valid():
         task = next(t for t in tasks if t.slug == form.cleaned_data["task"])
-        try:
-            result = body_recommendations(
-                user=request.user,
+        distance = form.cleaned_data.get("max_distance_km")
+        result = run_on_form(
+            form,
+            lambda: body_recommendations(
+                principal=principal,
                 body=body,
                 task=task,
                 max_size=form.cleaned_data["max_size"],
                 constraints=Constraints(
-                    max_distance_km=form.cleaned_data.get("max_distance_km"),
+                    max_distance_km=float(distance) if distance is not None else None,
                     contiguous=form.cleaned_data.get("contiguous") or False,
                     within_kreis=form.cleaned_data.get("within_kreis") or False,
                 ),
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+            ),
+        )
+    error = " ".join(str(e) for e in form.non_field_errors()) if form.is_bound else ""
     return render(
         request,
         "planning/recommendations.html",
@@ -200,22 +201,17 @@ def recommendations(request: HttpRequest, ars: str) -> HttpResponse:
 
 
 @require_POST
+@refusals_as_messages
 def recommendation_adopt(request: HttpRequest, ars: str) -> HttpResponse:
-    body = _recommendation_body(request, ars)
-    task = get_object_or_404(Task, slug=request.POST.get("task", ""))
+    body = access_recommendation_body(principal_of(request), ars)
+    task = task_by_slug(request.POST.get("task", ""))
     partner_ars = [a for a in request.POST.getlist("partner") if a != body.ars]
     partners = list(Body.objects.filter(ars__in=partner_ars))
     if not partners or len(partners) != len(set(partner_ars)):
-        messages.error(request, "Bitte eine Empfehlung mit Partnern wählen.")
-        return redirect("planning:recommendations", ars=body.ars)
-    try:
-        alliance = services.recommendation_adopt(
-            acting_user=request.user, body=body, task=task, partners=partners
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, f"Der Verbund wurde nicht angelegt: {text}")
-        return redirect(f"{reverse('planning:recommendations', kwargs={'ars': body.ars})}?task={task.slug}")
+        raise Invalid("Bitte eine Empfehlung mit Partnern wählen.")
+    alliance = services.recommendation_adopt(
+        actor=request_actor(request), body=body, task=task, partners=partners
+    )
     messages.success(
         request,
         f"Verbund „{alliance.name}“ im Status „Idee“ angelegt; Sie koordinieren ihn. "
@@ -227,7 +223,7 @@ def recommendation_adopt(request: HttpRequest, ars: str) -> HttpResponse:
 
 def body_panel(request: HttpRequest, body: Body) -> str | None:
     """The "Kooperationspotenzial" panel of a body's page: a link to its recommendations (if allowed)."""
-    if not can_recommend(request.user, body) or body.dissolved_on is not None:
+    if not policies.recommends_for(principal_of(request), body.pk) or body.dissolved_on is not None:
         return None
     tasks = tasks_of_body(body)
     if not tasks:
@@ -238,37 +234,37 @@ def body_panel(request: HttpRequest, body: Body) -> str | None:
 # --- scenarios ---------------------------------------------------------------------------------------------
 
 
+@refusals_as_http_errors
 def scenario_create(request: HttpRequest) -> HttpResponse:
-    if not can_plan(request.user):
+    if not policies.plans(principal_of(request)):
         raise Http404("Nicht gefunden.")
-    state = (request.POST or request.GET).get("state", "07")
-    if not state.isdigit() or len(state) != 2:
-        state = "07"
+    state = _state((request.POST or request.GET).get("state"))
     if request.method == "POST":
         form = ScenarioForm(request.POST, state=state)
         if form.is_valid():
             d = form.cleaned_data
-            task = get_object_or_404(Task, slug=d["task"])
-            try:
-                scenario = services.scenario_create(
-                    acting_user=request.user,
+            task = task_by_slug(d["task"])
+            distance = d["max_distance_km"]
+            scenario = run_on_form(
+                form,
+                lambda: services.scenario_create(
+                    actor=request_actor(request),
                     task=task,
                     state=d["state"],
                     solver=d["solver"],
                     name=d["name"],
                     max_members=d["max_members"],
                     max_population=d["max_population"],
-                    max_distance_km=d["max_distance_km"],
+                    max_distance_km=float(distance) if distance is not None else None,
                     contiguous=d["contiguous"],
                     within_kreis=d["within_kreis"],
                     kreise=d["kreise"],
                     holder_kinds=d["holder_kinds"] or None,
                     keep_alliances=d["keep_alliances"],
-                )
-            except ValidationError as exc:
-                apply_service_error(form, exc)
-            else:
-                scenario = services.scenario_start(scenario=scenario)
+                ),
+            )
+            if scenario:
+                scenario = services.scenario_start(actor=request_actor(request), scenario=scenario)
                 return redirect(scenario.get_absolute_url())
     else:
         initial = {"state": state}
@@ -279,12 +275,20 @@ def scenario_create(request: HttpRequest) -> HttpResponse:
 
 
 def _scenario(request: HttpRequest, pk: int) -> Scenario:
-    scenario = access_scenario(request.user, pk)
+    scenario = access_scenario(principal_of(request), pk)
     if scenario.is_stale:
-        scenario = services.scenario_mark_stale(scenario=scenario)
+        scenario = services.scenario_mark_stale(actor=request_actor(request), scenario=scenario)
     return scenario
 
 
+def _done_scenario(request: HttpRequest, pk: int) -> Scenario:
+    scenario = _scenario(request, pk)
+    if scenario.status != RunStatus.DONE:
+        raise NotFound()
+    return scenario
+
+
+@refusals_as_http_errors
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     stats = scenario.statistics or {}
@@ -299,14 +303,14 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if scenario.status == RunStatus.DONE:
         groups = scenario.groups.filter(size__gt=1).select_related("alliance").order_by("number")
-        page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+        page = paginate(request, groups, per_page=GROUPS_PER_PAGE)
         context.update(
             {
                 "page_obj": page,
                 "groups": group_views(list(page.object_list)),
                 "map_features": scenario_map_features(scenario),
                 "others": list(
-                    Scenario.objects.visible_to(request.user)
+                    Scenario.objects.visible_to(principal_of(request))
                     .filter(task=scenario.task, state=scenario.state, status=RunStatus.DONE)
                     .exclude(pk=scenario.pk)
                     .only("id", "name", "created_at")[:50]
@@ -318,15 +322,17 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "planning/scenario_detail.html", context)
 
 
+@refusals_as_http_errors
 def scenario_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment polled by HTMX; a finished run makes the page reload with the result."""
     scenario = _scenario(request, pk)
     response = render(request, "planning/_scenario_progress.html", {"scenario": scenario})
-    if scenario.is_finished and _htmx(request):
+    if scenario.is_finished and is_htmx(request):
         response["HX-Refresh"] = "true"
     return response
 
 
+@refusals_as_http_errors
 def scenario_status(request: HttpRequest, pk: int) -> JsonResponse:
     scenario = _scenario(request, pk)
     return JsonResponse(
@@ -340,66 +346,57 @@ def scenario_status(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @require_POST
+@refusals_as_messages
 def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
-    services.scenario_delete(acting_user=request.user, scenario=scenario)
+    services.scenario_delete(actor=request_actor(request), scenario=scenario)
     messages.success(request, f"Szenario „{scenario.name}“ gelöscht.")
     return redirect("planning:index")
 
 
 @require_POST
+@refusals_as_messages
 def scenario_restart(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
-    try:
-        scenario = services.scenario_restart(acting_user=request.user, scenario=scenario)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        services.scenario_start(scenario=scenario)
+    scenario = services.scenario_restart(actor=request_actor(request), scenario=scenario)
+    services.scenario_start(actor=request_actor(request), scenario=scenario)
     return redirect(scenario.get_absolute_url())
 
 
+@refusals_as_messages
 def scenario_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     other_id = request.GET.get("mit", "")
     if not other_id.isdigit():
         raise Http404("Nicht gefunden.")
     other = _scenario(request, int(other_id))
-    try:
-        result = scenario_compare(scenario, other)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(scenario.get_absolute_url())
+    result = scenario_compare(scenario, other)
     return render(
         request, "planning/scenario_compare.html", {"result": result, "scenario": scenario, "nav": "planning"}
     )
 
 
+@refusals_as_http_errors
 def scenario_status_quo_view(request: HttpRequest, pk: int) -> HttpResponse:
-    scenario = _scenario(request, pk)
-    if scenario.status != RunStatus.DONE:
-        raise Http404("Nicht gefunden.")
-    result = scenario_status_quo(scenario)
+    scenario = _done_scenario(request, pk)
     return render(
         request,
         "planning/scenario_status_quo.html",
-        {"result": result, "scenario": scenario, "nav": "planning"},
+        {"result": scenario_status_quo(scenario), "scenario": scenario, "nav": "planning"},
     )
 
 
+@refusals_as_http_errors
 def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    scenario = _scenario(request, pk)
-    if scenario.status != RunStatus.DONE:
-        raise Http404("Nicht gefunden.")
+    scenario = _done_scenario(request, pk)
     response = HttpResponse(exports.export_csv(scenario), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="szenario-{scenario.pk}.csv"'
     return response
 
 
+@refusals_as_http_errors
 def scenario_export_geojson(request: HttpRequest, pk: int) -> HttpResponse:
-    scenario = _scenario(request, pk)
-    if scenario.status != RunStatus.DONE:
-        raise Http404("Nicht gefunden.")
+    scenario = _done_scenario(request, pk)
     response = HttpResponse(
         exports.dumps(exports.export_geojson(scenario)), content_type="application/geo+json"
     )

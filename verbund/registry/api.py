@@ -8,22 +8,19 @@ decimals (hectares of the directory ÷ 100); ``area_ha`` in the detail is the ex
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any
+from typing import Any, Literal
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import BaseModel
 
-from verbund.common.api import ErrorOut
-from verbund.common.errors import DomainError
+from verbund.common.api import ErrorOut, PageParams, api_principal, paginate
+from verbund.common.errors import NotFound
 
 from .models import Body, BodyBoundary, Kind
-from .selectors import PARENT_CHAIN_DEPTH, body_neighbours, body_search, boundary_feature
+from .selectors import PARENT_CHAIN_DEPTH, access_body, body_neighbours, body_search, boundary_feature
 
 router = Router()
 
@@ -33,8 +30,9 @@ GEOJSON_MEDIA_TYPE = "application/geo+json"
 
 
 # --- Schemas ----------------------------------------------------------------------------------------
-# Output schemas are plain pydantic models: the endpoints build dicts, and ninja's ``Schema`` (made to
-# read ORM objects) wraps every nested value on validation, which costs more than the page's queries.
+# Output schemas are plain pydantic models, built by the endpoints from ``values()`` rows: ninja's
+# ``Schema`` (made to read ORM objects) wraps every nested value on validation, and model instances
+# for a page of 500 rows would cost more than the page's queries.
 
 
 class Centroid(BaseModel):
@@ -101,6 +99,18 @@ class NeighbourPage(BaseModel):
     count: int
 
 
+class BoundaryProperties(BaseModel):
+    ars: str
+    name: str
+    kind: Kind
+
+
+class BoundaryFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any] = Field(description="GeoJSON-Geometrie (Polygon oder MultiPolygon, WGS84)")
+    properties: BoundaryProperties
+
+
 class NeighbourFilters(Schema):
     kind: list[Kind] | None = Field(None, description="Nur Nachbarn dieser Art(en)")
 
@@ -141,11 +151,7 @@ BOUNDARY_FEATURE_SCHEMA: dict[str, Any] = {
 }
 
 
-# --- Serialisation ----------------------------------------------------------------------------------
-
-
-def _detail_url(ars: str) -> str:
-    return reverse("api:body_detail", kwargs={"ars": ars})
+# --- Building the responses ------------------------------------------------------------------------
 
 
 #: Columns of a list item, read with ``values()``: a page of 500 rows builds no model instances.
@@ -175,8 +181,9 @@ def _row(body: Body) -> dict[str, Any]:
     return row
 
 
-def _item(row: dict[str, Any], base_url: str) -> dict[str, Any]:
-    """The list representation; ``base_url`` is reversed once per request, not once per row."""
+def _item_fields(row: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """The fields of :class:`BodyItem` from a ``values()`` row; ``base_url`` is reversed once per
+    request, not once per row."""
     area_ha, lat, lon = row["area_ha"], row["centroid_lat"], row["centroid_lon"]
     return {
         "ars": row["ars"],
@@ -192,14 +199,14 @@ def _item(row: dict[str, Any], base_url: str) -> dict[str, Any]:
         "population_date": row["population_date"],
         "area_km2": None if area_ha is None else round(area_ha / 100, 2),
         "postcode": row["postcode"],
-        "centroid": None if lat is None or lon is None else {"lat": lat, "lon": lon},
+        "centroid": None if lat is None or lon is None else Centroid(lat=lat, lon=lon),
         "dissolved_on": row["dissolved_on"],
         "url": f"{base_url}/{row['ars']}",
     }
 
 
-def _ref(body: Body) -> dict[str, Any]:
-    return {"ars": body.ars, "name": body.name, "kind": body.kind}
+def _ref(body: Body) -> BodyRef:
+    return BodyRef(ars=body.ars, name=body.name, kind=Kind(body.kind))
 
 
 def _list_base_url() -> str:
@@ -216,15 +223,10 @@ def _list_base_url() -> str:
     url_name="body_list",
     summary="Körperschaften suchen und filtern",
 )
-def list_bodies(
-    request: HttpRequest,
-    filters: Query[BodyFilters],
-    limit: int = Query(50, ge=1, le=settings.API_PAGE_SIZE_MAX, description="Einträge je Seite"),
-    offset: int = Query(0, ge=0, description="Einträge überspringen"),
-) -> dict[str, Any]:
+def list_bodies(request: HttpRequest, filters: Query[BodyFilters], page: Query[PageParams]) -> BodyPage:
     """Aktuelle Körperschaften (mit `include_dissolved=true` auch aufgelöste), nach ARS sortiert."""
     qs = body_search(
-        user=request.auth,  # type: ignore[attr-defined]
+        principal=api_principal(request),
         q=filters.q or "",
         state=filters.state or "",
         kinds=filters.kind or (),
@@ -232,8 +234,9 @@ def list_bodies(
         include_dissolved=filters.include_dissolved,
     )
     base_url = _list_base_url()
-    rows = qs.values(*ITEM_FIELDS)[offset : offset + limit]
-    return {"count": qs.count(), "items": [_item(row, base_url) for row in rows]}
+    return BodyPage.model_validate(
+        paginate(qs.values(*ITEM_FIELDS), page, convert=lambda row: BodyItem(**_item_fields(row, base_url)))
+    )
 
 
 @router.get(
@@ -242,32 +245,33 @@ def list_bodies(
     url_name="body_detail",
     summary="Eine Körperschaft",
 )
-def get_body(request: HttpRequest, ars: str = Path(..., pattern=ARS_PATTERN)) -> dict[str, Any]:
+def get_body(request: HttpRequest, ars: str = Path(..., pattern=ARS_PATTERN)) -> BodyDetail:
     """Stammdaten, übergeordnete Körperschaften bis zum Land, Nachfolger und Vorgänger."""
     chain = "__".join(["parent"] * PARENT_CHAIN_DEPTH)
-    body = get_object_or_404(
-        Body.objects.visible_to(request.auth)  # type: ignore[attr-defined]
-        .select_related(chain)
-        .annotate(has_boundary=Exists(BodyBoundary.objects.filter(body=OuterRef("pk")))),
-        ars=ars,
+    body = access_body(
+        api_principal(request),
+        ars,
+        queryset=Body.objects.select_related(chain).annotate(
+            has_boundary=Exists(BodyBoundary.objects.filter(body=OuterRef("pk")))
+        ),
     )
     has_boundary = bool(body.has_boundary)  # type: ignore[attr-defined]
-    return {
-        **_item(_row(body), _list_base_url()),
-        "seat": body.seat,
-        "textkennzeichen": body.textkennzeichen,
-        "gebietsstand": body.gebietsstand,
-        "population_male": body.population_male,
-        "area_ha": body.area_ha,
-        "postcode_multiple": body.postcode_multiple,
-        "parents": [_ref(p) for p in body.ancestors()],
-        "children_count": body.children.current().count(),
-        "successors": [_ref(b) for b in body.successors.order_by("ars")],
-        "predecessors": [_ref(b) for b in body.predecessors.order_by("ars")],
-        "has_boundary": has_boundary,
-        "boundary_url": reverse("api:body_boundary", kwargs={"ars": ars}) if has_boundary else None,
-        "neighbours_url": reverse("api:body_neighbours", kwargs={"ars": ars}),
-    }
+    return BodyDetail(
+        **_item_fields(_row(body), _list_base_url()),
+        seat=body.seat,
+        textkennzeichen=body.textkennzeichen,
+        gebietsstand=body.gebietsstand,
+        population_male=body.population_male,
+        area_ha=body.area_ha,
+        postcode_multiple=body.postcode_multiple,
+        parents=[_ref(p) for p in body.ancestors()],
+        children_count=body.children.current().count(),
+        successors=[_ref(b) for b in body.successors.order_by("ars")],
+        predecessors=[_ref(b) for b in body.predecessors.order_by("ars")],
+        has_boundary=has_boundary,
+        boundary_url=reverse("api:body_boundary", kwargs={"ars": ars}) if has_boundary else None,
+        neighbours_url=reverse("api:body_neighbours", kwargs={"ars": ars}),
+    )
 
 
 @router.get(
@@ -280,16 +284,17 @@ def list_neighbours(
     request: HttpRequest,
     filters: Query[NeighbourFilters],
     ars: str = Path(..., pattern=ARS_PATTERN),
-) -> dict[str, Any]:
+) -> NeighbourPage:
     """Körperschaften mit einer gemeinsamen Grenze von mindestens 5 m, nach Name sortiert."""
-    user = request.auth  # type: ignore[attr-defined]
-    body = get_object_or_404(Body.objects.visible_to(user), ars=ars)
-    links = body_neighbours(user=user, body=body, kinds=filters.kind or ())
+    principal = api_principal(request)
+    body = access_body(principal, ars)
+    links = body_neighbours(principal=principal, body=body, kinds=filters.kind or ())
     base_url = _list_base_url()
     items = [
-        {**_item(_row(link.neighbour), base_url), "shared_border_m": link.shared_border_m} for link in links
+        NeighbourItem(**_item_fields(_row(link.neighbour), base_url), shared_border_m=link.shared_border_m)
+        for link in links
     ]
-    return {"items": items, "count": len(items)}
+    return NeighbourPage(items=items, count=len(items))
 
 
 @router.get(
@@ -308,11 +313,10 @@ def list_neighbours(
 )
 def get_boundary(request: HttpRequest, ars: str = Path(..., pattern=ARS_PATTERN)) -> HttpResponse:
     """Ein GeoJSON-Feature (`application/geo+json`) mit der Grenze in WGS84; 404, wenn keine vorliegt."""
-    body = get_object_or_404(Body.objects.visible_to(request.auth), ars=ars)  # type: ignore[attr-defined]
+    body = access_body(api_principal(request), ars)
     boundary = BodyBoundary.objects.filter(body=body).select_related("body").first()
     if boundary is None:
-        raise DomainError("Für diese Körperschaft ist keine Grenze hinterlegt.", code="not_found", status=404)
-    return HttpResponse(
-        json.dumps(boundary_feature(boundary), ensure_ascii=False, separators=(",", ":")),
-        content_type=GEOJSON_MEDIA_TYPE,
-    )
+        raise NotFound("Für diese Körperschaft ist keine Grenze hinterlegt.")
+    feature = BoundaryFeature.model_validate(boundary_feature(boundary))
+    # Written here rather than by ninja: the media type is application/geo+json.
+    return HttpResponse(feature.model_dump_json(), content_type=GEOJSON_MEDIA_TYPE)

@@ -17,19 +17,20 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
 
 from verbund.audit.services import audit_record
+from verbund.common.actors import Actor
 from verbund.common.errors import ImportFileError
+from verbund.common.german import format_number
 
+from .audit_actions import REGISTRY_IMPORT_BOUNDARIES
 from .geometry import BoundaryCollection, BoundaryFeature, KeyKind, load_boundaries
+from .importer import check_may_import, imported_by
 from .models import Body, BodyBoundary, BodyNeighbour, Kind, RegistryImport
-
-if TYPE_CHECKING:
-    from verbund.accounts.models import User
 
 Progress = Callable[[int, int], None]
 
@@ -100,7 +101,7 @@ class BoundaryImportResult:
 
     def summary(self) -> str:
         """One German line for the command's output, e.g. "2.300 Grenzen, 6.677 Nachbarschaften (Datei …)"."""
-        text = f"{_number(self.boundaries)} Grenzen, {_number(self.neighbours)} Nachbarschaften"
+        text = f"{format_number(self.boundaries)} Grenzen, {format_number(self.neighbours)} Nachbarschaften"
         text += f" (Datei {self.file_name})"
         if not self.changed:
             text += "; unverändert, nichts geschrieben"
@@ -113,15 +114,11 @@ class BoundaryImportResult:
                 (self.links_updated, "Nachbarschaftsverweise geändert"),
                 (self.links_deleted, "Nachbarschaftsverweise entfernt"),
             ]
-            text += "; " + ", ".join(f"{_number(n)} {label}" for n, label in parts if n)
+            text += "; " + ", ".join(f"{format_number(n)} {label}" for n, label in parts if n)
         if self.unmatched:
             shown = ", ".join(self.unmatched[:10]) + (", …" if len(self.unmatched) > 10 else "")
-            text += f"; {_number(len(self.unmatched))} Gebiete ohne Körperschaft im Register: {shown}"
+            text += f"; {format_number(len(self.unmatched))} Gebiete ohne Körperschaft im Register: {shown}"
         return text
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
 
 
 def _chunks(items: Iterable[_T], size: int = _CHUNK) -> Iterator[list[_T]]:
@@ -209,16 +206,20 @@ def match_bodies(features: list[BoundaryFeature], *, file_name: str) -> tuple[di
 def registry_import_boundaries(
     *,
     path: str | Path,
-    acting_user: User | str | None = None,
+    actor: Actor,
     progress: Progress | None = None,
 ) -> BoundaryImportResult:
     """Import one boundary GeoJSON file (one layer): boundaries, centroids, neighbour links.
+
+    ``actor`` needs the capability :data:`~verbund.registry.policies.IMPORT` (a system actor) or
+    Plattformbetrieb (a person); a string raises ``TypeError``.
 
     Features whose key names no current body are reported, not fatal (the file may hold areas the
     registry does not, such as a condominium); a file of which no feature matches is an error,
     because then the registry has not been imported yet. ``progress(step, total)`` is called with the
     number of steps done so far.
     """
+    check_may_import(actor)
     path = Path(path)
 
     def report(step: int) -> None:
@@ -234,8 +235,8 @@ def registry_import_boundaries(
         matched, unmatched = match_bodies(collection.features, file_name=collection.file_name)
         if not matched:
             raise ImportFileError(
-                f"keines der {_number(len(collection.features))} Gebiete passt zu einer Körperschaft im "
-                "Register. Register zuerst importieren (import_registry --gv100ad …).",
+                f"keines der {format_number(len(collection.features))} Gebiete passt zu einer "
+                "Körperschaft im Register. Register zuerst importieren (import_registry --gv100ad …).",
                 path=collection.file_name,
             )
         report(2)
@@ -275,12 +276,12 @@ def registry_import_boundaries(
                 file_name=collection.file_name[:300],
                 sha256=sha256,
                 state=states.pop() if len(states) == 1 else "",
-                imported_by=None if isinstance(acting_user, str) else acting_user,
+                imported_by=imported_by(actor),
                 counts=result.counts(),
             )
             audit_record(
-                actor=acting_user or "import_registry",
-                action="registry.import_boundaries",
+                actor=actor,
+                action=REGISTRY_IMPORT_BOUNDARIES,
                 target=result.registry_import,
                 changes=result.counts(),
             )

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from . import policies
+
+if TYPE_CHECKING:
+    from verbund.common.principal import Principal
 
 
 class Kind(models.TextChoices):
@@ -80,9 +85,10 @@ class BodyQuerySet(models.QuerySet["Body"]):
             return self.filter(Q(ags__startswith=q) | Q(ars__startswith=q))
         return self.filter(name__icontains=q)
 
-    def visible_to(self, user: Any) -> BodyQuerySet:
-        """The registry is official public data: every body is visible to everyone."""
-        return self
+    def visible_to(self, principal: Principal) -> BodyQuerySet:
+        """The bodies ``principal`` sees: all of them, the registry is official public data
+        (:mod:`verbund.registry.policies`)."""
+        return self.filter(policies.visibility_filter(principal))
 
 
 class Body(models.Model):

@@ -1,17 +1,22 @@
 """Reads of the registry across models, shared by the API and the HTML pages.
 
-Every read starts from ``Body.objects.visible_to(user)``: the registry is public today, but the
-pattern stays the same in every part so that a later restriction changes one method, not each view.
+Every read starts from ``Body.objects.visible_to(principal)``: the registry is public (see
+:mod:`verbund.registry.policies`), but the pattern stays the same in every part so that a later
+restriction changes one policy, not each view. One body is reached through :func:`access_body`
+(404 for an unknown ARS).
 Lists decide their joins here (``select_related``) so that their query count does not grow with the
 number of rows shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Count
+
+from verbund.common.access import access_object
+from verbund.common.principal import Principal
 
 from .models import KREIS_KINDS, Body, BodyBoundary, BodyNeighbour, BodyQuerySet, Kind, RegistryImport
 
@@ -51,7 +56,7 @@ def registry_overview() -> dict[str, Any]:
 
 def body_search(
     *,
-    user: Any,
+    principal: Principal,
     q: str = "",
     state: str = "",
     kinds: Iterable[str] = (),
@@ -63,7 +68,7 @@ def body_search(
     ``parent_ars`` selects the direct children of that body. The parent is joined, so that a page
     of results costs one query however many rows it has.
     """
-    qs = Body.objects.visible_to(user)
+    qs = Body.objects.visible_to(principal)
     if not include_dissolved:
         qs = qs.current()
     if state:
@@ -78,10 +83,39 @@ def body_search(
     return qs.select_related("parent").order_by("ars")
 
 
-def body_get(*, user: Any, ars: str) -> Body:
-    """One body with its parent chain joined (raises ``Body.DoesNotExist``, mapped to 404)."""
+BODY_NOT_FOUND = "Körperschaft nicht gefunden."
+
+
+def access_body(
+    principal: Principal,
+    ars: str,
+    *,
+    need: Callable[[Principal, Body], bool] | None = None,
+    refusal: str = "",
+    queryset: BodyQuerySet | None = None,
+) -> Body:
+    """The body with this ARS among those ``principal`` sees.
+
+    :class:`~verbund.common.errors.NotFound` (404) for an unknown ARS, and
+    :class:`~verbund.common.errors.Forbidden` (403) when ``need`` (a policy predicate such as
+    ``lambda p, body: policies.may_change_body(p, body.pk)``) refuses. ``queryset`` adds joins or
+    annotations to the one query.
+    """
+    body: Body = access_object(
+        queryset if queryset is not None else Body.objects.all(),
+        principal,
+        need=need,
+        refusal=refusal,
+        not_found=BODY_NOT_FOUND,
+        ars=ars,
+    )
+    return body
+
+
+def body_get(*, principal: Principal, ars: str) -> Body:
+    """One body with its parent chain joined (404 through :func:`access_body` for an unknown ARS)."""
     chain = "__".join(["parent"] * PARENT_CHAIN_DEPTH)
-    return Body.objects.visible_to(user).select_related(chain).get(ars=ars)
+    return access_body(principal, ars, queryset=Body.objects.select_related(chain))
 
 
 def body_kreis(body: Body) -> Body | None:
@@ -98,10 +132,10 @@ def body_kreis(body: Body) -> Body | None:
     return None
 
 
-def body_neighbours(*, user: Any, body: Body, kinds: Iterable[str] = ()) -> list[BodyNeighbour]:
+def body_neighbours(*, principal: Principal, body: Body, kinds: Iterable[str] = ()) -> list[BodyNeighbour]:
     """Neighbour links of ``body`` (one query), the neighbour and its parent joined, by name."""
     qs = (
-        BodyNeighbour.objects.filter(body=body, neighbour__in=Body.objects.visible_to(user))
+        BodyNeighbour.objects.filter(body=body, neighbour__in=Body.objects.visible_to(principal))
         .select_related("neighbour__parent__parent")
         .order_by("neighbour__name", "neighbour__ars")
     )
@@ -111,9 +145,9 @@ def body_neighbours(*, user: Any, body: Body, kinds: Iterable[str] = ()) -> list
     return list(qs)
 
 
-def body_children(*, user: Any, body: Body) -> BodyQuerySet:
+def body_children(*, principal: Principal, body: Body) -> BodyQuerySet:
     """Current bodies directly below ``body`` (e.g. the Ortsgemeinden of a Verbandsgemeinde)."""
-    return Body.objects.visible_to(user).current().filter(parent=body).order_by("name", "ars")
+    return Body.objects.visible_to(principal).current().filter(parent=body).order_by("name", "ars")
 
 
 def boundary_feature(boundary: BodyBoundary, **properties: Any) -> dict[str, Any]:

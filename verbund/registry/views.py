@@ -11,14 +11,25 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
+from verbund.common.errors import NotFound
+from verbund.common.principal import principal_of
+from verbund.ui.views import is_htmx, paginate
+
 from .models import Body, Kind
 from .panels import body_panels
-from .selectors import body_children, body_get, body_kreis, body_map_features, body_neighbours, body_search
+from .selectors import (
+    BODY_NOT_FOUND,
+    body_children,
+    body_get,
+    body_kreis,
+    body_map_features,
+    body_neighbours,
+    body_search,
+)
 
 PAGE_SIZE = 50
 
@@ -48,22 +59,16 @@ class BodyFilterForm(forms.Form):
         }
 
 
-def _is_htmx_fragment_request(request: HttpRequest) -> bool:
-    # A history restore (back button after the cache expired) needs the whole page.
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 def body_list(request: HttpRequest) -> HttpResponse:
     form = BodyFilterForm(request.GET or None)
     filters = form.filters()
+    principal = principal_of(request)
     # parent__parent: the Kreis column of an Ortsgemeinde (its VG's parent) without a query per row.
-    bodies = body_search(user=request.user, **filters).select_related("parent__parent")
-    page = Paginator(bodies, PAGE_SIZE).get_page(request.GET.get("page"))
+    bodies = body_search(principal=principal, **filters).select_related("parent__parent")
+    page = paginate(request, bodies, per_page=PAGE_SIZE)
     parent = None
     if filters["parent_ars"]:
-        parent = Body.objects.visible_to(request.user).filter(ars=filters["parent_ars"]).first()
+        parent = Body.objects.visible_to(principal).filter(ars=filters["parent_ars"]).first()
     rows = [{"body": body, "kreis": body_kreis(body)} for body in page.object_list]
     context = {
         "form": form,
@@ -73,20 +78,19 @@ def body_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(filters.values()),
         "nav": "registry",
     }
-    template = (
-        "registry/_body_results.html" if _is_htmx_fragment_request(request) else "registry/body_list.html"
-    )
+    template = "registry/_body_results.html" if is_htmx(request) else "registry/body_list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
 def body_detail(request: HttpRequest, ars: str) -> HttpResponse:
+    principal = principal_of(request)
     try:
-        body = body_get(user=request.user, ars=ars)
-    except Body.DoesNotExist:
-        raise Http404("Körperschaft nicht gefunden.") from None
-    links = body_neighbours(user=request.user, body=body)
+        body = body_get(principal=principal, ars=ars)
+    except NotFound:
+        raise Http404(BODY_NOT_FOUND) from None
+    links = body_neighbours(principal=principal, body=body)
     neighbours = [
         {
             "body": link.neighbour,
@@ -101,7 +105,7 @@ def body_detail(request: HttpRequest, ars: str) -> HttpResponse:
         "body": body,
         "ancestors": list(reversed(body.ancestors())),
         "kreis": body_kreis(body),
-        "children": list(body_children(user=request.user, body=body)),
+        "children": list(body_children(principal=principal, body=body)),
         "neighbours": neighbours,
         "successors": list(body.successors.order_by("name")) if body.dissolved_on else [],
         "predecessors": list(body.predecessors.order_by("name")),

@@ -9,6 +9,7 @@ class SharedServicesConfig(AppConfig):
 
     def ready(self) -> None:
         from . import audit_actions  # noqa: F401  (declares this part's audit actions)
+
         # A body's page lists the services it provides or receives (for those who may see them);
         # the registry (floor 0) offers the hook, this part fills it.
         try:

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from verbund.common.german import format_money
 from verbund.registry.models import Body
 
 from . import allocation, costing
@@ -348,13 +349,13 @@ def compute(inputs: SettlementInputs) -> ComputedSettlement:
     notes = list(inputs.notes) + list(result.notes)
     if totals.surplus:
         notes.append(
-            f"Die Erlöse übersteigen die Kosten um {allocation.format_eur(totals.surplus)}; verteilt wird "
+            f"Die Erlöse übersteigen die Kosten um {format_money(totals.surplus)}; verteilt wird "
             "0 EUR. Was mit dem Überschuss geschieht, regelt die Vereinbarung."
         )
     if key.is_charge and result.total > totals.shared:
         notes.append(
-            f"Die Entgelte ({allocation.format_eur(result.total)}) übersteigen die Kosten abzüglich Erlöse "
-            f"({allocation.format_eur(totals.shared)}); eine Erstattung darf die ordnungsgemäß berechneten "
+            f"Die Entgelte ({format_money(result.total)}) übersteigen die Kosten abzüglich Erlöse "
+            f"({format_money(totals.shared)}); eine Erstattung darf die ordnungsgemäß berechneten "
             "Kosten nicht übersteigen."
         )
     model = inputs.cost_model

@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from .allocation import cents_to_decimal, largest_remainder, to_cents
+from verbund.common.money import cents, cents_to_decimal, largest_remainder, to_cents
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -89,7 +89,7 @@ class PlanTotals:
 
 
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(value)
 
 
 def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> PlanTotals:

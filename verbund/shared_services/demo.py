@@ -15,10 +15,15 @@
 **The cost plans and volumes are EXAMPLES** (``is_example``; "Beispielzahlen" on every page and
 invoice): plausible orders of magnitude, not the bodies' budgets. Population comes from the registry.
 
-Everything goes through :mod:`.services` with the actor ``load_demo``, so the audit log shows what the
-demo created. Idempotent without audit noise: a service is found by alliance and name; a cost plan,
-volume or settlement that exists is left alone. A missing alliance or body creates nothing for it and
-prints a warning.
+Everything goes through :mod:`.services` as the system actor :data:`ACTOR` ("Demodaten", capabilities
+``shared_services.manage`` and ``accounts.manage``), so the audit log shows what the demo created.
+
+Non-destructive and idempotent: a service is found by its natural key (alliance and name); when it
+exists it is left **entirely alone** — no cost plan, volume, recipient, key or settlement of it is
+added, changed or recomputed, whatever users did to it since. Only services that never existed are
+created, with their example plans, volumes and settlements. A missing alliance or body creates nothing
+for it and prints a warning. Demo logins are created only when missing (``<username>@verbund.invalid``);
+an existing user is never touched.
 """
 
 from __future__ import annotations
@@ -33,14 +38,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from verbund.alliances.models import Alliance, Membership
-from verbund.common.errors import DomainError
+from verbund.common.actors import SystemActor
+from verbund.common.errors import Refusal
 from verbund.registry.models import Body
 
 from . import services
 from .allocation import EQUAL, fixed_share, mix
-from .models import CostPlan, PlanKind, Settlement, SettlementKind, SharedService, Task, VolumeRecord
+from .models import PlanKind, SettlementKind, SharedService, Task
+from .policies import MANAGE
 
-ACTOR = "load_demo"
+#: Who creates the demo data (named in the audit log); ``accounts.manage`` for the provider clerks.
+ACTOR = SystemActor(name="Demodaten", capabilities=frozenset({MANAGE, "accounts.manage"}))
 EXAMPLE_NOTE = "Beispielzahlen für die Demo: plausible Größenordnungen, keine Haushaltszahlen."
 EMH = "modellvorhaben-eifel-mosel-hunsrueck"
 DONNERSBERG = "zentrale-vergabestelle-foerdermittelmanagement"
@@ -210,18 +218,16 @@ def _members(alliance: Alliance, keys: Sequence[str]) -> dict[str, Body]:
     return {m.body.key: m.body for m in memberships}
 
 
-def _ensure_plans(service: SharedService, spec: DemoService) -> None:
+def _create_plans(service: SharedService, spec: DemoService) -> None:
     for (year, kind), items in spec.plans.items():
-        if CostPlan.objects.filter(service=service, year=year, kind=kind).exists():
-            continue
         plan = services.cost_plan_ensure(
-            acting_user=ACTOR, service=service, year=year, kind=kind, is_example=True, note=EXAMPLE_NOTE
+            actor=ACTOR, service=service, year=year, kind=kind, is_example=True, note=EXAMPLE_NOTE
         )
         for item in items:
             category, description, value, *grade = item
             if category == "staff":
                 services.cost_item_add(
-                    acting_user=ACTOR,
+                    actor=ACTOR,
                     plan=plan,
                     category=category,
                     description=description,
@@ -230,7 +236,7 @@ def _ensure_plans(service: SharedService, spec: DemoService) -> None:
                 )
             elif category == "overhead":
                 services.cost_item_add(
-                    acting_user=ACTOR,
+                    actor=ACTOR,
                     plan=plan,
                     category=category,
                     description=description,
@@ -238,7 +244,7 @@ def _ensure_plans(service: SharedService, spec: DemoService) -> None:
                 )
             else:
                 services.cost_item_add(
-                    acting_user=ACTOR,
+                    actor=ACTOR,
                     plan=plan,
                     category=category,
                     description=description,
@@ -246,13 +252,11 @@ def _ensure_plans(service: SharedService, spec: DemoService) -> None:
                 )
 
 
-def _ensure_volumes(service: SharedService, spec: DemoService, bodies: dict[str, Body]) -> None:
+def _create_volumes(service: SharedService, spec: DemoService, bodies: dict[str, Body]) -> None:
     for year, per_body in spec.volumes.items():
         for key, yearly in per_body.items():
             body = bodies.get(key)
             if body is None:
-                continue
-            if VolumeRecord.objects.filter(service=service, body=body, period_start__year=year).exists():
                 continue
             quarters = [(Decimal(yearly) * share).quantize(Decimal("1")) for share in QUARTERS]
             quarters[-1] = Decimal(yearly) - sum(quarters[:-1])
@@ -262,7 +266,7 @@ def _ensure_volumes(service: SharedService, spec: DemoService, bodies: dict[str,
                     days=1
                 )
                 services.volume_set(
-                    acting_user=ACTOR,
+                    actor=ACTOR,
                     service=service,
                     body=body,
                     period_start=start,
@@ -272,14 +276,12 @@ def _ensure_volumes(service: SharedService, spec: DemoService, bodies: dict[str,
                 )
 
 
-def _ensure_settlements(service: SharedService, spec: DemoService, report: _Report) -> None:
+def _create_settlements(service: SharedService, spec: DemoService, report: _Report) -> None:
     for year, kind in spec.settlements:
-        if Settlement.objects.filter(service=service, year=year, kind=kind).exists():
-            continue
         try:
-            draft = services.settlement_compute(acting_user=ACTOR, service=service, year=year, kind=kind)
-            services.settlement_finalize(acting_user=ACTOR, settlement=draft)
-        except (DomainError, ValidationError) as exc:  # reported, not fatal (e.g. figures missing)
+            draft = services.settlement_compute(actor=ACTOR, service=service, year=year, kind=kind)
+            services.settlement_finalize(actor=ACTOR, settlement=draft)
+        except (Refusal, ValidationError) as exc:  # reported, not fatal (e.g. figures missing)
             report.warnings.append(f"{service.name}: Abrechnung {year} ({kind}) nicht berechnet: {exc}")
 
 
@@ -294,6 +296,16 @@ def _with_ars(config: Any, bodies: dict[str, Body]) -> Any:
     return config
 
 
+def _exists(alliance: Alliance, spec: DemoService, tasks: dict[str, Task]) -> bool:
+    """The demo service exists: by its name in the alliance, or (renamed since) by its task and
+    providing body there."""
+    same_name = SharedService.objects.filter(alliance=alliance, name=spec.name)
+    same_role = SharedService.objects.filter(
+        alliance=alliance, task=tasks.get(spec.task), provider__key=spec.provider
+    )
+    return same_name.exists() or same_role.exists()
+
+
 @transaction.atomic
 def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[SharedService]:
     """Create the demo services with example cost plans, volumes and finalized settlements."""
@@ -306,6 +318,9 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
         if alliance is None:
             report.warnings.append(f"Verbund „{spec.alliance}“ fehlt; Dienst „{spec.name}“ nicht angelegt.")
             continue
+        if _exists(alliance, spec, tasks):
+            report.unchanged += 1  # exists: left alone entirely, whatever users did to it
+            continue
         bodies = _members(alliance, [spec.provider, *spec.recipients])
         if spec.provider not in bodies:
             report.warnings.append(
@@ -316,11 +331,10 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
         missing = [key for key in spec.recipients if key not in bodies]
         for key in missing:
             report.warnings.append(f"{spec.name}: Empfänger {key} fehlt im Register oder im Verbund.")
-        service = SharedService.objects.filter(alliance=alliance, name=spec.name).first()
-        if service is None:
+        with transaction.atomic():
             key = _with_ars(spec.key, bodies)
             service = services.service_create(
-                acting_user=ACTOR,
+                actor=ACTOR,
                 alliance=alliance,
                 task=tasks[spec.task],
                 provider=bodies[spec.provider],
@@ -331,13 +345,11 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
                 allocation_key=key,
                 recipients=[bodies[key] for key in spec.recipients if key in bodies],
             )
-            report.created += 1
-            created.append(service)
-        else:
-            report.unchanged += 1
-        _ensure_plans(service, spec)
-        _ensure_volumes(service, spec, bodies)
-        _ensure_settlements(service, spec, report)
+            _create_plans(service, spec)
+            _create_volumes(service, spec, bodies)
+            _create_settlements(service, spec, report)
+        report.created += 1
+        created.append(service)
     _write(stdout, f"Demo-Dienste: {report.created} angelegt, {report.unchanged} vorhanden.")
     for warning in report.warnings:
         _write(stdout, f"Hinweis: {warning}")
@@ -345,26 +357,24 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
 
 
 def ensure_demo_provider_clerks() -> list[tuple[str, str, str]]:
-    """Demo logins of provider staff (``(username, password, description)``); missing bodies skipped."""
+    """Demo logins of provider staff (``(username, password, description)``); missing bodies skipped.
+
+    Through :func:`verbund.accounts.demo.ensure_demo_user`: a login that exists is left alone (no
+    password reset, no role added back); a new one gets the e-mail address ``<username>@verbund.invalid``.
+    """
     from verbund.accounts.demo import DEMO_PASSWORD, ensure_demo_user
-    from verbund.accounts.models import Role, RoleAssignment, User
+    from verbund.accounts.models import Role
 
     rows = []
     for username, key in DEMO_PROVIDER_CLERKS:
         body = Body.objects.current().filter(key=key).first()
         if body is None:
             continue
-        user = User.objects.filter(username=username).first()
-        has_role = (
-            user is not None
-            and RoleAssignment.objects.filter(user=user, role=Role.SACHBEARBEITUNG, body=body).exists()
+        ensure_demo_user(
+            username=username,
+            first_name="Sachbearbeitung",
+            last_name=body.name,
+            roles=[(Role.SACHBEARBEITUNG, body)],
         )
-        if user is None or not has_role or not user.check_password(DEMO_PASSWORD):
-            ensure_demo_user(
-                username=username,
-                first_name="Sachbearbeitung",
-                last_name=body.name,
-                roles=[(Role.SACHBEARBEITUNG, body)],
-            )
         rows.append((username, DEMO_PASSWORD, f"Sachbearbeitung: {body.name} (erbringt die Bußgeldstelle)"))
     return rows

@@ -18,25 +18,10 @@ from typing import Any
 from django.utils import timezone
 from fpdf import FPDF
 
+from verbund.common.german import format_date, format_money, format_number
 from verbund.common.pdf import latin1
 
-from .allocation import format_eur
 from .models import Settlement, SettlementKind, SettlementLine
-
-
-def de_number(value: Decimal | int | None, places: int = 0) -> str:
-    if value is None:
-        return "–"
-    text = f"{Decimal(value):,.{places}f}"
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-
-
-def de_date(value: dt.date | str | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return value.strftime("%d.%m.%Y")
 
 
 def document_title(settlement: Settlement) -> str:
@@ -51,11 +36,11 @@ def basis_text(component: dict[str, Any]) -> str:
         return component.get("basis_label", "")
     scale = 2 if component["basis_label"] == "Menge" else 0
     text = (
-        f"{de_number(Decimal(component['basis']), scale)} von "
-        f"{de_number(Decimal(component['basis_total']), scale)} {component['basis_label']}"
+        f"{format_number(Decimal(component['basis']), scale)} von "
+        f"{format_number(Decimal(component['basis_total']), scale)} {component['basis_label']}"
     )
     if component.get("weight_share") is not None:
-        text += f" (Gewicht {de_number(Decimal(component['weight_share']) * 100, 4)} %)"
+        text += f" (Gewicht {format_number(Decimal(component['weight_share']) * 100, 4)} %)"
     return text
 
 
@@ -138,7 +123,7 @@ def invoice_pdf(settlement: Settlement, line: SettlementLine) -> bytes:
     )
     pdf.set_font("Helvetica", size=10)
     status = (
-        "abgeschlossen am " + de_date(timezone.localdate(settlement.finalized_at))
+        "abgeschlossen am " + format_date(timezone.localdate(settlement.finalized_at))
         if settlement.finalized_at
         else "Entwurf"
     )
@@ -162,8 +147,8 @@ def invoice_pdf(settlement: Settlement, line: SettlementLine) -> bytes:
         ("net", "Kosten abzüglich Erlöse"),
     ):
         if key in totals:
-            _pair(pdf, f"{label} ({plan_label} {settlement.year})", format_eur(Decimal(totals[key])))
-    _pair(pdf, "Auf die Mitglieder verteilt", format_eur(settlement.total), bold=True)
+            _pair(pdf, f"{label} ({plan_label} {settlement.year})", format_money(Decimal(totals[key])))
+    _pair(pdf, "Auf die Mitglieder verteilt", format_money(settlement.total), bold=True)
     if settlement.snapshot.get("cost_plan", {}).get("is_example"):
         _paragraph(pdf, "Hinweis: Der Kostenplan enthält Beispielzahlen.", 9)
 
@@ -179,42 +164,46 @@ def invoice_pdf(settlement: Settlement, line: SettlementLine) -> bytes:
     )
     _heading(pdf, f"Ihr Anteil: {line.body.name}")
     for component in line.components:
-        _pair(pdf, component["label"], format_eur(Decimal(component["amount"])))
+        _pair(pdf, component["label"], format_money(Decimal(component["amount"])))
         _paragraph(
             pdf,
             f"   Grundlage: {basis_text(component)}; "
-            f"Teilbetrag gesamt {format_eur(Decimal(component['component_total']))}",
+            f"Teilbetrag gesamt {format_money(Decimal(component['component_total']))}",
             8,
         )
-    _pair(pdf, "Ihr Anteil", format_eur(line.share), bold=True)
+    _pair(pdf, "Ihr Anteil", format_money(line.share), bold=True)
     if line.population is not None:
-        source = f"{line.population_source}, Stichtag {de_date(line.population_date)}"
-        _paragraph(pdf, f"Einwohner: {de_number(line.population)} ({source})", 9)
+        source = f"{line.population_source}, Stichtag {format_date(line.population_date)}"
+        _paragraph(pdf, f"Einwohner: {format_number(line.population)} ({source})", 9)
 
     if settlement.kind == SettlementKind.ADVANCE:
         _heading(pdf, "Abschläge")
         for instalment in line.instalments:
-            _pair(pdf, f"fällig am {de_date(instalment['due'])}", format_eur(Decimal(instalment["amount"])))
+            _pair(
+                pdf,
+                f"fällig am {format_date(instalment['due'])}",
+                format_money(Decimal(instalment["amount"])),
+            )
     else:
         _heading(pdf, "Abrechnung")
-        _pair(pdf, "Ihr Anteil an den Ist-Kosten", format_eur(line.share))
-        _pair(pdf, "abzüglich gezahlter Abschläge", format_eur(line.advance_paid))
+        _pair(pdf, "Ihr Anteil an den Ist-Kosten", format_money(line.share))
+        _pair(pdf, "abzüglich gezahlter Abschläge", format_money(line.advance_paid))
         label = "Nachzahlung" if line.balance > 0 else ("Erstattung" if line.balance < 0 else "Ausgeglichen")
-        _pair(pdf, label, format_eur(abs(line.balance)), bold=True)
+        _pair(pdf, label, format_money(abs(line.balance)), bold=True)
 
     if line.standalone_cost is not None:
         _heading(pdf, "Ersparnis (Schätzung)")
         model = settlement.snapshot.get("cost_model") or {}
-        _pair(pdf, "Kosten, wenn Sie die Aufgabe allein erfüllten", format_eur(line.standalone_cost))
-        _pair(pdf, "Ihr Anteil", format_eur(line.share))
-        _pair(pdf, "Geschätzte Ersparnis", format_eur(line.standalone_cost - line.share), bold=True)
+        _pair(pdf, "Kosten, wenn Sie die Aufgabe allein erfüllten", format_money(line.standalone_cost))
+        _pair(pdf, "Ihr Anteil", format_money(line.share))
+        _pair(pdf, "Geschätzte Ersparnis", format_money(line.standalone_cost - line.share), bold=True)
         _paragraph(
             pdf,
             "Schätzung nach dem Kostenmodell der Aufgabe C(v) = F + c · v^β mit F = "
-            f"{de_number(Decimal(model.get('fixed_cost', 0)), 2)} EUR, "
-            f"c = {de_number(Decimal(model.get('unit_cost', 0)), 2)} EUR, "
-            f"β = {de_number(Decimal(model.get('scale_exponent', 0)), 3)}, "
-            f"Menge = {de_number(Decimal(model.get('volume_per_inhabitant', 0)), 5)} je Einwohner. "
+            f"{format_number(Decimal(model.get('fixed_cost', 0)), 2)} EUR, "
+            f"c = {format_number(Decimal(model.get('unit_cost', 0)), 2)} EUR, "
+            f"β = {format_number(Decimal(model.get('scale_exponent', 0)), 3)}, "
+            f"Menge = {format_number(Decimal(model.get('volume_per_inhabitant', 0)), 5)} je Einwohner. "
             f"{model.get('assumptions', '')}",
             8,
         )

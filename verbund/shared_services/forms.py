@@ -1,7 +1,8 @@
-"""Forms of the shared-services pages: they check what they can see and show errors at the field.
+"""Forms of the shared-services pages, on the UI kit (:mod:`verbund.ui.forms`): KERN markup, German
+numbers ("6.500,00", "1.250") in every money and quantity field.
 
-The rules live in the services and the allocation engine; :func:`apply_error` puts a service's
-``ValidationError`` (or the engine's German message) next to the field it concerns. The key editor
+The rules live in the services and the allocation engine; views run the services with
+:func:`verbund.ui.forms.run_on_form`, which puts a refusal next to the field it concerns. The key editor
 (:class:`KeyForm`) builds an allocation key configuration from a few plain fields — type, up to three
 weighted parts, a fixed share, a price — and takes any other configuration as JSON; the engine
 validates the result.
@@ -16,66 +17,20 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from verbund.ui.forms import (
+    DateInput,
+    GermanDecimalField,
+    GermanIntegerField,
+    KernForm,
+    apply_refusal,
+    money_field,
+    quantity_field,
+)
+
 from . import allocation
 from .models import CostCategory, PlanKind, SettlementKind, Task
 
-_INPUT = "kern-form-input__input"
-_SELECT = "kern-form-input__select"
-_CHECK = "kern-form-check__checkbox"
-_RADIO = "kern-form-check__radio"
 ARS_REGEX = r"^[0-9]{12}$"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class KernForm(forms.Form):
-    """A form whose widgets carry KERN UX classes; ``prefix_id`` keeps ids unique on shared pages."""
-
-    id_format = "id_%s"
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", self.id_format)
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = _CHECK
-            elif isinstance(widget, forms.RadioSelect):
-                css = _RADIO
-            elif isinstance(widget, forms.Select):
-                css = _SELECT
-            else:
-                css = _INPUT
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in getattr(self, "_errors", None) or {}:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                css = widget.attrs.get("class", "")
-                if "--error" not in css and css:
-                    widget.attrs["class"] = f"{css} {css.split()[-1]}--error"
-
-
-def apply_error(
-    form: forms.Form, exc: ValidationError | Exception, *, default_field: str | None = None
-) -> None:
-    """Show a refusal on ``form``: at the named field if the form has it, else at ``default_field``."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            target = name if name in form.fields else default_field
-            for message in errors:
-                form.add_error(target, message)
-        return
-    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-    for message in messages:
-        form.add_error(default_field, message)
 
 
 # --- services and recipients ------------------------------------------------------------------------
@@ -102,7 +57,6 @@ class ServiceForm(KernForm):
         super().__init__(*args, **kwargs)
         self.fields["provider"].choices = members  # type: ignore[attr-defined]
         self.fields["recipients"].choices = members  # type: ignore[attr-defined]
-        self.fields["recipients"].widget.attrs["class"] = _CHECK
 
 
 class ServiceEditForm(KernForm):
@@ -147,7 +101,7 @@ class PopulationForm(KernForm):
     id_format = "population_%s"
     ars = forms.ChoiceField(label="Körperschaft")
     year = forms.IntegerField(label="Abrechnungsjahr", min_value=2000, max_value=2100)
-    population = forms.IntegerField(label="Einwohner", min_value=0)
+    population = GermanIntegerField(label="Einwohner", min_value=0)
     reference_date = forms.DateField(label="Stichtag", widget=DateInput())
     source = forms.CharField(
         label="Quelle", max_length=200, help_text="z. B. Statistisches Landesamt, Stand 30.06."
@@ -180,11 +134,9 @@ TYPE_CHOICES = [
 PARTS = 3
 
 
-def _percent_field(label: str) -> forms.DecimalField:
-    """An optional 0–100 % share; the key's parts and the fixed share take the same input."""
-    return forms.DecimalField(
-        localize=True, label=label, required=False, min_value=0, max_value=100, decimal_places=2
-    )
+def _percent_field(label: str) -> GermanDecimalField:
+    """An optional 0–100 % share; the key's parts and the fixed share take the same input ("12,5")."""
+    return GermanDecimalField(label=label, required=False, min_value=0, max_value=100, decimal_places=2)
 
 
 class KeyForm(KernForm):
@@ -200,8 +152,8 @@ class KeyForm(KernForm):
     part3_basis = forms.ChoiceField(label="Teil 3: Grundlage", choices=BASIS_CHOICES, required=False)
     fixed_member = forms.ChoiceField(label="Mitglied mit festem Anteil", required=False)
     fixed_percent = _percent_field("Fester Anteil in %")
-    price = forms.DecimalField(
-        localize=True, label="Preis je Einheit (EUR)", required=False, min_value=0, decimal_places=4
+    price = GermanDecimalField(
+        label="Preis je Einheit (EUR)", required=False, min_value=0, max_digits=14, decimal_places=4
     )
     price_unit = forms.ChoiceField(
         label="Einheit des Preises",
@@ -237,14 +189,7 @@ class KeyForm(KernForm):
     preview_year = forms.IntegerField(
         label="Vorschau für das Jahr", min_value=2000, max_value=2100, required=False
     )
-    preview_total = forms.DecimalField(
-        localize=True,
-        label="Vorschau-Betrag (EUR)",
-        required=False,
-        min_value=0,
-        decimal_places=2,
-        help_text="leer: Plankosten des Jahres",
-    )
+    preview_total = money_field("Vorschau-Betrag (EUR)", help_text="leer: Plankosten des Jahres")
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -320,7 +265,7 @@ class KeyForm(KernForm):
             config = self.build(data)
             self._config = allocation.validate_key(config)
         except ValidationError as exc:
-            apply_error(self, exc)
+            apply_refusal(self, exc)
         except allocation.KeyConfigError as exc:
             field = "config_json" if data.get("key_type") == "json" else None
             if field is None and "weight" in exc.path:
@@ -393,28 +338,10 @@ class CostItemForm(KernForm):
     id_format = "item_%s"
     category = forms.ChoiceField(label="Kostenart", choices=CostCategory.choices)
     description = forms.CharField(label="Bezeichnung", max_length=200)
-    fte = forms.DecimalField(
-        localize=True,
-        label="Stellenanteil (VZÄ, nur Personal)",
-        required=False,
-        min_value=0,
-        decimal_places=2,
-    )
+    fte = quantity_field("Stellenanteil (VZÄ, nur Personal)", max_digits=6)
     pay_grade = forms.ChoiceField(label="Entgelt-/Besoldungsgruppe (nur Personal)", required=False)
-    amount = forms.DecimalField(
-        localize=True,
-        label="Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)",
-        required=False,
-        min_value=0,
-        decimal_places=2,
-    )
-    percent = forms.DecimalField(
-        localize=True,
-        label="Prozent der Personalkosten (nur Gemeinkosten)",
-        required=False,
-        min_value=0,
-        decimal_places=2,
-    )
+    amount = money_field("Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)")
+    percent = quantity_field("Prozent der Personalkosten (nur Gemeinkosten)", max_digits=5)
 
     def __init__(self, *args: Any, pay_grades: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -432,7 +359,7 @@ class VolumeForm(KernForm):
     ars = forms.ChoiceField(label="Körperschaft")
     period_start = forms.DateField(label="von", widget=DateInput())
     period_end = forms.DateField(label="bis einschließlich", widget=DateInput())
-    quantity = forms.DecimalField(localize=True, label="Menge", min_value=0, decimal_places=2)
+    quantity = quantity_field("Menge", required=True, max_digits=12)
     note = forms.CharField(label="Bemerkung", required=False, max_length=200)
 
     def __init__(self, *args: Any, recipients: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -443,7 +370,8 @@ class VolumeForm(KernForm):
 class VolumeImportForm(KernForm):
     id_format = "import_%s"
     file = forms.FileField(
-        label="CSV-Datei", help_text="Spalten: ars;von;bis;menge;bemerkung (Kopfzeile erforderlich)"
+        label="CSV-Datei",
+        help_text="Spalten: ars;von;bis;menge;bemerkung (Kopfzeile erforderlich; Mengen wie 1.250 oder 12,5)",
     )
 
 

@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from verbund.common.errors import DomainError
+from verbund.common.errors import Conflict
+from verbund.common.principal import Principal
 
 
 class VolumeUnit(models.TextChoices):
@@ -158,11 +159,11 @@ class PayGrade(models.Model):
 
 
 class SharedServiceQuerySet(models.QuerySet["SharedService"]):
-    def visible_to(self, user: Any) -> SharedServiceQuerySet:
-        """The services ``user`` may see (rules in :mod:`verbund.shared_services.access`)."""
-        from .access import service_visibility_filter
+    def visible_to(self, principal: Principal) -> SharedServiceQuerySet:
+        """The services ``principal`` may see (rules in :mod:`verbund.shared_services.policies`)."""
+        from .policies import visibility_filter
 
-        return self.filter(service_visibility_filter(user))
+        return self.filter(visibility_filter(principal))
 
     def of_alliance(self, alliance: Any) -> SharedServiceQuerySet:
         return self.filter(alliance=alliance)
@@ -485,7 +486,7 @@ class SettlementStatus(models.TextChoices):
     FINALIZED = "finalized", "abgeschlossen"
 
 
-class SettlementFinalizedError(DomainError):
+class SettlementFinalizedError(Conflict):
     """A finalized settlement (or one of its lines) was to be changed; corrections make a new version."""
 
     status = 409
@@ -500,8 +501,8 @@ class SettlementFinalizedError(DomainError):
 
 
 class SettlementQuerySet(models.QuerySet["Settlement"]):
-    def visible_to(self, user: Any) -> SettlementQuerySet:
-        return self.filter(service__in=SharedService.objects.visible_to(user).values("pk"))
+    def visible_to(self, principal: Principal) -> SettlementQuerySet:
+        return self.filter(service__in=SharedService.objects.visible_to(principal).values("pk"))
 
     def finalized(self) -> SettlementQuerySet:
         return self.filter(status=SettlementStatus.FINALIZED)

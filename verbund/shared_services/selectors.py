@@ -1,5 +1,7 @@
-"""Reads of shared services across models. Lists start from ``visible_to(user)``; what a member may see
-of other members (only totals) is decided here with :class:`~.access.ServicePermissions`.
+"""Reads of shared services across models. Lists start from ``visible_to(principal)``; single objects
+come through :func:`access_service` / :func:`access_settlement` (404 invisible-or-missing, 403 visible
+but not allowed); what a member may see of other members (only totals) is decided with
+:class:`ServiceAccess`, built from the predicates of :mod:`.policies`.
 
 * :func:`service_list` — the services a user sees (optionally of one alliance), list data up front.
 * :func:`alliance_overview` — the settlement page of an alliance: per service the latest settlement of
@@ -18,11 +20,11 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
-from verbund.alliances.access import viewer_for
 from verbund.alliances.models import Alliance
+from verbund.common.access import access_object
+from verbund.common.principal import Principal
 
-from . import allocation, calculation
-from .access import ServicePermissions, permissions
+from . import allocation, calculation, policies
 from .models import (
     CostPlan,
     PopulationFigure,
@@ -36,17 +38,94 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
+NOT_FOUND = "Kein solcher Dienst."
+
+
+# --- access -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """What a principal may do with one service (the policies, evaluated once for a page)."""
+
+    manages: bool
+    maintains: bool
+    reads_all: bool
+    own_body_ids: frozenset[int]
+
+    @property
+    def sees_all_lines(self) -> bool:
+        return self.manages or self.maintains or self.reads_all
+
+    @property
+    def computes(self) -> bool:
+        return self.manages or self.maintains
+
+    def sees_line_of(self, body_id: int) -> bool:
+        return self.sees_all_lines or body_id in self.own_body_ids
+
+
+def service_access(principal: Principal, service: SharedService) -> ServiceAccess:
+    return ServiceAccess(
+        manages=policies.manages(principal, service),
+        maintains=policies.maintains(principal, service),
+        reads_all=policies.sees_all_lines(principal, service),
+        own_body_ids=policies.own_body_ids(principal),
+    )
+
+
+def _pk(value: int | str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def access_service(
+    principal: Principal, service_id: int | str, *, need: policies.Need | None = None
+) -> SharedService:
+    """The service if ``principal`` may see it (else 404); with ``need``, 403 unless that is allowed."""
+    return access_object(
+        SharedService.objects.select_related("alliance", "task", "provider", "legal_basis"),
+        principal,
+        need=policies.need_for(need),
+        refusal=policies.REFUSALS[need] if need else "",
+        not_found=NOT_FOUND,
+        pk=_pk(service_id),
+    )
+
+
+def access_settlement(
+    principal: Principal, settlement_id: int | str, *, need: policies.Need | None = None
+) -> Settlement:
+    """A settlement of a service ``principal`` may see (else 404); ``need`` as in :func:`access_service`."""
+    allowed = policies.need_for(need)
+    return access_object(
+        Settlement.objects.select_related(
+            "service__alliance",
+            "service__task",
+            "service__provider",
+            "previous",
+            "computed_by",
+            "finalized_by",
+        ),
+        principal,
+        need=None if allowed is None else (lambda p, settlement: allowed(p, settlement.service)),
+        refusal=policies.REFUSALS[need] if need else "",
+        not_found="Keine solche Abrechnung.",
+        pk=_pk(settlement_id),
+    )
 
 
 def service_list(
-    user: Any, *, alliance: Alliance | None = None, with_recipients: bool = False
+    principal: Principal, *, alliance: Alliance | None = None, with_recipients: bool = False
 ) -> QuerySet[SharedService]:
     """Visible services with task, provider, alliance and the number of current recipients.
 
     ``with_recipients`` prefetches the recipients with their bodies (one more query), for lists that
     describe the keys with member names (:func:`key_description`).
     """
-    qs = SharedService.objects.visible_to(user)
+    qs = SharedService.objects.visible_to(principal)
     if alliance is not None:
         qs = qs.filter(alliance=alliance)
     qs = qs.select_related("alliance", "task", "provider").annotate(
@@ -118,7 +197,7 @@ class VolumeView:
     hidden_count: int
 
 
-def volume_rows(service: SharedService, year: int, perms: ServicePermissions) -> VolumeView:
+def volume_rows(service: SharedService, year: int, perms: ServiceAccess) -> VolumeView:
     """The year's volume records the user may see (others only as a total and a count)."""
     qs = VolumeRecord.objects.filter(service=service, period_start__year=year).select_related("body")
     rows = list(qs.order_by("body__name", "period_start"))
@@ -142,7 +221,7 @@ def settlement_versions(service: SharedService, year: int | None = None) -> list
     return list(qs.order_by("-year", "kind", "-version"))
 
 
-def settlement_lines(settlement: Settlement, perms: ServicePermissions) -> list[SettlementLine]:
+def settlement_lines(settlement: Settlement, perms: ServiceAccess) -> list[SettlementLine]:
     """The lines the user may see: all for provider, coordination and readers; else the own ones."""
     qs = (
         SettlementLine.objects.filter(settlement=settlement)
@@ -167,7 +246,7 @@ class DiffRow:
         return (self.after or ZERO) - (self.before or ZERO)
 
 
-def settlement_diff(settlement: Settlement, perms: ServicePermissions) -> list[DiffRow]:
+def settlement_diff(settlement: Settlement, perms: ServiceAccess) -> list[DiffRow]:
     """Share per member in the corrected version and in this one (only rows the user may see)."""
     if settlement.previous_id is None:
         return []
@@ -198,7 +277,7 @@ def settlement_diff(settlement: Settlement, perms: ServicePermissions) -> list[D
 @dataclass
 class OverviewRow:
     service: SharedService
-    perms: ServicePermissions
+    perms: ServiceAccess
     settlement: Settlement | None = None
     own_share: Decimal | None = None
     own_balance: Decimal | None = None
@@ -254,31 +333,31 @@ def _rank(settlement: Settlement) -> tuple[bool, bool, int]:
     )
 
 
-def latest_settlement_year(user: Any, alliance: Alliance) -> int | None:
+def latest_settlement_year(principal: Principal, alliance: Alliance) -> int | None:
     """The latest year with a settlement among the alliance's services the user sees."""
     return (
-        Settlement.objects.filter(service__in=service_list(user, alliance=alliance).values("pk"))
+        Settlement.objects.filter(service__in=service_list(principal, alliance=alliance).values("pk"))
         .order_by("-year")
         .values_list("year", flat=True)
         .first()
     )
 
 
-def alliance_overview(user: Any, alliance: Alliance, year: int) -> AllianceOverview:
+def alliance_overview(principal: Principal, alliance: Alliance, year: int) -> AllianceOverview:
     """Services of ``alliance`` with their settlement of ``year``: totals for everyone, the own share
     for members, the savings estimate (sum over the lines with an estimate) for those who see all lines.
 
     Four queries whatever the number of services (services, settlements, own lines, sums).
     """
-    viewer = viewer_for(user)
-    services = list(service_list(user, alliance=alliance))
+    own_body_ids = policies.own_body_ids(principal)
+    services = list(service_list(principal, alliance=alliance))
     overview = AllianceOverview(year=year)
     chosen = _latest_per_service([s.pk for s in services], year)
     settlement_ids = [s.pk for s in chosen.values()]
     own: dict[int, tuple[Decimal, Decimal]] = {}
-    if viewer.body_ids and settlement_ids:
+    if own_body_ids and settlement_ids:
         for settlement_id, share, balance in SettlementLine.objects.filter(
-            settlement_id__in=settlement_ids, body_id__in=viewer.body_ids
+            settlement_id__in=settlement_ids, body_id__in=own_body_ids
         ).values_list("settlement_id", "share", "balance"):
             previous = own.get(settlement_id, (ZERO, ZERO))
             own[settlement_id] = (previous[0] + share, previous[1] + balance)
@@ -292,7 +371,7 @@ def alliance_overview(user: Any, alliance: Alliance, year: int) -> AllianceOverv
         ):
             sums[summed["settlement_id"]] = (summed["standalone"], summed["share"])
     for service in services:
-        perms = permissions(user, service)
+        perms = service_access(principal, service)
         settlement = chosen.get(service.pk)
         row = OverviewRow(service=service, perms=perms, settlement=settlement)
         if settlement is not None:

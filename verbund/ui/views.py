@@ -76,3 +76,35 @@ def is_htmx(request: HttpRequest) -> bool:
 def paginate(request: HttpRequest, items: Any, *, per_page: int = 50) -> Page:
     """The page of ``items`` that ``?seite=N`` asks for (the last page for a number past it)."""
     return Paginator(items, per_page).get_page(request.GET.get(PAGE_PARAM))
+
+
+class RefusalMiddleware:
+    """The refusal contract for every HTML view, whatever it forgot to decorate.
+
+    ``NotFound`` → the 404 page, ``Forbidden`` → the 403 page; any other refusal of a POST becomes an
+    error message and a redirect back, of a GET a page with the refusal and its status (409, 422…).
+    The API answers its own JSON (``verbund.common.api``) and is left alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import render
+
+        from verbund.common.errors import Forbidden, Refusal
+
+        if not isinstance(exception, Refusal) or request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail) from exception
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(exception.detail) from exception
+        if request.method == "POST":
+            messages.error(request, exception.detail)
+            return redirect(back_url(request))
+        return render(request, "ui/refusal.html", {"refusal": exception}, status=exception.status)

@@ -25,7 +25,7 @@ def test_requires_login(client: Client) -> None:
 
 
 def test_shows_roles_and_token_hints(client: Client, head: Any, body: Any) -> None:
-    token, plaintext = token_issue(user=head, name="Fachverfahren", acting_user=head)
+    token, plaintext = token_issue(actor=head, user=head, name="Fachverfahren")
     client.force_login(head)
     response = client.get(ACCOUNT)
     html = response.content.decode()
@@ -69,7 +69,7 @@ def test_create_token_needs_csrf(clerk: Any) -> None:
 
 
 def test_revoke_own_token(client: Client, clerk: Any) -> None:
-    token, _ = token_issue(user=clerk, name="alt", acting_user=clerk)
+    token, _ = token_issue(actor=clerk, user=clerk, name="alt")
     client.force_login(clerk)
     response = client.post(f"/konto/tokens/{token.pk}/widerrufen/", follow=True)
     assert response.status_code == 200
@@ -80,7 +80,7 @@ def test_revoke_own_token(client: Client, clerk: Any) -> None:
 
 
 def test_revoke_someone_elses_token_is_404(client: Client, clerk: Any, head: Any) -> None:
-    token, _ = token_issue(user=head, name="fremd", acting_user=head)
+    token, _ = token_issue(actor=head, user=head, name="fremd")
     client.force_login(clerk)
     assert client.post(f"/konto/tokens/{token.pk}/widerrufen/").status_code == 404
     assert client.post("/konto/tokens/999999/widerrufen/").status_code == 404

@@ -26,7 +26,7 @@ def admin_client(client: Client, db: Any) -> Client:
 
 
 def test_pages_render(admin_client: Client, head: Any) -> None:
-    token, plaintext = token_issue(user=head, name="Kasse", acting_user=head)
+    token, plaintext = token_issue(actor=head, user=head, name="Kasse")
     for url in (
         reverse("admin:accounts_user_changelist"),
         reverse("admin:accounts_user_change", args=[head.pk]),
@@ -96,11 +96,11 @@ def test_user_edit_is_audited(admin_client: Client, clerk: Any) -> None:
     assert response.status_code == 302, response.content.decode()[:3000]
     clerk.refresh_from_db()
     assert clerk.first_name == "Klara"
-    entry = AuditEntry.objects.get(action="user.admin_change")
+    entry = AuditEntry.objects.get(action="admin.change")
     assert entry.changes == {"first_name": ["Erika", "Klara"]}
     # Saving without a change records nothing.
     assert admin_client.post(url, _change_form(clerk)).status_code == 302
-    assert AuditEntry.objects.filter(action="user.admin_change").count() == 1
+    assert AuditEntry.objects.filter(action="admin.change").count() == 1
 
 
 def test_role_added_as_user_inline_is_audited(admin_client: Client, clerk: Any, other_body: Any) -> None:
@@ -148,14 +148,14 @@ def test_user_added_in_admin_is_audited(admin_client: Client) -> None:
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     user = User.objects.get(username="neu")
-    entry = AuditEntry.objects.get(action="user.admin_add")
+    entry = AuditEntry.objects.get(action="admin.add")
     assert entry.object_id == str(user.pk)
     assert entry.changes["password"] == "geändert"
     assert "ein-gutes-passwort" not in str(entry.changes)
 
 
 def test_tokens_cannot_be_added_changed_or_deleted(admin_client: Client, head: Any) -> None:
-    token, _ = token_issue(user=head, name="Kasse", acting_user=head)
+    token, _ = token_issue(actor=head, user=head, name="Kasse")
     assert admin_client.get(reverse("admin:accounts_apitoken_add")).status_code == 403
     assert (
         admin_client.post(
@@ -174,7 +174,7 @@ def test_tokens_cannot_be_added_changed_or_deleted(admin_client: Client, head: A
 
 
 def test_tokens_are_revoked_by_an_admin_action(admin_client: Client, head: Any) -> None:
-    token, _ = token_issue(user=head, name="Kasse", acting_user=head)
+    token, _ = token_issue(actor=head, user=head, name="Kasse")
     response = admin_client.post(
         reverse("admin:accounts_apitoken_changelist"),
         {"action": "revoke_tokens", "_selected_action": [token.pk]},

@@ -37,7 +37,7 @@ def test_issue_token_prints_only_the_token(clerk: Any) -> None:
     stored = ApiToken.objects.get(user=clerk)
     assert stored.name == "Skript"
     assert stored.digest == hashlib.sha256(token.encode()).hexdigest()
-    assert AuditEntry.objects.get(action="token.issue").actor_label == "issue_token"
+    assert AuditEntry.objects.get(action="token.issue").actor_label == "Token-Ausgabe (Kommandozeile)"
 
 
 def test_issue_token_unknown_user(db: Any) -> None:
@@ -80,12 +80,12 @@ def test_wrong_token_is_401_never_anonymous(client: Client, clerk: Any, header: 
 
 
 def test_revoked_token_and_inactive_user_are_401(client: Client, clerk: Any) -> None:
-    token, plaintext = token_issue(user=clerk, name="x", acting_user=clerk)
+    token, plaintext = token_issue(actor=clerk, user=clerk, name="x")
     auth = {"Authorization": f"Bearer {plaintext}"}
     assert client.get(ME, headers=auth).status_code == 200
-    token_revoke(token=token, acting_user=clerk)
+    token_revoke(actor=clerk, token=token)
     assert client.get(ME, headers=auth).status_code == 401
-    _token2, plaintext2 = token_issue(user=clerk, name="y", acting_user=clerk)
+    _token2, plaintext2 = token_issue(actor=clerk, user=clerk, name="y")
     clerk.is_active = False
     clerk.save(update_fields=["is_active"])
     assert client.get(ME, headers={"Authorization": f"Bearer {plaintext2}"}).status_code == 401
@@ -128,7 +128,7 @@ class TestCsrfOnSessionWrites:
         assert self._post(clerk, with_csrf=True) == clerk
 
     def test_bearer_post_needs_no_csrf(self, clerk: Any) -> None:
-        _token, plaintext = token_issue(user=clerk, name="x", acting_user=clerk)
+        _token, plaintext = token_issue(actor=clerk, user=clerk, name="x")
         assert self._post(clerk, with_csrf=False, bearer=plaintext) == clerk
 
     def test_anonymous_post_is_passed_to_the_endpoint(self, db: Any) -> None:

@@ -59,7 +59,7 @@ def test_first_login_creates_an_audited_account_without_roles() -> None:
     assert not user.has_usable_password()
     assert not RoleAssignment.objects.filter(user=user).exists()
     entry = AuditEntry.objects.get(action="user.create")
-    assert entry.actor_label == "oidc" and entry.object_id == str(user.pk)
+    assert entry.actor_label == "Single Sign-On (OIDC)" and entry.object_id == str(user.pk)
 
 
 @override_settings(**OIDC_ON)

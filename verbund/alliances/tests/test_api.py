@@ -99,7 +99,7 @@ def test_filters(world: SimpleNamespace, directory: SimpleNamespace) -> None:
     assert slugs(client.get(URL, {"q": "app", "status": "idee"})) == []
     # a former member no longer counts
     services.member_remove(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         membership=Membership.objects.get(alliance=directory.cyber, body=world.vg_a),
     )
     assert slugs(client.get(URL, {"member": world.vg_a.ars})) == []
@@ -171,10 +171,10 @@ def test_invisible_alliance_is_404_everywhere(
 
 def test_members_public_and_history_for_insiders(world: SimpleNamespace, directory: SimpleNamespace) -> None:
     services.member_remove(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         membership=Membership.objects.get(alliance=directory.cyber, body=world.vg_b),
     )
-    services.member_add(acting_user=world.coordinator, alliance=directory.cyber, body=world.vg_c)
+    services.member_add(actor=world.coordinator, alliance=directory.cyber, body=world.vg_c)
     insider = client_for(world.clerk_a).get(f"{URL}/cyber/members").json()
     assert insider["count"] == 3
     assert [(m["name"], m["left_on"] is not None) for m in insider["items"]] == [
@@ -190,13 +190,13 @@ def test_members_public_and_history_for_insiders(world: SimpleNamespace, directo
 
 def test_documents_metadata_never_shows_paths(world: SimpleNamespace, directory: SimpleNamespace) -> None:
     doc = services.agreement_attach(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         alliance=directory.cyber,
         title="Zweckvereinbarung",
         file=SimpleUploadedFile("zv.pdf", pdf_bytes()),
     )
     services.resolution_record(
-        acting_user=world.head_a,
+        actor=world.head_a,
         alliance=directory.cyber,
         body=world.vg_a,
         decided_on=doc.uploaded_at.date(),
@@ -227,7 +227,7 @@ def test_facts_and_timeline(world: SimpleNamespace, directory: SimpleNamespace) 
     assert isinstance(facts["area_km2"]["value"], float)
     assert client_for().get(f"{URL}/gemeinde-app/facts").status_code == 200
     services.alliance_transition(
-        acting_user=world.coordinator, alliance=directory.cyber, to_status=Status.ANBAHNUNG
+        actor=world.coordinator, alliance=directory.cyber, to_status=Status.ANBAHNUNG
     )
     timeline = client_for(world.clerk_a).get(f"{URL}/cyber/timeline").json()
     assert [i["to_status"] for i in timeline["items"]] == ["anbahnung"]
@@ -260,7 +260,7 @@ def test_transitions(world: SimpleNamespace, directory: SimpleNamespace) -> None
     directory.cyber.refresh_from_db()
     assert directory.cyber.status == Status.ANBAHNUNG
     services.alliance_update(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         alliance=directory.cyber,
         data={"legal_form": LegalForm.ZWECKVEREINBARUNG},
     )

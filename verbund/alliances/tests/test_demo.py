@@ -1,8 +1,10 @@
 """Demo alliances (``load_demo``): the 14 real alliances and model projects of DOMAIN.md §1 with their
-members looked up by registry key, published, with sources and reported grants; members missing from
-the registry are skipped with a warning; a second run creates nothing and writes no audit entry;
-changes made by hand are reconciled without duplicate rows; coordinators are created; on the real
-RLP registry every member is found and the demo users of VG Landstuhl see the cyber alliance."""
+members looked up by registry key, published, with sources and reported grants, created through the
+services as the system actor "Demodaten"; members missing from the registry are skipped with a
+warning; a second run creates nothing and writes no audit entry; what users changed (a rename, a
+removed member, a status, a coordinator role taken away) survives another run untouched;
+coordinators are created with ``…@verbund.invalid`` addresses; on the real RLP registry every member
+is found, every stage is reached and the demo users of VG Landstuhl see the cyber alliance."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ import pytest
 from django.core.management import call_command
 
 from verbund.accounts.models import User
-from verbund.alliances.access import access_alliance, can_change
+from verbund.accounts.principal import principal_for
+from verbund.alliances import policies, services
 from verbund.alliances.demo import (
     DEMO_ALLIANCES,
     DEMO_COORDINATORS,
@@ -21,7 +24,7 @@ from verbund.alliances.demo import (
     load_demo_alliances,
 )
 from verbund.alliances.models import Alliance, AllianceRole, MemberRole, Membership, Status, StatusChange
-from verbund.alliances.selectors import alliance_facts
+from verbund.alliances.selectors import access_alliance, alliance_facts
 from verbund.audit.models import AuditEntry
 from verbund.registry.models import Body
 from verbund.registry.tests.factories import BodyFactory, LandFactory
@@ -88,30 +91,41 @@ class TestOnAFactoryRegistry:
             "back-office-vergabe-beschaffung",
             "cybersicherheit",
         ]
+        # stage by stage, each step dated and noted as taken over from the source
+        steps = list(
+            StatusChange.objects.filter(alliance=cyber)
+            .order_by("changed_at", "id")
+            .values_list("to_status", flat=True)
+        )
+        assert steps == [Status.IDEE, Status.ANBAHNUNG, Status.VEREINBARUNG, Status.UMSETZUNG]
+        assert StatusChange.objects.filter(alliance=cyber, changed_at__date="2026-01-21").count() == 4
+        # without two members in this small registry, an agreement cannot be reached: a warning
         emh = Alliance.objects.get(slug="modellvorhaben-eifel-mosel-hunsrueck")
-        assert emh.status == Status.REGELBETRIEB and emh.legal_form == "zweckvereinbarung"
-        assert StatusChange.objects.filter(
-            alliance=emh, from_status="", to_status=Status.REGELBETRIEB
-        ).exists()
+        assert emh.status == Status.ANBAHNUNG and emh.legal_form == "zweckvereinbarung"
         mainz = Membership.objects.get(alliance__slug="vier-staedte-digitales-oekosystem")
         assert mainz.body.key == "07315000" and mainz.role == MemberRole.FEDERFUEHREND
         text = out.getvalue()
-        assert "Demo-Verbünde: 14 angelegt, 0 aktualisiert, 0 unverändert." in text
+        assert "Demo-Verbünde: 14 angelegt, 0 schon vorhanden" in text
+        assert "Modellvorhaben Eifel-Mosel-Hunsrück: Status „Vereinbarung geschlossen“ nicht erreicht" in text
         # members the registry lacks are skipped with a warning each, never an error
         assert (
             "Hinweis: Krisenvorsorge Stromausfall: VG Herxheim (Schlüssel 073375004) fehlt im Register"
             in text
         )
-        assert AuditEntry.objects.filter(actor_label="load_demo", action="alliance.create").count() == 14
+        created = AuditEntry.objects.filter(action="alliance.create")
+        assert created.count() == 14
+        assert all(e.actor_label == "Demodaten" and e.is_system and e.alliance_id for e in created)
 
     def test_coordinators_and_member_staff(self, small_registry):
         load_demo_alliances()
         cyber = Alliance.objects.get(slug=CYBER)
         coordinator = User.objects.get(username="koordination.cyber")
-        assert can_change(coordinator, cyber)
+        assert coordinator.email == "koordination.cyber@verbund.invalid"
+        assert policies.may_change(principal_for(coordinator), cyber.pk)
         mainz = User.objects.get(username="koordination.mainz")
-        assert can_change(mainz, Alliance.objects.get(slug="vier-staedte-digitales-oekosystem"))
-        assert not can_change(mainz, cyber)
+        four_cities = Alliance.objects.get(slug="vier-staedte-digitales-oekosystem")
+        assert policies.may_change(principal_for(mainz), four_cities.pk)
+        assert not policies.may_change(principal_for(mainz), cyber.pk)
         assert [row[0] for row in demo_coordinator_logins()] == [
             c.username for c in DEMO_COORDINATORS.values()
         ]
@@ -122,49 +136,51 @@ class TestOnAFactoryRegistry:
         out = io.StringIO()
         load_demo_alliances(stdout=out)
         assert counts() == before
-        assert "0 angelegt, 0 aktualisiert, 14 unverändert" in out.getvalue()
+        assert "0 angelegt, 14 schon vorhanden" in out.getvalue()
 
-    def test_changes_by_hand_are_reconciled_without_duplicates(self, small_registry):
+    def test_what_users_changed_survives_another_run(self, small_registry):
         load_demo_alliances()
         cyber = Alliance.objects.get(slug=CYBER)
-        cyber.name = "Umbenannt"
-        cyber.status = Status.BEENDET
-        cyber.save()
+        coordinator = User.objects.get(username="koordination.cyber")
+        operator = User.objects.create_user("betrieb.test", is_superuser=True)
+        services.alliance_update(actor=coordinator, alliance=cyber, data={"name": "Umbenannt"})
         landstuhl = Membership.objects.get(alliance=cyber, body__key="073355011")
-        landstuhl.left_on = landstuhl.joined_on
-        landstuhl.save()
-        weilerbach = Membership.objects.get(alliance=cyber, body__key="073355009")
-        weilerbach.role = MemberRole.FEDERFUEHREND
-        weilerbach.save()
-        extra = Membership.objects.create(
-            alliance=cyber, body=small_registry["07335"], joined_on="2026-01-21"
-        )
+        services.member_remove(actor=coordinator, membership=landstuhl)
+        services.alliance_transition(actor=coordinator, alliance=cyber, to_status=Status.REGELBETRIEB)
+        # the operator takes the coordination away from the demo coordinator (a second one first)
+        services.coordinator_assign(actor=operator, alliance=cyber, user=operator)
+        services.coordinator_revoke(actor=operator, alliance=cyber, user=coordinator)
+        coordinator.set_password("geheim-und-neu")
+        coordinator.save()
+        before = counts()
         audit_before = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
 
         out = io.StringIO()
         load_demo_alliances(stdout=out)
-        cyber.refresh_from_db()
-        assert cyber.name == "Interkommunale Cybersicherheit" and cyber.status == Status.UMSETZUNG
-        current = Membership.objects.current().filter(alliance=cyber)
-        assert sorted(current.values_list("body__key", flat=True)) == sorted(CYBER_VGS)
-        assert current.get(body__key="073355009").role == MemberRole.MITGLIED
-        extra.refresh_from_db()
-        assert extra.left_on is not None  # history kept, not deleted
-        # Landstuhl re-joined in a new row; the old one stays as history
-        assert Membership.objects.filter(alliance=cyber, body__key="073355011").count() == 2
-        new_actions = set(AuditEntry.objects.filter(pk__gt=audit_before).values_list("action", flat=True))
-        assert new_actions == {
-            "alliance.update",
-            "alliance.transition",
-            "alliance.member_add",
-            "alliance.member_remove",
-            "alliance.member_set_role",
-        }
-        assert "1 aktualisiert" in out.getvalue()
-        # and then it is stable again
-        before = counts()
         load_demo_alliances()
         assert counts() == before
+        assert not AuditEntry.objects.filter(pk__gt=audit_before).exists()
+        cyber.refresh_from_db()
+        assert cyber.name == "Umbenannt" and cyber.status == Status.REGELBETRIEB
+        assert not Membership.objects.current().filter(alliance=cyber, body__key="073355011").exists()
+        assert Membership.objects.filter(alliance=cyber, body__key="073355011").count() == 1
+        assert not AllianceRole.objects.filter(alliance=cyber, user=coordinator).exists()
+        coordinator.refresh_from_db()
+        assert coordinator.check_password("geheim-und-neu")
+        assert "0 angelegt, 14 schon vorhanden" in out.getvalue()
+
+    def test_a_missing_alliance_is_added_and_only_it(self, small_registry):
+        load_demo_alliances()
+        Alliance.objects.filter(slug="ersthelfer-app").delete()
+        cyber = Alliance.objects.get(slug=CYBER)
+        services.alliance_update(
+            actor=User.objects.get(username="koordination.cyber"), alliance=cyber, data={"name": "Umbenannt"}
+        )
+        out = io.StringIO()
+        load_demo_alliances(stdout=out)
+        assert "1 angelegt, 13 schon vorhanden" in out.getvalue()
+        assert Alliance.objects.get(slug=CYBER).name == "Umbenannt"
+        assert Alliance.objects.filter(slug="ersthelfer-app", is_published=True).exists()
 
 
 @pytest.mark.usefixtures("rlp_registry")
@@ -175,6 +191,7 @@ class TestOnTheRealRegistry:
         load_demo_alliances(stdout=out)
         assert "Hinweis" not in out.getvalue(), out.getvalue()
         for spec in DEMO_ALLIANCES:
+            assert Alliance.objects.get(slug=spec.slug).status == spec.status, spec.slug
             keys = set(
                 Membership.objects.current()
                 .filter(alliance__slug=spec.slug)
@@ -191,9 +208,9 @@ class TestOnTheRealRegistry:
         call_command("load_demo", "--source", "data_dir", stdout=io.StringIO(), stderr=io.StringIO())
         for username in ("leitung.landstuhl", "sachbearbeitung.landstuhl"):
             user = User.objects.get(username=username)
-            assert access_alliance(user, CYBER).slug == CYBER
+            assert access_alliance(principal_for(user), CYBER).slug == CYBER
         out = io.StringIO()
         call_command("load_demo", "--source", "data_dir", stdout=out, stderr=io.StringIO())
         text = out.getvalue()
         assert "koordination.cyber" in text and "Verbundkoordination: Interkommunale Cybersicherheit" in text
-        assert "0 angelegt, 0 aktualisiert, 14 unverändert" in text
+        assert "Demodaten Verbünde: bereits geladen" in text

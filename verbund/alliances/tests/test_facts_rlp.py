@@ -52,8 +52,12 @@ STAEBE = ("07333", "07331", "07332", "07335", "07336")  # Donnersberg, Alzey-Wor
 @pytest.fixture(scope="class")
 def rlp_registry(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """RLP imported with its boundary layers (and neighbour graph), rolled back after the class."""
+    from verbund.common.actors import SystemActor
     from verbund.registry.boundaries import registry_import_boundaries
     from verbund.registry.importer import registry_import_gv100ad
+    from verbund.registry.policies import IMPORT
+
+    importer = SystemActor(name="Registerimport (Test)", capabilities=frozenset({IMPORT}))
 
     gv100ad = shared_data_file(GV100AD_LATEST)
     layers = [shared_data_file(layer) for layer in RLP_BOUNDARY_LAYERS]
@@ -61,9 +65,9 @@ def rlp_registry(django_db_setup: None, django_db_blocker: Any) -> Iterator[None
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            registry_import_gv100ad(path=gv100ad, state="07")
+            registry_import_gv100ad(path=gv100ad, state="07", actor=importer)
             for layer in layers:
-                registry_import_boundaries(path=layer)
+                registry_import_boundaries(path=layer, actor=importer)
         except BaseException as exc:
             outer.__exit__(type(exc), exc, exc.__traceback__)
             raise

@@ -8,7 +8,7 @@ import io
 from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
@@ -27,6 +27,7 @@ from verbund.alliances.models import (
     StatusChange,
 )
 from verbund.audit.models import AuditEntry
+from verbund.common.errors import Conflict, Forbidden, Invalid
 from verbund.registry.tests.factories import BodyFactory
 
 from .factories import AllianceFactory, pdf_bytes
@@ -34,6 +35,8 @@ from .factories import AllianceFactory, pdf_bytes
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
+#: A refusal of the data or the state: Django's ValidationError (full_clean) or the core's kinds.
+REFUSED = (ValidationError, Invalid, Conflict)
 
 
 def audit(alliance: Alliance, action: str) -> list[AuditEntry]:
@@ -45,7 +48,7 @@ def audit(alliance: Alliance, action: str) -> list[AuditEntry]:
 
 def test_create_makes_the_creator_coordinator(world: SimpleNamespace) -> None:
     alliance = services.alliance_create(
-        acting_user=world.clerk_a,
+        actor=world.clerk_a,
         name="Zentrale Vergabestelle und Fördermittelmanagement",
         fields=["back-office-vergabe-beschaffung", "foerdermittelmanagement"],
     )
@@ -57,27 +60,27 @@ def test_create_makes_the_creator_coordinator(world: SimpleNamespace) -> None:
     assert entry.actor == world.clerk_a
     assert entry.changes["fields"] == ["back-office-vergabe-beschaffung", "foerdermittelmanagement"]
     # the creator may now change it (the cached roles were refreshed)
-    services.alliance_update(acting_user=world.clerk_a, alliance=alliance, data={"short_name": "ZVS"})
-    again = services.alliance_create(acting_user=world.advisory, name=alliance.name)
+    services.alliance_update(actor=world.clerk_a, alliance=alliance, data={"short_name": "ZVS"})
+    again = services.alliance_create(actor=world.advisory, name=alliance.name)
     assert again.slug == alliance.slug + "-2"
 
 
 @pytest.mark.parametrize("who", ["nobody", "funding"])
 def test_create_needs_a_role(world: SimpleNamespace, who: str) -> None:
-    with pytest.raises(PermissionDenied):
-        services.alliance_create(acting_user=getattr(world, who), name="Ohne Recht")
+    with pytest.raises(Forbidden):
+        services.alliance_create(actor=getattr(world, who), name="Ohne Recht")
     assert not Alliance.objects.exists()
 
 
 def test_create_refuses_unknown_field(world: SimpleNamespace) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        services.alliance_create(acting_user=world.clerk_a, name="X", fields=["gibt-es-nicht"])
+    with pytest.raises(REFUSED) as excinfo:
+        services.alliance_create(actor=world.clerk_a, name="X", fields=["gibt-es-nicht"])
     assert "Unbekanntes Handlungsfeld" in str(excinfo.value)
 
 
 def test_update_records_what_changed(world: SimpleNamespace, alliance: Alliance) -> None:
     services.alliance_update(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         alliance=alliance,
         data={
             "legal_form": LegalForm.ZWECKVEREINBARUNG,
@@ -90,18 +93,16 @@ def test_update_records_what_changed(world: SimpleNamespace, alliance: Alliance)
     (entry,) = audit(alliance, "alliance.update")
     assert entry.changes == {"legal_form": ["none", "zweckvereinbarung"], "fields": [[], ["cybersicherheit"]]}
     # nothing changed, nothing recorded
-    services.alliance_update(acting_user=world.coordinator, alliance=alliance, data={"name": alliance.name})
+    services.alliance_update(actor=world.coordinator, alliance=alliance, data={"name": alliance.name})
     assert len(audit(alliance, "alliance.update")) == 1
     with pytest.raises(ValueError):
-        services.alliance_update(
-            acting_user=world.coordinator, alliance=alliance, data={"status": "umsetzung"}
-        )
+        services.alliance_update(actor=world.coordinator, alliance=alliance, data={"status": "umsetzung"})
 
 
 def test_update_validates_dates(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(REFUSED):
         services.alliance_update(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             data={"start_date": dt.date(2026, 1, 1), "end_date": dt.date(2025, 1, 1)},
         )
@@ -109,39 +110,35 @@ def test_update_validates_dates(world: SimpleNamespace, alliance: Alliance) -> N
 
 @pytest.mark.parametrize("who", ["advisory", "funding", "head_a", "clerk_a", "nobody"])
 def test_only_coordinators_and_operators_change(world: SimpleNamespace, alliance: Alliance, who: str) -> None:
-    with pytest.raises(PermissionDenied):
-        services.alliance_update(acting_user=getattr(world, who), alliance=alliance, data={"short_name": "X"})
-    with pytest.raises(PermissionDenied):
-        services.alliance_transition(
-            acting_user=getattr(world, who), alliance=alliance, to_status=Status.ANBAHNUNG
-        )
-    with pytest.raises(PermissionDenied):
-        services.member_add(acting_user=getattr(world, who), alliance=alliance, body=world.vg_c)
+    with pytest.raises(Forbidden):
+        services.alliance_update(actor=getattr(world, who), alliance=alliance, data={"short_name": "X"})
+    with pytest.raises(Forbidden):
+        services.alliance_transition(actor=getattr(world, who), alliance=alliance, to_status=Status.ANBAHNUNG)
+    with pytest.raises(Forbidden):
+        services.member_add(actor=getattr(world, who), alliance=alliance, body=world.vg_c)
 
 
 @pytest.mark.parametrize("who", ["operator", "superuser"])
 def test_operators_change_any_alliance(world: SimpleNamespace, alliance: Alliance, who: str) -> None:
-    services.alliance_update(acting_user=getattr(world, who), alliance=alliance, data={"short_name": "CS"})
+    services.alliance_update(actor=getattr(world, who), alliance=alliance, data={"short_name": "CS"})
     alliance.refresh_from_db()
     assert alliance.short_name == "CS"
 
 
 def test_publish_needs_a_public_summary(world: SimpleNamespace, alliance: Alliance) -> None:
-    services.alliance_update(acting_user=world.coordinator, alliance=alliance, data={"public_summary": ""})
-    with pytest.raises(ValidationError) as excinfo:
-        services.alliance_publish(acting_user=world.coordinator, alliance=alliance)
+    services.alliance_update(actor=world.coordinator, alliance=alliance, data={"public_summary": ""})
+    with pytest.raises(REFUSED) as excinfo:
+        services.alliance_publish(actor=world.coordinator, alliance=alliance)
     assert "Kurzbeschreibung" in str(excinfo.value)
     services.alliance_update(
-        acting_user=world.coordinator, alliance=alliance, data={"public_summary": "Gemeinsam sicherer."}
+        actor=world.coordinator, alliance=alliance, data={"public_summary": "Gemeinsam sicherer."}
     )
-    services.alliance_publish(acting_user=world.coordinator, alliance=alliance)
+    services.alliance_publish(actor=world.coordinator, alliance=alliance)
     alliance.refresh_from_db()
     assert alliance.is_published
-    with pytest.raises(ValidationError):
-        services.alliance_update(
-            acting_user=world.coordinator, alliance=alliance, data={"public_summary": " "}
-        )
-    services.alliance_unpublish(acting_user=world.coordinator, alliance=alliance)
+    with pytest.raises(REFUSED):
+        services.alliance_update(actor=world.coordinator, alliance=alliance, data={"public_summary": " "})
+    services.alliance_unpublish(actor=world.coordinator, alliance=alliance)
     alliance.refresh_from_db()
     assert not alliance.is_published
     assert len(audit(alliance, "alliance.publish")) == 1 and len(audit(alliance, "alliance.unpublish")) == 1
@@ -152,12 +149,12 @@ def test_publish_needs_a_public_summary(world: SimpleNamespace, alliance: Allian
 
 def test_full_lifecycle_is_recorded(world: SimpleNamespace, alliance: Alliance) -> None:
     services.alliance_update(
-        acting_user=world.coordinator, alliance=alliance, data={"legal_form": LegalForm.ZWECKVEREINBARUNG}
+        actor=world.coordinator, alliance=alliance, data={"legal_form": LegalForm.ZWECKVEREINBARUNG}
     )
     path = [Status.ANBAHNUNG, Status.VEREINBARUNG, Status.UMSETZUNG, Status.REGELBETRIEB, Status.BEENDET]
     for target in path:
         change = services.alliance_transition(
-            acting_user=world.coordinator, alliance=alliance, to_status=target, note=f"nach {target}"
+            actor=world.coordinator, alliance=alliance, to_status=target, note=f"nach {target}"
         )
         assert change.to_status == target and change.changed_by == world.coordinator
         assert alliance.status == target
@@ -169,15 +166,13 @@ def test_full_lifecycle_is_recorded(world: SimpleNamespace, alliance: Alliance) 
     entries = audit(alliance, "alliance.transition")
     assert len(entries) == 5
     assert {tuple(e.changes["status"]) for e in entries} == {(c.from_status, c.to_status) for c in timeline}
-    with pytest.raises(ValidationError):
-        services.alliance_transition(acting_user=world.coordinator, alliance=alliance, to_status=Status.IDEE)
+    with pytest.raises(REFUSED):
+        services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.IDEE)
 
 
 def test_skipping_a_stage_is_refused(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        services.alliance_transition(
-            acting_user=world.coordinator, alliance=alliance, to_status=Status.UMSETZUNG
-        )
+    with pytest.raises(REFUSED) as excinfo:
+        services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.UMSETZUNG)
     assert "jede Stufe wird einzeln durchlaufen" in str(excinfo.value)
     alliance.refresh_from_db()
     assert alliance.status == Status.IDEE
@@ -187,37 +182,33 @@ def test_skipping_a_stage_is_refused(world: SimpleNamespace, alliance: Alliance)
 def test_agreement_needs_legal_form_and_two_current_members(
     world: SimpleNamespace, alliance: Alliance
 ) -> None:
-    services.alliance_transition(acting_user=world.coordinator, alliance=alliance, to_status=Status.ANBAHNUNG)
-    with pytest.raises(ValidationError) as excinfo:
+    services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.ANBAHNUNG)
+    with pytest.raises(REFUSED) as excinfo:
         services.alliance_transition(
-            acting_user=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
+            actor=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
         )
     assert "Rechtsform" in str(excinfo.value)
     services.alliance_update(
-        acting_user=world.coordinator, alliance=alliance, data={"legal_form": LegalForm.ZWECKVEREINBARUNG}
+        actor=world.coordinator, alliance=alliance, data={"legal_form": LegalForm.ZWECKVEREINBARUNG}
     )
     membership = Membership.objects.get(alliance=alliance, body=world.vg_b)
-    services.member_remove(acting_user=world.coordinator, membership=membership)
-    with pytest.raises(ValidationError) as excinfo:
+    services.member_remove(actor=world.coordinator, membership=membership)
+    with pytest.raises(REFUSED) as excinfo:
         services.alliance_transition(
-            acting_user=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
+            actor=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
         )
     assert "mindestens 2 Mitglieder" in str(excinfo.value)
-    services.member_add(acting_user=world.coordinator, alliance=alliance, body=world.vg_c)
-    services.alliance_transition(
-        acting_user=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
-    )
+    services.member_add(actor=world.coordinator, alliance=alliance, body=world.vg_c)
+    services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG)
     alliance.refresh_from_db()
     assert alliance.status == Status.VEREINBARUNG
-    with pytest.raises(ValidationError):
-        services.alliance_update(
-            acting_user=world.coordinator, alliance=alliance, data={"legal_form": "none"}
-        )
+    with pytest.raises(REFUSED):
+        services.alliance_update(actor=world.coordinator, alliance=alliance, data={"legal_form": "none"})
 
 
 def test_end_from_any_stage(world: SimpleNamespace) -> None:
     alliance = AllianceFactory.create(umsetzung=True, coordinator=world.coordinator)
-    services.alliance_transition(acting_user=world.coordinator, alliance=alliance, to_status=Status.BEENDET)
+    services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.BEENDET)
     assert Alliance.objects.get(pk=alliance.pk).status == Status.BEENDET
 
 
@@ -227,32 +218,32 @@ def test_end_from_any_stage(world: SimpleNamespace) -> None:
 def test_leaving_and_rejoining_keeps_history(world: SimpleNamespace, alliance: Alliance) -> None:
     first = Membership.objects.get(alliance=alliance, body=world.vg_b)
     services.member_remove(
-        acting_user=world.coordinator, membership=first, left_on=dt.date(2025, 6, 30), note="Ratsbeschluss"
+        actor=world.coordinator, membership=first, left_on=dt.date(2025, 6, 30), note="Ratsbeschluss"
     )
-    with pytest.raises(ValidationError):
-        services.member_remove(acting_user=world.coordinator, membership=first)
+    with pytest.raises(REFUSED):
+        services.member_remove(actor=world.coordinator, membership=first)
     other = Membership.objects.get(alliance=alliance, body=world.vg_a)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.member_remove(
-            acting_user=world.coordinator, membership=other, left_on=TODAY() + dt.timedelta(days=1)
+            actor=world.coordinator, membership=other, left_on=TODAY() + dt.timedelta(days=1)
         )
     assert "Zukunft" in str(excinfo.value)
     assert Membership.objects.get(pk=other.pk).is_current
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.member_add(
-            acting_user=world.coordinator, alliance=alliance, body=world.vg_b, joined_on=dt.date(2025, 6, 1)
+            actor=world.coordinator, alliance=alliance, body=world.vg_b, joined_on=dt.date(2025, 6, 1)
         )
     assert "letzten Austritt (30.06.2025)" in str(excinfo.value)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.member_add(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             body=world.vg_b,
             joined_on=TODAY() + dt.timedelta(days=1),
         )
     assert "Zukunft" in str(excinfo.value)
     second = services.member_add(
-        acting_user=world.coordinator, alliance=alliance, body=world.vg_b, joined_on=dt.date(2025, 9, 1)
+        actor=world.coordinator, alliance=alliance, body=world.vg_b, joined_on=dt.date(2025, 9, 1)
     )
     rows = list(Membership.objects.filter(alliance=alliance, body=world.vg_b).order_by("joined_on"))
     assert [(r.pk, r.joined_on, r.left_on) for r in rows] == [
@@ -265,24 +256,24 @@ def test_leaving_and_rejoining_keeps_history(world: SimpleNamespace, alliance: A
 
 
 def test_member_add_refusals(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        services.member_add(acting_user=world.coordinator, alliance=alliance, body=world.vg_a)
+    with pytest.raises(REFUSED) as excinfo:
+        services.member_add(actor=world.coordinator, alliance=alliance, body=world.vg_a)
     assert "bereits Mitglied" in str(excinfo.value)
     dissolved = BodyFactory.create(dissolved=True)
-    with pytest.raises(ValidationError) as excinfo:
-        services.member_add(acting_user=world.coordinator, alliance=alliance, body=dissolved)
+    with pytest.raises(REFUSED) as excinfo:
+        services.member_add(actor=world.coordinator, alliance=alliance, body=dissolved)
     assert "aufgelöst" in str(excinfo.value)
 
 
 def test_one_lead_at_a_time(world: SimpleNamespace, alliance: Alliance) -> None:
     a = Membership.objects.get(alliance=alliance, body=world.vg_a)
     b = Membership.objects.get(alliance=alliance, body=world.vg_b)
-    services.member_set_role(acting_user=world.coordinator, membership=a, role=MemberRole.FEDERFUEHREND)
-    with pytest.raises(ValidationError) as excinfo:
-        services.member_set_role(acting_user=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
+    services.member_set_role(actor=world.coordinator, membership=a, role=MemberRole.FEDERFUEHREND)
+    with pytest.raises(REFUSED) as excinfo:
+        services.member_set_role(actor=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
     assert "bereits ein federführendes Mitglied" in str(excinfo.value)
-    services.member_set_role(acting_user=world.coordinator, membership=a, role=MemberRole.MITGLIED)
-    services.member_set_role(acting_user=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
+    services.member_set_role(actor=world.coordinator, membership=a, role=MemberRole.MITGLIED)
+    services.member_set_role(actor=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
     entries = sorted(audit(alliance, "alliance.member_set_role"), key=lambda e: e.pk)
     assert [e.changes["role"] for e in entries] == [
         ["mitglied", "federfuehrend"],
@@ -294,13 +285,13 @@ def test_one_lead_at_a_time(world: SimpleNamespace, alliance: Alliance) -> None:
 def test_head_confirms_own_membership_only(world: SimpleNamespace, alliance: Alliance) -> None:
     membership = Membership.objects.get(alliance=alliance, body=world.vg_a)
     for who in (world.clerk_a, world.head_b, world.coordinator, world.advisory, world.operator):
-        with pytest.raises(PermissionDenied):
-            services.membership_confirm(acting_user=who, membership=membership)
-    services.membership_confirm(acting_user=world.head_a, membership=membership)
+        with pytest.raises(Forbidden):
+            services.membership_confirm(actor=who, membership=membership)
+    services.membership_confirm(actor=world.head_a, membership=membership)
     membership.refresh_from_db()
     assert membership.is_confirmed and membership.confirmed_by == world.head_a
-    with pytest.raises(ValidationError):
-        services.membership_confirm(acting_user=world.head_a, membership=membership)
+    with pytest.raises(REFUSED):
+        services.membership_confirm(actor=world.head_a, membership=membership)
     (entry,) = audit(alliance, "alliance.membership_confirm")
     assert entry.changes["member"] == world.vg_a.ars
 
@@ -315,7 +306,7 @@ def upload(data: bytes, name: str = "vereinbarung.pdf") -> SimpleUploadedFile:
 def test_agreement_versions_count_up_per_title(world: SimpleNamespace, alliance: Alliance) -> None:
     docs = [
         services.agreement_attach(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             title="Zweckvereinbarung",
             file=upload(pdf_bytes(str(n))),
@@ -323,7 +314,7 @@ def test_agreement_versions_count_up_per_title(world: SimpleNamespace, alliance:
         for n in range(3)
     ]
     other = services.agreement_attach(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         alliance=alliance,
         title="Kooperationsvertrag",
         file=io.BytesIO(pdf_bytes()),
@@ -353,9 +344,9 @@ def test_agreement_versions_count_up_per_title(world: SimpleNamespace, alliance:
 def test_uploads_must_be_complete_pdfs(
     world: SimpleNamespace, alliance: Alliance, data: bytes, message: str
 ) -> None:
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.agreement_attach(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             title="Zweckvereinbarung",
             file=upload(data, "x.pdf"),
@@ -368,22 +359,22 @@ def test_uploads_must_be_complete_pdfs(
 @override_settings(ALLIANCE_UPLOAD_MAX_MB=1)
 def test_uploads_over_the_limit_are_refused(world: SimpleNamespace, alliance: Alliance) -> None:
     too_big = pdf_bytes(padding=1024 * 1024)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.agreement_attach(
-            acting_user=world.coordinator, alliance=alliance, title="Zweckvereinbarung", file=upload(too_big)
+            actor=world.coordinator, alliance=alliance, title="Zweckvereinbarung", file=upload(too_big)
         )
     assert "zu groß" in str(excinfo.value) and "höchstens 1 MB" in str(excinfo.value)
     # a stream without a declared size is measured while reading
-    with pytest.raises(ValidationError):
+    with pytest.raises(REFUSED):
         services.agreement_attach(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             title="Zweckvereinbarung",
             file=io.BytesIO(too_big),
         )
     fits = pdf_bytes(padding=1024 * 1024 - 200)
     assert services.agreement_attach(
-        acting_user=world.coordinator, alliance=alliance, title="Zweckvereinbarung", file=upload(fits)
+        actor=world.coordinator, alliance=alliance, title="Zweckvereinbarung", file=upload(fits)
     ).size == len(fits)
 
 
@@ -396,10 +387,10 @@ def test_a_failed_write_leaves_no_stored_file(
     def broken_audit(**kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(services, "audit_record", broken_audit)
+    monkeypatch.setattr(services.documents, "audit_record", broken_audit)
     with pytest.raises(RuntimeError):
         services.agreement_attach(
-            acting_user=world.coordinator,
+            actor=world.coordinator,
             alliance=alliance,
             title="Zweckvereinbarung",
             file=upload(pdf_bytes()),
@@ -412,19 +403,19 @@ def test_a_failed_write_leaves_no_stored_file(
 def test_only_changers_attach_agreements(world: SimpleNamespace, alliance: Alliance, who: str) -> None:
     if who == "operator":
         services.agreement_attach(
-            acting_user=world.operator, alliance=alliance, title="V", file=upload(pdf_bytes())
+            actor=world.operator, alliance=alliance, title="V", file=upload(pdf_bytes())
         )
         return
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.agreement_attach(
-            acting_user=getattr(world, who), alliance=alliance, title="V", file=upload(pdf_bytes())
+            actor=getattr(world, who), alliance=alliance, title="V", file=upload(pdf_bytes())
         )
 
 
 def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace, alliance: Alliance) -> None:
     decided = dt.date(2025, 11, 20)
     own = services.resolution_record(
-        acting_user=world.head_a,
+        actor=world.head_a,
         alliance=alliance,
         body=world.vg_a,
         decided_on=decided,
@@ -434,7 +425,7 @@ def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace
     )
     assert own.file.name.startswith(f"alliances/{alliance.pk}/beschluesse/") and own.sha256
     by_coordinator = services.resolution_record(
-        acting_user=world.coordinator,
+        actor=world.coordinator,
         alliance=alliance,
         body=world.vg_b,
         decided_on=decided,
@@ -444,9 +435,9 @@ def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace
     )
     assert not by_coordinator.file and by_coordinator.organ_label == "Haupt- und Finanzausschuss"
     for who, body in ((world.head_a, world.vg_b), (world.clerk_a, world.vg_a), (world.advisory, world.vg_a)):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
             services.resolution_record(
-                acting_user=who,
+                actor=who,
                 alliance=alliance,
                 body=body,
                 decided_on=decided,
@@ -454,9 +445,9 @@ def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace
                 subject="x",
             )
     # the body must be a current member
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.resolution_record(
-            acting_user=world.head_outsider,
+            actor=world.head_outsider,
             alliance=alliance,
             body=world.outsider,
             decided_on=decided,
@@ -464,9 +455,9 @@ def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace
             subject="x",
         )
     assert "kein Mitglied" in str(excinfo.value)
-    with pytest.raises(ValidationError) as excinfo:
+    with pytest.raises(REFUSED) as excinfo:
         services.resolution_record(
-            acting_user=world.head_a,
+            actor=world.head_a,
             alliance=alliance,
             body=world.vg_a,
             decided_on=TODAY() + dt.timedelta(days=1),
@@ -482,19 +473,142 @@ def test_resolutions_by_head_of_the_member_or_coordinator(world: SimpleNamespace
 
 
 def test_coordinators_assign_and_revoke(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        services.coordinator_revoke(acting_user=world.coordinator, alliance=alliance, user=world.coordinator)
+    with pytest.raises(REFUSED) as excinfo:
+        services.coordinator_revoke(actor=world.coordinator, alliance=alliance, user=world.coordinator)
     assert "mindestens eine Koordination" in str(excinfo.value)
-    with pytest.raises(PermissionDenied):
-        services.coordinator_assign(acting_user=world.head_a, alliance=alliance, user=world.head_a)
-    services.coordinator_assign(acting_user=world.coordinator, alliance=alliance, user=world.head_a)
-    with pytest.raises(ValidationError):
-        services.coordinator_assign(acting_user=world.coordinator, alliance=alliance, user=world.head_a)
+    with pytest.raises(Forbidden):
+        services.coordinator_assign(actor=world.head_a, alliance=alliance, user=world.head_a)
+    services.coordinator_assign(actor=world.coordinator, alliance=alliance, user=world.head_a)
+    with pytest.raises(REFUSED):
+        services.coordinator_assign(actor=world.coordinator, alliance=alliance, user=world.head_a)
     # the new coordinator may change the alliance at once, and revoke the old one
-    services.coordinator_revoke(acting_user=world.head_a, alliance=alliance, user=world.coordinator)
-    with pytest.raises(PermissionDenied):
-        services.alliance_update(acting_user=world.coordinator, alliance=alliance, data={"short_name": "X"})
+    services.coordinator_revoke(actor=world.head_a, alliance=alliance, user=world.coordinator)
+    with pytest.raises(Forbidden):
+        services.alliance_update(actor=world.coordinator, alliance=alliance, data={"short_name": "X"})
     assert [e.changes["coordinator"] for e in audit(alliance, "alliance.coordinator_assign")] == ["leitung.a"]
     assert [e.changes["coordinator"] for e in audit(alliance, "alliance.coordinator_revoke")] == [
         "koordination"
     ]
+
+
+def test_coordinators_share_only_with_staff_of_members(world: SimpleNamespace, alliance: Alliance) -> None:
+    # the outsider's clerk works for no member body: a coordinator cannot name them …
+    with pytest.raises(Invalid) as excinfo:
+        services.coordinator_assign(actor=world.coordinator, alliance=alliance, user=world.clerk_outsider)
+    assert "keine Mitgliedskörperschaft" in str(excinfo.value) and "user" in excinfo.value.fields
+    # … the operator can name anyone
+    services.coordinator_assign(actor=world.operator, alliance=alliance, user=world.clerk_outsider)
+    assert AllianceRole.objects.filter(alliance=alliance, user=world.clerk_outsider).exists()
+    world.nobody.is_active = False
+    world.nobody.save()
+    with pytest.raises(Invalid):
+        services.coordinator_assign(actor=world.operator, alliance=alliance, user=world.nobody)
+    with pytest.raises(Conflict):
+        services.coordinator_assign(actor=world.coordinator, alliance=alliance, user=world.clerk_outsider)
+
+
+def test_coordinator_hands_over(world: SimpleNamespace, alliance: Alliance) -> None:
+    # only a coordinator hands over (the operator changes, but does not coordinate)
+    with pytest.raises(Forbidden):
+        services.coordinator_handover(actor=world.operator, alliance=alliance, user=world.clerk_a)
+    with pytest.raises(Invalid):
+        services.coordinator_handover(actor=world.coordinator, alliance=alliance, user=world.coordinator)
+    services.coordinator_handover(actor=world.coordinator, alliance=alliance, user=world.clerk_a)
+    assert list(AllianceRole.objects.filter(alliance=alliance).values_list("user__username", flat=True)) == [
+        "sachbearbeitung.a"
+    ]
+    # the old coordinator can no longer act; the new one cannot leave the alliance without anyone
+    with pytest.raises(Forbidden):
+        services.alliance_update(actor=world.coordinator, alliance=alliance, data={"short_name": "X"})
+    with pytest.raises(Conflict) as excinfo:
+        services.coordinator_revoke(actor=world.clerk_a, alliance=alliance, user=world.clerk_a)
+    assert "mindestens eine Koordination" in str(excinfo.value)
+    assert [e.changes["coordinator"] for e in audit(alliance, "alliance.coordinator_assign")] == [
+        "sachbearbeitung.a"
+    ]
+    assert [e.changes["coordinator"] for e in audit(alliance, "alliance.coordinator_revoke")] == [
+        "koordination"
+    ]
+    # a handover to someone who already coordinates just ends one's own role
+    services.coordinator_assign(actor=world.clerk_a, alliance=alliance, user=world.head_b)
+    services.coordinator_handover(actor=world.clerk_a, alliance=alliance, user=world.head_b)
+    assert list(AllianceRole.objects.filter(alliance=alliance).values_list("user__username", flat=True)) == [
+        "leitung.b"
+    ]
+
+
+# --- actors --------------------------------------------------------------------------------------------
+
+
+def test_a_string_or_anonymous_actor_is_a_type_error(world: SimpleNamespace, alliance: Alliance) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    for actor in ("load_demo", None, AnonymousUser()):
+        with pytest.raises(TypeError):
+            services.alliance_update(actor=actor, alliance=alliance, data={"short_name": "X"})  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            services.alliance_create(actor=actor, name="Neu")  # type: ignore[arg-type]
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_system_actor_needs_the_capability(world: SimpleNamespace, alliance: Alliance) -> None:
+    from verbund.alliances.policies import MANAGE
+    from verbund.common.actors import SystemActor
+
+    feed = SystemActor(name="Feed", capabilities=frozenset({"registry.import"}))
+    for call in (
+        lambda: services.alliance_create(actor=feed, name="Neu"),
+        lambda: services.alliance_update(actor=feed, alliance=alliance, data={"short_name": "X"}),
+        lambda: services.alliance_transition(actor=feed, alliance=alliance, to_status=Status.ANBAHNUNG),
+        lambda: services.member_add(actor=feed, alliance=alliance, body=world.vg_c),
+        lambda: services.coordinator_assign(actor=feed, alliance=alliance, user=world.clerk_a),
+    ):
+        with pytest.raises(Forbidden):
+            call()
+    demo = SystemActor(name="Demodaten", capabilities=frozenset({MANAGE}))
+    created = services.alliance_create(
+        actor=demo, name="Vom System", created_at=timezone.now() - dt.timedelta(days=400)
+    )
+    assert not AllianceRole.objects.filter(alliance=created).exists()  # a system actor coordinates nothing
+    (start,) = StatusChange.objects.filter(alliance=created)
+    assert start.changed_by is None and start.changed_at.date() == TODAY() - dt.timedelta(days=400)
+    services.member_add(actor=demo, alliance=alliance, body=world.vg_c, joined_on=dt.date(2024, 5, 1))
+    (entry,) = audit(alliance, "alliance.member_add")
+    assert entry.actor_label == "Demodaten" and entry.is_system and entry.actor is None
+    with pytest.raises(REFUSED):
+        services.alliance_transition(
+            actor=demo,
+            alliance=alliance,
+            to_status=Status.ANBAHNUNG,
+            changed_at=timezone.now() + dt.timedelta(days=1),
+        )
+
+
+def test_audit_entries_carry_the_alliance_and_member_body(world: SimpleNamespace, alliance: Alliance) -> None:
+    services.alliance_update(actor=world.coordinator, alliance=alliance, data={"short_name": "Cyber"})
+    services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.ANBAHNUNG)
+    membership = services.member_add(actor=world.coordinator, alliance=alliance, body=world.vg_c)
+    services.member_set_role(actor=world.coordinator, membership=membership, role=MemberRole.FEDERFUEHREND)
+    services.membership_confirm(
+        actor=world.head_a, membership=Membership.objects.get(alliance=alliance, body=world.vg_a)
+    )
+    services.member_remove(actor=world.coordinator, membership=membership)
+    services.resolution_record(
+        actor=world.head_a,
+        alliance=alliance,
+        body=world.vg_a,
+        decided_on=dt.date(2025, 11, 20),
+        decided_by=DecidingOrgan.VERBANDSGEMEINDERAT,
+        subject="Beitritt",
+    )
+    services.coordinator_assign(actor=world.coordinator, alliance=alliance, user=world.clerk_a)
+    entries = AuditEntry.objects.filter(alliance_id=alliance.pk)
+    assert entries.count() == 8
+    by_action = {e.action: e for e in entries}
+    for action in ("alliance.update", "alliance.transition", "alliance.coordinator_assign"):
+        assert by_action[action].body_id is None
+    for action in ("alliance.member_add", "alliance.member_set_role", "alliance.member_remove"):
+        assert by_action[action].body_id == world.vg_c.pk
+        assert by_action[action].object_repr == world.vg_c.name
+    assert by_action["alliance.membership_confirm"].body_id == world.vg_a.pk
+    assert by_action["alliance.resolution_record"].body_id == world.vg_a.pk

@@ -13,6 +13,7 @@ from django.urls import reverse
 from verbund.accounts.tests.factories import UserFactory
 from verbund.audit.models import AuditEntry, AuditLogIsAppendOnly
 from verbund.audit.services import audit_record
+from verbund.common.actors import SystemActor
 
 pytestmark = pytest.mark.django_db
 
@@ -20,15 +21,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def entry(db: Any) -> AuditEntry:
     return audit_record(
-        actor="test", action="thing_do", object_type="x.y", object_id="1", changes={"a": [1, 2]}
+        actor=SystemActor(name="Test"),
+        action="user.update",
+        object_type="x.y",
+        object_id="1",
+        changes={"a": [1, 2]},
     )
 
 
 def test_save_of_a_stored_entry_raises(entry: AuditEntry) -> None:
-    entry.action = "thing_undo"
+    entry.action = "user.create"
     with pytest.raises(AuditLogIsAppendOnly):
         entry.save()
-    assert AuditEntry.objects.get(pk=entry.pk).action == "thing_do"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "user.update"
 
 
 def test_delete_raises(entry: AuditEntry) -> None:
@@ -43,16 +48,16 @@ def test_delete_raises(entry: AuditEntry) -> None:
 
 def test_queryset_update_and_bulk_update_raise(entry: AuditEntry) -> None:
     with pytest.raises(AuditLogIsAppendOnly):
-        AuditEntry.objects.filter(pk=entry.pk).update(action="thing_undo")
-    entry.action = "thing_undo"
+        AuditEntry.objects.filter(pk=entry.pk).update(action="user.create")
+    entry.action = "user.create"
     with pytest.raises(AuditLogIsAppendOnly):
         AuditEntry.objects.bulk_update([entry], ["action"])
-    assert AuditEntry.objects.get(pk=entry.pk).action == "thing_do"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "user.update"
 
 
 def test_deleting_a_user_keeps_their_entries(db: Any) -> None:
     user = UserFactory.create(username="weg")
-    entry = audit_record(actor=user, action="thing_do", object_type="x.y")
+    entry = audit_record(actor=user, action="user.update", object_type="x.y")
     user.delete()
     kept = AuditEntry.objects.get(pk=entry.pk)
     assert kept.actor is None and kept.actor_label == "weg"
@@ -65,7 +70,7 @@ def test_admin_is_read_only(client: Client, entry: AuditEntry) -> None:
     assert view.status_code == 200
     assert 'name="_save"' not in view.content.decode()
     assert client.get(reverse("admin:audit_auditentry_add")).status_code == 403
-    change = client.post(reverse("admin:audit_auditentry_change", args=[entry.pk]), {"action": "thing_undo"})
+    change = client.post(reverse("admin:audit_auditentry_change", args=[entry.pk]), {"action": "user.create"})
     assert change.status_code == 403
     delete = client.post(reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"})
     assert delete.status_code == 403
@@ -74,7 +79,7 @@ def test_admin_is_read_only(client: Client, entry: AuditEntry) -> None:
         {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
     )
     assert bulk.status_code in (200, 302)
-    assert AuditEntry.objects.get(pk=entry.pk).action == "thing_do"
+    assert AuditEntry.objects.get(pk=entry.pk).action == "user.update"
 
 
 def test_admin_hides_the_log_from_staff_without_operator_role(client: Client, entry: AuditEntry) -> None:

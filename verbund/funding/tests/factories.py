@@ -5,8 +5,9 @@
     application = draft_application(programme=programme, alliance=alliance, applicant=vg)
     fill_draft(application, requested="200000.00")          # cost plan and budget years that pass the checks
 
-Rows are written directly or through the internal service steps (no permission checks), as
-fixtures; the tests of the rules call the public services with real users.
+Programmes are written as rows (a fixture with no lifecycle); applications go through the public
+services as the system actor :data:`TEST_ACTOR` (capability ``funding.manage``), so fixtures keep
+every rule; the tests of the permissions call the services with real users.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from decimal import Decimal
 from typing import Any
 
 import factory
-from django.db import transaction
 from factory.django import DjangoModelFactory
 
-from verbund.funding import rules
+from verbund.common.actors import SystemActor
+from verbund.common.money import cents
+from verbund.funding import policies, rules, services
 from verbund.funding.models import Application, Programme, ProgrammeYear
 from verbund.funding.selectors import CostRow
-from verbund.funding.services import apply_draft_changes, create_application_rows
+
+#: Who writes the fixtures (a system actor allowed every funding step).
+TEST_ACTOR = SystemActor(name="Testdaten", capabilities=frozenset({policies.MANAGE}))
 
 PERIOD = ("2026-01-01", "2027-12-31")
 
@@ -55,10 +59,9 @@ def draft_application(
     *, programme: Programme, alliance: Any, applicant: Any, title: str = "Gemeinsames Vorhaben", **kwargs: Any
 ) -> Application:
     """A draft of ``alliance`` (all current members take part unless ``participants`` says otherwise)."""
-    with transaction.atomic():
-        return create_application_rows(
-            actor="tests", programme=programme, alliance=alliance, applicant=applicant, title=title, **kwargs
-        )
+    return services.application_create(
+        actor=TEST_ACTOR, programme=programme, alliance=alliance, applicant=applicant, title=title, **kwargs
+    )
 
 
 def fill_draft(
@@ -71,7 +74,7 @@ def fill_draft(
     **extra: Any,
 ) -> Application:
     """Complete a draft so that it passes the RLP checks: costs = request, split over 2025 and 2026."""
-    requested = rules.cents(Decimal(str(requested)))
+    requested = cents(Decimal(str(requested)))
     split = rules.split_evenly(requested, [2025, 2026])
     data: dict[str, Any] = {
         "requested_amount": requested,
@@ -83,8 +86,7 @@ def fill_draft(
         "period_end": _date(period[1]),
         **extra,
     }
-    with transaction.atomic():
-        apply_draft_changes(application, data)
+    services.application_update(actor=TEST_ACTOR, application=application, data=data)
     application.refresh_from_db()
     return application
 

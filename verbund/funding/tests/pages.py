@@ -16,7 +16,7 @@ from verbund.registry.tests.factories import BodyFactory
 
 from .. import services, workflow
 from ..models import Application
-from .factories import ProgrammeFactory, draft_application, fill_draft
+from .factories import TEST_ACTOR, ProgrammeFactory, draft_application, fill_draft
 
 
 def _world(body: Any) -> dict[str, Any]:
@@ -48,8 +48,8 @@ def _granted(body: Any) -> dict[str, Any]:
         status=workflow.IN_PRUEFUNG, submitted_at=timezone.now()
     )
     application.refresh_from_db()
-    services.issue_grant(
-        actor="tests",
+    services.application_grant(
+        actor=TEST_ACTOR,
         application=application,
         amounts_by_year={2025: "100000.00", 2026: "100000.00"},
         notify=False,

@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from verbund.alliances.tests.factories import AllianceFactory
-from verbund.common.errors import DomainError
+from verbund.common.errors import Refusal
 from verbund.funding import services, workflow
 from verbund.funding.models import Application, Drawdown, DrawdownStatus, GrantYear, ProgrammeYear
 from verbund.registry.tests.factories import BodyFactory
@@ -81,13 +81,13 @@ def test_concurrent_grants_never_exceed_the_budget(world: SimpleNamespace, progr
 
     def decide(application: Application) -> Callable[[], Any]:
         return lambda: services.application_grant(
-            acting_user=world.authority, application=application, amounts_by_year={2025: "100000.00"}
+            actor=world.authority, application=application, amounts_by_year={2025: "100000.00"}
         )
 
     results = race([decide(a) for a in applications])
 
-    refused = [r for r in results if isinstance(r, DomainError)]
-    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)]
+    refused = [r for r in results if isinstance(r, Refusal)]
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, Refusal)]
     assert unexpected == []
     assert len(refused) == 3 and {r.code for r in refused} == {"budget_exceeded"}
     year = ProgrammeYear.objects.get(programme=programme, year=2025)
@@ -101,7 +101,7 @@ def test_concurrent_drawdowns_never_exceed_the_grant_and_none_is_lost(
 ) -> None:
     application = in_review(programme, "10000.00", kreis=world.kreis)
     services.application_grant(
-        acting_user=world.authority, application=application, amounts_by_year={2025: "10000.00"}
+        actor=world.authority, application=application, amounts_by_year={2025: "10000.00"}
     )
     clerk = world.clerk_a
     from verbund.alliances.models import AllianceRole, AllianceRoleKind
@@ -111,14 +111,14 @@ def test_concurrent_drawdowns_never_exceed_the_grant_and_none_is_lost(
     results = race(
         [
             lambda: services.drawdown_request(
-                acting_user=clerk, application=application, year=2025, amount="333.33"
+                actor=clerk, application=application, year=2025, amount="333.33"
             )
             for _ in range(40)
         ]
     )
     made = [r for r in results if isinstance(r, Drawdown)]
-    refused = [r for r in results if isinstance(r, DomainError)]
-    assert len(made) + len(refused) == 40, [r for r in results if not isinstance(r, Drawdown | DomainError)]
+    refused = [r for r in results if isinstance(r, Refusal)]
+    assert len(made) + len(refused) == 40, [r for r in results if not isinstance(r, Drawdown | Refusal)]
     assert len(made) == 30  # 30 × 333.33 = 9,999.90 ≤ 10,000.00 < 31 × 333.33
     assert {r.code for r in refused} == {"drawdown_exceeds_grant"}
     year = GrantYear.objects.get(grant__application=application)
@@ -129,7 +129,7 @@ def test_concurrent_drawdowns_never_exceed_the_grant_and_none_is_lost(
     )
 
     def approver(drawdown: Drawdown) -> Callable[[], Any]:
-        return lambda: services.drawdown_approve(acting_user=world.authority, drawdown=drawdown)
+        return lambda: services.drawdown_approve(actor=world.authority, drawdown=drawdown)
 
     decisions = race([approver(d) for d in made])
     assert all(isinstance(r, Drawdown) for r in decisions), decisions
@@ -141,7 +141,7 @@ def test_concurrent_drawdowns_never_exceed_the_grant_and_none_is_lost(
 def test_approving_the_same_drawdown_twice_at_once_pays_once(world: SimpleNamespace, programme: Any) -> None:
     application = in_review(programme, "1000.00", kreis=world.kreis)
     services.application_grant(
-        acting_user=world.authority, application=application, amounts_by_year={2025: "1000.00"}
+        actor=world.authority, application=application, amounts_by_year={2025: "1000.00"}
     )
     from verbund.alliances.models import AllianceRole, AllianceRoleKind
 
@@ -149,14 +149,14 @@ def test_approving_the_same_drawdown_twice_at_once_pays_once(world: SimpleNamesp
         user=world.clerk_a, alliance=application.alliance, role=AllianceRoleKind.KOORDINATION
     )
     drawdown = services.drawdown_request(
-        acting_user=world.clerk_a, application=application, year=2025, amount="600.00"
+        actor=world.clerk_a, application=application, year=2025, amount="600.00"
     )
 
     results = race(
-        [lambda: services.drawdown_approve(acting_user=world.authority, drawdown=drawdown) for _ in range(8)]
+        [lambda: services.drawdown_approve(actor=world.authority, drawdown=drawdown) for _ in range(8)]
     )
 
     assert sum(isinstance(r, Drawdown) for r in results) == 1
-    assert all(r.code == "invalid_status" for r in results if isinstance(r, DomainError))
+    assert all(r.code == "invalid_status" for r in results if isinstance(r, Refusal))
     year = GrantYear.objects.get(grant__application=application)
     assert (year.drawn, year.pending) == (D("600.00"), D("0.00"))

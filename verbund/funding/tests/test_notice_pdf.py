@@ -51,7 +51,7 @@ def notice(world: SimpleNamespace, alliance: Any, programme: Any) -> Any:
     )
     application.refresh_from_db()
     return services.application_grant(
-        acting_user=world.authority,
+        actor=world.authority,
         application=application,
         amounts_by_year={2025: "107970.00", 2026: "107970.00"},
         conditions="Bericht über den Fortschritt nach zwölf Monaten – mit „Kennzahlen“.",

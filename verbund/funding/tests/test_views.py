@@ -19,10 +19,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from verbund.funding import services, workflow
+from verbund.funding import rules, services, workflow
 from verbund.funding.models import Application, Drawdown, GrantNotice, UseProof
 
-from .factories import draft_application, fill_draft
+from .factories import TEST_ACTOR, draft_application, fill_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +44,8 @@ def draft(world: SimpleNamespace, alliance: Any, programme: Any) -> Application:
 
 
 def in_review(world: SimpleNamespace, application: Application) -> Application:
-    services.application_submit(acting_user=world.head_a, application=application)
-    services.application_review(acting_user=world.authority, application=application)
+    services.application_submit(actor=world.head_a, application=application)
+    services.application_review(actor=world.authority, application=application)
     application.refresh_from_db()
     return application
 
@@ -53,7 +53,7 @@ def in_review(world: SimpleNamespace, application: Application) -> Application:
 def granted(world: SimpleNamespace, application: Application) -> Application:
     in_review(world, application)
     services.application_grant(
-        acting_user=world.authority, application=application, amounts_by_year={2025: "100000", 2026: "100000"}
+        actor=world.authority, application=application, amounts_by_year={2025: "100000", 2026: "100000"}
     )
     application.refresh_from_db()
     return application
@@ -89,7 +89,7 @@ def test_a_draft_is_invisible_outside_the_alliance(draft, world, user):
 
 
 def test_submitted_application_is_visible_to_the_authority_not_to_outsiders(draft, world):
-    services.application_submit(acting_user=world.head_a, application=draft)
+    services.application_submit(actor=world.head_a, application=draft)
     assert client_for(world.authority).get(draft.get_absolute_url()).status_code == 200
     assert client_for(world.advisory).get(draft.get_absolute_url()).status_code == 200
     assert client_for(world.head_outsider).get(draft.get_absolute_url()).status_code == 404
@@ -261,10 +261,10 @@ def make_grants(world: SimpleNamespace, programme: Any, count: int) -> None:
             status=workflow.IN_PRUEFUNG, submitted_at=timezone.now()
         )
         application.refresh_from_db()
-        services.issue_grant(
-            actor="tests",
+        services.application_grant(
+            actor=TEST_ACTOR,
             application=application,
-            amounts_by_year=dict(services.rules.split_evenly(application.requested_amount, [2025, 2026])),
+            amounts_by_year=dict(rules.split_evenly(application.requested_amount, [2025, 2026])),
             notify=False,
         )
 

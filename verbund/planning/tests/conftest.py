@@ -91,11 +91,11 @@ def done_scenario(pw: SimpleNamespace) -> Any:
     from verbund.planning import services
 
     scenario = services.scenario_create(
-        acting_user=pw.advisory,
+        actor=pw.advisory,
         task=pw.task,
         state="07",
         max_members=3,
         contiguous=True,
         name="Standesamt Süd",
     )
-    return services.scenario_start(scenario=scenario, background=False)
+    return services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)

@@ -36,10 +36,10 @@ def _scenario(body: Any, *, run: bool = True) -> tuple[Any, Any]:
     _vgs(body)
     user = _advisory()
     scenario = services.scenario_create(
-        acting_user=user, task=Task.objects.get(slug="standesamt"), state=body.state, max_members=4
+        actor=user, task=Task.objects.get(slug="standesamt"), state=body.state, max_members=4
     )
     if run:
-        scenario = services.scenario_start(scenario=scenario, background=False)
+        scenario = services.scenario_start(actor=user, scenario=scenario, background=False)
     return scenario, user
 
 
@@ -56,7 +56,8 @@ def _queued(body: Any) -> tuple[str, Any]:
 def _compare(body: Any) -> tuple[str, Any]:
     first, user = _scenario(body)
     second = services.scenario_start(
-        scenario=services.scenario_create(acting_user=user, task=first.task, state=body.state, max_members=2),
+        actor=user,
+        scenario=services.scenario_create(actor=user, task=first.task, state=body.state, max_members=2),
         background=False,
     )
     return f"/planung/szenarien/{first.pk}/vergleich/?mit={second.pk}", user

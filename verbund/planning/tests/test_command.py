@@ -46,7 +46,7 @@ def test_plan_save_stores_a_scenario(pw):
     assert scenario.status == RunStatus.DONE and scenario.name == "Kommandozeile"
     assert f"Szenario {scenario.pk} gespeichert" in text
     assert scenario.parameters["constraints"]["within_kreis"] is True
-    assert AuditEntry.objects.get(action="scenario.create").actor_label == "manage.py plan"
+    assert AuditEntry.objects.get(action="scenario.create").actor_label == "Planung (Kommandozeile)"
 
 
 def test_plan_keeps_shared_services(pw):

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import pytest
 
+from verbund.common.actors import SystemActor
 from verbund.common.data import GV100AD_LATEST
 from verbund.planning.selectors import build_problem, cost_parameters, effective_cost_model
 from verbund.planning.solvers import Constraints, plan_exact, plan_heuristic, plan_problems
 from verbund.registry.boundaries import registry_import_boundaries
 from verbund.registry.importer import registry_import_gv100ad
+from verbund.registry.policies import IMPORT
 from verbund.shared_services.models import Task
 from verbund.shared_services.tests.factories import ensure_seed_data
 
@@ -20,13 +22,16 @@ pytestmark = pytest.mark.django_db
 VG_LEVEL = ["verbandsgemeinde", "verbandsfreie_gemeinde", "kreisfreie_stadt"]
 
 
+IMPORTER = SystemActor(name="Registerimport", capabilities=frozenset({IMPORT}))
+
+
 @pytest.fixture
 def rlp(data_file):
     gv100ad = data_file(GV100AD_LATEST)
     layer = data_file("geo/rlp/rlp_verbandsgemeinden.geojson")
     ensure_seed_data()
-    registry_import_gv100ad(path=gv100ad, state="07")
-    registry_import_boundaries(path=layer)
+    registry_import_gv100ad(actor=IMPORTER, path=gv100ad, state="07")
+    registry_import_boundaries(actor=IMPORTER, path=layer)
     task = Task.objects.get(slug="standesamt")
     model = effective_cost_model(task, "07")
     assert model is not None

@@ -9,16 +9,19 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from verbund.accounts.principal import principal_for
 from verbund.alliances.models import Alliance, MemberRole, Status
 from verbund.alliances.tests.factories import AllianceFactory
 from verbund.audit.models import AuditEntry
+from verbund.common.errors import Conflict, Forbidden
+from verbund.common.money import cents
 from verbund.planning import services
 from verbund.planning.models import RunStatus, Scenario, ScenarioGroup, SolverKind
 from verbund.planning.selectors import (
@@ -28,6 +31,7 @@ from verbund.planning.selectors import (
     scenario_compare,
     scenario_status_quo,
 )
+from verbund.planning.services import runs
 from verbund.planning.solvers import PlanningError
 from verbund.shared_services.models import TaskCostModel
 from verbund.shared_services.tests.factories import SharedServiceFactory, ensure_seed_data
@@ -42,8 +46,8 @@ pytestmark = pytest.mark.django_db
     total=st.decimals(min_value=0, max_value=10_000_000, places=2),
     weights=st.lists(st.floats(min_value=0, max_value=1e7, allow_nan=False), min_size=1, max_size=12),
 )
-def test_split_cents_adds_up_exactly(total, weights):
-    shares = services.split_cents(total, weights)
+def test_member_shares_add_up_exactly(total, weights):
+    shares = services.member_shares(total, weights)
     assert sum(shares) == total
     assert all(s >= 0 for s in shares)
 
@@ -55,7 +59,7 @@ def test_advisory_office_edits_a_lands_cost_model(pw):
     default = effective_cost_model(pw.task, "07")
     assert default is not None and default.state == ""
     model = services.cost_model_update(
-        acting_user=pw.advisory,
+        actor=pw.advisory,
         task=pw.task,
         state="07",
         data={"fixed_cost": "90000", "scale_exponent": "0.7"},
@@ -70,33 +74,31 @@ def test_advisory_office_edits_a_lands_cost_model(pw):
     assert entry.changes["fixed_cost"] == [str(default.fixed_cost), "90000"]
 
     again = services.cost_model_update(
-        acting_user=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "90000"}
+        actor=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "90000"}
     )
     assert again == model
     assert AuditEntry.objects.filter(action="cost_model.update").count() == 1  # nothing changed
 
-    services.cost_model_reset(acting_user=pw.advisory, task=pw.task, state="07")
+    services.cost_model_reset(actor=pw.advisory, task=pw.task, state="07")
     assert not TaskCostModel.objects.filter(task=pw.task, state="07").exists()
     assert AuditEntry.objects.filter(action="cost_model.reset").count() == 1
 
 
 @pytest.mark.parametrize("user", ["head_a", "clerk_b", "funding", "nobody"])
 def test_only_planners_edit_cost_models(pw, user):
-    with pytest.raises(PermissionDenied):
-        services.cost_model_update(
-            acting_user=getattr(pw, user), task=pw.task, state="07", data={"fixed_cost": 1}
-        )
-    with pytest.raises(PermissionDenied):
-        services.cost_model_reset(acting_user=getattr(pw, user), task=pw.task, state="07")
+    with pytest.raises(Forbidden):
+        services.cost_model_update(actor=getattr(pw, user), task=pw.task, state="07", data={"fixed_cost": 1})
+    with pytest.raises(Forbidden):
+        services.cost_model_reset(actor=getattr(pw, user), task=pw.task, state="07")
 
 
 def test_cost_model_rules_are_enforced(pw):
     with pytest.raises(ValidationError):
         services.cost_model_update(
-            acting_user=pw.advisory, task=pw.task, state="07", data={"scale_exponent": "1.5"}
+            actor=pw.advisory, task=pw.task, state="07", data={"scale_exponent": "1.5"}
         )
     with pytest.raises(ValidationError):
-        services.cost_model_update(acting_user=pw.advisory, task=pw.task, state="7", data={"fixed_cost": 1})
+        services.cost_model_update(actor=pw.advisory, task=pw.task, state="7", data={"fixed_cost": 1})
     assert not TaskCostModel.objects.filter(task=pw.task, state="07").exists()
 
 
@@ -104,11 +106,9 @@ def test_cost_model_rules_are_enforced(pw):
 
 
 def test_scenario_snapshot_names_every_parameter(pw):
-    services.cost_model_update(
-        acting_user=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "111111"}
-    )
+    services.cost_model_update(actor=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "111111"})
     scenario = services.scenario_create(
-        acting_user=pw.advisory,
+        actor=pw.advisory,
         task=pw.task,
         state="07",
         max_members=3,
@@ -129,15 +129,15 @@ def test_scenario_snapshot_names_every_parameter(pw):
     assert p["bodies"] == 6  # five VGs in the Südkreis and F
     assert AuditEntry.objects.filter(action="scenario.create", object_id=str(scenario.pk)).exists()
     # Editing the model later does not change what the scenario used.
-    services.cost_model_update(acting_user=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "1"})
+    services.cost_model_update(actor=pw.advisory, task=pw.task, state="07", data={"fixed_cost": "1"})
     scenario.refresh_from_db()
     assert scenario.parameters["cost_model"]["fixed_cost"] == "111111.00"
 
 
 @pytest.mark.parametrize("user", ["head_a", "clerk_b", "funding", "nobody"])
 def test_only_planners_create_scenarios(pw, user):
-    with pytest.raises(PermissionDenied):
-        services.scenario_create(acting_user=getattr(pw, user), task=pw.task, state="07")
+    with pytest.raises(Forbidden):
+        services.scenario_create(actor=getattr(pw, user), task=pw.task, state="07")
 
 
 @pytest.mark.parametrize(
@@ -152,13 +152,13 @@ def test_only_planners_create_scenarios(pw, user):
 )
 def test_invalid_scenario_input_is_refused(pw, kwargs, field):
     with pytest.raises(ValidationError) as exc:
-        services.scenario_create(acting_user=pw.advisory, task=pw.task, **({"state": "07"} | kwargs))
+        services.scenario_create(actor=pw.advisory, task=pw.task, **({"state": "07"} | kwargs))
     assert field in exc.value.message_dict
 
 
 def test_a_region_without_holders_is_refused(pw):
     with pytest.raises(ValidationError, match="keine Körperschaft"):
-        services.scenario_create(acting_user=pw.advisory, task=pw.task, state="09")
+        services.scenario_create(actor=pw.advisory, task=pw.task, state="09")
 
 
 def test_eager_run_stores_groups_that_add_up(pw, done_scenario):
@@ -185,14 +185,14 @@ def test_eager_run_stores_groups_that_add_up(pw, done_scenario):
 
 def test_exact_scenario_is_proven_optimal(pw):
     scenario = services.scenario_create(
-        acting_user=pw.advisory,
+        actor=pw.advisory,
         task=pw.task,
         state="07",
         solver=SolverKind.EXACT,
         max_members=3,
         contiguous=True,
     )
-    scenario = services.scenario_start(scenario=scenario, background=False)
+    scenario = services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)
     assert scenario.status == RunStatus.DONE
     assert scenario.statistics["proven_optimal"] is True
     assert scenario.statistics["solver"] == "exact"
@@ -200,19 +200,19 @@ def test_exact_scenario_is_proven_optimal(pw):
 
 def test_kreise_restrict_the_region(pw):
     scenario = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task, state="07", kreise=[pw.far_kreis.ars[:5]], max_members=3
+        actor=pw.advisory, task=pw.task, state="07", kreise=[pw.far_kreis.ars[:5]], max_members=3
     )
-    scenario = services.scenario_start(scenario=scenario, background=False)
+    scenario = services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)
     assert [g.member_ars for g in scenario.groups.all()] == [[pw.f.ars]]
     assert scenario.total_saving == 0
 
 
 def test_holder_kinds_override_the_catalogue(pw):
     scenario = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task, state="07", holder_kinds=["ortsgemeinde"], max_members=3
+        actor=pw.advisory, task=pw.task, state="07", holder_kinds=["ortsgemeinde"], max_members=3
     )
     assert scenario.parameters["bodies"] == 1
-    scenario = services.scenario_start(scenario=scenario, background=False)
+    scenario = services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)
     assert scenario.groups.get().member_ars == [pw.og.ars]
 
 
@@ -225,36 +225,38 @@ def test_shared_services_of_the_task_are_kept_as_fixed_groups(pw):
     assert found[0].members == tuple(sorted([pw.a.ars, pw.e.ars]))
 
     scenario = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task, state="07", max_members=3, contiguous=True, keep_alliances=True
+        actor=pw.advisory, task=pw.task, state="07", max_members=3, contiguous=True, keep_alliances=True
     )
     assert scenario.parameters["kept_alliances"] == [alliance.pk]
-    scenario = services.scenario_start(scenario=scenario, background=False)
+    scenario = services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)
     fixed = scenario.groups.get(fixed=True)
     assert sorted(fixed.member_ars) == sorted([pw.a.ars, pw.e.ars])  # not contiguous, kept anyway
     assert fixed.alliance == alliance
 
     quo = scenario_status_quo(scenario)
-    assert [row.names for row in quo["rows"]] == ["Standesamt A–E"]
-    assert quo["rows"][0].kept is True
-    assert [a.name for a in quo["candidates"]] == [other.name]
-    assert quo["saving"] == Decimal(f"{quo['rows'][0].cost.saving:.2f}")
-    assert quo["difference"] == scenario.total_saving - quo["saving"]
+    assert [row.names for row in quo.rows] == ["Standesamt A–E"]
+    assert quo.rows[0].kept is True
+    assert [a.name for a in quo.candidates] == [other.name]
+    assert quo.saving == quo.rows[0].saving == cents(quo.rows[0].cost.saving)
+    assert scenario.total_saving is not None
+    assert quo.difference == scenario.total_saving - quo.saving
 
 
 def test_compare_two_scenarios(pw, done_scenario):
     wide = services.scenario_start(
+        actor=pw.advisory,
         scenario=services.scenario_create(
-            acting_user=pw.advisory, task=pw.task, state="07", max_members=5, contiguous=True
+            actor=pw.advisory, task=pw.task, state="07", max_members=5, contiguous=True
         ),
         background=False,
     )
     result = scenario_compare(done_scenario, wide)
-    assert result["bodies"] == 6
-    assert result["difference"] == wide.total_saving - done_scenario.total_saving
-    assert result["difference"] >= 0  # larger groups allowed: at least as good
-    assert result["moved_count"] == len(result["moved"]) > 0
+    assert result.bodies == 6
+    assert result.difference == wide.total_saving - done_scenario.total_saving
+    assert result.difference >= 0  # larger groups allowed: at least as good
+    assert result.moved_count == len(result.moved) > 0
     kfz = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task.__class__.objects.get(slug="kfz-zulassung"), state="07"
+        actor=pw.advisory, task=pw.task.__class__.objects.get(slug="kfz-zulassung"), state="07"
     )
     with pytest.raises(ValidationError):
         scenario_compare(done_scenario, kfz)
@@ -264,47 +266,45 @@ def test_a_planning_error_ends_as_failed_with_its_reason(pw, monkeypatch):
     def refuse(*args, **kwargs):
         raise PlanningError("Zu groß für die exakte Lösung.")
 
-    monkeypatch.setattr(services, "plan_exact", refuse)
-    scenario = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task, state="07", solver=SolverKind.EXACT
-    )
-    scenario = services.scenario_start(scenario=scenario, background=False)
+    monkeypatch.setattr(runs, "plan_exact", refuse)
+    scenario = services.scenario_create(actor=pw.advisory, task=pw.task, state="07", solver=SolverKind.EXACT)
+    scenario = services.scenario_start(actor=pw.advisory, scenario=scenario, background=False)
     assert scenario.status == RunStatus.FAILED
     assert scenario.error == "Zu groß für die exakte Lösung."
     assert not scenario.groups.exists()
 
-    again = services.scenario_restart(acting_user=pw.advisory, scenario=scenario)
+    again = services.scenario_restart(actor=pw.advisory, scenario=scenario)
     assert again.status == RunStatus.QUEUED and again.error == ""
 
 
 def test_a_silent_run_is_marked_as_interrupted(pw):
-    scenario = services.scenario_create(acting_user=pw.advisory, task=pw.task, state="07")
+    scenario = services.scenario_create(actor=pw.advisory, task=pw.task, state="07")
     Scenario.objects.filter(pk=scenario.pk).update(
         status=RunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(hours=1)
     )
     scenario.refresh_from_db()
     assert scenario.is_stale
-    scenario = services.scenario_mark_stale(scenario=scenario)
+    scenario = services.scenario_mark_stale(actor=pw.advisory, scenario=scenario)
     assert scenario.status == RunStatus.FAILED
     assert "abgebrochen" in scenario.error
-    restarted = services.scenario_restart(acting_user=pw.advisory, scenario=scenario)
-    done = services.scenario_start(scenario=restarted, background=False)
+    restarted = services.scenario_restart(actor=pw.advisory, scenario=scenario)
+    done = services.scenario_start(actor=pw.advisory, scenario=restarted, background=False)
     assert done.status == RunStatus.DONE
-    with pytest.raises(ValidationError):
-        services.scenario_restart(acting_user=pw.advisory, scenario=done)  # a finished plan stays
+    with pytest.raises(Conflict):
+        services.scenario_restart(actor=pw.advisory, scenario=done)  # a finished plan stays
 
 
 def test_run_claims_a_scenario_only_once(pw, done_scenario):
     before = done_scenario.statistics
-    again = services.scenario_run(scenario_id=done_scenario.pk)
+    again = services.scenario_run(actor=pw.advisory, scenario_id=done_scenario.pk)
     assert again.statistics == before
     assert ScenarioGroup.objects.filter(scenario=done_scenario).count() == len(done_scenario.groups.all())
 
 
 def test_delete_scenario(pw, done_scenario):
-    with pytest.raises(PermissionDenied):
-        services.scenario_delete(acting_user=pw.head_a, scenario=done_scenario)
-    services.scenario_delete(acting_user=pw.advisory, scenario=done_scenario)
+    with pytest.raises(Forbidden):
+        services.scenario_delete(actor=pw.head_a, scenario=done_scenario)
+    services.scenario_delete(actor=pw.advisory, scenario=done_scenario)
     assert not Scenario.objects.exists() and not ScenarioGroup.objects.exists()
     assert AuditEntry.objects.filter(action="scenario.delete").exists()
 
@@ -313,12 +313,12 @@ def test_delete_scenario(pw, done_scenario):
 def test_large_runs_go_to_a_background_thread(pw):
     ensure_seed_data()
     scenario = services.scenario_create(
-        acting_user=pw.advisory, task=pw.task, state="07", max_members=3, contiguous=True
+        actor=pw.advisory, task=pw.task, state="07", max_members=3, contiguous=True
     )
     with override_settings(PLANNING_RUN_IN_BACKGROUND=True):
         assert not services.runs_in_background(scenario)  # six bodies: in the request
         with transaction.atomic():
-            started = services.scenario_start(scenario=scenario, background=True)
+            started = services.scenario_start(actor=pw.advisory, scenario=scenario, background=True)
             assert started.status == RunStatus.QUEUED
             assert scenario.pk not in services.THREADS  # only after the commit
     services.THREADS[scenario.pk].join(timeout=60)
@@ -337,7 +337,9 @@ def test_large_runs_go_to_a_background_thread(pw):
 
 def test_recommendations_for_a_body(pw):
     AllianceFactory.create(name="Cyber A–B", members=[pw.a, pw.b])
-    result = body_recommendations(user=pw.head_a, body=pw.a, task=pw.task, max_size=3, limit=50)
+    result = body_recommendations(
+        principal=principal_for(pw.head_a), body=pw.a, task=pw.task, max_size=3, limit=50
+    )
     assert result.items
     first = result.items[0]
     assert first.members[0] == next(m for m in first.members if m.ars == pw.a.ars)
@@ -348,13 +350,11 @@ def test_recommendations_for_a_body(pw):
     assert any("Bereits gemeinsam im Verbund „Cyber A–B“" in r for r in with_b.reasons)
     assert any("Gemeinsame Grenze mit Verbandsgemeinde B" in r for r in with_b.reasons)
     with pytest.raises(ValidationError, match="nimmt die Aufgabe"):
-        body_recommendations(user=pw.head_a, body=pw.og, task=pw.task)
+        body_recommendations(principal=principal_for(pw.head_a), body=pw.og, task=pw.task)
 
 
 def test_head_starts_an_alliance_from_a_recommendation(pw):
-    alliance = services.recommendation_adopt(
-        acting_user=pw.head_a, body=pw.a, task=pw.task, partners=[pw.b, pw.c]
-    )
+    alliance = services.recommendation_adopt(actor=pw.head_a, body=pw.a, task=pw.task, partners=[pw.b, pw.c])
     assert alliance.status == Status.IDEE
     members = sorted(alliance.memberships.values_list("body__name", "role"))
     assert members == [
@@ -370,17 +370,15 @@ def test_head_starts_an_alliance_from_a_recommendation(pw):
 
 
 def test_alliance_from_a_recommendation_needs_the_right_user_and_holders(pw):
-    with pytest.raises(PermissionDenied):
-        services.recommendation_adopt(acting_user=pw.clerk_b, body=pw.a, task=pw.task, partners=[pw.b])
-    with pytest.raises(PermissionDenied):
-        services.recommendation_adopt(acting_user=pw.funding, body=pw.a, task=pw.task, partners=[pw.b])
+    with pytest.raises(Forbidden):
+        services.recommendation_adopt(actor=pw.clerk_b, body=pw.a, task=pw.task, partners=[pw.b])
+    with pytest.raises(Forbidden):
+        services.recommendation_adopt(actor=pw.funding, body=pw.a, task=pw.task, partners=[pw.b])
     with pytest.raises(ValidationError, match="nimmt die Aufgabe"):
-        services.recommendation_adopt(acting_user=pw.head_a, body=pw.a, task=pw.task, partners=[pw.og])
+        services.recommendation_adopt(actor=pw.head_a, body=pw.a, task=pw.task, partners=[pw.og])
     with pytest.raises(ValidationError):
-        services.recommendation_adopt(acting_user=pw.head_a, body=pw.a, task=pw.task, partners=[pw.a])
+        services.recommendation_adopt(actor=pw.head_a, body=pw.a, task=pw.task, partners=[pw.a])
     assert not Alliance.objects.exists()
     # The advisory office may start one for any body.
-    alliance = services.recommendation_adopt(
-        acting_user=pw.advisory, body=pw.d, task=pw.task, partners=[pw.e]
-    )
+    alliance = services.recommendation_adopt(actor=pw.advisory, body=pw.d, task=pw.task, partners=[pw.e])
     assert alliance.memberships.count() == 2

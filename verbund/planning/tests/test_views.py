@@ -157,7 +157,8 @@ def test_result_page_shows_map_and_table(client, pw, done_scenario):
 def test_result_page_queries_do_not_grow_with_the_plan(client, pw, done_scenario):
     client.force_login(pw.advisory)
     bigger = services.scenario_start(
-        scenario=services.scenario_create(acting_user=pw.advisory, task=pw.task, state="07", max_members=2),
+        actor=pw.advisory,
+        scenario=services.scenario_create(actor=pw.advisory, task=pw.task, state="07", max_members=2),
         background=False,
     )
     counts = []
@@ -170,7 +171,7 @@ def test_result_page_queries_do_not_grow_with_the_plan(client, pw, done_scenario
 
 def test_progress_is_polled_and_a_finished_run_reloads_the_page(client, pw, done_scenario):
     client.force_login(pw.advisory)
-    queued = services.scenario_create(acting_user=pw.advisory, task=pw.task, state="07")
+    queued = services.scenario_create(actor=pw.advisory, task=pw.task, state="07")
     html = client.get(queued.get_absolute_url()).content.decode()
     assert f'hx-get="/planung/szenarien/{queued.pk}/fortschritt/"' in html
     fragment = client.get(f"/planung/szenarien/{queued.pk}/fortschritt/", HTTP_HX_REQUEST="true")
@@ -200,7 +201,8 @@ def test_exports(client, pw, done_scenario):
 def test_compare_status_quo_restart_and_delete_pages(client, pw, done_scenario):
     client.force_login(pw.advisory)
     other = services.scenario_start(
-        scenario=services.scenario_create(acting_user=pw.advisory, task=pw.task, state="07", max_members=2),
+        actor=pw.advisory,
+        scenario=services.scenario_create(actor=pw.advisory, task=pw.task, state="07", max_members=2),
         background=False,
     )
     html = client.get(f"/planung/szenarien/{done_scenario.pk}/vergleich/?mit={other.pk}").content.decode()

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from conftest import shared_data_file
 from verbund.common.data import GV100AD_LATEST
+from verbund.registry.tests.factories import IMPORTER
 
 #: Field positions of DOMAIN.md §4 (1-based, inclusive).
 _POSITIONS = {
@@ -83,7 +84,7 @@ def rlp_2025(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
         outer = transaction.atomic()
         outer.__enter__()
         try:
-            result = registry_import_gv100ad(path=path, state="07")
+            result = registry_import_gv100ad(actor=IMPORTER, path=path, state="07")
         except BaseException as exc:
             outer.__exit__(type(exc), exc, exc.__traceback__)
             raise

@@ -25,7 +25,13 @@ from typing import Any
 import factory
 from factory.django import DjangoModelFactory
 
+from verbund.common.actors import SystemActor
 from verbund.registry.models import Body, BodyBoundary, BodyNeighbour, Kind
+from verbund.registry.policies import IMPORT
+
+#: The system actor tests (of every part) import the registry as: ``registry_import_gv100ad(
+#: path=..., actor=IMPORTER)``.
+IMPORTER = SystemActor(name="Registerimport (Test)", capabilities=frozenset({IMPORT}))
 
 GEBIETSSTAND = dt.date(2025, 11, 30)
 POPULATION_DATE = dt.date(2024, 12, 31)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from verbund.registry.models import Kind
 
-from .factories import BodyBoundaryFactory, BodyFactory, LandFactory, make_neighbours
+from .factories import IMPORTER, BodyBoundaryFactory, BodyFactory, LandFactory, make_neighbours
 
 pytestmark = pytest.mark.django_db
 
@@ -185,11 +185,26 @@ def test_detail_of_a_dissolved_body_names_its_successors(client, vg):
     ]
 
 
-def test_unknown_body_is_404_in_the_error_shape(client):
+def test_unknown_body_is_404_in_the_error_shape(client, django_user_model):
     for path in ("", "/neighbours", "/boundary"):
         response = client.get(f"{LIST}/071119999999{path}")
         assert response.status_code == 404, path
         assert response.json() == {"detail": "Nicht gefunden.", "code": "not_found"}
+    # the same for a signed-in principal (the registry is public: nobody sees more or less)
+    client.force_login(django_user_model.objects.create_user(username="erika", password="x" * 12))
+    response = client.get(f"{LIST}/071119999999")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Nicht gefunden.", "code": "not_found"}
+
+
+def test_a_signed_in_user_sees_the_same_registry(client, django_user_model, vg):
+    og = BodyFactory.create(parent=vg)
+    anonymous = client.get(LIST, {"parent": vg.ars}).json()
+    client.force_login(django_user_model.objects.create_user(username="erika", password="x" * 12))
+    signed_in = client.get(LIST, {"parent": vg.ars}).json()
+    assert signed_in == anonymous
+    assert [i["ars"] for i in signed_in["items"]] == [og.ars]
+    assert client.get(f"{LIST}/{og.ars}").json()["ars"] == og.ars
 
 
 @pytest.mark.parametrize("ars", ["0711", "07111000000a", "0711100000000"])
@@ -261,8 +276,9 @@ def test_real_rlp_registry_through_the_api(client, data_file):
     from verbund.registry.boundaries import registry_import_boundaries
     from verbund.registry.importer import registry_import_gv100ad
 
-    registry_import_gv100ad(path=data_file("gemeindeverzeichnis/GV100AD_30112025.txt"), state="07")
-    registry_import_boundaries(path=data_file("geo/rlp/rlp_verbandsgemeinden.geojson"))
+    gv100ad = data_file("gemeindeverzeichnis/GV100AD_30112025.txt")
+    registry_import_gv100ad(actor=IMPORTER, path=gv100ad, state="07")
+    registry_import_boundaries(actor=IMPORTER, path=data_file("geo/rlp/rlp_verbandsgemeinden.geojson"))
     dahner_felsenland, erfweiler = "073405001000", "073405001009"
 
     members = client.get(LIST, {"parent": dahner_felsenland, "limit": 100}).json()

@@ -16,10 +16,11 @@ from pyproj import Transformer
 
 from conftest import shared_data_file
 from verbund.audit.models import AuditEntry
-from verbund.common.errors import ImportFileError
+from verbund.common.actors import SystemActor
+from verbund.common.errors import Forbidden, ImportFileError
 from verbund.registry.boundaries import PROGRESS_STEPS, registry_import_boundaries
 from verbund.registry.models import Body, BodyBoundary, BodyNeighbour, Kind, RegistryImport
-from verbund.registry.tests.factories import BodyFactory
+from verbund.registry.tests.factories import IMPORTER, BodyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -148,10 +149,11 @@ def snapshot() -> dict[str, Any]:
 def test_import_stores_boundaries_centroids_and_neighbours_both_ways(
     tmp_path: Path, bodies: dict[str, Body]
 ) -> None:
-    user = get_user_model().objects.create_user(username="betrieb", password="x")
+    # A superuser counts as Plattformbetrieb, who may start an import.
+    user = get_user_model().objects.create_superuser(username="betrieb", password="x")
     steps: list[tuple[int, int]] = []
     result = registry_import_boundaries(
-        path=gemeinde_layer(tmp_path, bodies), acting_user=user, progress=lambda s, t: steps.append((s, t))
+        path=gemeinde_layer(tmp_path, bodies), actor=user, progress=lambda s, t: steps.append((s, t))
     )
 
     assert (result.features, result.boundaries, result.neighbours) == (4, 4, 5)
@@ -189,10 +191,10 @@ def test_import_stores_boundaries_centroids_and_neighbours_both_ways(
 
 def test_second_run_writes_nothing(tmp_path: Path, bodies: dict[str, Body]) -> None:
     path = gemeinde_layer(tmp_path, bodies)
-    registry_import_boundaries(path=path)
+    registry_import_boundaries(actor=IMPORTER, path=path)
     before = snapshot()
 
-    again = registry_import_boundaries(path=path)
+    again = registry_import_boundaries(actor=IMPORTER, path=path)
 
     assert not again.changed
     assert again.registry_import is None
@@ -201,14 +203,51 @@ def test_second_run_writes_nothing(tmp_path: Path, bodies: dict[str, Body]) -> N
     assert snapshot() == before
 
 
-def test_system_import_is_audited_as_import_registry(tmp_path: Path, bodies: dict[str, Body]) -> None:
-    registry_import_boundaries(path=gemeinde_layer(tmp_path, bodies))
+def test_system_import_is_audited_with_its_name(tmp_path: Path, bodies: dict[str, Body]) -> None:
+    result = registry_import_boundaries(actor=IMPORTER, path=gemeinde_layer(tmp_path, bodies))
     entry = AuditEntry.objects.get(action="registry.import_boundaries")
-    assert entry.actor is None and entry.actor_label == "import_registry"
+    assert entry.actor is None and entry.is_system
+    assert entry.actor_label == "Registerimport (Test)"
+    assert result.registry_import is not None and result.registry_import.imported_by is None
+    assert entry.object_type == "registry.registryimport"
+    assert entry.object_id == str(result.registry_import.pk)
+    assert (entry.body_id, entry.alliance_id) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        SystemActor(name="Demodaten", capabilities=frozenset({"alliances.manage"})),
+        SystemActor(name="Ohne Fähigkeiten"),
+    ],
+)
+def test_system_actor_without_the_import_capability_is_refused(
+    tmp_path: Path, bodies: dict[str, Body], actor: SystemActor
+) -> None:
+    before = snapshot()
+    with pytest.raises(Forbidden):
+        registry_import_boundaries(actor=actor, path=gemeinde_layer(tmp_path, bodies))
+    assert snapshot() == before
+
+
+def test_person_without_plattformbetrieb_is_refused(tmp_path: Path, bodies: dict[str, Body]) -> None:
+    user = get_user_model().objects.create_user(username="sachbearbeitung", password="x")
+    before = snapshot()
+    with pytest.raises(Forbidden):
+        registry_import_boundaries(actor=user, path=gemeinde_layer(tmp_path, bodies))
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("actor", ["import_registry", None])
+def test_a_string_or_no_actor_is_a_type_error(tmp_path: Path, bodies: dict[str, Body], actor: Any) -> None:
+    before = snapshot()
+    with pytest.raises(TypeError):
+        registry_import_boundaries(actor=actor, path=gemeinde_layer(tmp_path, bodies))
+    assert snapshot() == before
 
 
 def test_changed_file_updates_only_what_changed(tmp_path: Path, bodies: dict[str, Body]) -> None:
-    registry_import_boundaries(path=gemeinde_layer(tmp_path, bodies))
+    registry_import_boundaries(actor=IMPORTER, path=gemeinde_layer(tmp_path, bodies))
     b = {name: body.key for name, body in bodies.items()}
     untouched = BodyBoundary.objects.get(body=bodies["og1"]).updated_at
     link_og1_og2 = BodyNeighbour.objects.get(body=bodies["og1"], neighbour=bodies["og2"]).pk
@@ -221,7 +260,7 @@ def test_changed_file_updates_only_what_changed(tmp_path: Path, bodies: dict[str
         [({"ars": bodies[n].ars}, GEOMETRY[n]) for n in ("og1", "og2", "stadt")]
         + [({"ars": bodies["vf"].ars}, moved_geometry)],
     )
-    result = registry_import_boundaries(path=path)
+    result = registry_import_boundaries(actor=IMPORTER, path=path)
 
     assert (result.boundaries_created, result.boundaries_updated, result.centroids_updated) == (0, 1, 1)
     assert (result.links_created, result.links_updated, result.links_deleted) == (0, 0, 4)
@@ -240,7 +279,7 @@ def test_changed_file_updates_only_what_changed(tmp_path: Path, bodies: dict[str
     ],
 )
 def test_bad_file_changes_nothing(tmp_path: Path, bodies: dict[str, Body], content: str | None) -> None:
-    registry_import_boundaries(path=gemeinde_layer(tmp_path, bodies))
+    registry_import_boundaries(actor=IMPORTER, path=gemeinde_layer(tmp_path, bodies))
     before = snapshot()
     if content is None:
         bad = write_layer(
@@ -256,7 +295,7 @@ def test_bad_file_changes_nothing(tmp_path: Path, bodies: dict[str, Body], conte
         bad.write_text(content, encoding="utf-8")
 
     with pytest.raises(ImportFileError) as caught:
-        registry_import_boundaries(path=bad)
+        registry_import_boundaries(actor=IMPORTER, path=bad)
 
     assert "schlecht.geojson" in str(caught.value)
     assert snapshot() == before
@@ -273,7 +312,7 @@ def test_unmatched_features_are_reported_not_fatal(tmp_path: Path, bodies: dict[
             box(-1000, 0, 0, 1000),
         ),  # touches og1: no link to a dissolved body
     )
-    result = registry_import_boundaries(path=path)
+    result = registry_import_boundaries(actor=IMPORTER, path=path)
 
     assert result.unmatched == ["070000000999", dissolved.ars]
     assert (result.features, result.boundaries, result.neighbours) == (6, 4, 5)
@@ -286,7 +325,7 @@ def test_unmatched_features_are_reported_not_fatal(tmp_path: Path, bodies: dict[
 def test_file_matching_no_body_asks_for_the_registry_first(tmp_path: Path) -> None:
     path = write_layer(tmp_path, "gemeinden.geojson", [({"ars": "071110000000"}, box(0, 0, 1000, 1000))])
     with pytest.raises(ImportFileError, match="Register zuerst importieren"):
-        registry_import_boundaries(path=path)
+        registry_import_boundaries(actor=IMPORTER, path=path)
     assert not RegistryImport.objects.exists()
     assert not AuditEntry.objects.exists()
 
@@ -295,14 +334,14 @@ def test_empty_file_is_an_error(tmp_path: Path, bodies: dict[str, Body]) -> None
     with pytest.raises(
         ImportFileError, match=r"leer\.geojson, Feld features: Die Datei enthält keine Gebiete"
     ):
-        registry_import_boundaries(path=write_layer(tmp_path, "leer.geojson", []))
+        registry_import_boundaries(actor=IMPORTER, path=write_layer(tmp_path, "leer.geojson", []))
 
 
 def test_gemeinde_layer_by_ags(tmp_path: Path, bodies: dict[str, Body]) -> None:
     path = write_layer(
         tmp_path, "ags.geojson", [({"ags": bodies[n].ags}, GEOMETRY[n]) for n in ("og1", "og2", "stadt")]
     )
-    result = registry_import_boundaries(path=path)
+    result = registry_import_boundaries(actor=IMPORTER, path=path)
     assert (result.boundaries, result.neighbours, result.unmatched) == (3, 3, [])
     assert neighbour_keys(bodies["og1"]) == {bodies["og2"].key, bodies["stadt"].key}
 
@@ -310,7 +349,7 @@ def test_gemeinde_layer_by_ags(tmp_path: Path, bodies: dict[str, Body]) -> None:
 def test_vg_layer_matches_associations_and_their_own_association_keys(
     tmp_path: Path, bodies: dict[str, Body]
 ) -> None:
-    result = registry_import_boundaries(path=vg_layer(tmp_path, bodies))
+    result = registry_import_boundaries(actor=IMPORTER, path=vg_layer(tmp_path, bodies))
     assert (result.boundaries, result.unmatched) == (3, [])
     # The Verbandsgemeinde itself got the polygon, not one of its Ortsgemeinden (same association key).
     assert set(BodyBoundary.objects.values_list("body__kind", flat=True)) == {
@@ -324,7 +363,7 @@ def test_vg_layer_matches_associations_and_their_own_association_keys(
 def test_layers_coexist_and_each_replaces_only_its_own_links(tmp_path: Path, bodies: dict[str, Body]) -> None:
     gemeinden = gemeinde_layer(tmp_path, bodies)
     for path in (gemeinden, vg_layer(tmp_path, bodies), kreis_layer(tmp_path, bodies)):
-        registry_import_boundaries(path=path)
+        registry_import_boundaries(actor=IMPORTER, path=path)
     b = {name: body.key for name, body in bodies.items()}
 
     # The kreisfreie Stadt neighbours Ortsgemeinden, a verbandsfreie Gemeinde, a Verbandsgemeinde and
@@ -338,7 +377,7 @@ def test_layers_coexist_and_each_replaces_only_its_own_links(tmp_path: Path, bod
 
     # Re-importing the Gemeinde layer keeps the links of the other layers; links it shares with
     # them (Stadt and verbandsfreie Gemeinde) have the same length, so nothing changes at all.
-    again = registry_import_boundaries(path=gemeinden)
+    again = registry_import_boundaries(actor=IMPORTER, path=gemeinden)
     assert neighbour_keys(bodies["stadt"]) == {b["og1"], b["og2"], b["vf"], b["vg"], b["landkreis"]}
     assert again.links_created == again.links_deleted == again.links_updated == 0
     assert snapshot()["links"] == before["links"]
@@ -348,13 +387,13 @@ def test_layers_coexist_and_each_replaces_only_its_own_links(tmp_path: Path, bod
     without_stadt = write_layer(
         tmp_path, "gemeinden.geojson", [({"ars": bodies[n].ars}, GEOMETRY[n]) for n in ("og1", "og2", "vf")]
     )
-    registry_import_boundaries(path=without_stadt)
+    registry_import_boundaries(actor=IMPORTER, path=without_stadt)
     assert neighbour_keys(bodies["stadt"]) == {b["og1"], b["og2"], b["vf"], b["vg"], b["landkreis"]}
 
 
 def test_layers_keep_links_when_a_gemeinde_pair_drops(tmp_path: Path, bodies: dict[str, Body]) -> None:
-    registry_import_boundaries(path=kreis_layer(tmp_path, bodies))
-    registry_import_boundaries(path=gemeinde_layer(tmp_path, bodies))
+    registry_import_boundaries(actor=IMPORTER, path=kreis_layer(tmp_path, bodies))
+    registry_import_boundaries(actor=IMPORTER, path=gemeinde_layer(tmp_path, bodies))
     # The Stadt moves away in the Gemeinde layer: its Gemeinde-layer links go, the Kreis link stays.
     moved = write_layer(
         tmp_path,
@@ -362,7 +401,7 @@ def test_layers_keep_links_when_a_gemeinde_pair_drops(tmp_path: Path, bodies: di
         [({"ars": bodies[n].ars}, GEOMETRY[n]) for n in ("og1", "og2", "vf")]
         + [({"ars": bodies["stadt"].ars}, box(0, 5000, 3000, 6000))],
     )
-    result = registry_import_boundaries(path=moved)
+    result = registry_import_boundaries(actor=IMPORTER, path=moved)
     assert result.links_deleted == 6
     assert neighbour_keys(bodies["stadt"]) == {bodies["landkreis"].key}
 
@@ -374,7 +413,7 @@ def test_two_features_for_one_body_are_an_error(tmp_path: Path, bodies: dict[str
         [({"ars": bodies["og1"].ars}, GEOMETRY["og1"]), ({"ags": bodies["og1"].ags}, GEOMETRY["og2"])],
     )
     with pytest.raises(ImportFileError, match="dieselbe Körperschaft"):
-        registry_import_boundaries(path=path)
+        registry_import_boundaries(actor=IMPORTER, path=path)
     assert not BodyBoundary.objects.exists()
 
 
@@ -387,9 +426,9 @@ def test_real_rlp_layers_after_the_gv100ad_import() -> None:
         shared_data_file(f"geo/rlp/rlp_{name}.geojson")
         for name in ("kreise", "verbandsgemeinden", "gemeinden")
     ]
-    importer.registry_import_gv100ad(path=gv100ad, state="07")
+    importer.registry_import_gv100ad(actor=IMPORTER, path=gv100ad, state="07")
 
-    results = [registry_import_boundaries(path=path) for path in layers]
+    results = [registry_import_boundaries(actor=IMPORTER, path=path) for path in layers]
 
     assert [(r.boundaries, r.neighbours, r.unmatched) for r in results] == [
         (36, 73, []),
@@ -410,7 +449,7 @@ def test_real_rlp_layers_after_the_gv100ad_import() -> None:
     assert mainz_lat is not None and 49.9 < mainz_lat < 50.1
     before = snapshot()
 
-    again = [registry_import_boundaries(path=path) for path in layers]
+    again = [registry_import_boundaries(actor=IMPORTER, path=path) for path in layers]
 
     assert not any(r.changed for r in again)
     assert snapshot() == before

@@ -24,13 +24,16 @@ from django.db.models import Max
 
 from conftest import shared_data_file
 from verbund.audit.models import AuditEntry
+from verbund.common.actors import SystemActor
 from verbund.common.data import GV100AD_LATEST, GV100AD_PREVIOUS
-from verbund.common.errors import DomainError, ImportFileError
+from verbund.common.errors import DomainError, Forbidden, ImportFileError
 from verbund.registry import gv100ad, importer
 from verbund.registry.importer import registry_import_gv100ad
 from verbund.registry.models import Body, Kind, RegistryImport, TerritorialChange
+from verbund.registry.policies import IMPORT
 
 from .conftest import gv100ad_line
+from .factories import IMPORTER
 
 Writer = Callable[..., Path]
 
@@ -103,7 +106,7 @@ class TestRlp2025:
         assert len(run.sha256) == 64 and run.file_name == "GV100AD_30112025.txt"
         assert run.counts["created"] == Body.objects.count()
         entry = AuditEntry.objects.get(action="registry.import")
-        assert (entry.actor, entry.actor_label) == (None, "import_registry")
+        assert (entry.actor, entry.actor_label, entry.is_system) == (None, "Registerimport (Test)", True)
         assert (entry.object_type, entry.object_id) == ("registry.registryimport", str(run.pk))
         assert entry.changes["created"] == run.counts["created"]
         # A first import of a Land is the initial load, not a list of territorial changes.
@@ -111,7 +114,7 @@ class TestRlp2025:
 
     def test_second_run_changes_nothing(self, rlp_2025: importer.ImportResult) -> None:
         before = registry_state()
-        again = registry_import_gv100ad(path=shared_data_file(GV100AD_LATEST), state="07")
+        again = registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST), state="07")
         assert registry_state() == before
         assert not again.changed and again.registry_import is None
         assert (again.created, again.updated, again.dissolved, again.unchanged) == (0, 0, 0, rlp_2025.bodies)
@@ -128,13 +131,13 @@ class TestRlp2025:
         with pytest.raises(
             ImportFileError, match=rf"GV100AD_x.txt, Zeile {len(rlp_lines)}, Feld Gebietsstand"
         ):
-            registry_import_gv100ad(path=path, state="07")
+            registry_import_gv100ad(actor=IMPORTER, path=path, state="07")
         assert registry_state() == before
 
     def test_older_issue_is_refused(self, rlp_2025: importer.ImportResult) -> None:
         before = registry_state()
         with pytest.raises(DomainError, match="älterer Stand") as caught:
-            registry_import_gv100ad(path=shared_data_file(GV100AD_PREVIOUS), state="07")
+            registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_PREVIOUS), state="07")
         assert caught.value.code == "older_issue"
         assert registry_state() == before
 
@@ -203,9 +206,9 @@ def two_issues(write_gv100ad: Writer) -> tuple[Path, Path]:
 @pytest.mark.django_db
 def test_newer_issue_reports_territorial_changes(two_issues: tuple[Path, Path]) -> None:
     first, second = two_issues
-    registry_import_gv100ad(path=first)
+    registry_import_gv100ad(actor=IMPORTER, path=first)
     kreisstadt_pk = Body.objects.get(key="07398000").pk
-    result = registry_import_gv100ad(path=second)
+    result = registry_import_gv100ad(actor=IMPORTER, path=second)
 
     assert (result.created, result.dissolved) == (3, 3)
     changes = {(c.kind, c.body.key): c for c in TerritorialChange.objects.select_related("body")}
@@ -256,7 +259,7 @@ def test_newer_issue_reports_territorial_changes(two_issues: tuple[Path, Path]) 
 
     # And the newer issue once more: nothing.
     before = registry_state()
-    assert not registry_import_gv100ad(path=second).changed
+    assert not registry_import_gv100ad(actor=IMPORTER, path=second).changed
     assert registry_state() == before
 
 
@@ -265,7 +268,7 @@ def test_failure_after_rows_were_written_rolls_everything_back(
     two_issues: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = two_issues
-    registry_import_gv100ad(path=first)
+    registry_import_gv100ad(actor=IMPORTER, path=first)
     before = registry_state()
 
     def fail(**kwargs: Any) -> None:
@@ -274,17 +277,18 @@ def test_failure_after_rows_were_written_rolls_everything_back(
 
     monkeypatch.setattr(importer, "audit_record", fail)
     with pytest.raises(RuntimeError):
-        registry_import_gv100ad(path=second)
+        registry_import_gv100ad(actor=IMPORTER, path=second)
     assert registry_state() == before
 
 
 @pytest.mark.django_db
-def test_acting_user_population_date_and_progress(two_issues: tuple[Path, Path]) -> None:
-    user = get_user_model().objects.create_user(username="betrieb", password="x" * 12)
+def test_operator_actor_population_date_and_progress(two_issues: tuple[Path, Path]) -> None:
+    # A superuser counts as Plattformbetrieb, who may start an import.
+    user = get_user_model().objects.create_superuser(username="betrieb", password="x" * 12)
     steps: list[tuple[int, int]] = []
     result = registry_import_gv100ad(
         path=two_issues[0],
-        acting_user=user,
+        actor=user,
         population_date=dt.date(2024, 6, 30),
         progress=lambda step, total: steps.append((step, total)),
     )
@@ -298,11 +302,51 @@ def test_acting_user_population_date_and_progress(two_issues: tuple[Path, Path])
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "actor",
+    [
+        SystemActor(name="Demodaten", capabilities=frozenset({"alliances.manage"})),
+        SystemActor(name="Ohne Fähigkeiten"),
+    ],
+)
+def test_system_actor_without_the_import_capability_is_refused(
+    two_issues: tuple[Path, Path], actor: SystemActor
+) -> None:
+    before = registry_state()
+    with pytest.raises(Forbidden) as caught:
+        registry_import_gv100ad(path=two_issues[0], actor=actor)
+    assert caught.value.status == 403
+    assert registry_state() == before
+
+
+@pytest.mark.django_db
+def test_person_without_plattformbetrieb_is_refused(two_issues: tuple[Path, Path]) -> None:
+    user = get_user_model().objects.create_user(username="sachbearbeitung", password="x" * 12)
+    before = registry_state()
+    with pytest.raises(Forbidden):
+        registry_import_gv100ad(path=two_issues[0], actor=user)
+    assert registry_state() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["load_demo", "import_registry", None])
+def test_a_string_or_no_actor_is_a_type_error(two_issues: tuple[Path, Path], actor: Any) -> None:
+    with pytest.raises(TypeError):
+        registry_import_gv100ad(path=two_issues[0], actor=actor)
+    assert not Body.objects.exists()
+
+
+def test_actor_is_a_required_keyword() -> None:
+    with pytest.raises(TypeError):
+        registry_import_gv100ad(path="egal.txt")  # type: ignore[call-arg]
+
+
+@pytest.mark.django_db
 def test_invalid_state_is_refused(two_issues: tuple[Path, Path]) -> None:
     with pytest.raises(DomainError, match="zweistelliger Land-Schlüssel"):
-        registry_import_gv100ad(path=two_issues[0], state="7")
+        registry_import_gv100ad(actor=IMPORTER, path=two_issues[0], state="7")
     with pytest.raises(ImportFileError, match="kein Land mit dem Schlüssel '05'"):
-        registry_import_gv100ad(path=two_issues[0], state="05")
+        registry_import_gv100ad(actor=IMPORTER, path=two_issues[0], state="05")
     assert not Body.objects.exists()
 
 
@@ -311,8 +355,8 @@ def test_invalid_state_is_refused(two_issues: tuple[Path, Path]) -> None:
 
 @pytest.mark.django_db
 def test_rlp_2022_then_2025_reports_the_geckler_merger() -> None:
-    registry_import_gv100ad(path=shared_data_file(GV100AD_PREVIOUS), state="07")
-    result = registry_import_gv100ad(path=shared_data_file(GV100AD_LATEST), state="07")
+    registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_PREVIOUS), state="07")
+    result = registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST), state="07")
 
     new = Body.objects.get(key="07232503")
     assert (new.name, new.kind, new.parent.name) == ("Obergeckler", Kind.ORTSGEMEINDE, "Südeifel")  # type: ignore[union-attr]
@@ -338,7 +382,7 @@ def test_rlp_2022_then_2025_reports_the_geckler_merger() -> None:
 @pytest.mark.django_db
 def test_germany_imports_and_a_state_import_leaves_other_states_alone() -> None:
     lines = shared_data_file(GV100AD_LATEST).read_text(encoding="utf-8").splitlines()
-    result = registry_import_gv100ad(path=shared_data_file(GV100AD_LATEST))
+    result = registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST))
     assert Body.objects.count() == result.created == result.bodies
     assert Body.objects.filter(kind=Kind.LAND).count() == 16
     gemeinde_records = sum(1 for line in lines if line.startswith("60"))
@@ -353,14 +397,14 @@ def test_germany_imports_and_a_state_import_leaves_other_states_alone() -> None:
         sum(p or 0 for p in Body.objects.filter(kind=Kind.LAND).values_list("population", flat=True)) == total
     )
 
-    again = registry_import_gv100ad(path=shared_data_file(GV100AD_LATEST), state="07")
+    again = registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST), state="07")
     assert not again.changed
 
 
 @pytest.mark.django_db
 def test_germany_2022_then_2025_handles_every_change() -> None:
-    registry_import_gv100ad(path=shared_data_file(GV100AD_PREVIOUS))
-    result = registry_import_gv100ad(path=shared_data_file(GV100AD_LATEST))
+    registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_PREVIOUS))
+    result = registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST))
     assert Body.objects.current().count() == result.bodies
     assert result.dissolved == Body.objects.exclude(dissolved_on=None).count() > 2
     eidertal = Body.objects.get(key="010585896")  # Ämter Flintbek and Molfsee merged
@@ -381,6 +425,8 @@ def test_command_imports_and_reports(two_issues: tuple[Path, Path]) -> None:
     call_command("import_registry", "--gv100ad", str(two_issues[0]), stdout=out, stderr=err)
     assert "neu angelegt" in out.getvalue()
     assert Body.objects.filter(key="07199").exists()
+    entry = AuditEntry.objects.get(action="registry.import")
+    assert (entry.actor, entry.actor_label) == (None, "Registerimport (Kommandozeile)")
     call_command("import_registry", "--gv100ad", str(two_issues[1]), "--quiet", stdout=out, stderr=StringIO())
     assert "Gebietsänderungen (10):" in out.getvalue()
 
@@ -422,4 +468,6 @@ def test_command_boundaries_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     a, b = str(tmp_path / "a.geojson"), str(tmp_path / "b.geojson")
     call_command("import_registry", "--boundaries", a, "--boundaries", b, stdout=out, stderr=StringIO())
     assert [c["path"].name for c in calls] == ["a.geojson", "b.geojson"]
+    assert {c["actor"].name for c in calls} == {"Registerimport (Kommandozeile)"}
+    assert all(c["actor"].capable(IMPORT) for c in calls)
     assert out.getvalue().count("2 Grenzen") == 2

@@ -99,6 +99,9 @@ def test_htmx_request_gets_the_results_fragment(client, vg):
     assert result_names(html) == ["Busenberg"]
     assert "HX-Request" in fragment["Vary"]
     assert "<html" in restore.content.decode()
+    # a boosted navigation (the pagination links) gets the whole page; HTMX picks the results
+    boosted = client.get(LIST_URL, {"q": "busen"}, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+    assert "<html" in boosted.content.decode()
 
 
 def test_list_form_works_with_and_without_javascript(client):
@@ -120,12 +123,14 @@ def test_list_paginates(client, vg):
     BodyFactory.create_batch(55, parent=vg)
 
     first = client.get(LIST_URL, {"parent": vg.ars}).content.decode()
-    second = client.get(LIST_URL, {"parent": vg.ars, "page": 2}).content.decode()
+    second = client.get(LIST_URL, {"parent": vg.ars, "seite": 2}).content.decode()
 
     assert len(result_names(first)) == 50
     assert len(result_names(second)) == 5
     assert "Seite 1 von 2" in first
-    assert f"?parent={vg.ars}&amp;page=2" in first
+    assert f"?parent={vg.ars}&amp;seite=2" in first
+    # paging stays in place: the links are boosted into the results region
+    assert 'hx-boost="true" hx-target="#vb-results" hx-select="#vb-results"' in first
     assert "Vorherige Seite" in second
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from verbund.shared_services.allocation import format_eur
-from verbund.shared_services.exports import basis_text, de_date, de_number
+from verbund.common.german import format_date, format_money, format_number
+from verbund.shared_services.exports import basis_text
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def eur(value: Any) -> str:
     if value is None or value == "":
         return "–"
     try:
-        return format_eur(Decimal(str(value)))
+        return format_money(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
 
@@ -30,7 +30,7 @@ def number(value: Any, places: int = 0) -> str:
     if value is None or value == "":
         return "–"
     try:
-        return de_number(Decimal(str(value)), int(places))
+        return format_number(Decimal(str(value)), int(places))
     except (InvalidOperation, ValueError):
         return str(value)
 
@@ -38,7 +38,7 @@ def number(value: Any, places: int = 0) -> str:
 @register.filter
 def isodate(value: Any) -> str:
     """An ISO date string (as stored in JSON) → ``TT.MM.JJJJ``."""
-    return de_date(value) if value else "–"
+    return format_date(value) if value else "–"
 
 
 @register.filter
@@ -53,7 +53,7 @@ def signed_eur(value: Any) -> str:
         return "–"
     amount = Decimal(str(value))
     sign = "+" if amount > 0 else ("−" if amount < 0 else "±")
-    return f"{sign}{format_eur(abs(amount))}"
+    return f"{sign}{format_money(abs(amount))}"
 
 
 @register.filter

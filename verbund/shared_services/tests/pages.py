@@ -9,11 +9,14 @@ from typing import Any
 
 from verbund.accounts.tests.factories import UserFactory
 from verbund.alliances.tests.factories import AllianceFactory
+from verbund.common.actors import SystemActor
 from verbund.registry.tests.factories import BodyFactory
 
 from .. import services
 from ..allocation import EQUAL, mix
 from .factories import CostPlanFactory, SharedServiceFactory
+
+TESTS = SystemActor(name="Tests", capabilities=frozenset({"shared_services.manage"}))
 
 
 def _world(body: Any) -> dict[str, Any]:
@@ -32,7 +35,7 @@ def _world(body: Any) -> dict[str, Any]:
     CostPlanFactory.create(
         service=service, year=2025, kind="actual", items=[("staff", "Vergabe", "1", "E9a")]
     )
-    settlement = services.settlement_compute(acting_user="tests", service=service, year=2025, kind="final")
+    settlement = services.settlement_compute(actor=TESTS, service=service, year=2025, kind="final")
     return {"alliance": alliance, "service": service, "settlement": settlement, "user": coordinator}
 
 

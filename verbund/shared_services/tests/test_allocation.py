@@ -368,14 +368,25 @@ def test_a_new_key_is_a_registered_class():
 
 
 def test_the_engines_import_no_django():
-    """allocation.py and costing.py are pure: testable and benchmarkable without Django."""
+    """The allocation package and costing.py are pure: testable and benchmarkable without Django.
+    Of Verbund they import only the pure helpers verbund.common.money and verbund.common.german."""
     import ast
+    import subprocess
+    import sys
     from pathlib import Path
 
     import verbund.shared_services as part
 
-    for name in ("allocation.py", "costing.py"):
-        tree = ast.parse((Path(part.__file__).parent / name).read_text(encoding="utf-8"))
-        modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    root = Path(part.__file__).parent
+    allowed = {"verbund.common.money", "verbund.common.german", "verbund.common"}
+    for path in [*sorted((root / "allocation").glob("*.py")), root / "costing.py"]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert not any(m.split(".")[0] in {"django", "verbund"} for m in modules), (name, modules)
+        assert not any(m.split(".")[0] == "django" for m in modules), (path.name, modules)
+        assert all(m in allowed for m in modules if m.startswith("verbund")), (path.name, modules)
+    check = (
+        "import sys; import verbund.shared_services.allocation, verbund.shared_services.costing; "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=root.parent.parent)

@@ -177,7 +177,10 @@ def test_volumes_one_by_one_and_csv(ss: SimpleNamespace, service: SharedService)
         f"{URL}/{service.pk}/volumes/import", {"file": SimpleUploadedFile("q.csv", csv_text.encode())}
     )
     assert bad.status_code == 422
-    assert bad.json() == {"detail": "q.csv, Zeile 3, Feld menge: keine Zahl", "code": "invalid_file"}
+    assert bad.json() == {
+        "detail": "q.csv, Zeile 3, Feld menge: keine Zahl (Beispiel: 1.250 oder 12,5)",
+        "code": "invalid_file",
+    }
     good = csv_text.replace("abc", "2,5")
     ok = client_for(ss.clerk_a).post(
         f"{URL}/{service.pk}/volumes/import", {"file": SimpleUploadedFile("q.csv", good.encode())}

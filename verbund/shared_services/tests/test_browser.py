@@ -91,9 +91,10 @@ def test_set_up_a_service_with_a_mixed_key_and_finalize_a_year(live_server, page
     lines = page.locator("#vb-ss-lines-table")
     expect(lines.get_by_role("row", name=re.compile("Kirchheimbolanden"))).to_contain_text("7.500,00 EUR")
     expect(lines.get_by_role("row", name=re.compile("Göllheim"))).to_contain_text("4.500,00 EUR")
-    page.get_by_role("button", name="Abrechnung abschließen").click()
+    page.get_by_text("Abrechnung abschließen", exact=True).click()  # opens the confirmation
+    page.get_by_role("button", name="Verbindlich abschließen").click()
     expect(page.get_by_text("ist abgeschlossen und kann nicht mehr geändert werden")).to_be_visible()
-    expect(page.get_by_role("button", name="Abrechnung abschließen")).to_have_count(0)
+    expect(page.get_by_role("button", name="Verbindlich abschließen")).to_have_count(0)
     settlement = Settlement.objects.get(service=service)
     assert settlement.is_finalized
     assert sorted(settlement.lines.values_list("share", flat=True)) == [4500, 7500]

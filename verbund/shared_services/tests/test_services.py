@@ -11,12 +11,13 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from verbund.audit.models import AuditEntry
-from verbund.common.errors import DomainError
+from verbund.common.actors import SystemActor
+from verbund.common.errors import Forbidden, Refusal
+from verbund.common.principal import principal_for
 from verbund.shared_services import services
-from verbund.shared_services.access import permissions
 from verbund.shared_services.models import (
     CostItem,
     ServiceRecipient,
@@ -26,7 +27,8 @@ from verbund.shared_services.models import (
     SharedService,
     Task,
 )
-from verbund.shared_services.selectors import settlement_diff
+from verbund.shared_services.policies import MANAGE
+from verbund.shared_services.selectors import service_access, settlement_diff
 
 from .conftest import MIXED
 from .factories import CostPlanFactory
@@ -47,7 +49,7 @@ def actions() -> list[str]:
 
 def test_coordinator_creates_a_service_with_recipients(ss: SimpleNamespace) -> None:
     service = services.service_create(
-        acting_user=ss.coordinator,
+        actor=ss.coordinator,
         alliance=ss.alliance,
         task=Task.objects.get(slug="vergabestelle"),
         provider=ss.vg_a,
@@ -65,9 +67,9 @@ def test_coordinator_creates_a_service_with_recipients(ss: SimpleNamespace) -> N
 
 @pytest.mark.parametrize("who", ["clerk_a", "clerk_b", "advisory", "nobody"])
 def test_only_coordinators_create_services(ss: SimpleNamespace, who: str) -> None:
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Forbidden):
         services.service_create(
-            acting_user=getattr(ss, who),
+            actor=getattr(ss, who),
             alliance=ss.alliance,
             task=Task.objects.get(slug="vergabestelle"),
             provider=ss.vg_a,
@@ -80,7 +82,7 @@ def test_only_coordinators_create_services(ss: SimpleNamespace, who: str) -> Non
 def test_provider_and_recipients_must_be_current_members(ss: SimpleNamespace) -> None:
     with pytest.raises(ValidationError, match="kein aktuelles Mitglied"):
         services.service_create(
-            acting_user=ss.coordinator,
+            actor=ss.coordinator,
             alliance=ss.alliance,
             task=Task.objects.get(slug="vergabestelle"),
             provider=ss.outsider,
@@ -92,7 +94,7 @@ def test_provider_and_recipients_must_be_current_members(ss: SimpleNamespace) ->
 def test_set_key_validates_normalises_and_audits(ss: SimpleNamespace, service: SharedService) -> None:
     with pytest.raises(ValidationError, match="ergeben 90 %"):
         services.service_set_key(
-            acting_user=ss.coordinator,
+            actor=ss.coordinator,
             service=service,
             config={
                 "type": "mix",
@@ -102,9 +104,9 @@ def test_set_key_validates_normalises_and_audits(ss: SimpleNamespace, service: S
                 ],
             },
         )
-    with pytest.raises(PermissionDenied):
-        services.service_set_key(acting_user=ss.clerk_a, service=service, config={"type": "equal"})
-    services.service_set_key(acting_user=ss.coordinator, service=service, config={"type": "area"})
+    with pytest.raises(Forbidden):
+        services.service_set_key(actor=ss.clerk_a, service=service, config={"type": "equal"})
+    services.service_set_key(actor=ss.coordinator, service=service, config={"type": "area"})
     service.refresh_from_db()
     assert service.allocation_key == {"type": "area"}
     entry = AuditEntry.objects.get(action="shared_service.key_set")
@@ -117,9 +119,7 @@ def test_set_key_validates_normalises_and_audits(ss: SimpleNamespace, service: S
 def test_final_settlement_splits_net_cost_by_the_mixed_key(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
 
     assert settlement.net_cost == Decimal("100000.00")
     assert settlement.total == Decimal("100000.00")
@@ -141,16 +141,14 @@ def test_advances_then_final_settlement_gives_balances(ss: SimpleNamespace, serv
     CostPlanFactory.create(
         service=service, year=2025, kind="plan", items=[("material", "Planansatz", "90000")]
     )
-    advance = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="advance"
-    )
+    advance = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="advance")
     line = advance.lines.get(body=ss.vg_c)
     assert line.share == Decimal("15000.00") + Decimal("6428.57")
     assert [i["amount"] for i in line.instalments] == ["5357.15", "5357.14", "5357.14", "5357.14"]
     assert [i["due"] for i in line.instalments] == ["2025-02-15", "2025-05-15", "2025-08-15", "2025-11-15"]
-    services.settlement_finalize(acting_user=ss.coordinator, settlement=advance)
+    services.settlement_finalize(actor=ss.coordinator, settlement=advance)
 
-    final = services.settlement_compute(acting_user=ss.coordinator, service=service, year=2025, kind="final")
+    final = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     final_line = final.lines.get(body=ss.vg_c)
     assert final_line.advance_paid == Decimal("21428.57")
     assert final_line.balance == final_line.share - Decimal("21428.57") == Decimal("2380.95")
@@ -159,9 +157,7 @@ def test_advances_then_final_settlement_gives_balances(ss: SimpleNamespace, serv
 
 def test_member_joining_mid_year_pays_pro_rata(ss: SimpleNamespace, service: SharedService) -> None:
     ServiceRecipient.objects.filter(service=service, body=ss.vg_c).update(from_date=dt.date(2025, 7, 1))
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     line = settlement.lines.get(body=ss.vg_c)
     assert line.days == 184
     # equal part: 50,000 × 184 / (365 + 365 + 184) = 10,065.6455…
@@ -177,18 +173,16 @@ def test_recipient_leaving_keeps_history_and_pays_until_it_left(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
     recipient = ServiceRecipient.objects.get(service=service, body=ss.vg_b)
-    services.recipient_end(acting_user=ss.coordinator, recipient=recipient, until_date=dt.date(2025, 3, 31))
+    services.recipient_end(actor=ss.coordinator, recipient=recipient, until_date=dt.date(2025, 3, 31))
     with pytest.raises(ValidationError, match="muss danach liegen"):
         services.recipient_add(
-            acting_user=ss.coordinator, service=service, body=ss.vg_b, from_date=dt.date(2025, 3, 1)
+            actor=ss.coordinator, service=service, body=ss.vg_b, from_date=dt.date(2025, 3, 1)
         )
     services.recipient_add(
-        acting_user=ss.coordinator, service=service, body=ss.vg_b, from_date=dt.date(2025, 10, 1)
+        actor=ss.coordinator, service=service, body=ss.vg_b, from_date=dt.date(2025, 10, 1)
     )
     assert ServiceRecipient.objects.filter(service=service, body=ss.vg_b).count() == 2
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     assert settlement.lines.get(body=ss.vg_b).days == 90 + 92
 
 
@@ -196,7 +190,7 @@ def test_population_at_the_reference_date_replaces_the_registry_figure(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
     services.population_figure_set(
-        acting_user=ss.coordinator,
+        actor=ss.coordinator,
         service=service,
         year=2025,
         body=ss.vg_a,
@@ -204,9 +198,7 @@ def test_population_at_the_reference_date_replaces_the_registry_figure(
         reference_date=dt.date(2024, 6, 30),
         source="Statistisches Landesamt, Stand 30.06.2024",
     )
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     line = settlement.lines.get(body=ss.vg_a)
     assert (line.population, line.population_date) == (25_000, dt.date(2024, 6, 30))
     assert line.population_source.startswith("Stichtagswert")
@@ -218,11 +210,11 @@ def test_volume_key_uses_the_year_for_final_and_previous_year_for_advances(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
     services.service_set_key(
-        acting_user=ss.coordinator, service=service, config={"type": "volume", "unit": "Verfahren"}
+        actor=ss.coordinator, service=service, config={"type": "volume", "unit": "Verfahren"}
     )
     for body, q24, q25 in ((ss.vg_a, "10", "30"), (ss.vg_b, "10", "10"), (ss.vg_c, "20", "0")):
         services.volume_set(
-            acting_user=ss.clerk_a,
+            actor=ss.clerk_a,
             service=service,
             body=body,
             period_start=dt.date(2024, 1, 1),
@@ -230,21 +222,21 @@ def test_volume_key_uses_the_year_for_final_and_previous_year_for_advances(
             quantity=Decimal(q24),
         )
         services.volume_set(
-            acting_user=ss.clerk_a,
+            actor=ss.clerk_a,
             service=service,
             body=body,
             period_start=dt.date(2025, 1, 1),
             period_end=dt.date(2025, 12, 31),
             quantity=Decimal(q25),
         )
-    final = services.settlement_compute(acting_user=ss.clerk_a, service=service, year=2025, kind="final")
+    final = services.settlement_compute(actor=ss.clerk_a, service=service, year=2025, kind="final")
     assert shares(final) == {
         "Kirchheimbolanden": Decimal("75000.00"),
         "Göllheim": Decimal("25000.00"),
         "Winnweiler": Decimal("0.00"),
     }
     CostPlanFactory.create(service=service, year=2025, kind="plan", items=[("material", "Plan", "100000")])
-    advance = services.settlement_compute(acting_user=ss.clerk_a, service=service, year=2025, kind="advance")
+    advance = services.settlement_compute(actor=ss.clerk_a, service=service, year=2025, kind="advance")
     assert shares(advance) == {
         "Kirchheimbolanden": Decimal("25000.00"),
         "Göllheim": Decimal("25000.00"),
@@ -255,28 +247,28 @@ def test_volume_key_uses_the_year_for_final_and_previous_year_for_advances(
 def test_settlement_without_cost_plan_or_figures_is_refused_in_german(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    with pytest.raises(DomainError, match="keinen Kostenplan „Plan“ für 2025"):
-        services.settlement_compute(acting_user=ss.coordinator, service=service, year=2025, kind="advance")
-    services.service_set_key(acting_user=ss.coordinator, service=service, config={"type": "volume"})
-    with pytest.raises(DomainError, match="Es fehlt die Menge für: ") as caught:
-        services.settlement_compute(acting_user=ss.coordinator, service=service, year=2025, kind="final")
+    with pytest.raises(Refusal, match="keinen Kostenplan „Plan“ für 2025"):
+        services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="advance")
+    services.service_set_key(actor=ss.coordinator, service=service, config={"type": "volume"})
+    with pytest.raises(Refusal, match="Es fehlt die Menge für: ") as caught:
+        services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     assert all(name in caught.value.detail for name in ("Göllheim", "Kirchheimbolanden", "Winnweiler"))
     assert not Settlement.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["clerk_b", "advisory", "nobody", "head_outsider"])
 def test_members_and_readers_cannot_compute(ss: SimpleNamespace, service: SharedService, who: str) -> None:
-    with pytest.raises(PermissionDenied):
-        services.settlement_compute(acting_user=getattr(ss, who), service=service, year=2025, kind="final")
+    with pytest.raises(Forbidden):
+        services.settlement_compute(actor=getattr(ss, who), service=service, year=2025, kind="final")
 
 
 def test_provider_computes_but_only_the_coordinator_finalizes(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    settlement = services.settlement_compute(acting_user=ss.clerk_a, service=service, year=2025, kind="final")
-    with pytest.raises(PermissionDenied):
-        services.settlement_finalize(acting_user=ss.clerk_a, settlement=settlement)
-    services.settlement_finalize(acting_user=ss.coordinator, settlement=settlement)
+    settlement = services.settlement_compute(actor=ss.clerk_a, service=service, year=2025, kind="final")
+    with pytest.raises(Forbidden):
+        services.settlement_finalize(actor=ss.clerk_a, settlement=settlement)
+    services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
     settlement.refresh_from_db()
     assert settlement.is_finalized and settlement.finalized_by == ss.coordinator
 
@@ -286,10 +278,8 @@ def test_provider_computes_but_only_the_coordinator_finalizes(
 
 @pytest.fixture
 def finalized(ss: SimpleNamespace, service: SharedService) -> Settlement:
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
-    return services.settlement_finalize(acting_user=ss.coordinator, settlement=settlement)
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
+    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
 
 
 def test_finalized_settlement_cannot_be_changed_by_any_path(finalized: Settlement) -> None:
@@ -322,96 +312,87 @@ def test_finalized_settlement_is_not_recomputed_or_discarded(
     ss: SimpleNamespace, service: SharedService, finalized: Settlement
 ) -> None:
     with pytest.raises(SettlementFinalizedError, match="Korrektur"):
-        services.settlement_compute(acting_user=ss.coordinator, service=service, year=2025, kind="final")
+        services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     with pytest.raises(SettlementFinalizedError):
-        services.settlement_discard(acting_user=ss.coordinator, settlement=finalized)
+        services.settlement_discard(actor=ss.coordinator, settlement=finalized)
     with pytest.raises(SettlementFinalizedError):
-        services.settlement_finalize(acting_user=ss.coordinator, settlement=finalized)
+        services.settlement_finalize(actor=ss.coordinator, settlement=finalized)
 
 
 def test_correction_is_a_new_version_showing_the_differences(
     ss: SimpleNamespace, service: SharedService, finalized: Settlement
 ) -> None:
     item = CostItem.objects.get(plan__service=service, category="revenue")
-    services.cost_item_update(
-        acting_user=ss.clerk_a, item=item, data={"amount": Decimal("11000")}
-    )  # net 94,000
+    services.cost_item_update(actor=ss.clerk_a, item=item, data={"amount": Decimal("11000")})  # net 94,000
     with pytest.raises(ValidationError, match="Grund"):
-        services.settlement_correct(acting_user=ss.coordinator, settlement=finalized, reason=" ")
+        services.settlement_correct(actor=ss.coordinator, settlement=finalized, reason=" ")
     correction = services.settlement_correct(
-        acting_user=ss.coordinator, settlement=finalized, reason="Erlöse nachgemeldet"
+        actor=ss.coordinator, settlement=finalized, reason="Erlöse nachgemeldet"
     )
 
     assert (correction.version, correction.previous_id, correction.status) == (2, finalized.pk, "draft")
     assert correction.total == Decimal("94000.00")
-    diff = {row.name: row for row in settlement_diff(correction, permissions(ss.coordinator, service))}
+    diff = {
+        row.name: row
+        for row in settlement_diff(correction, service_access(principal_for(ss.coordinator), service))
+    }
     assert diff["Göllheim"].before == Decimal("30952.38")
     after = diff["Göllheim"].after
     assert after is not None and diff["Göllheim"].difference == after - Decimal("30952.38") < 0
     assert sum(row.difference for row in diff.values()) == Decimal("-6000.00")
     # the finalized version is untouched, and only the newest version can be corrected
     assert Settlement.objects.get(pk=finalized.pk).total == Decimal("100000.00")
-    services.settlement_finalize(acting_user=ss.coordinator, settlement=correction)
-    with pytest.raises(DomainError, match="neuere Fassung"):
-        services.settlement_correct(acting_user=ss.coordinator, settlement=finalized, reason="nochmal")
+    services.settlement_finalize(actor=ss.coordinator, settlement=correction)
+    with pytest.raises(Refusal, match="neuere Fassung"):
+        services.settlement_correct(actor=ss.coordinator, settlement=finalized, reason="nochmal")
 
 
 def test_member_sees_only_its_own_row_of_the_differences(
     ss: SimpleNamespace, service: SharedService, finalized: Settlement
 ) -> None:
-    correction = services.settlement_correct(
-        acting_user=ss.coordinator, settlement=finalized, reason="Prüfung"
-    )
-    rows = settlement_diff(correction, permissions(ss.clerk_b, service))
+    correction = services.settlement_correct(actor=ss.coordinator, settlement=finalized, reason="Prüfung")
+    rows = settlement_diff(correction, service_access(principal_for(ss.clerk_b), service))
     assert [row.name for row in rows] == ["Göllheim"]
 
 
 def test_stale_draft_cannot_be_finalized(ss: SimpleNamespace, service: SharedService) -> None:
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     services.population_figure_set(
-        acting_user=ss.coordinator, service=service, year=2025, body=ss.vg_b, population=11_000,
+        actor=ss.coordinator, service=service, year=2025, body=ss.vg_b, population=11_000,
         reference_date=dt.date(2024, 6, 30), source="Statistisches Landesamt",
     )  # fmt: skip
-    with pytest.raises(DomainError, match="neu berechnen") as caught:
-        services.settlement_finalize(acting_user=ss.coordinator, settlement=settlement)
+    with pytest.raises(Refusal, match="neu berechnen") as caught:
+        services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
     assert caught.value.code == "settlement_stale"
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
-    assert services.settlement_finalize(acting_user=ss.coordinator, settlement=settlement).is_finalized
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
+    assert services.settlement_finalize(actor=ss.coordinator, settlement=settlement).is_finalized
 
 
 def test_member_that_paid_advances_but_left_is_refunded(ss: SimpleNamespace, service: SharedService) -> None:
     CostPlanFactory.create(service=service, year=2025, kind="plan", items=[("material", "Plan", "90000")])
-    advance = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="advance"
-    )
-    services.settlement_finalize(acting_user=ss.coordinator, settlement=advance)
+    advance = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="advance")
+    services.settlement_finalize(actor=ss.coordinator, settlement=advance)
     paid = advance.lines.get(body=ss.vg_c).share
     # the coordinator corrects the record: Winnweiler never received the service in 2025
     ServiceRecipient.objects.filter(service=service, body=ss.vg_c).update(from_date=dt.date(2026, 1, 1))
-    final = services.settlement_compute(acting_user=ss.coordinator, service=service, year=2025, kind="final")
+    final = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     line = final.lines.get(body=ss.vg_c)
     assert (line.days, line.share, line.advance_paid, line.balance) == (0, Decimal("0.00"), paid, -paid)
 
 
 def test_every_write_is_audited(ss: SimpleNamespace, service: SharedService) -> None:
-    plan = services.cost_plan_ensure(acting_user=ss.clerk_a, service=service, year=2026, kind="plan")
+    plan = services.cost_plan_ensure(actor=ss.clerk_a, service=service, year=2026, kind="plan")
     item = services.cost_item_add(
-        acting_user=ss.clerk_a,
+        actor=ss.clerk_a,
         plan=plan,
         category="staff",
         description="Vergabe",
         fte=Decimal("1.5"),
         pay_grade="E9b",
     )
-    services.cost_item_delete(acting_user=ss.clerk_a, item=item)
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
-    services.settlement_discard(acting_user=ss.coordinator, settlement=settlement)
+    services.cost_item_delete(actor=ss.clerk_a, item=item)
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
+    services.settlement_discard(actor=ss.coordinator, settlement=settlement)
     assert actions() == [
         "cost_plan.create",
         "cost_item.add",
@@ -425,11 +406,11 @@ def test_cost_plans_and_volumes_are_the_providers_business(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
     for user in (ss.clerk_b, ss.coordinator, ss.advisory):
-        with pytest.raises(PermissionDenied):
-            services.cost_plan_ensure(acting_user=user, service=service, year=2026, kind="plan")
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
+            services.cost_plan_ensure(actor=user, service=service, year=2026, kind="plan")
+        with pytest.raises(Forbidden):
             services.volume_set(
-                acting_user=user,
+                actor=user,
                 service=service,
                 body=ss.vg_b,
                 period_start=dt.date(2025, 1, 1),
@@ -437,9 +418,9 @@ def test_cost_plans_and_volumes_are_the_providers_business(
                 quantity=Decimal(1),
             )
     with pytest.raises(ValidationError, match="Personalkostensatz"):
-        plan = services.cost_plan_ensure(acting_user=ss.head_a, service=service, year=2026, kind="plan")
+        plan = services.cost_plan_ensure(actor=ss.head_a, service=service, year=2026, kind="plan")
         services.cost_item_add(
-            acting_user=ss.head_a,
+            actor=ss.head_a,
             plan=plan,
             category="staff",
             description="x",
@@ -452,7 +433,7 @@ def test_volume_periods_may_not_overlap_and_stay_in_one_year(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
     services.volume_set(
-        acting_user=ss.clerk_a,
+        actor=ss.clerk_a,
         service=service,
         body=ss.vg_b,
         period_start=dt.date(2025, 1, 1),
@@ -461,7 +442,7 @@ def test_volume_periods_may_not_overlap_and_stay_in_one_year(
     )
     with pytest.raises(ValidationError, match="überschneidet"):
         services.volume_set(
-            acting_user=ss.clerk_a,
+            actor=ss.clerk_a,
             service=service,
             body=ss.vg_b,
             period_start=dt.date(2025, 3, 1),
@@ -470,7 +451,7 @@ def test_volume_periods_may_not_overlap_and_stay_in_one_year(
         )
     with pytest.raises(ValidationError, match="Kalenderjahres"):
         services.volume_set(
-            acting_user=ss.clerk_a,
+            actor=ss.clerk_a,
             service=service,
             body=ss.vg_b,
             period_start=dt.date(2025, 12, 1),
@@ -479,7 +460,7 @@ def test_volume_periods_may_not_overlap_and_stay_in_one_year(
         )
     with pytest.raises(ValidationError, match="erhält diesen Dienst nicht"):
         services.volume_set(
-            acting_user=ss.clerk_a,
+            actor=ss.clerk_a,
             service=service,
             body=ss.outsider,
             period_start=dt.date(2025, 1, 1),
@@ -488,7 +469,7 @@ def test_volume_periods_may_not_overlap_and_stay_in_one_year(
         )
     # same period again replaces the quantity
     services.volume_set(
-        acting_user=ss.clerk_a,
+        actor=ss.clerk_a,
         service=service,
         body=ss.vg_b,
         period_start=dt.date(2025, 1, 1),
@@ -505,16 +486,95 @@ def test_cost_plan_copy_from_plan_to_actual(ss: SimpleNamespace, service: Shared
         kind="plan",
         items=[("material", "Miete", "1200"), ("staff", "Vergabe", "0.5", "E9a")],
     )
-    target = services.cost_plan_copy(acting_user=ss.clerk_a, source=source, year=2026, kind="actual")
+    target = services.cost_plan_copy(actor=ss.clerk_a, source=source, year=2026, kind="actual")
     assert [(i.category, i.description) for i in target.items.all()] == [
         ("material", "Miete"),
         ("staff", "Vergabe"),
     ]
 
 
-def test_system_actor_passes_permission_checks_and_is_named_in_the_log(
+def test_system_actor_with_the_capability_acts_and_is_named_in_the_log(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    services.settlement_compute(acting_user="load_demo", service=service, year=2025, kind="final")
+    system = SystemActor(name="Demodaten", capabilities=frozenset({MANAGE}))
+    services.settlement_compute(actor=system, service=service, year=2025, kind="final")
     entry = AuditEntry.objects.get(action="settlement.compute")
-    assert entry.actor is None and entry.actor_label == "load_demo"
+    assert entry.actor is None and entry.actor_label == "Demodaten" and entry.is_system
+
+
+def test_system_actor_without_the_capability_is_refused(ss: SimpleNamespace, service: SharedService) -> None:
+    stranger = SystemActor(name="Registerimport", capabilities=frozenset({"registry.import"}))
+    with pytest.raises(Forbidden):
+        services.settlement_compute(actor=stranger, service=service, year=2025, kind="final")
+    with pytest.raises(Forbidden):
+        services.service_create(
+            actor=stranger,
+            alliance=ss.alliance,
+            task=Task.objects.get(slug="vergabestelle"),
+            provider=ss.vg_a,
+            name="X",
+            start_date=dt.date(2025, 1, 1),
+        )
+    with pytest.raises(Forbidden):
+        services.cost_plan_ensure(actor=stranger, service=service, year=2026, kind="plan")
+    assert not Settlement.objects.exists() and not AuditEntry.objects.exists()
+
+
+@pytest.mark.parametrize("actor", ["load_demo", "", None])
+def test_a_string_or_no_actor_is_a_type_error(ss: SimpleNamespace, service: SharedService, actor) -> None:
+    """Before, a string passed every permission check; now it is a programming error."""
+    with pytest.raises(TypeError):
+        services.settlement_compute(actor=actor, service=service, year=2025, kind="final")
+    with pytest.raises(TypeError):
+        services.service_set_key(actor=actor, service=service, config={"type": "equal"})
+    assert not Settlement.objects.exists()
+
+
+def test_an_anonymous_user_is_a_type_error(service: SharedService) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(TypeError):
+        services.settlement_compute(actor=AnonymousUser(), service=service, year=2025, kind="final")  # type: ignore[arg-type]
+
+
+def test_audit_entries_carry_the_alliance_and_the_body_they_concern(
+    ss: SimpleNamespace, service: SharedService
+) -> None:
+    services.recipient_end(
+        actor=ss.coordinator,
+        recipient=ServiceRecipient.objects.get(service=service, body=ss.vg_c),
+        until_date=dt.date(2025, 6, 30),
+    )
+    services.volume_set(
+        actor=ss.clerk_a,
+        service=service,
+        body=ss.vg_b,
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 3, 31),
+        quantity=Decimal(5),
+    )
+    services.population_figure_set(
+        actor=ss.coordinator,
+        service=service,
+        year=2025,
+        body=ss.vg_b,
+        population=10_100,
+        reference_date=dt.date(2024, 6, 30),
+        source="Statistisches Landesamt",
+    )
+    plan = services.cost_plan_ensure(actor=ss.clerk_a, service=service, year=2026, kind="plan")
+    services.cost_item_add(actor=ss.clerk_a, plan=plan, category="it", description="IT", amount=Decimal(10))
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
+    services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+    services.service_set_key(actor=ss.coordinator, service=service, config={"type": "equal"})
+
+    scope = {e.action: (e.alliance_id, e.body_id) for e in AuditEntry.objects.all()}
+    alliance = ss.alliance.pk
+    assert scope["shared_service.recipient_end"] == (alliance, ss.vg_c.pk)
+    assert scope["volume.set"] == (alliance, ss.vg_b.pk)
+    assert scope["shared_service.population_set"] == (alliance, ss.vg_b.pk)
+    assert scope["cost_plan.create"] == (alliance, ss.vg_a.pk)  # the provider keeps the cost plan
+    assert scope["cost_item.add"] == (alliance, ss.vg_a.pk)
+    assert scope["settlement.compute"] == (alliance, None)
+    assert scope["settlement.finalize"] == (alliance, None)
+    assert scope["shared_service.key_set"] == (alliance, None)

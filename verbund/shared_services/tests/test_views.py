@@ -48,10 +48,8 @@ def assert_accessible(html: str) -> None:
 
 @pytest.fixture
 def settled(ss: SimpleNamespace, service: SharedService) -> Settlement:
-    settlement = services.settlement_compute(
-        acting_user=ss.coordinator, service=service, year=2025, kind="final"
-    )
-    return services.settlement_finalize(acting_user=ss.coordinator, settlement=settlement)
+    settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
+    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
 
 
 def pages(service: SharedService, settlement: Settlement) -> dict[str, str]:
@@ -248,7 +246,10 @@ def test_compute_finalize_and_correct_through_the_pages(ss, service):
     response = client.post(f"/dienste/{service.pk}/abrechnungen/", {"year": "2025", "kind": "final"})
     settlement = Settlement.objects.get()
     assert response["Location"] == f"/dienste/abrechnung/{settlement.pk}/"
-    client.post(f"/dienste/abrechnung/{settlement.pk}/abschliessen/")
+    client.post(f"/dienste/abrechnung/{settlement.pk}/abschliessen/")  # not confirmed: nothing happens
+    settlement.refresh_from_db()
+    assert not settlement.is_finalized
+    client.post(f"/dienste/abrechnung/{settlement.pk}/abschliessen/", {"confirmed": "1"})
     settlement.refresh_from_db()
     assert settlement.is_finalized
     response = client.post(f"/dienste/abrechnung/{settlement.pk}/korrigieren/", {"reason": "Nachmeldung"})
@@ -290,7 +291,7 @@ def test_alliance_overview_queries_do_not_grow_with_services(ss, service, settle
             alliance=ss.alliance, provider=ss.vg_b, name=f"Dienst {n}", recipients=[ss.vg_a, ss.vg_b]
         )
         CostPlanFactory.create(service=extra, year=2025, kind="actual", items=[("material", "Miete", "1000")])
-        services.settlement_compute(acting_user=ss.coordinator, service=extra, year=2025, kind="final")
+        services.settlement_compute(actor=ss.coordinator, service=extra, year=2025, kind="final")
     with CaptureQueriesContext(connection) as many:
         html = client.get("/dienste/verbund/vergabe/?jahr=2025").content.decode()
     assert html.count("Fassung 1") == 6

@@ -1,19 +1,32 @@
 """Cheap guards over the whole site: no missing migrations; every page renders with exactly one
 <h1>, ``lang="de"`` and a label for every input; every static file a page or template refers to
-exists; the committed OpenAPI schema (docs/openapi.json) matches the live one."""
+exists; the committed OpenAPI schema (docs/openapi.json) matches the live one.
+
+The page guards walk the URL resolver (``django.urls.get_resolver``), so a new page is guarded
+without anyone remembering to list it: every pattern without parameters is fetched as an anonymous
+visitor and as the operator; every pattern with parameters must have sample arguments in
+:data:`SAMPLE_ARGS` (built from fixture objects), and :func:`test_every_url_pattern_is_covered`
+fails for a new pattern that has none. ``/admin/`` (Django's), ``/api/`` (the API tests) and static
+files are left out. The hand-kept :data:`PAGES` add pages as the user who sees them in full (a
+coordinator's edit page, a clerk's draft) for the accessibility checks."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from verbund.accounts.tests.factories import UserFactory
 from verbund.funding.tests.pages import FUNDING_PAGES
@@ -153,3 +166,256 @@ def test_export_openapi_prints_the_schema_stably():
     assert schema["info"]["title"] == "Verbund API"
     assert "/api/v1/bodies" in schema["paths"]
     assert list(schema) == sorted(schema)
+
+
+# --- every URL pattern, walked from the resolver ----------------------------------------------------
+
+#: URL prefixes the page guards leave out: Django's admin, the API (its own tests), files.
+EXCLUDED_PREFIXES = ("admin/", "api/", "static/", "media/")
+MISSING = 999_999  # an id no fixture object has: the page must answer 404, not fail
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name"
+    pattern: str  # "verbuende/<slug:slug>/"
+    params: tuple[str, ...]
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            pattern = prefix + str(entry.pattern)
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else (entry.name or pattern)
+            params = tuple(re.findall(r"<(?:\w+:)?(\w+)>", pattern)) + tuple(
+                re.findall(r"\(\?P<(\w+)>", pattern)
+            )
+            yield Route(name=name, pattern=pattern, params=params)
+
+
+def site_routes() -> list[Route]:
+    routes = {
+        r.name: r for r in _walk(get_resolver().url_patterns) if not r.pattern.startswith(EXCLUDED_PREFIXES)
+    }
+    return sorted(routes.values(), key=lambda r: r.name)
+
+
+def _pk(label: str, **filters: Any) -> int:
+    """The id of the first ``label`` object (matching ``filters``), or an id nobody has."""
+    value = (
+        apps.get_model(label).objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
+    )
+    return int(value) if value is not None else MISSING
+
+
+def _cost_plan(s: Any) -> dict[str, Any]:
+    return {"service_id": s.service.pk, "year": s.cost_plan.year, "kind": s.cost_plan.kind}
+
+
+def _token(s: Any) -> dict[str, Any]:
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    return {
+        "uidb64": urlsafe_base64_encode(force_bytes(s.clerk.pk)),
+        "token": default_token_generator.make_token(s.clerk),
+    }
+
+
+#: Sample arguments of every URL pattern with parameters, built from the ``site`` fixture. A new
+#: pattern with parameters needs a line here (``test_every_url_pattern_is_covered``).
+SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    # registry
+    "registry:body_detail": lambda s: {"ars": s.body.ars},
+    # alliances
+    "alliances:detail": lambda s: {"slug": s.alliance.slug},
+    "alliances:edit": lambda s: {"slug": s.alliance.slug},
+    "alliances:transition": lambda s: {"slug": s.alliance.slug},
+    "alliances:end": lambda s: {"slug": s.alliance.slug},
+    "alliances:coordinator_add": lambda s: {"slug": s.alliance.slug},
+    "alliances:coordinator_handover": lambda s: {"slug": s.alliance.slug},
+    "alliances:coordinator_revoke": lambda s: {"slug": s.alliance.slug, "user_id": s.coordinator.pk},
+    "alliances:publication": lambda s: {"slug": s.alliance.slug},
+    "alliances:member_add": lambda s: {"slug": s.alliance.slug},
+    "alliances:member_search": lambda s: {"slug": s.alliance.slug},
+    "alliances:member_remove": lambda s: {"slug": s.alliance.slug, "membership_id": s.membership.pk},
+    "alliances:member_confirm": lambda s: {"slug": s.alliance.slug, "membership_id": s.membership.pk},
+    "alliances:agreement_upload": lambda s: {"slug": s.alliance.slug},
+    "alliances:agreement_file": lambda s: {
+        "slug": s.alliance.slug,
+        "document_id": _pk("alliances.agreementdocument", alliance=s.alliance),
+    },
+    "alliances:resolution_upload": lambda s: {"slug": s.alliance.slug},
+    "alliances:resolution_file": lambda s: {
+        "slug": s.alliance.slug,
+        "resolution_id": _pk("alliances.councilresolution"),
+    },
+    # accounts
+    "accounts:token_revoke": lambda s: {"token_id": _pk("accounts.apitoken")},
+    "accounts:user_detail": lambda s: {"username": s.clerk.username},
+    "accounts:role_assign": lambda s: {"username": s.clerk.username},
+    "accounts:role_revoke": lambda s: {
+        "username": s.clerk.username,
+        "role": "sachbearbeitung",
+        "ars": s.vg.ars,
+    },
+    "accounts:user_deactivate": lambda s: {"username": s.clerk.username},
+    "accounts:user_reactivate": lambda s: {"username": s.clerk.username},
+    "accounts:body_users": lambda s: {"ars": s.vg.ars},
+    "accounts:invite": lambda s: {"ars": s.vg.ars},
+    "accounts:set_password": _token,
+    # funding
+    "funding:programme_detail": lambda s: {"slug": s.programme.slug},
+    "funding:programme_edit": lambda s: {"slug": s.programme.slug},
+    "funding:application_detail": lambda s: {"pk": s.application.pk},
+    "funding:application_edit": lambda s: {"pk": s.application.pk},
+    "funding:application_check": lambda s: {"pk": s.application.pk},
+    "funding:application_action": lambda s: {"pk": s.application.pk, "action": "einreichen"},
+    "funding:application_request_info": lambda s: {"pk": s.application.pk},
+    "funding:info_answer": lambda s: {"pk": s.application.pk, "info_pk": _pk("funding.inforequest")},
+    "funding:application_grant": lambda s: {"pk": s.application.pk},
+    "funding:application_reject": lambda s: {"pk": s.application.pk},
+    "funding:grant_pdf": lambda s: {"pk": s.application.pk},
+    "funding:attachment_add": lambda s: {"pk": s.application.pk},
+    "funding:attachment_download": lambda s: {"pk": s.application.pk, "attachment_pk": MISSING},
+    "funding:drawdown_request": lambda s: {"pk": s.application.pk},
+    "funding:proof_submit": lambda s: {"pk": s.application.pk},
+    "funding:drawdown_decide": lambda s: {"pk": _pk("funding.drawdown")},
+    "funding:proof_decide": lambda s: {"pk": _pk("funding.useproof")},
+    # shared services
+    "shared_services:alliance_services": lambda s: {"slug": s.alliance.slug},
+    "shared_services:service_create": lambda s: {"slug": s.alliance.slug},
+    "shared_services:service_detail": lambda s: {"service_id": s.service.pk},
+    "shared_services:service_edit": lambda s: {"service_id": s.service.pk},
+    "shared_services:recipient_add": lambda s: {"service_id": s.service.pk},
+    "shared_services:recipient_end": lambda s: {
+        "service_id": s.service.pk,
+        "recipient_id": _pk("shared_services.servicerecipient", service=s.service),
+    },
+    "shared_services:population_set": lambda s: {"service_id": s.service.pk},
+    "shared_services:population_delete": lambda s: {
+        "service_id": s.service.pk,
+        "figure_id": _pk("shared_services.populationfigure"),
+    },
+    "shared_services:key_edit": lambda s: {"service_id": s.service.pk},
+    "shared_services:key_preview": lambda s: {"service_id": s.service.pk},
+    "shared_services:cost_plan": _cost_plan,
+    "shared_services:cost_item_add": _cost_plan,
+    "shared_services:cost_item_delete": lambda s: {
+        **_cost_plan(s),
+        "item_id": _pk("shared_services.costitem"),
+    },
+    "shared_services:cost_plan_copy": _cost_plan,
+    "shared_services:volumes": lambda s: {"service_id": s.service.pk},
+    "shared_services:settlements": lambda s: {"service_id": s.service.pk},
+    "shared_services:settlement_detail": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:settlement_recompute": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:settlement_finalize": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:settlement_correct": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:settlement_discard": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:invoice_pdf": lambda s: {
+        "settlement_id": _pk("shared_services.settlement"),
+        "ars": s.vg.ars,
+    },
+    "shared_services:overview_xlsx": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    "shared_services:overview_csv": lambda s: {"settlement_id": _pk("shared_services.settlement")},
+    # planning
+    "planning:cost_model_edit": lambda s: {"slug": s.service.task.slug, "state": "07"},
+    "planning:recommendations": lambda s: {"ars": s.body.ars},
+    "planning:recommendation_adopt": lambda s: {"ars": s.body.ars},
+    "planning:scenario_detail": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_progress": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_status": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_compare": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_status_quo": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_export_csv": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_export_geojson": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_delete": lambda s: {"pk": _pk("planning.scenario")},
+    "planning:scenario_restart": lambda s: {"pk": _pk("planning.scenario")},
+}
+
+
+def test_every_url_pattern_is_covered() -> None:
+    """A new page with parameters needs sample arguments; stale samples are removed."""
+    routes = site_routes()
+    with_params = {r.name for r in routes if r.params}
+    missing = sorted(with_params - set(SAMPLE_ARGS))
+    assert not missing, f"Add sample arguments to SAMPLE_ARGS in {__file__} for: {missing}"
+    stale = sorted(set(SAMPLE_ARGS) - with_params)
+    assert not stale, f"SAMPLE_ARGS names patterns that no longer exist: {stale}"
+    assert len(routes) > 20 and not any(r.pattern.startswith(EXCLUDED_PREFIXES) for r in routes)
+
+
+@pytest.fixture
+def site(db: Any, body: Any) -> SimpleNamespace:
+    """Objects for the sample arguments: a published alliance of ``body`` and its neighbour with a
+    coordinator, a funding programme with a draft application, a shared service with a cost plan."""
+    from verbund.alliances.tests.factories import AllianceFactory
+    from verbund.funding.tests.factories import ProgrammeFactory, draft_application
+    from verbund.shared_services.tests.factories import CostPlanFactory, SharedServiceFactory
+
+    vg = body.parent
+    neighbour = vg.children.exclude(pk=body.pk).first()
+    coordinator = UserFactory.create(head_of=vg)
+    clerk = UserFactory.create(staff_of=vg)
+    alliance = AllianceFactory.create(published=True, members=[body, neighbour], coordinator=coordinator)
+    programme = ProgrammeFactory.create()
+    other = BodyFactory.create(verbandsgemeinde=True, parent=vg.parent)
+    funded = AllianceFactory.create(published=True, members=[vg, other])
+    application = draft_application(programme=programme, alliance=funded, applicant=vg)
+    service = SharedServiceFactory.create(alliance=alliance, provider=body, recipients=[body, neighbour])
+    cost_plan = CostPlanFactory.create(service=service)
+    return SimpleNamespace(
+        body=body,
+        vg=vg,
+        alliance=alliance,
+        membership=alliance.memberships.first(),
+        coordinator=coordinator,
+        clerk=clerk,
+        programme=programme,
+        application=application,
+        service=service,
+        cost_plan=cost_plan,
+        operator=UserFactory.create(operator=True),
+    )
+
+
+def _check_response(response: Any, url: str, who: str) -> None:
+    """A page answers: 200 (a full HTML page with exactly one <h1>), a redirect (an anonymous
+    visitor: to the login), 403/404 (not theirs), 405 (an action that takes POST only)."""
+    status = response.status_code
+    assert status in (200, 301, 302, 403, 404, 405), f"{who} GET {url}: {status}"
+    if status in (301, 302) and who == "anonymous":
+        target = response["Location"]
+        assert target.startswith("/"), f"{who} GET {url} leaves the site: {target}"
+    if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+        html = response.content.decode()
+        if "<html" in html:  # a whole page, not an HTMX fragment
+            assert len(re.findall(r"<h1[\s>]", html)) == 1, f"{who} GET {url}: exactly one <h1> per page"
+            assert re.search(r'<html[^>]*\blang="de"', html), f'{who} GET {url}: lang="de"'
+
+
+PARAMETERLESS = [r for r in site_routes() if not r.params]
+
+
+@pytest.mark.parametrize("route", PARAMETERLESS, ids=[r.name for r in PARAMETERLESS])
+def test_every_page_without_parameters(client: Any, site: SimpleNamespace, route: Route) -> None:
+    url = reverse(route.name) if ":" in route.name else "/" + route.pattern
+    _check_response(client.get(url), url, "anonymous")
+    client.force_login(site.operator)
+    _check_response(client.get(url), url, "operator")
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE_ARGS))
+def test_every_page_with_parameters(client: Any, site: SimpleNamespace, name: str) -> None:
+    url = reverse(name, kwargs=SAMPLE_ARGS[name](site))
+    _check_response(client.get(url), url, "anonymous")
+    for who in ("operator", "coordinator"):
+        client.force_login(getattr(site, who))
+        _check_response(client.get(url), url, who)

@@ -11,7 +11,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from verbund.accounts.models import User
+from verbund.accounts.policies import MANAGE
 from verbund.accounts.services import token_issue
+from verbund.common.actors import SystemActor
+
+#: The command acts as the system (whoever runs manage.py administers the installation).
+ACTOR = SystemActor(name="Token-Ausgabe (Kommandozeile)", capabilities=frozenset({MANAGE}))
 
 
 class Command(BaseCommand):
@@ -28,5 +33,5 @@ class Command(BaseCommand):
             raise CommandError(f"Benutzerkonto {options['username']!r} gibt es nicht.") from exc
         if not user.is_active:
             raise CommandError(f"Benutzerkonto {user.username!r} ist gesperrt.")
-        _token, plaintext = token_issue(user=user, name=options["name"], acting_user="issue_token")
+        _token, plaintext = token_issue(actor=ACTOR, user=user, name=options["name"])
         self.stdout.write(plaintext)

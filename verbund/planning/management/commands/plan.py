@@ -1,7 +1,8 @@
 """``manage.py plan --task TASK --state 07 [constraints] [--exact] [--save]``: a Land-wide plan.
 
 Prints the same summary as the scenario page, with a progress bar. Without ``--save`` nothing is
-written; with it the plan is stored as a scenario (the audit log names ``manage.py plan``).
+written; with it the plan is stored as a scenario (the audit log names "Planung (Kommandozeile)", a
+system actor with ``planning.manage``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from verbund.common.actors import SystemActor
+from verbund.common.errors import Refusal
 from verbund.planning import services
 from verbund.planning.models import RunStatus, SolverKind
+from verbund.planning.policies import MANAGE
 from verbund.planning.report import summary_lines
 from verbund.planning.selectors import (
     build_problem,
@@ -27,7 +31,8 @@ from verbund.planning.selectors import (
 from verbund.planning.solvers import PlanningError, plan_exact, plan_heuristic
 from verbund.shared_services.models import Task
 
-ACTOR = "manage.py plan"
+#: Who acts when the command saves a scenario (the audit log names it).
+ACTOR = SystemActor(name="Planung (Kommandozeile)", capabilities=frozenset({MANAGE}))
 
 
 class Command(BaseCommand):
@@ -76,6 +81,8 @@ class Command(BaseCommand):
             lines = self._save(task, o, progress) if o["save"] else self._dry(task, o, progress)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
+        except Refusal as exc:
+            raise CommandError(exc.detail) from exc
         except PlanningError as exc:
             raise CommandError(str(exc)) from exc
         finally:
@@ -124,7 +131,7 @@ class Command(BaseCommand):
 
     def _save(self, task: Task, o: dict[str, Any], progress: Any) -> list[str]:
         scenario = services.scenario_create(
-            acting_user=ACTOR,
+            actor=ACTOR,
             task=task,
             state=o["state"],
             solver=SolverKind.EXACT if o["exact"] else SolverKind.HEURISTIC,
@@ -134,7 +141,9 @@ class Command(BaseCommand):
             name=o["name"],
             **self._constraints(o),
         )
-        scenario = services.scenario_run(scenario_id=scenario.pk, progress=progress, background=True)
+        scenario = services.scenario_run(
+            actor=ACTOR, scenario_id=scenario.pk, progress=progress, background=True
+        )
         if scenario.status != RunStatus.DONE:
             raise CommandError(f"Szenario {scenario.pk} fehlgeschlagen: {scenario.error}")
         title = f"{scenario.name}: Szenario {scenario.pk} gespeichert"

@@ -15,8 +15,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from verbund.common.errors import DomainError
+from verbund.common.actors import SystemActor
+from verbund.common.errors import Refusal
 from verbund.registry.importer import registry_import_gv100ad
+from verbund.registry.policies import IMPORT
+
+#: Who acts when the command imports: named so in the run records' audit entries.
+COMMAND_ACTOR = SystemActor(name="Registerimport (Kommandozeile)", capabilities=frozenset({IMPORT}))
 
 
 def _date(value: str) -> dt.date:
@@ -58,6 +63,7 @@ class Command(BaseCommand):
                 with self._bar("GV100AD", quiet) as bar:
                     result = registry_import_gv100ad(
                         path=Path(options["gv100ad"]),
+                        actor=COMMAND_ACTOR,
                         state=options["state"],
                         population_date=population_date,
                         progress=(lambda step, total: _advance(bar, step, total))
@@ -72,14 +78,14 @@ class Command(BaseCommand):
                 with self._bar(Path(layer).name, quiet) as bar:
                     outcome = registry_import_boundaries(
                         path=Path(layer),
-                        acting_user=None,
+                        actor=COMMAND_ACTOR,
                         progress=(lambda step, total: _advance(bar, step, total))
                         if bar is not None
                         else None,
                     )
                 summary = getattr(outcome, "summary", None)
                 self.stdout.write(summary() if callable(summary) else str(outcome))
-        except DomainError as exc:  # ImportFileError included: file, line, field in the message
+        except Refusal as exc:  # ImportFileError included: file, line, field in the message
             raise CommandError(exc.detail) from exc
 
     def _bar(self, label: str, quiet: bool) -> Any:

@@ -1,23 +1,73 @@
 """``manage.py load_demo``: the registry from the best available source, then demo data of every part.
 
-Idempotent: a second run changes nothing that is already loaded (the importers compare before they
-write) and resets the demo passwords. Prints which registry source was used and the demo logins.
+**Never over users' work.** Each part's demo data is loaded once per database; the web shell notes
+it in :class:`~verbund.web.models.DemoLoad`. A part that was loaded before is not run again, so what
+people did with the demo data since (a renamed alliance, a removed member, a changed password, a
+moved status) survives every ``make run``. A part that was never loaded (a module added by an
+upgrade, or a row deleted on purpose) is loaded on the next run. The registry is reference data: its
+import compares before it writes and runs every time.
+
+**Demo data only where asked for.** ``--if-default-database`` (used by ``make run``) loads only into
+the default SQLite file (no ``DATABASE_URL``) or when ``VERBUND_DEMO=1``; on any other database it
+prints how to load demo data and does nothing, so a real database never gets accounts with the
+published demo password by accident.
+
+Everything goes through the parts' services as the system actor "Demodaten". Prints which registry
+source was used and the demo logins.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
-from verbund.common.errors import DomainError
+from config.env import BASE_DIR, env
+from verbund.common.actors import SystemActor
+from verbund.common.errors import as_refusal
 from verbund.registry.models import Body, RegistryImport
-from verbund.registry.sources import resolve_registry_source
+from verbund.registry.policies import IMPORT
+from verbund.web.models import DemoLoad
 
 #: Bodies that get demo users (identity keys of the registry); present in the data and the sample.
 DEMO_BODY_KEYS = ("073355011", "07333", "07315000")
+
+#: The registry import of the demo loader (the audit log names it "Demodaten").
+DEMO_IMPORTER = SystemActor(name="Demodaten", capabilities=frozenset({IMPORT}))
+
+DEFAULT_DATABASE_URLS = {
+    "",
+    f"sqlite:///{BASE_DIR / 'var' / 'verbund.sqlite3'}",
+    "sqlite:///var/verbund.sqlite3",
+}
+
+SKIP_MESSAGE = (
+    "DATABASE_URL zeigt auf eine eigene Datenbank: keine Demodaten geladen (sie legen Konten mit "
+    "öffentlich bekanntem Passwort an).\n"
+    "  Demodaten trotzdem laden:  VERBUND_DEMO=1 make run   (oder: python manage.py load_demo)\n"
+    "  Nur das Register laden:    python manage.py import_registry --gv100ad DATEI"
+)
+
+Logins = list[tuple[str, str, str]]
+
+
+def demo_wanted() -> bool:
+    """Load demo data under ``--if-default-database``? Only into the default SQLite file, or when
+    ``VERBUND_DEMO=1`` says so."""
+    if env(
+        "VERBUND_DEMO",
+        False,
+        "Let `make run` load demo data (accounts with the public demo password) into the database of "
+        "DATABASE_URL; without DATABASE_URL (the default SQLite file) it always does.",
+    ):
+        return True
+    return os.environ.get("DATABASE_URL", "").strip() in DEFAULT_DATABASE_URLS
 
 
 def _sha256(path: Path) -> str:
@@ -26,6 +76,69 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+# --- the parts ----------------------------------------------------------------------------------
+
+
+def load_accounts(stdout: Any, stderr: Any) -> Logins:
+    """One demo user per role (verbund.accounts.demo)."""
+    from verbund.accounts.demo import ensure_demo_users
+
+    bodies = {body.key: body for body in Body.objects.current().filter(key__in=DEMO_BODY_KEYS)}
+    missing = sorted(set(DEMO_BODY_KEYS) - set(bodies))
+    if missing:
+        stderr.write(f"Hinweis: Körperschaften {', '.join(missing)} fehlen; keine Demo-Konten für sie.")
+    return ensure_demo_users(bodies=bodies)
+
+
+def load_alliances(stdout: Any, stderr: Any) -> Logins:
+    """The real alliances of DOMAIN.md §1 with their coordinators (verbund.alliances.demo)."""
+    from verbund.alliances.demo import demo_coordinator_logins, load_demo_alliances
+
+    load_demo_alliances(stdout=stdout)
+    return demo_coordinator_logins()
+
+
+def load_funding(stdout: Any, stderr: Any) -> Logins:
+    """The RLP pilot programme with the real grants of DOMAIN.md §1 (verbund.funding.demo)."""
+    from verbund.funding.demo import load_demo_funding
+
+    load_demo_funding(stdout=stdout)
+    return []
+
+
+def load_shared_services(stdout: Any, stderr: Any) -> Logins:
+    """The EMH Kfz-Zulassung and Bußgeldstelle, the Donnersberg Vergabestelle (shared_services.demo)."""
+    from verbund.shared_services.demo import ensure_demo_provider_clerks, load_demo_shared_services
+
+    load_demo_shared_services(stdout=stdout)
+    return ensure_demo_provider_clerks()
+
+
+def load_planning(stdout: Any, stderr: Any) -> Logins:
+    """Two example plans of Rhineland-Palatinate (verbund.planning.demo)."""
+    from verbund.planning.demo import load_demo_planning
+
+    load_demo_planning(stdout=stdout)
+    return []
+
+
+@dataclass(frozen=True)
+class DemoPart:
+    name: str
+    label: str
+    load: Callable[[Any, Any], Logins]
+
+
+#: The demo parts in the order they build on each other. A new part adds a line here.
+DEMO_PARTS = (
+    DemoPart("accounts", "Benutzerkonten", load_accounts),
+    DemoPart("alliances", "Verbünde", load_alliances),
+    DemoPart("funding", "Förderung", load_funding),
+    DemoPart("shared_services", "Geteilte Dienste", load_shared_services),
+    DemoPart("planning", "Planung", load_planning),
+)
 
 
 class Command(BaseCommand):
@@ -38,8 +151,18 @@ class Command(BaseCommand):
             default="auto",
             help="Quelle des Registers (Standard: Datenverzeichnis, sonst Download, sonst Stichprobe).",
         )
+        parser.add_argument(
+            "--if-default-database",
+            action="store_true",
+            help="Nur in die Standard-SQLite-Datei laden (ohne DATABASE_URL) oder mit VERBUND_DEMO=1.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_default_database"] and not demo_wanted():
+            self.stdout.write(SKIP_MESSAGE)
+            return
+        from verbund.registry.services import resolve_registry_source
+
         try:
             source = resolve_registry_source(prefer=options["source"])
         except OSError as exc:
@@ -47,91 +170,75 @@ class Command(BaseCommand):
         self.stdout.write(f"Register-Quelle: {source.note}")
         try:
             self._load_registry(source.gv100ad, source.state, source.boundaries)
-        except DomainError as exc:
-            raise CommandError(exc.detail) from exc
-        logins = self._load_users()
-        logins += self._load_alliances()
-        self._load_funding()
-        logins += self._load_shared_services()
-        self._load_planning()
-        self._print_logins(logins)
+        except Exception as exc:
+            refusal = as_refusal(exc)
+            if refusal is None:
+                raise
+            raise CommandError(refusal.detail) from exc
+        loaded = set(DemoLoad.objects.values_list("part", flat=True))
+        for part in DEMO_PARTS:
+            if part.name in loaded:
+                self.stdout.write(f"Demodaten {part.label}: bereits geladen, bleiben unverändert.")
+                continue
+            self._load_part(part)
+        self._print_logins()
 
     def _already_imported(self, path: Path) -> bool:
         return RegistryImport.objects.filter(sha256=_sha256(path)).exists()
 
     def _load_registry(self, gv100ad: Path, state: str | None, boundaries: tuple[Path, ...]) -> None:
-        from verbund.registry.boundaries import registry_import_boundaries
-        from verbund.registry.importer import registry_import_gv100ad
+        from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
 
         if self._already_imported(gv100ad) and Body.objects.exists():
             self.stdout.write(f"Register bereits geladen ({gv100ad.name}).")
         else:
-            result = registry_import_gv100ad(path=gv100ad, state=state, acting_user="load_demo")
+            result = registry_import_gv100ad(path=gv100ad, state=state, actor=DEMO_IMPORTER)
             self.stdout.write(result.summary())
         for layer in boundaries:
             if self._already_imported(layer):
                 self.stdout.write(f"Grenzen bereits geladen ({layer.name}).")
                 continue
-            self.stdout.write(registry_import_boundaries(path=layer, acting_user="load_demo").summary())
+            self.stdout.write(registry_import_boundaries(path=layer, actor=DEMO_IMPORTER).summary())
 
-    def _load_users(self) -> list[tuple[str, str, str]]:
-        from verbund.accounts.demo import ensure_demo_users
-
-        bodies = {body.key: body for body in Body.objects.current().filter(key__in=DEMO_BODY_KEYS)}
-        missing = sorted(set(DEMO_BODY_KEYS) - set(bodies))
-        if missing:
-            self.stderr.write(
-                f"Hinweis: Körperschaften {', '.join(missing)} fehlen; keine Demo-Konten für sie."
-            )
-        return ensure_demo_users(bodies=bodies)
-
-    def _load_alliances(self) -> list[tuple[str, str, str]]:
-        """The real alliances of DOMAIN.md §1 with their coordinators (verbund.alliances.demo)."""
-        from verbund.alliances.demo import demo_coordinator_logins, load_demo_alliances
-
-        load_demo_alliances(stdout=self.stdout)
-        return demo_coordinator_logins()
-
-    def _load_funding(self) -> None:
-        """The RLP pilot programme with the real grants of DOMAIN.md §1 (verbund.funding.demo)."""
-        from django.core.exceptions import ValidationError
-
-        from verbund.funding.demo import load_demo_funding
-
+    def _load_part(self, part: DemoPart) -> None:
+        """Load one part in one transaction and note it; a refusal leaves nothing and no note."""
         try:
-            load_demo_funding(stdout=self.stdout)
-        except (DomainError, ValidationError, LookupError) as exc:
-            self.stderr.write(f"Hinweis: Demo-Förderung nicht geladen: {exc}")
+            with transaction.atomic():
+                logins = part.load(self.stdout, self.stderr)
+                DemoLoad.objects.create(
+                    part=part.name, logins=[[username, description] for username, _pw, description in logins]
+                )
+        except Exception as exc:
+            refusal = as_refusal(exc)
+            if refusal is None and not isinstance(exc, LookupError):
+                raise
+            detail = refusal.detail if refusal is not None else str(exc)
+            self.stderr.write(f"Hinweis: Demodaten {part.label} nicht geladen: {detail}")
+            return
+        self.stdout.write(f"Demodaten {part.label}: geladen.")
 
-    def _load_shared_services(self) -> list[tuple[str, str, str]]:
-        """The EMH Kfz-Zulassung and Bußgeldstelle, the Donnersberg Vergabestelle (shared_services.demo)."""
-        from django.core.exceptions import ValidationError
-
-        from verbund.shared_services.demo import ensure_demo_provider_clerks, load_demo_shared_services
-
-        try:
-            load_demo_shared_services(stdout=self.stdout)
-            return ensure_demo_provider_clerks()
-        except (DomainError, ValidationError, LookupError) as exc:
-            self.stderr.write(f"Hinweis: Demo-Dienste nicht geladen: {exc}")
-            return []
-
-    def _load_planning(self) -> None:
-        """Two example plans of Rhineland-Palatinate (verbund.planning.demo)."""
-        from django.core.exceptions import ValidationError
-
-        from verbund.planning.demo import load_demo_planning
-
-        try:
-            load_demo_planning(stdout=self.stdout)
-        except (DomainError, ValidationError, LookupError) as exc:
-            self.stderr.write(f"Hinweis: Demo-Pläne nicht geladen: {exc}")
-
-    def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
+    def _print_logins(self) -> None:
         from verbund.accounts.demo import DEMO_PASSWORD
+        from verbund.accounts.models import User
 
+        order = {part.name: i for i, part in enumerate(DEMO_PARTS)}
+        rows: list[tuple[str, str]] = []
+        for load in sorted(DemoLoad.objects.all(), key=lambda d: order.get(d.part, len(order))):
+            rows.extend((str(username), str(description)) for username, description in load.logins)
+        present = set(
+            User.objects.filter(username__in=[u for u, _ in rows], is_active=True).values_list(
+                "username", flat=True
+            )
+        )
+        rows = [(u, d) for u, d in rows if u in present]
+        if not rows:
+            return
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Demo-Anmeldungen (Passwort für alle: {DEMO_PASSWORD}):"))
-        width = max(len(username) for username, _password, _description in logins)
-        for username, _password, description in logins:
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo-Anmeldungen (Passwort für alle, sofern nicht geändert: {DEMO_PASSWORD}):"
+            )
+        )
+        width = max(len(username) for username, _description in rows)
+        for username, description in rows:
             self.stdout.write(f"  {username.ljust(width)}  {description}")

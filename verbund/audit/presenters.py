@@ -1,0 +1,280 @@
+"""Audit entries as German sentences: who did what, and what changed, in words a clerk reads.
+
+An entry becomes :class:`EntryView`: the sentence of its declared action
+(:meth:`~verbund.audit.actions.AuditAction.render`), the German name of the object type, and one
+line per change, ``Feld: alt → neu``. Field names are the model field's ``verbose_name`` where the
+object type names a model that has the field, else a German word from :data:`FIELD_WORDS`, else a
+humanised name. Values are German: dates ``03.12.2026``, moments ``03.12.2026, 14:05 Uhr`` in
+Europe/Berlin, numbers ``1.234,5``, ``Ja``/``Nein``, ``leer`` for nothing, the label of a choice
+value, lists joined with commas. No raw key and no Python dict or list reaches a page.
+
+Pure presentation: no queries (the model metadata is read from the app registry, cached).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from verbund.common.german import format_date, format_datetime, format_number
+
+from .actions import ACTIONS
+from .models import AuditEntry
+
+BERLIN = ZoneInfo("Europe/Berlin")
+EMPTY = "leer"
+
+#: German words for change keys that are no model field (or whose model is unknown).
+FIELD_WORDS: dict[str, str] = {
+    "amount": "Betrag",
+    "annual_cost": "Jahreskosten",
+    "body": "Körperschaft",
+    "budget": "Budget",
+    "count": "Anzahl",
+    "created": "angelegt",
+    "demo": "Demodaten",
+    "email": "E-Mail-Adresse",
+    "error": "Fehler",
+    "file": "Datei",
+    "first_name": "Vorname",
+    "from": "von",
+    "from_date": "seit",
+    "hint": "Kennung",
+    "is_active": "aktiv",
+    "is_example": "Beispiel",
+    "is_published": "veröffentlicht",
+    "item": "Position",
+    "items": "Positionen",
+    "joined_on": "Beitritt am",
+    "kind": "Art",
+    "last_name": "Nachname",
+    "left_on": "Ausscheiden am",
+    "member": "Mitglied",
+    "name": "Name",
+    "note": "Notiz",
+    "password": "Passwort",
+    "period": "Zeitraum",
+    "quantity": "Menge",
+    "reason": "Begründung",
+    "removed": "entfernt",
+    "role": "Rolle",
+    "rule_set": "Regelwerk",
+    "service": "Dienst",
+    "slug": "Kurzname",
+    "state": "Zustand",
+    "status": "Status",
+    "task": "Aufgabe",
+    "title": "Titel",
+    "to": "nach",
+    "total": "Summe",
+    "until_date": "bis",
+    "user": "Benutzerkonto",
+    "username": "Benutzername",
+    "version": "Version",
+    "year": "Jahr",
+}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+#: Integers that are names, not amounts: years and ids keep their digits ("2025", not "2.025").
+_PLAIN_INT_NAMES = re.compile(r"(^|_)(year|jahr|id|pk|version|ars|key|code)s?$")
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    label: str
+    old: str | None  # None: the change names one value, not a pair
+    new: str
+
+    def __str__(self) -> str:
+        if self.old is None:
+            return f"{self.label}: {self.new}"
+        return f"{self.label}: {self.old} → {self.new}"
+
+
+@dataclass(frozen=True)
+class EntryView:
+    entry: AuditEntry
+    sentence: str
+    object_type_label: str
+    changes: tuple[ChangeLine, ...]
+    #: the alliance and/or body the entry concerns, named (filled in by the page)
+    scope: str = ""
+
+    @property
+    def at_text(self) -> str:
+        return format_datetime(self.entry.at.astimezone(BERLIN))
+
+    @property
+    def changes_text(self) -> str:
+        return "; ".join(str(line) for line in self.changes)
+
+
+# --- models and fields ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _model(object_type: str) -> type[models.Model] | None:
+    if not object_type or "." not in object_type:
+        return None
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(object_type: str, name: str) -> models.Field | None:
+    model = _model(object_type)
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def humanize(name: str) -> str:
+    """``"annual_cost"`` → the German word if known, else ``"Annual cost"``."""
+    if name in FIELD_WORDS:
+        return FIELD_WORDS[name]
+    words = str(name).replace("_", " ").replace(".", " ").strip()
+    return words[:1].upper() + words[1:] if words else "Angabe"
+
+
+def object_type_label(object_type: str) -> str:
+    """``"alliances.alliance"`` → ``"Verbund"`` (the model's German verbose name)."""
+    model = _model(object_type)
+    if model is not None:
+        return str(model._meta.verbose_name)
+    tail = object_type.rsplit(".", 1)[-1] if object_type else ""
+    return humanize(tail) if tail else "Objekt"
+
+
+def field_label(object_type: str, name: str) -> str:
+    """The German name of the field ``name`` of ``object_type``."""
+    field = _field(object_type, name)
+    if field is not None and field.verbose_name:
+        label = str(field.verbose_name)
+        # Django's automatic verbose name is the attribute name with blanks: use our word instead.
+        if label != name.replace("_", " ") or name not in FIELD_WORDS:
+            return label[:1].upper() + label[1:]
+    return humanize(name)
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+def _choice_label(field: models.Field | None, value: Any) -> str | None:
+    if field is None or not field.choices:
+        return None
+    for key, label in field.flatchoices:
+        if key == value or str(key) == str(value):
+            return str(label)
+    return None
+
+
+def format_value(value: Any, *, field: models.Field | None = None, name: str = "") -> str:
+    """One value of a change, German."""
+    label = _choice_label(field, value)
+    if label is not None:
+        return label
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, bool):
+        return "Ja" if value else "Nein"
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return format_datetime(moment.astimezone(BERLIN))
+    if isinstance(value, dt.date):
+        return format_date(value)
+    if isinstance(value, dict):
+        if not value:
+            return EMPTY
+        return "; ".join(f"{humanize(str(k))}: {format_value(v, name=str(k))}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        if not value:
+            return EMPTY
+        return ", ".join(format_value(v, field=field, name=name) for v in value)
+    if isinstance(value, int | Decimal | float):
+        return _number(value, field=field, name=name)
+    text = str(value)
+    if _DATETIME.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return format_value(moment)
+    if _DATE.match(text):
+        try:
+            return format_date(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    if _DECIMAL.match(text):
+        places = field.decimal_places if isinstance(field, models.DecimalField) else len(text.split(".")[1])
+        try:
+            return format_number(Decimal(text), places)
+        except InvalidOperation:  # pragma: no cover - the pattern is a decimal
+            return text
+    return text
+
+
+def _number(value: int | Decimal | float, *, field: models.Field | None, name: str) -> str:
+    if isinstance(field, models.ForeignKey | models.AutoField | models.BigAutoField):
+        return str(value)
+    if isinstance(value, int) and _PLAIN_INT_NAMES.search(name.lower()):
+        return str(value)
+    places = field.decimal_places if isinstance(field, models.DecimalField) else None
+    return format_number(value, places)
+
+
+def change_lines(object_type: str, changes: Any) -> tuple[ChangeLine, ...]:
+    """``{"field": [old, new]}`` or ``{"field": value}`` → German lines."""
+    if changes in (None, "", {}, []):
+        return ()
+    if not isinstance(changes, dict):
+        return (ChangeLine(label="Angaben", old=None, new=format_value(changes)),)
+    lines = []
+    for name, value in changes.items():
+        key = str(name)
+        field = _field(object_type, key)
+        label = field_label(object_type, key)
+        if isinstance(value, list) and len(value) == 2:
+            old, new = (format_value(v, field=field, name=key) for v in value)
+            lines.append(ChangeLine(label=label, old=old, new=new))
+        else:
+            lines.append(ChangeLine(label=label, old=None, new=format_value(value, field=field, name=key)))
+    return tuple(lines)
+
+
+def actor_text(entry: AuditEntry) -> str:
+    return entry.actor_label or "System"
+
+
+def sentence(entry: AuditEntry) -> str:
+    """``"erika hat den Verbund „Cyber“ angelegt."`` (an undeclared old action: a neutral sentence)."""
+    action = ACTIONS.get(entry.action)
+    if action is not None:
+        return action.render(actor=actor_text(entry), object_repr=entry.object_repr)
+    what = object_type_label(entry.object_type)
+    obj = f" „{entry.object_repr}“" if entry.object_repr else ""
+    return f"{actor_text(entry)} hat {what}{obj} bearbeitet."
+
+
+def present(entry: AuditEntry) -> EntryView:
+    return EntryView(
+        entry=entry,
+        sentence=sentence(entry),
+        object_type_label=object_type_label(entry.object_type),
+        changes=change_lines(entry.object_type, entry.changes),
+    )

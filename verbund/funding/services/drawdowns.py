@@ -1,0 +1,151 @@
+"""Drawdowns (Mittelabrufe): the applicant side requests payments from a grant year, the authority
+approves or returns them.
+
+Each step locks the grant year (budget line of one grant); a request may ask for at most what is
+granted and neither paid nor already requested, so approving can never pay more than the grant; the
+check constraint drawn + pending ≤ amount backs it. On PostgreSQL the row locks serialise concurrent
+decisions; SQLite's transactions start ``IMMEDIATE`` (settings), which queues writers at ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from verbund.common.access import require
+from verbund.common.actors import Actor
+from verbund.common.errors import Conflict
+
+from .. import notifications, policies, rules, workflow
+from ..models import Application, Drawdown, DrawdownStatus, GrantYear
+from ._common import audit, money, person, principal_of_actor, require_decider, year_of
+
+
+def _grant_year_locked(application: Application, year: int) -> GrantYear:
+    grant_year = (
+        GrantYear.objects.select_for_update()
+        .filter(grant__application=application, programme_year__year=year)
+        .select_related("programme_year")
+        .first()
+    )
+    if grant_year is None:
+        raise ValidationError({"year": f"Für {year} wurde nichts bewilligt."})
+    return grant_year
+
+
+@transaction.atomic
+def drawdown_request(
+    *,
+    actor: Actor,
+    application: Application,
+    year: int,
+    amount: Decimal | str,
+    note: str = "",
+    notify: bool = True,
+) -> Drawdown:
+    """Request a payment from the grant of ``year``: at most granted − paid − already requested."""
+    principal = principal_of_actor(actor)
+    require(
+        policies.may_draft(principal, application),
+        "Mittel rufen das antragstellende Mitglied und die Verbundkoordination ab.",
+    )
+    amount = money(amount, "amount")
+    if amount <= 0:
+        raise ValidationError({"amount": "Der Betrag muss größer als 0 sein."})
+    grant_year = _grant_year_locked(application, year_of(year, "year"))
+    status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).get()
+    if status != workflow.BEWILLIGT:
+        raise Conflict(
+            "Mittel können nur abgerufen werden, solange der Antrag bewilligt und der Verwendungsnachweis "
+            "noch nicht eingereicht ist.",
+            code="invalid_status",
+        )
+    if amount > grant_year.available:
+        raise Conflict(
+            f"Abrufbar sind für {grant_year.programme_year.year} noch {rules.eur(grant_year.available)} "
+            f"(bewilligt {rules.eur(grant_year.amount)}, ausgezahlt {rules.eur(grant_year.drawn)}, "
+            f"beantragt {rules.eur(grant_year.pending)}); {rules.eur(amount)} ist zu viel.",
+            code="drawdown_exceeds_grant",
+        )
+    GrantYear.objects.filter(pk=grant_year.pk).update(pending=F("pending") + amount)
+    drawdown = Drawdown.objects.create(
+        grant_year=grant_year, amount=amount, note=note.strip(), requested_by=person(actor)
+    )
+    audit(
+        actor=actor,
+        action="drawdown.request",
+        application=application,
+        target=drawdown,
+        changes={"application": application.pk, "year": grant_year.programme_year.year, "amount": amount},
+    )
+    if notify:
+        notifications.notify_authority(
+            application,
+            "Mittelabruf",
+            f"Abgerufen werden {rules.eur(amount)} ({grant_year.programme_year.year}).",
+        )
+    return drawdown
+
+
+def _decide_drawdown(
+    actor: Actor, drawdown: Drawdown, *, approve: bool, note: str, notify: bool = True
+) -> Drawdown:
+    require_decider(principal_of_actor(actor))
+    grant_year = (
+        GrantYear.objects.select_for_update()
+        .select_related("grant__application__programme", "grant__application__alliance")
+        .get(pk=drawdown.grant_year_id)
+    )
+    drawdown = Drawdown.objects.select_for_update().get(pk=drawdown.pk)
+    if drawdown.status != DrawdownStatus.REQUESTED:
+        raise Conflict(
+            f"Dieser Mittelabruf ist bereits {drawdown.get_status_display()}.",
+            code="invalid_status",
+        )
+    if approve:
+        GrantYear.objects.filter(pk=grant_year.pk).update(
+            pending=F("pending") - drawdown.amount, drawn=F("drawn") + drawdown.amount
+        )
+        drawdown.status = DrawdownStatus.APPROVED
+    else:
+        GrantYear.objects.filter(pk=grant_year.pk).update(pending=F("pending") - drawdown.amount)
+        drawdown.status = DrawdownStatus.RETURNED
+    drawdown.decided_at = timezone.now()
+    drawdown.decided_by = person(actor)
+    drawdown.decision_note = note.strip()
+    drawdown.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    application = grant_year.grant.application
+    audit(
+        actor=actor,
+        action="drawdown.approve" if approve else "drawdown.return",
+        application=application,
+        target=drawdown,
+        changes={"application": application.pk, "amount": drawdown.amount, "note": drawdown.decision_note},
+    )
+    verb = "freigegeben" if approve else "zurückgegeben"
+    if notify:
+        notifications.notify_applicant(
+            application,
+            f"Mittelabruf {verb}",
+            f"Der Mittelabruf über {rules.eur(drawdown.amount)} wurde {verb}. {note}".strip(),
+        )
+    return drawdown
+
+
+@transaction.atomic
+def drawdown_approve(*, actor: Actor, drawdown: Drawdown, note: str = "", notify: bool = True) -> Drawdown:
+    """Pay a requested drawdown (it moves from requested to drawn)."""
+    return _decide_drawdown(actor, drawdown, approve=True, note=note, notify=notify)
+
+
+@transaction.atomic
+def drawdown_return(*, actor: Actor, drawdown: Drawdown, reason: str) -> Drawdown:
+    """Return a drawdown request unpaid (its amount becomes available again)."""
+    principal_of_actor(actor)
+    if not reason.strip():
+        raise ValidationError({"reason": "Bitte begründen, warum der Abruf zurückgegeben wird."})
+    return _decide_drawdown(actor, drawdown, approve=False, note=reason)

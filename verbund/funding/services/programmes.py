@@ -1,0 +1,155 @@
+"""Programmes and their budget years: the funding authority's (system actors: ``funding.manage``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from verbund.audit.services import audit_record
+from verbund.common.actors import Actor
+from verbund.common.errors import Conflict
+
+from .. import rules
+from ..models import Preset, Programme, ProgrammeYear
+from ._common import money, principal_of_actor, require_decider, year_of
+
+PROGRAMME_FIELDS = frozenset(
+    {
+        "name",
+        "code",
+        "description",
+        "rule_set",
+        "eligible_categories",
+        "window_opens",
+        "window_closes",
+        "preset",
+    }
+)
+
+
+@transaction.atomic
+def programme_create(
+    *,
+    actor: Actor,
+    name: str,
+    code: str,
+    slug: str = "",
+    preset: str = Preset.RLP_PILOT,
+    rule_set: Mapping[str, Any] | None = None,
+    description: str = "",
+    state: str = "07",
+    eligible_categories: Sequence[str] | None = None,
+    window_opens: dt.date | None = None,
+    window_closes: dt.date | None = None,
+    budgets: Mapping[int, Decimal | str | int] | None = None,
+) -> Programme:
+    """Create a programme from a preset (:data:`rules.PRESETS`) or an own ``rule_set`` (JSON)."""
+    principal = principal_of_actor(actor)
+    require_decider(principal, "Programme legt die Bewilligungsbehörde an.")
+    if rule_set is None:
+        if preset not in rules.PRESETS:
+            raise ValidationError({"preset": f"Unbekannte Vorlage „{preset}“."})
+        data = rules.preset(preset).to_dict()
+    else:
+        data = dict(rule_set)
+    programme = Programme(
+        name=name.strip(),
+        code=code.strip(),
+        slug=slug or slugify(name.replace("ß", "ss"))[:60],
+        description=description,
+        state=state,
+        preset=preset if rule_set is None else Preset.OWN,
+        rule_set=data,
+        eligible_categories=list(eligible_categories)
+        if eligible_categories is not None
+        else list(rules.COST_CATEGORIES),
+        window_opens=window_opens,
+        window_closes=window_closes,
+    )
+    programme.full_clean()
+    programme.save()
+    years = {}
+    for year, budget in (budgets or {}).items():
+        row = ProgrammeYear(
+            programme=programme, year=year_of(year, "budgets"), budget=money(budget, "budgets")
+        )
+        row.full_clean()
+        row.save()
+        years[row.year] = row.budget
+    audit_record(
+        actor=actor,
+        action="programme.create",
+        target=programme,
+        changes={"name": programme.name, "preset": programme.preset, "rule_set": data, "budgets": years},
+    )
+    return programme
+
+
+@transaction.atomic
+def programme_update(*, actor: Actor, programme: Programme, data: Mapping[str, Any]) -> Programme:
+    """Change a programme's descriptive data, rules or window. Records ``{field: [old, new]}``.
+
+    A rule change applies to checks from now on; decisions already taken keep the checks stored with
+    them (``Application.checks``) and their grant notice.
+    """
+    unknown = set(data) - PROGRAMME_FIELDS
+    if unknown:
+        raise ValueError(f"programme_update cannot change {sorted(unknown)}")
+    principal = principal_of_actor(actor)
+    require_decider(principal, "Programme ändert die Bewilligungsbehörde.")
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    changes = {}
+    for name, value in data.items():
+        old = getattr(programme, name)
+        if old != value:
+            changes[name] = [old, value]
+            setattr(programme, name, value)
+    if not changes:
+        return programme
+    programme.full_clean()
+    programme.save()
+    programme.__dict__.pop("rules", None)
+    audit_record(actor=actor, action="programme.update", target=programme, changes=changes)
+    return programme
+
+
+@transaction.atomic
+def programme_year_set(
+    *, actor: Actor, programme: Programme, year: int, budget: Decimal | str
+) -> ProgrammeYear:
+    """Create a budget year or change its budget; never below what grants have already committed."""
+    principal = principal_of_actor(actor)
+    require_decider(principal, "Haushaltsmittel legt die Bewilligungsbehörde fest.")
+    year = year_of(year, "year")
+    amount = money(budget, "budget")
+    row = ProgrammeYear.objects.select_for_update().filter(programme=programme, year=year).first()
+    if row is None:
+        row = ProgrammeYear(programme=programme, year=year, budget=amount)
+        row.full_clean()
+        row.save()
+        audit_record(
+            actor=actor, action="programme.year_add", target=programme, changes={str(year): str(amount)}
+        )
+        return row
+    if amount < row.committed:
+        raise Conflict(
+            f"Für {year} sind bereits {rules.eur(row.committed)} bewilligt; die Mittel können nicht auf "
+            f"{rules.eur(amount)} sinken.",
+            code="budget_below_committed",
+        )
+    if amount != row.budget:
+        audit_record(
+            actor=actor,
+            action="programme.year_budget",
+            target=programme,
+            changes={str(year): [str(row.budget), str(amount)]},
+        )
+        row.budget = amount
+        row.save(update_fields=["budget"])
+    return row

@@ -1,0 +1,383 @@
+"""Application pages: list, create, detail, the draft form with its live checks, and the steps of the
+workflow (buttons), the authority's grant and rejection, the grant notice and attachments.
+
+Objects come only through :func:`verbund.funding.selectors.access_application` (404 across tenants,
+403 when visible but not allowed); the services check the precise right again. Form pages show a
+refusal at its field (``run_on_form``); buttons show it as a message (``refusals_as_messages``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from verbund.alliances.selectors import alliance_documents
+from verbund.common.errors import Forbidden
+from verbund.common.principal import principal_of
+from verbund.ui.actor import request_actor
+from verbund.ui.forms import run_on_form
+from verbund.ui.http import refusals_as_http_errors
+from verbund.ui.views import is_htmx, paginate, refusals_as_messages
+
+from .. import policies, services, workflow
+from ..forms import (
+    AnswerForm,
+    ApplicationCreateForm,
+    AttachmentForm,
+    DecisionForm,
+    DraftForm,
+    DrawdownForm,
+    GrantForm,
+    InfoRequestForm,
+    RejectForm,
+)
+from ..models import Application, ApplicationAttachment, Drawdown, GrantNotice, GrantYear, InfoRequest
+from ..selectors import access_application, application_checks, application_list, draft_of
+
+PAGE_SIZE = 50
+
+
+@login_required
+def application_list_view(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    if status not in workflow.STATUS_LABELS:
+        status = ""
+    q = request.GET.get("q", "")[:100]
+    page = paginate(request, application_list(principal_of(request), status=status, q=q), per_page=PAGE_SIZE)
+    return render(
+        request,
+        "funding/application_list.html",
+        {
+            "page_obj": page,
+            "status": status,
+            "q": q,
+            "statuses": list(workflow.STATUS_LABELS.items()),
+            "nav": "funding",
+        },
+    )
+
+
+@login_required
+@refusals_as_http_errors
+def application_create(request: HttpRequest) -> HttpResponse:
+    form = ApplicationCreateForm(
+        request.POST or None, principal=principal_of(request), initial=request.GET or None
+    )
+    if not form.fields["alliance_applicant"].choices:  # type: ignore[attr-defined]
+        raise Forbidden("Anträge stellen Mitglieder eines Verbunds; Sie gehören zu keinem.")
+    if request.method == "POST" and form.is_valid():
+        alliance, applicant = form.alliance_and_applicant()
+        application = run_on_form(
+            form,
+            lambda: services.application_create(
+                actor=request_actor(request),
+                programme=form.cleaned_data["programme"],
+                alliance=alliance,
+                applicant=applicant,
+                title=form.cleaned_data["title"],
+            ),
+        )
+        if application:
+            messages.success(request, f"Antrag {application.reference} angelegt. Bitte vervollständigen.")
+            return redirect("funding:application_edit", pk=application.pk)
+    return render(request, "funding/application_create.html", {"form": form, "nav": "funding"})
+
+
+def _detail_context(request: HttpRequest, application: Application) -> dict[str, Any]:
+    principal = principal_of(request)
+    draft = draft_of(application)
+    checks = application_checks(application, draft) if application.is_editable else None
+    grant = GrantNotice.objects.filter(application=application).first()
+    grant_years = (
+        list(
+            GrantYear.objects.filter(grant=grant)
+            .select_related("programme_year")
+            .order_by("programme_year__year")
+        )
+        if grant
+        else []
+    )
+    drawdowns = list(
+        Drawdown.objects.filter(grant_year__grant__application=application)
+        .select_related("grant_year__programme_year", "requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+    _agreements, resolutions = alliance_documents(application.alliance)
+    participant_ids = set(draft.participant_ids)
+    authority = policies.may_decide(principal)
+    drafter = policies.may_draft(principal, application)
+    signer = policies.may_sign(principal, application)
+    status = application.status
+    return {
+        "application": application,
+        "draft": draft,
+        "participants": list(application.participants.order_by("name")),
+        "fields": list(application.fields.all()),
+        "costs": list(application.costs.order_by("year", "category")),
+        "requested_years": list(application.requested_years.order_by("year")),
+        "checks": checks,
+        "stored_checks": application.checks,
+        "attachments": list(application.attachments.order_by("uploaded_at", "id")),
+        "info_requests": list(
+            InfoRequest.objects.filter(application=application).select_related("asked_by", "answered_by")
+        ),
+        "events": list(application.events.select_related("by").order_by("at", "id")),
+        "resolutions": [r for r in resolutions if r.body_id in participant_ids],
+        "grant": grant,
+        "grant_years": grant_years,
+        "drawdowns": drawdowns,
+        "proofs": list(application.proofs.prefetch_related("costs").order_by("submitted_at", "id")),
+        "is_authority": authority,
+        "can_draft": drafter,
+        "can_sign": signer,
+        "may_edit": drafter and application.is_editable,
+        "may_submit": signer and workflow.allowed("submit", status),
+        "may_withdraw": signer and workflow.allowed("withdraw", status),
+        "may_resubmit": signer and workflow.allowed("resubmit", status),
+        "may_review": authority and workflow.allowed("review", status),
+        "may_decide": authority and workflow.allowed("grant", status),
+        "may_draw": drafter and status == workflow.BEWILLIGT and bool(grant_years),
+        "may_prove": signer and workflow.allowed("submit_proof", status),
+        "attachment_form": AttachmentForm(),
+        "info_form": InfoRequestForm(),
+        "answer_form": AnswerForm(),
+        "reject_form": RejectForm(),
+        "drawdown_form": DrawdownForm(grant_years=grant_years) if grant_years else None,
+        "decision_form": DecisionForm(),
+        "nav": "funding",
+    }
+
+
+@login_required
+@refusals_as_http_errors
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk)
+    return render(request, "funding/application_detail.html", _detail_context(request, application))
+
+
+@login_required
+@refusals_as_http_errors
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk, need="draft")
+    if not application.is_editable:
+        messages.info(
+            request, f"Ein Antrag im Status „{application.get_status_display()}“ ist nicht mehr änderbar."
+        )
+        return redirect(application)
+    form = DraftForm(request.POST or None, application=application)
+    if request.method == "POST" and form.is_valid():
+        saved = run_on_form(
+            form,
+            lambda: services.application_update(
+                actor=request_actor(request), application=application, data=form.changes()
+            ),
+        )
+        if saved:
+            messages.success(request, "Entwurf gespeichert.")
+            return redirect(application)
+    checks = application_checks(application, form.to_draft() if form.is_bound else None)
+    return render(
+        request,
+        "funding/application_edit.html",
+        {"application": application, "form": form, "checks": checks, "nav": "funding"},
+    )
+
+
+@login_required
+@require_POST
+@refusals_as_http_errors
+def application_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTMX: the check list for the unsaved form data (nothing is stored)."""
+    application = access_application(principal_of(request), pk, need="draft")
+    if not is_htmx(request):
+        return redirect("funding:application_edit", pk=application.pk)
+    form = DraftForm(request.POST, application=application)
+    checks = application_checks(application, form.to_draft())
+    return render(request, "funding/_checks.html", {"checks": checks, "live": True})
+
+
+ACTIONS = {
+    "einreichen": "submit",
+    "zurueckziehen": "withdraw",
+    "pruefen": "review",
+    "erneut-einreichen": "resubmit",
+}
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Submit, withdraw, start review, resubmit (buttons on the detail page)."""
+    step = ACTIONS.get(action)
+    if step is None:
+        raise Http404("Unbekannte Aktion.")
+    application = access_application(principal_of(request), pk)
+    if step == "submit":
+        services.application_submit(actor=request_actor(request), application=application)
+        messages.success(request, "Antrag eingereicht. Die Bewilligungsbehörde ist benachrichtigt.")
+    elif step == "withdraw":
+        services.application_withdraw(
+            actor=request_actor(request), application=application, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, "Antrag zurückgezogen.")
+    elif step == "review":
+        services.application_review(actor=request_actor(request), application=application)
+        messages.success(request, "Prüfung begonnen.")
+    else:
+        services.application_resubmit(actor=request_actor(request), application=application)
+        messages.success(request, "Antrag erneut eingereicht.")
+    return redirect(application)
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def application_request_info(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk)
+    form = InfoRequestForm(request.POST)
+    if form.is_valid():
+        services.application_request_info(
+            actor=request_actor(request), application=application, question=form.cleaned_data["question"]
+        )
+        messages.success(request, "Rückfrage gestellt; der Verbund ist benachrichtigt.")
+    else:
+        messages.error(request, "Bitte die Rückfrage formulieren.")
+    return redirect(application)
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def info_answer(request: HttpRequest, pk: int, info_pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk)
+    info = get_object_or_404(InfoRequest, pk=info_pk, application=application)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        services.info_request_answer(
+            actor=request_actor(request), info_request=info, answer=form.cleaned_data["answer"]
+        )
+        messages.success(request, "Antwort gespeichert. Bitte den Antrag erneut einreichen.")
+    else:
+        messages.error(request, "Bitte eine Antwort eingeben.")
+    return redirect(application)
+
+
+@login_required
+@refusals_as_http_errors
+def application_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk, need="decide")
+    if not workflow.allowed("grant", application.status):
+        messages.error(request, workflow.refusal("grant", application.status) or "")
+        return redirect(application)
+    years = list(application.programme.years.order_by("year").values_list("year", flat=True))
+    draft = draft_of(application)
+    initial: dict[str, Any] = {
+        "period_start": application.period_start,
+        "period_end": application.period_end,
+        "conditions": services.DEFAULT_CONDITIONS,
+        **{f"grant_{y}": draft.requested_by_year.get(y) for y in years},
+    }
+    form = GrantForm(request.POST or None, initial=initial, years=years)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        granted = run_on_form(
+            form,
+            lambda: services.application_grant(
+                actor=request_actor(request),
+                application=application,
+                amounts_by_year=form.amounts(),
+                conditions=data["conditions"],
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                override_reason=data["override_reason"],
+            ),
+        )
+        if granted:
+            messages.success(
+                request, "Bewilligt. Der Zuwendungsbescheid ist erstellt; der Verbund ist benachrichtigt."
+            )
+            return redirect(application)
+    checks = application_checks(application, draft)
+    return render(
+        request,
+        "funding/grant_form.html",
+        {"application": application, "form": form, "checks": checks, "draft": draft, "nav": "funding"},
+    )
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        services.application_reject(
+            actor=request_actor(request), application=application, reasons=form.cleaned_data["reasons"]
+        )
+        messages.success(request, "Antrag abgelehnt; der Verbund ist benachrichtigt.")
+    else:
+        messages.error(request, "Eine Ablehnung braucht eine Begründung.")
+    return redirect(application)
+
+
+@login_required
+@refusals_as_http_errors  # type: ignore[arg-type]  # a FileResponse streams; refusals are re-raised only
+def grant_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored grant notice, streamed after the access check (never served by URL)."""
+    application = access_application(principal_of(request), pk)
+    grant = GrantNotice.objects.filter(application=application).first()
+    if grant is None or not grant.pdf:
+        raise Http404("Kein Bescheid.")
+    try:
+        handle = grant.pdf.storage.open(grant.pdf.name, "rb")
+    except OSError as exc:
+        raise Http404("Kein Bescheid.") from exc
+    return FileResponse(
+        handle,
+        as_attachment=False,
+        filename=f"Zuwendungsbescheid-{grant.reference}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_application(principal_of(request), pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        services.application_attach(
+            actor=request_actor(request),
+            application=application,
+            upload=form.cleaned_data["file"],
+            title=form.cleaned_data["title"],
+        )
+        messages.success(request, "Anlage hinzugefügt.")
+    else:
+        messages.error(request, "Bitte Bezeichnung und PDF-Datei angeben.")
+    return redirect(application)
+
+
+@login_required
+@refusals_as_http_errors  # type: ignore[arg-type]  # a FileResponse streams; refusals are re-raised only
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    application = access_application(principal_of(request), pk)
+    attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk, application=application)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except OSError as exc:
+        raise Http404("Keine solche Anlage.") from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name or f"{attachment.title}.pdf",
+        content_type="application/pdf",
+    )

@@ -1,0 +1,119 @@
+"""Recommendations: an alliance in status "Idee" started from a recommended partner group."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from verbund.alliances.models import Alliance, FieldOfAction
+from verbund.alliances.services import alliance_create, member_add
+from verbund.audit.services import audit_record
+from verbund.common.actors import Actor
+from verbund.common.german import format_number
+from verbund.common.money import cents
+from verbund.registry.models import Body
+from verbund.shared_services.models import Task
+
+from .. import policies
+from ..selectors import build_problem, cost_model_snapshot, cost_parameters, effective_cost_model
+from ._common import checked
+
+#: The field of action an alliance started from a recommendation gets (when it exists).
+TASK_FIELDS = {
+    "kfz-zulassung": "verwaltungsdigitalisierung",
+    "bussgeldstelle": "verwaltungsdigitalisierung",
+    "elterngeld": "verwaltungsdigitalisierung",
+    "wohngeld": "verwaltungsdigitalisierung",
+    "it-betrieb": "verwaltungsdigitalisierung",
+    "vergabestelle": "back-office-vergabe-beschaffung",
+    "informationssicherheit": "cybersicherheit",
+    "datenschutz": "cybersicherheit",
+    "personalabrechnung": "personal",
+    "bauhof": "daseinsvorsorge",
+}
+
+
+@transaction.atomic
+def recommendation_adopt(
+    *,
+    actor: Actor,
+    body: Body,
+    task: Task,
+    partners: Sequence[Body],
+    name: str = "",
+) -> Alliance:
+    """Start an alliance in status "Idee" with ``body`` and the recommended ``partners``.
+
+    The alliance services decide as always (the creator becomes coordinator and adds the members);
+    this service checks that the user may act for ``body`` and that every member holds the task,
+    and writes the estimate with its parameters into the alliance's description.
+    """
+    checked(actor, lambda p: policies.recommends_for(p, body.pk), policies.RECOMMEND_REFUSAL)
+    members = [body, *[p for p in partners if p.pk != body.pk]]
+    if len({m.pk for m in members}) != len(members) or len(members) < 2:
+        raise ValidationError("Bitte mindestens einen weiteren, verschiedenen Partner angeben.")
+    if len(members) > 10:
+        raise ValidationError("Höchstens 10 Mitglieder.")
+    others = [
+        m for m in members if m.kind not in task.holder_kinds or m.state != body.state or m.dissolved_on
+    ]
+    if others:
+        raise ValidationError(
+            f"{', '.join(m.name for m in others)} nimmt die Aufgabe „{task.name}“ nicht wahr (oder liegt in "
+            "einem anderen Land)."
+        )
+    model = effective_cost_model(task, body.state)
+    if model is None:
+        raise ValidationError(f"Für „{task.name}“ gibt es kein Kostenmodell.")
+    problem = build_problem(
+        task=task,
+        state=body.state,
+        params=cost_parameters(model),
+        kreise=sorted({m.ars[:5] for m in members}),
+    )
+    index = [problem.index[m.pk] for m in members if m.pk in problem.index]
+    group = problem.instance.group_cost(index) if len(index) == len(members) else None
+    estimate = ""
+    if group is not None:
+        estimate = (
+            f"Geschätzte Einsparung: {format_number(float(group.saving), 0)} EUR im Jahr gegenüber "
+            f"{format_number(float(group.standalone), 0)} EUR, "
+            f"wenn {problem.bodies[group.host].name} die Aufgabe für alle übernimmt "
+            f"(größte Entfernung {format_number(float(group.max_distance_km), 1)} km). "
+        )
+    description = (
+        f"Angelegt aus einer Empfehlung der Planung für „{task.name}“. {estimate}"
+        f"Kostenmodell: {cost_model_snapshot(model)['source']}, F = {model.fixed_cost} EUR, "
+        f"c = {model.unit_cost} EUR, β = {model.scale_exponent}, {model.volume_per_inhabitant} Fälle je "
+        f"Einwohner, Koordination {model.overhead_per_member} EUR je weiterem Mitglied, Wege "
+        f"{model.travel_cost_per_case_km} EUR je Fall und km × {model.detour_factor}. "
+        f"Annahmen: {model.assumptions}"
+    )
+    field = TASK_FIELDS.get(task.slug)
+    fields = [field] if field and FieldOfAction.objects.filter(slug=field).exists() else []
+    alliance = alliance_create(
+        actor=actor,
+        name=(name.strip() or f"{task.name}: {body.name} und Partner")[:200],
+        description=description,
+        fields=fields,
+        sources="Empfehlung der Planung (Verbund), Schätzung mit den genannten Annahmen",
+    )
+    for member in members:
+        member_add(actor=actor, alliance=alliance, body=member)
+    audit_record(
+        actor=actor,
+        action="recommendation.adopt",
+        target=alliance,
+        alliance=alliance,
+        body=body,
+        changes={
+            "task": task.slug,
+            "body": body.ars,
+            "members": [m.ars for m in members],
+            "estimated_saving": None if group is None else str(cents(float(group.saving))),
+            "cost_model": cost_model_snapshot(model)["source"],
+        },
+    )
+    return alliance

@@ -1,0 +1,76 @@
+"""Why a group is a good idea, in German (pure); numbers through :mod:`verbund.common.german`."""
+
+from __future__ import annotations
+
+from verbund.common.german import format_number, join_words
+
+from ..model import GroupCost, Instance
+from .core import is_connected
+
+
+def _eur(value: float) -> str:
+    """An estimate in whole euros ("12.345 EUR")."""
+    return f"{format_number(float(value), 0)} EUR"
+
+
+#: Kinds that lie in a Kreis and are supervised by its Kreisverwaltung (KomZG: lowest common authority).
+KREISANGEHOERIG = frozenset({"verbandsgemeinde", "verbandsfreie_gemeinde", "ortsgemeinde"})
+
+
+def explain(instance: Instance, group: GroupCost, body: int) -> list[str]:
+    """Why this group is a good idea, in German: saving, host, distances, neighbours, sizes, alliances."""
+    names = instance.names
+    members = list(group.members)
+    partners = [i for i in members if i != body]
+    reasons = []
+    share = group.saving / group.standalone if group.standalone else 0.0
+    reasons.append(
+        f"Gemeinsam {_eur(group.saving)} im Jahr günstiger als allein "
+        f"({format_number(100 * share, 1)} % von {_eur(group.standalone)})."
+    )
+    if group.host == body:
+        reasons.append(
+            f"Am günstigsten übernimmt {names[body]} selbst die Aufgabe für alle "
+            "(kürzeste Wege, gewichtet nach Fallzahlen)."
+        )
+    else:
+        reasons.append(
+            f"Am günstigsten übernimmt {names[group.host]} die Aufgabe für alle "
+            "(kürzeste Wege, gewichtet nach Fallzahlen)."
+        )
+    distances = [
+        f"{names[i]} {format_number(instance.distance_km(i, group.host), 1)} km"
+        for i in members
+        if i != group.host
+    ]
+    reasons.append(f"Entfernung zu {names[group.host]} (Luftlinie): {join_words(distances)}.")
+    bordering = [names[p] for p in partners if p in instance.neighbour_sets[body]]
+    if bordering:
+        reasons.append(f"Gemeinsame Grenze mit {join_words(bordering)}.")
+    if is_connected(instance, members):
+        reasons.append("Die Gruppe bildet ein zusammenhängendes Gebiet.")
+    else:
+        reasons.append("Nicht alle Mitglieder grenzen aneinander.")
+    sizes = [f"{names[i]} {format_number(int(instance.population[i]))}" for i in members]
+    reasons.append(
+        f"Einwohner: {join_words(sizes)}; zusammen {format_number(int(instance.population[members].sum()))} "
+        f"Einwohner und rund {format_number(float(instance.volume[members].sum()))} "
+        f"{instance.volume_label} im Jahr."
+    )
+    shared: dict[str, list[str]] = {}
+    for p in partners:
+        for alliance in sorted(instance.alliances[body] & instance.alliances[p]):
+            shared.setdefault(alliance, []).append(names[p])
+    for alliance, with_names in shared.items():
+        reasons.append(f"Bereits gemeinsam im Verbund „{alliance}“ mit {join_words(with_names)}.")
+    kinds = instance.kinds
+    same_kreis = len({instance.kreis[i] for i in members}) == 1
+    if same_kreis and all(kinds[i] in KREISANGEHOERIG for i in members):
+        reasons.append(
+            "Alle im selben Kreis: eine Zweckvereinbarung genehmigt die Kreisverwaltung (§ 12 KomZG)."
+        )
+    else:
+        reasons.append(
+            "Über Kreisgrenzen oder mit Kreisen und kreisfreien Städten: genehmigt die ADD (§ 12 KomZG)."
+        )
+    return reasons

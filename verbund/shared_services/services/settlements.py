@@ -1,0 +1,211 @@
+"""Settlements: compute a draft, finalize it (immutable from then on), correct it as a new version."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from verbund.audit.services import audit_record
+from verbund.common.actors import Actor
+from verbund.common.errors import Conflict, Invalid
+
+from .. import allocation, calculation
+from ..models import (
+    Settlement,
+    SettlementFinalizedError,
+    SettlementKind,
+    SettlementLine,
+    SettlementStatus,
+    SharedService,
+)
+from ._common import check, lock, person
+
+# --- settlements ------------------------------------------------------------------------------------
+
+
+def _persist(settlement: Settlement, computed: calculation.ComputedSettlement, actor: Actor) -> Settlement:
+    settlement.net_cost = computed.net_cost
+    settlement.total = computed.total
+    settlement.key_config = computed.key_config
+    settlement.key_description = computed.key_description
+    settlement.snapshot = computed.snapshot
+    settlement.inputs_digest = computed.digest
+    settlement.instalments = settlement.service.advance_instalments
+    settlement.computed_at = timezone.now()
+    settlement.computed_by = person(actor)
+    settlement.full_clean()
+    settlement.save()
+    SettlementLine.objects.filter(settlement=settlement).delete()
+    SettlementLine.objects.bulk_create(
+        SettlementLine(
+            settlement=settlement,
+            body=line.body,
+            days=line.days,
+            population=line.population,
+            population_date=line.population_date,
+            population_source=line.population_source[:200],
+            area_ha=line.area_ha,
+            volume=line.volume,
+            share=line.share,
+            components=line.components,
+            advance_paid=line.advance_paid,
+            balance=line.balance,
+            instalments=line.instalments,
+            standalone_cost=line.standalone_cost,
+        )
+        for line in computed.lines
+    )
+    return settlement
+
+
+def _compute_or_refuse(service: SharedService, year: int, kind: str) -> calculation.ComputedSettlement:
+    try:
+        return calculation.compute(calculation.gather_inputs(service, year, kind))
+    except allocation.AllocationError as exc:
+        raise Invalid(str(exc), code="settlement_not_computable") from exc
+
+
+def _check_year_kind(year: int, kind: str) -> None:
+    if kind not in SettlementKind.values:
+        raise ValidationError(
+            {"kind": "Art der Abrechnung: advance (Abschläge) oder final (Spitzabrechnung)."}
+        )
+    if not 2000 <= year <= 2100:
+        raise ValidationError({"year": "Bitte ein Jahr zwischen 2000 und 2100 angeben."})
+
+
+@transaction.atomic
+def settlement_compute(*, actor: Actor, service: SharedService, year: int, kind: str) -> Settlement:
+    """Compute the draft of ``year`` and ``kind``: recompute the open draft, or start version 1.
+
+    A finalized settlement is never recomputed: :func:`settlement_correct` starts a new version.
+    """
+    check(actor, service, "compute")
+    _check_year_kind(year, kind)
+    service = lock(service)
+    draft = Settlement.objects.filter(
+        service=service, year=year, kind=kind, status=SettlementStatus.DRAFT
+    ).first()
+    if draft is None:
+        latest = Settlement.objects.filter(service=service, year=year, kind=kind).order_by("-version").first()
+        if latest is not None:
+            raise SettlementFinalizedError(
+                f"{latest} ist abgeschlossen. Für Änderungen bitte eine Korrektur (neue Fassung) anlegen."
+            )
+        draft = Settlement(service=service, year=year, kind=kind, version=1)
+    computed = _compute_or_refuse(service, year, kind)
+    settlement = _persist(draft, computed, actor)
+    audit_record(
+        actor=actor,
+        action="settlement.compute",
+        target=settlement,
+        alliance=service.alliance_id,
+        changes={"year": year, "kind": kind, "version": settlement.version, "total": computed.total},
+    )
+    return settlement
+
+
+@transaction.atomic
+def settlement_correct(*, actor: Actor, settlement: Settlement, reason: str) -> Settlement:
+    """Start a correction of a finalized settlement: a new draft version computed from today's inputs."""
+    service = settlement.service
+    check(actor, service, "manage")
+    service = lock(service)
+    settlement = Settlement.objects.get(pk=settlement.pk)
+    if not settlement.is_finalized:
+        raise Conflict("Nur eine abgeschlossene Abrechnung kann korrigiert werden.", code="settlement_draft")
+    if not reason.strip():
+        raise ValidationError({"reason": "Bitte den Grund der Korrektur angeben."})
+    latest = (
+        Settlement.objects.filter(service=service, year=settlement.year, kind=settlement.kind)
+        .order_by("-version")
+        .first()
+    )
+    assert latest is not None
+    if latest.pk != settlement.pk:
+        raise Conflict(
+            f"Es gibt bereits eine neuere Fassung ({latest.version}); bitte diese korrigieren.",
+            code="settlement_superseded",
+        )
+    draft = Settlement(
+        service=service,
+        year=settlement.year,
+        kind=settlement.kind,
+        version=settlement.version + 1,
+        previous=settlement,
+        reason=reason.strip(),
+    )
+    computed = _compute_or_refuse(service, settlement.year, settlement.kind)
+    draft = _persist(draft, computed, actor)
+    audit_record(
+        actor=actor,
+        action="settlement.correct",
+        target=draft,
+        alliance=service.alliance_id,
+        changes={
+            "previous": settlement.pk,
+            "version": draft.version,
+            "reason": draft.reason,
+            "total": draft.total,
+        },
+    )
+    return draft
+
+
+@transaction.atomic
+def settlement_finalize(*, actor: Actor, settlement: Settlement) -> Settlement:
+    """Finalize a draft: it becomes immutable. Refused when the inputs changed since it was computed."""
+    service = settlement.service
+    check(actor, service, "manage")
+    service = lock(service)
+    settlement = Settlement.objects.select_related("service").get(pk=settlement.pk)
+    if settlement.is_finalized:
+        raise SettlementFinalizedError("Diese Abrechnung ist bereits abgeschlossen.")
+    current = _compute_or_refuse(service, settlement.year, settlement.kind)
+    if current.digest != settlement.inputs_digest:
+        raise Conflict(
+            "Die Grundlagen (Kosten, Schlüssel, Empfänger, Mengen oder Einwohner) haben sich seit der "
+            "Berechnung geändert. Bitte neu berechnen und prüfen, dann abschließen.",
+            code="settlement_stale",
+        )
+    settlement.status = SettlementStatus.FINALIZED
+    settlement.finalized_at = timezone.now()
+    settlement.finalized_by = person(actor)
+    settlement.save(update_fields=["status", "finalized_at", "finalized_by"])
+    audit_record(
+        actor=actor,
+        action="settlement.finalize",
+        target=settlement,
+        alliance=service.alliance_id,
+        changes={
+            "year": settlement.year,
+            "kind": settlement.kind,
+            "version": settlement.version,
+            "total": settlement.total,
+            "digest": settlement.inputs_digest,
+        },
+    )
+    return settlement
+
+
+@transaction.atomic
+def settlement_discard(*, actor: Actor, settlement: Settlement) -> None:
+    """Delete a draft (a finalized settlement cannot be deleted)."""
+    service = settlement.service
+    check(actor, service, "manage")
+    if settlement.is_finalized:
+        raise SettlementFinalizedError()
+    changes = {"year": settlement.year, "kind": settlement.kind, "version": settlement.version}
+    target_repr = str(settlement)
+    settlement_pk = settlement.pk
+    settlement.delete()
+    audit_record(
+        actor=actor,
+        action="settlement.discard",
+        object_type="shared_services.settlement",
+        object_id=str(settlement_pk),
+        object_repr=target_repr,
+        changes=changes,
+        alliance=service.alliance_id,
+    )
