@@ -291,9 +291,7 @@ def _race_setup() -> tuple[Any, Any, Any]:
     )
     application.refresh_from_db()
     with transaction.atomic():
-        services.application_grant(
-            actor=authority, application=application, amounts_by_year={2025: GRANT}
-        )
+        services.application_grant(actor=authority, application=application, amounts_by_year={2025: GRANT})
     return application, coordinator, authority
 
 

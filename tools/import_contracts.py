@@ -8,15 +8,14 @@ imported part's public modules, and their submodules when the module is a packag
 
 and the modules named in ``extra_public`` (``audit.actions``: every part declares its audit
 actions). ``models`` belong to the face because other parts' foreign keys, type hints and querysets name
-them; ``demo`` because the web shell's ``load_demo`` reads
-each part's demo declaration; everything else (views, forms, api, exports, access helpers, pure engines) is the
-part's own. Kit parts (``verbund.common``, ``verbund.ui``) are public as a whole. Tests may import
-anything.
+them; ``demo`` because the web shell's ``load_demo`` reads each part's demo declaration; everything
+else (views, forms, api, exports, access helpers, pure engines) is the part's own. Kit parts
+(``verbund.common``, ``verbund.ui``) are public as a whole. Tests may import anything.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from importlinter import Contract, ContractCheck, fields, output
 
@@ -32,9 +31,9 @@ class PublicFaceContract(Contract):
 
     def check(self, graph: Any, verbose: bool) -> ContractCheck:
         root: str = str(self.root)
-        public = {str(m) for m in self.public_modules}  # type: ignore[attr-defined]
-        kits = {str(m) for m in (self.kit_parts or [])}  # type: ignore[attr-defined]
-        extra = {f"{root}.{m}" for m in (self.extra_public or [])}  # type: ignore[attr-defined]
+        public = {str(m) for m in cast(list[str], self.public_modules)}
+        kits = {str(m) for m in cast(list[str], self.kit_parts or [])}
+        extra = {f"{root}.{m}" for m in cast(list[str], self.extra_public or [])}
         depth = root.count(".") + 1
         violations: list[tuple[str, str, int | None]] = []
         for importer in sorted(graph.modules):
@@ -49,8 +48,10 @@ class PublicFaceContract(Contract):
                 if part == importer_part or part in kits:
                     continue
                 face = names[depth + 1] if len(names) > depth + 1 else None
-                if face is None or face in public or any(
-                    imported == e or imported.startswith(e + ".") for e in extra
+                if (
+                    face is None
+                    or face in public
+                    or any(imported == e or imported.startswith(e + ".") for e in extra)
                 ):
                     continue
                 details = graph.get_import_details(importer=importer, imported=imported)
@@ -63,4 +64,8 @@ class PublicFaceContract(Contract):
             where = f" (l. {line})" if line else ""
             output.print_error(f"{importer} imports {imported}{where}: not a public module of that part")
         output.new_line()
-        output.print("A part may import another part's " + ", ".join(sorted(self.public_modules)) + " only.")
+        output.print(
+            "A part may import another part's "
+            + ", ".join(sorted(cast(list[str], self.public_modules)))
+            + " only."
+        )

@@ -97,8 +97,8 @@ class AllianceDetail(AllianceItem):
 
 
 class MemberItem(MemberRef):
-    joined_on: dt.date | None = Field(None, description="Beitritt (nur für Beteiligte)")
-    left_on: dt.date | None = Field(None, description="Austritt (nur für Beteiligte)")
+    joined_on: dt.date | None = Field(default=None, description="Beitritt (nur für Beteiligte)")
+    left_on: dt.date | None = Field(default=None, description="Austritt (nur für Beteiligte)")
     confirmed: bool | None = Field(
         None, description="Von der Verwaltungsleitung bestätigt (nur für Beteiligte)"
     )
@@ -109,9 +109,9 @@ class DocumentItem(Schema):
     id: int
     kind: str = Field(description="vereinbarung oder ratsbeschluss")
     title: str
-    version: int | None = Field(None, description="Fassung (Vereinbarungen)")
+    version: int | None = Field(default=None, description="Fassung (Vereinbarungen)")
     signed_on: dt.date | None = None
-    body_ars: str | None = Field(None, description="Beschließende Körperschaft (Ratsbeschlüsse)")
+    body_ars: str | None = Field(default=None, description="Beschließende Körperschaft (Ratsbeschlüsse)")
     body_name: str | None = None
     decided_on: dt.date | None = None
     decided_by: str | None = None
@@ -153,14 +153,14 @@ class AllianceFilters(Schema):
     field: str | None = Field(
         None, max_length=60, description="Handlungsfeld (Kürzel, z. B. cybersicherheit)"
     )
-    status: list[Status] | None = Field(None, description="Status; mehrfach angeben für mehrere")
+    status: list[Status] | None = Field(default=None, description="Status; mehrfach angeben für mehrere")
     kreis: str | None = Field(
         None,
         pattern=r"^[0-9]{5}([0-9]{7})?$",
         description="Kreisschlüssel (5 Ziffern) oder ARS eines Kreises: Verbünde mit einem Mitglied darin",
     )
-    member: str | None = Field(None, pattern=ARS_PATTERN, description="ARS eines aktuellen Mitglieds")
-    q: str | None = Field(None, max_length=100, description="Name oder Kurzname enthält …")
+    member: str | None = Field(default=None, pattern=ARS_PATTERN, description="ARS eines aktuellen Mitglieds")
+    q: str | None = Field(default=None, max_length=100, description="Name oder Kurzname enthält …")
 
 
 class TransitionIn(Schema):
@@ -203,13 +203,17 @@ def _item(alliance: Alliance) -> AllianceItem:
 
 
 def _member(m: Membership, *, insider: bool) -> MemberItem:
-    item = MemberItem(
-        ars=m.body.ars, name=m.body.name, kind=m.body.kind, role=m.role, role_label=m.get_role_display()
+    return MemberItem(
+        ars=m.body.ars,
+        name=m.body.name,
+        kind=Kind(m.body.kind),
+        role=MemberRole(m.role),
+        role_label=m.get_role_display(),
+        joined_on=m.joined_on if insider else None,
+        left_on=m.left_on if insider else None,
+        confirmed=m.is_confirmed if insider else None,
+        confirmed_at=m.confirmed_at if insider else None,
     )
-    if insider:
-        item.joined_on, item.left_on = m.joined_on, m.left_on
-        item.confirmed, item.confirmed_at = m.is_confirmed, m.confirmed_at
-    return item
 
 
 def _fact(fact: Any) -> FactOut:
@@ -271,7 +275,7 @@ def get_alliance(request: HttpRequest, slug: str) -> AllianceDetail:
     if is_insider_of(principal, alliance):
         detail.internal = AllianceInternal(
             description=alliance.description,
-            legal_form=alliance.legal_form,
+            legal_form=LegalForm(alliance.legal_form),
             legal_form_label=alliance.get_legal_form_display(),
             start_date=alliance.start_date,
             end_date=alliance.end_date,
@@ -398,14 +402,14 @@ def list_timeline(request: HttpRequest, slug: str, page: Query[PageParams]) -> d
 )
 def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> TransitionOut:
     """Nächste Stufe oder „beendet“; 422 mit Begründung, wenn der Wechsel nicht erlaubt ist."""
-    user = api_user(request)
     alliance = access_alliance(api_principal(request), slug, need="change")
+    user = api_user(request)
     change = services.alliance_transition(
         actor=user, alliance=alliance, to_status=str(payload.to), note=payload.note
     )
     return TransitionOut(
-        from_status=change.from_status,
-        status=change.to_status,
+        from_status=Status(change.from_status),
+        status=Status(change.to_status),
         status_label=change.get_to_status_display(),
         changed_at=change.changed_at,
     )
@@ -418,9 +422,9 @@ def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> T
     summary="Mitglied aufnehmen",
 )
 def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatus[MemberItem]:
-    user = api_user(request)
     principal = api_principal(request)
     alliance = access_alliance(principal, slug, need="change")
+    user = api_user(request)
     body = Body.objects.visible_to(principal).filter(ars=payload.ars).first()
     if body is None:
         raise NotFound("Keine solche Körperschaft.")
@@ -443,8 +447,8 @@ def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatu
 )
 def delete_member(request: HttpRequest, slug: str, ars: str, left_on: dt.date | None = None) -> MemberItem:
     """Setzt das Austrittsdatum `left_on` (Standard: heute); die Mitgliedschaft bleibt in der Historie."""
-    user = api_user(request)
     alliance = access_alliance(api_principal(request), slug, need="change")
+    user = api_user(request)
     membership = (
         Membership.objects.current().filter(alliance=alliance, body__ars=ars).select_related("body").first()
     )
@@ -475,8 +479,8 @@ def list_coordinators(request: HttpRequest, slug: str, page: Query[PageParams]) 
 def post_coordinator(request: HttpRequest, slug: str, payload: CoordinatorIn) -> HttpStatus[CoordinatorOut]:
     """Eine weitere Person koordiniert den Verbund mit (Beschäftigte eines Mitglieds; der
     Plattformbetrieb kann jede Person benennen)."""
-    user = api_user(request)
     alliance = access_alliance(api_principal(request), slug, need="change")
+    user = api_user(request)
     successor = _named_user(payload.username)
     services.coordinator_assign(actor=user, alliance=alliance, user=successor)
     return HttpStatus(201, _coordinator(successor))
@@ -490,8 +494,8 @@ def post_coordinator(request: HttpRequest, slug: str, payload: CoordinatorIn) ->
 )
 def post_handover(request: HttpRequest, slug: str, payload: CoordinatorIn) -> CoordinatorOut:
     """Die anfragende Koordination übergibt an die genannte Person; ihre eigene Rolle endet."""
-    user = api_user(request)
     alliance = access_alliance(api_principal(request), slug, need="change")
+    user = api_user(request)
     successor = _named_user(payload.username)
     services.coordinator_handover(actor=user, alliance=alliance, user=successor)
     return _coordinator(successor)
@@ -505,8 +509,8 @@ def post_handover(request: HttpRequest, slug: str, payload: CoordinatorIn) -> Co
 )
 def delete_coordinator(request: HttpRequest, slug: str, username: str) -> HttpStatus[None]:
     """Beendet die Koordination einer Person (auch die eigene); die letzte bleibt (409)."""
-    user = api_user(request)
     alliance = access_alliance(api_principal(request), slug, need="change")
+    user = api_user(request)
     coordinator = next((u for u in coordinators_of(alliance) if u.get_username() == username), None)
     if coordinator is None:
         raise NotFound("Keine solche Verbundkoordination.")

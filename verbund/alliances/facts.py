@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from verbund.registry.labels import body_label, kreis_label
+
 T = TypeVar("T")
 
 #: The Land whose law (KomZG RLP) the supervisory rule encodes.
@@ -74,17 +76,6 @@ KIND_LEVELS = {
     "ortsgemeinde": LEVEL_ORTSGEMEINDE,
 }
 KREIS_LEVEL_KINDS = frozenset({"landkreis", "kreis", "regionalverband", "kreisfreie_stadt"})
-_PREFIXES = {
-    "verbandsgemeinde": "Verbandsgemeinde",
-    "amt": "Amt",
-    "samtgemeinde": "Samtgemeinde",
-    "verwaltungsgemeinschaft": "Verwaltungsgemeinschaft",
-    "verwaltungsverband": "Verwaltungsverband",
-    "ortsgemeinde": "Ortsgemeinde",
-    "verbandsfreie_gemeinde": "Gemeinde",
-    "land": "Land",
-}
-_CITY_SUFFIXES = ("Stadt", "kreisfreie Stadt", "große kreisangehörige Stadt", "Große Kreisstadt")
 STATE_NAMES = {
     "01": "Schleswig-Holstein",
     "02": "Hamburg",
@@ -108,24 +99,6 @@ ADD = "ADD"
 ADD_LONG = "Aufsichts- und Dienstleistungsdirektion (ADD)"
 SUPERVISOR_KREISVERWALTUNG = "kreisverwaltung"
 SUPERVISOR_ADD = "add"
-
-
-def kreis_label(name: str) -> str:
-    """ "Landkreis Kaiserslautern", but "Donnersbergkreis" (the name says it already)."""
-    return name if "kreis" in name.lower() else f"Landkreis {name}"
-
-
-def body_label(kind: str, name: str) -> str:
-    """A readable German label: "Verbandsgemeinde Landstuhl", "Stadt Mainz", "Landkreis Kusel"."""
-    base, sep, suffix = name.rpartition(", ")
-    if sep and suffix in _CITY_SUFFIXES:
-        return f"Stadt {base}"
-    if kind in ("landkreis", "kreis"):
-        return kreis_label(name)
-    prefix = _PREFIXES.get(kind)
-    if prefix and not name.startswith(prefix):
-        return f"{prefix} {name}"
-    return name
 
 
 @dataclass(frozen=True)

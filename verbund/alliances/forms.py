@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 
 from verbund.registry.models import Body, Kind
-from verbund.ui.forms import DateInput, KernFormMixin
+from verbund.ui.forms import DateInput, KernFormMixin, money_field
 
 from .models import DecidingOrgan, FieldOfAction, LegalForm, MemberRole, Status
 
@@ -120,6 +120,16 @@ class AllianceForm(KernFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Woher die Angaben stammen (z. B. Pressemitteilung mit Datum).",
+    )
+    reported_grant_eur = money_field(
+        "Gemeldete Förderung (EUR)",
+        help_text="Betrag laut öffentlicher Quelle, z. B. 321.411,61 (nicht aus einem Bescheid).",
+    )
+    reported_grant_note = forms.CharField(
+        label="Angaben zur Förderung",
+        max_length=300,
+        required=False,
+        help_text="z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“.",
     )
 
     def clean(self) -> dict[str, Any]:

@@ -39,7 +39,11 @@ def access_object(
     **lookup: Any,
 ) -> Any:
     """The object matching ``lookup`` among those ``principal`` may see; see the module doc."""
-    visible = queryset.visible_to(principal) if hasattr(queryset, "visible_to") else queryset.all().visible_to(principal)
+    visible = (
+        queryset.visible_to(principal)
+        if hasattr(queryset, "visible_to")
+        else queryset.all().visible_to(principal)
+    )
     try:
         obj = visible.get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:

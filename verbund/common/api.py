@@ -47,10 +47,7 @@ def paginate(
     items: Any, params: PageParams, *, convert: Callable[[Any], Any] | None = None
 ) -> dict[str, Any]:
     """``{"items", "count"}`` of one page of a QuerySet (count + slice) or a list."""
-    if isinstance(items, Sequence):
-        count = len(items)
-    else:
-        count = items.count()
+    count = len(items) if isinstance(items, Sequence) else items.count()
     rows: Iterable[Any] = items[params.offset : params.offset + params.limit]
     return {"items": [convert(r) for r in rows] if convert else list(rows), "count": count}
 
@@ -101,8 +98,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _error(api, request, exc.status_code, str(exc), "error")
 
-    def _refusal(request: HttpRequest, exc: Exception) -> HttpResponse:
-        refusal = as_refusal(exc)
+    def _refusal(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+        refusal = as_refusal(exc) if isinstance(exc, Exception) else None
         assert refusal is not None
         if refusal.status == 404:
             # One message for missing and invisible, whatever the service said.

@@ -62,7 +62,10 @@ def parse_decimal(text: str) -> Decimal:
 
 
 def format_number(value: Decimal | int | float | None, places: int | None = 0, *, empty: str = "–") -> str:
-    """``1234.5`` → ``"1.234,5"`` with ``places`` decimals (``None``: as many as needed, no trailing zeros)."""
+    """``1234.5`` → ``"1.234,5"`` with ``places`` decimals.
+
+    ``places=None``: as many as needed, without trailing zeros (``Decimal("12.50")`` → ``"12,5"``).
+    """
     if value is None:
         return empty
     if isinstance(value, float):

@@ -43,8 +43,12 @@ class Sensitivity(IntEnum):
 
     @property
     def label(self) -> str:
-        return {0: "öffentlich (TLP:CLEAR)", 1: "intern (TLP:GREEN)", 2: "vertraulich (TLP:AMBER)",
-                3: "streng vertraulich (TLP:RED)"}[int(self)]
+        return {
+            0: "öffentlich (TLP:CLEAR)",
+            1: "intern (TLP:GREEN)",
+            2: "vertraulich (TLP:AMBER)",
+            3: "streng vertraulich (TLP:RED)",
+        }[int(self)]
 
 
 @dataclass(frozen=True)

@@ -89,9 +89,7 @@ class StateMachine:
         """The state after ``action`` from ``state``; :class:`TransitionError` if not possible."""
         t = self.transition(action)
         if state not in t.sources:
-            raise TransitionError(
-                f"„{t.label}“ ist im Status „{self.label(state)}“ nicht möglich."
-            )
+            raise TransitionError(f"„{t.label}“ ist im Status „{self.label(state)}“ nicht möglich.")
         return t.target
 
     def action_to(self, state: str, target: str) -> str | None:

@@ -18,9 +18,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from verbund.alliances.facts import body_label
 from verbund.common.german import format_number
 from verbund.common.money import cents
+from verbund.registry.selectors import body_label
 
 from .models import GrantNotice
 from .selectors import grant_rows, kreis_names

@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from verbund.alliances.models import StoredFileMixin
+from verbund.common.documents import StoredFileMixin
 from verbund.common.principal import Principal
 
 from . import policies, rules, workflow

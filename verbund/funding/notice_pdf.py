@@ -142,6 +142,6 @@ def render_grant_notice(grant: GrantNotice) -> bytes:
 
 
 def rules_label(kind: str, name: str) -> str:
-    from verbund.alliances.facts import body_label
+    from verbund.registry.selectors import body_label
 
     return body_label(kind, name)

@@ -276,7 +276,7 @@ def application_facts(
 
 
 def rules_label(body: Body) -> str:
-    from verbund.alliances.facts import body_label
+    from verbund.registry.selectors import body_label
 
     return body_label(body.kind, body.name)
 

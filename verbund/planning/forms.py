@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from verbund.registry.models import Body, Kind
+from verbund.registry.selectors import body_label
 from verbund.shared_services.models import Task, TaskCostModel
 from verbund.ui.forms import GermanIntegerField, KernForm, money_field, quantity_field
 
@@ -20,16 +21,6 @@ def state_choices() -> list[tuple[str, str]]:
     return list(Body.objects.current().of_kind(Kind.LAND).order_by("state").values_list("state", "name"))
 
 
-def _kreis_label(kind: str, name: str) -> str:
-    """ "Landkreis Kusel", "Donnersbergkreis", "Stadt Mainz" (from "Mainz, Stadt")."""
-    base, sep, _suffix = name.rpartition(", ")
-    if sep:
-        return f"Stadt {base}"
-    if kind in (Kind.LANDKREIS, Kind.KREIS) and "kreis" not in name.lower():
-        return f"Landkreis {name}"
-    return name
-
-
 def kreis_choices(state: str) -> list[tuple[str, str]]:
     """Landkreise and kreisfreie Städte of the Land; the value is the 5-digit Kreis key."""
     rows = (
@@ -38,7 +29,7 @@ def kreis_choices(state: str) -> list[tuple[str, str]]:
         .of_kind(Kind.LANDKREIS, Kind.KREIS, Kind.REGIONALVERBAND, Kind.KREISFREIE_STADT)
         .values_list("ars", "kind", "name")
     )
-    return sorted(((ars[:5], _kreis_label(kind, name)) for ars, kind, name in rows), key=lambda c: c[1])
+    return sorted(((ars[:5], body_label(kind, name)) for ars, kind, name in rows), key=lambda c: c[1])
 
 
 class CostModelForm(KernForm):

@@ -21,7 +21,7 @@ from typing import Any
 
 from django import forms
 
-from verbund.common.errors import Refusal, as_refusal
+from verbund.common.errors import as_refusal
 from verbund.common.german import GermanNumberError, format_number, normalize_number
 
 _INPUT_CLASS = "kern-form-input__input"
@@ -115,7 +115,7 @@ def run_on_form(form: forms.BaseForm, action: Any, *, default_field: str | None 
 
     try:
         result = action()
-    except Exception as exc:  # noqa: BLE001 - only refusals are handled, the rest re-raised
+    except Exception as exc:
         refusal = as_refusal(exc)
         if refusal is None or isinstance(refusal, NotFound):
             raise
@@ -157,7 +157,7 @@ class GermanDecimalField(forms.DecimalField):
         kwargs.setdefault("widget", GermanNumberInput(places=places))
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         if isinstance(value, str) and value.strip():
             try:
                 value = normalize_number(value)
@@ -201,7 +201,12 @@ class GermanIntegerField(forms.IntegerField):
 
 
 def money_field(
-    label: str, *, required: bool = False, help_text: str = "", min_value: Decimal | None = Decimal("0"), **kwargs: Any
+    label: str,
+    *,
+    required: bool = False,
+    help_text: str = "",
+    min_value: Decimal | None = Decimal("0"),
+    **kwargs: Any,
 ) -> GermanDecimalField:
     """An amount in EUR with cents ("6.500,00")."""
     return GermanDecimalField(

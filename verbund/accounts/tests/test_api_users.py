@@ -15,7 +15,7 @@ from verbund.accounts.services import token_issue
 from verbund.audit.models import AuditEntry
 from verbund.registry.tests.factories import BodyFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("verbund.accounts.tests.api_urls")]
+pytestmark = pytest.mark.django_db
 USERS = "/api/v1/users"
 
 

@@ -8,18 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 
 from verbund.accounts import policies
 from verbund.accounts.models import ApiToken, Role, RoleAssignment, User
 from verbund.accounts.principal import principal_for
 from verbund.accounts.selectors import access_assignment, access_user
 from verbund.accounts.services import token_issue
-from verbund.accounts.tests.factories import RoleAssignmentFactory, UserFactory
+from verbund.accounts.tests.factories import UserFactory
 from verbund.common.access import access_object
 from verbund.common.actors import SystemActor
 from verbund.common.errors import Forbidden, NotFound
-from verbund.common.principal import ANONYMOUS, Principal
+from verbund.common.principal import ANONYMOUS
 
 pytestmark = pytest.mark.django_db
 
@@ -156,19 +155,3 @@ def test_api_tokens_hidden_from_others(head: Any, clerk: Any, operator: Any) -> 
     with pytest.raises(NotFound):
         access_object(ApiToken.objects, principal_for(clerk), pk=token.pk)
     assert not ApiToken.objects.visible_to(ANONYMOUS).exists()
-
-
-def test_deprecated_access_shim_delegates(head: Any, body: Any, other_body: Any, operator: Any) -> None:
-    from verbund.accounts import access
-
-    assert access.has_role(head, Role.VERWALTUNGSLEITUNG, body=body)
-    assert not access.has_role(head, Role.VERWALTUNGSLEITUNG, body=other_body)
-    assert access.is_operator(operator) and not access.is_operator(head)
-    assert access.can_view_audit(head) and not access.can_view_audit(AnonymousUser())
-    assert list(access.bodies_of(head)) == [body]
-    assert access.body_roles(head) == {body.pk: {Role.VERWALTUNGSLEITUNG}}
-    assert access.platform_roles(RoleAssignmentFactory.create(role=Role.BERATUNGSSTELLE).user) == {
-        Role.BERATUNGSSTELLE
-    }
-    assert access.has_role(Principal(platform_roles=frozenset({Role.BERATUNGSSTELLE})), Role.BERATUNGSSTELLE)
-    access.forget_roles(head)  # a no-op now

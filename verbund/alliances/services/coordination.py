@@ -58,9 +58,9 @@ def _eligible(principal: Principal, alliance: Alliance, user: Any) -> None:
 
 
 def _assign(actor: Actor, principal: Principal, alliance: Alliance, user: Any) -> AllianceRole:
-    _eligible(principal, alliance, user)
     if AllianceRole.objects.filter(alliance=alliance, user=user, role=AllianceRoleKind.KOORDINATION).exists():
         raise Conflict(f"{display_name(user)} koordiniert den Verbund bereits.", code="already_coordinator")
+    _eligible(principal, alliance, user)
     role = AllianceRole(user=user, alliance=alliance, role=AllianceRoleKind.KOORDINATION)
     role.full_clean()
     role.save()

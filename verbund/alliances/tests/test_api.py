@@ -286,3 +286,63 @@ def test_add_and_remove_members(world: SimpleNamespace, directory: SimpleNamespa
     assert removed.status_code == 200 and removed.json()["left_on"] == "2026-01-31"
     assert coordinator.delete(f"{url}/{world.vg_c.ars}").status_code == 404
     assert Membership.objects.filter(alliance=directory.cyber, body=world.vg_c).count() == 1
+
+
+def test_unpublished_is_404_for_outsiders_and_member_staff_gets_403(
+    world: SimpleNamespace, directory: SimpleNamespace
+) -> None:
+    """The 404/403 rule through the principal, on every kind of endpoint."""
+    for client in (client_for(), client_for(world.clerk_outsider)):
+        for path in ("", "/members", "/facts", "/documents", "/timeline", "/coordinators"):
+            response = client.get(f"{URL}/cyber{path}")
+            assert response.status_code == 404 and response.json() == {
+                "detail": "Nicht gefunden.",
+                "code": "not_found",
+            }
+        assert (
+            client.post(
+                f"{URL}/cyber/coordinators", {"username": "x"}, content_type="application/json"
+            ).status_code
+            == 404
+        )
+    staff = client_for(world.clerk_a)
+    assert staff.get(f"{URL}/cyber").json()["internal"]["can_change"] is False
+    assert (
+        staff.post(
+            f"{URL}/cyber/members", {"ars": world.vg_c.ars}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    answer = staff.post(
+        f"{URL}/cyber/coordinators", {"username": "sachbearbeitung.a"}, content_type="application/json"
+    )
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+
+
+def test_coordination_through_the_api(world: SimpleNamespace, directory: SimpleNamespace) -> None:
+    url = f"{URL}/cyber/coordinators"
+    coordinator = client_for(world.coordinator)
+    assert coordinator.get(url).json() == {
+        "items": [{"username": "koordination", "name": world.coordinator.get_full_name() or "koordination"}],
+        "count": 1,
+    }
+    last = coordinator.delete(f"{url}/koordination")
+    assert last.status_code == 409 and last.json()["code"] == "last_coordinator"
+    outsider = coordinator.post(
+        url, {"username": "sachbearbeitung.anderswo"}, content_type="application/json"
+    )
+    assert outsider.status_code == 422 and "Mitgliedskörperschaft" in outsider.json()["detail"]
+    unknown = coordinator.post(url, {"username": "gibt.es.nicht"}, content_type="application/json")
+    assert unknown.status_code == 422
+    added = coordinator.post(url, {"username": "leitung.a"}, content_type="application/json")
+    assert added.status_code == 201 and added.json()["username"] == "leitung.a"
+    assert coordinator.delete(f"{url}/leitung.a").status_code == 204
+    handed = coordinator.post(
+        f"{url}/handover", {"username": "sachbearbeitung.a"}, content_type="application/json"
+    )
+    assert handed.status_code == 200 and handed.json()["username"] == "sachbearbeitung.a"
+    assert [i["username"] for i in client_for(world.clerk_a).get(url).json()["items"]] == [
+        "sachbearbeitung.a"
+    ]
+    # the former coordinator works for no member: the alliance is now invisible to them
+    assert coordinator.get(f"{URL}/cyber").status_code == 404

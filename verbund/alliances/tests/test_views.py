@@ -180,7 +180,7 @@ class TestDirectory:
             AllianceFactory(name=f"Verbund {n:02d}", published=True, members=[world.vg_a])
         first = page(client_for().get(DIRECTORY))
         assert len(listed(first)) == 20 and "Seite 1 von 2" in first
-        assert len(listed(page(client_for().get(DIRECTORY, {"page": 2})))) == 5
+        assert len(listed(page(client_for().get(DIRECTORY, {"seite": 2})))) == 5
         assert len(listed(page(client_for().get(DIRECTORY, {"per_page": 50})))) == 25
 
     @pytest.mark.parametrize("as_user", [False, True])
@@ -435,7 +435,9 @@ class TestHeadActions:
         assert "Die Mitgliedschaft von Landstuhl ist bestätigt." in messages_of(html)
         own.refresh_from_db()
         assert own.confirmed_by == world.head_a
-        assert client.post(reverse("alliances:member_confirm", args=["cyber", other.pk])).status_code == 403
+        # another body's membership: the service refuses, the page says why
+        html = page(client.post(reverse("alliances:member_confirm", args=["cyber", other.pk]), follow=True))
+        assert "Verwaltungsleitung von Ramstein-Miesenbach" in messages_of(html)
         other.refresh_from_db()
         assert other.confirmed_at is None
         # confirming twice is refused with the reason

@@ -10,7 +10,7 @@ button, becomes an error message (:func:`verbund.ui.views.refusals_as_messages`)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -270,14 +270,14 @@ def resolution_upload(request: HttpRequest, slug: str) -> HttpResponse:
     return render_detail(request, alliance, bound={"resolution": form})
 
 
-def _file_response(request: HttpRequest, document: Any) -> FileResponse:
+def _file_response(request: HttpRequest, document: Any) -> HttpResponse:
     opened = open_document(principal_of(request), document)
     response = FileResponse(
         opened.file, as_attachment=True, filename=opened.filename, content_type=opened.content_type
     )
     # Internal documents: never kept by shared caches.
     response["Cache-Control"] = "private, no-store"
-    return response
+    return cast(HttpResponse, response)  # a streaming response, passed through the decorators as is
 
 
 @require_GET

@@ -74,6 +74,8 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
         "start_date": alliance.start_date,
         "end_date": alliance.end_date,
         "sources": alliance.sources,
+        "reported_grant_eur": alliance.reported_grant_eur,
+        "reported_grant_note": alliance.reported_grant_note,
     }
     form = AllianceForm(request.POST or None, initial=initial)
     if (

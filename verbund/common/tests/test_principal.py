@@ -14,7 +14,7 @@ from verbund.registry.tests.factories import BodyFactory
 
 pytestmark = pytest.mark.django_db
 
-TLP = register_grant_kind("test.tlp_recipient", label="Empfänger (Test)", scope="advisory")
+TLP = register_grant_kind("test.tlp_recipient", label="Empfänger (Test)", scope="advisory").name
 
 
 def test_roles_of_a_person_are_read_into_an_immutable_principal() -> None:

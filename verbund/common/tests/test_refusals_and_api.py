@@ -41,7 +41,10 @@ def test_access_object_gives_404_for_missing_and_403_for_not_allowed() -> None:
     assert access_object(Body.objects, ANONYMOUS, ars=body.ars) == body
     with pytest.raises(Forbidden, match="Nur die Körperschaft"):
         access_object(
-            Body.objects, ANONYMOUS, ars=body.ars, need=lambda p, b: p.works_for(b.pk),
+            Body.objects,
+            ANONYMOUS,
+            ars=body.ars,
+            need=lambda p, b: p.works_for(b.pk),
             refusal="Nur die Körperschaft selbst.",
         )
     staff = Principal(user_id=1, is_authenticated=True, body_roles={body.pk: frozenset({"sachbearbeitung"})})

@@ -37,5 +37,8 @@ def test_declaration_errors() -> None:
     with pytest.raises(ValueError, match="one transition"):
         StateMachine(
             labels={"a": "A"},
-            transitions=[Transition("x", sources={"a"}, target="a"), Transition("x", sources={"a"}, target="a")],
+            transitions=[
+                Transition("x", sources={"a"}, target="a"),
+                Transition("x", sources={"a"}, target="a"),
+            ],
         )

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from verbund.alliances.documents import check_upload
 from verbund.alliances.models import Alliance, FieldOfAction
 from verbund.common.access import require
 from verbund.common.actors import Actor
+from verbund.common.documents import check_upload
 from verbund.common.errors import Conflict
 from verbund.registry.models import Body
 

@@ -99,7 +99,7 @@ def test_application_from_draft_to_grant_notice(live_server, page):  # noqa: F81
     page.get_by_role("button", name="Prüfung beginnen").click()
     expect(page.locator("#vb-status")).to_have_text("in Prüfung")
     page.get_by_role("link", name="Bewilligen …").click()
-    expect(page.get_by_label("Bewilligt für 2025 (EUR)")).to_have_value(re.compile(r"^150000,00$"))
+    expect(page.get_by_label("Bewilligt für 2025 (EUR)")).to_have_value(re.compile(r"^150\.000,00$"))
     page.get_by_role("button", name="Bewilligen und Bescheid erstellen").click()
     expect(page.locator("#vb-status")).to_have_text("bewilligt")
     expect(page.get_by_text("150.000,00 EUR").first).to_be_visible()

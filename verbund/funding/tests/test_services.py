@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from verbund.alliances.tests.factories import pdf_bytes
 from verbund.audit.models import AuditEntry
-from verbund.common.errors import Forbidden, Refusal
+from verbund.common.errors import Forbidden, Invalid, Refusal
 from verbund.funding import rules, services, workflow
 from verbund.funding.models import (
     Application,
@@ -191,7 +191,7 @@ def test_attachment_must_be_a_pdf(draft, world):
     )
     assert attachment.size == len(pdf_bytes("Projektplan")) and attachment.sha256
 
-    with pytest.raises(ValidationError, match="kein PDF"):
+    with pytest.raises(Invalid, match="kein PDF"):
         services.application_attach(
             actor=world.clerk_a,
             application=draft,

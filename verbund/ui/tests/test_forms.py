@@ -23,8 +23,14 @@ class CostForm(KernForm):
 
 @pytest.mark.parametrize(
     ("typed", "amount"),
-    [("6.500,00", "6500.00"), ("1.250", "1250"), ("6500", "6500"), ("12,5", "12.5"), ("1234.56", "1234.56"),
-     ("6 500,00 €", "6500.00")],
+    [
+        ("6.500,00", "6500.00"),
+        ("1.250", "1250"),
+        ("6500", "6500"),
+        ("12,5", "12.5"),
+        ("1234.56", "1234.56"),
+        ("6 500,00 €", "6500.00"),
+    ],
 )
 def test_money_accepts_german_input(typed: str, amount: str) -> None:
     form = CostForm({"amount": typed, "hours": "1.250", "inhabitants": "12.500"})

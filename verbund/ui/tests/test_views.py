@@ -17,7 +17,7 @@ from verbund.ui.views import RefusalMiddleware, refusals_as_messages
 def _request(method: str = "get", referer: str = "") -> HttpRequest:
     request = getattr(RequestFactory(), method)("/verbuende/x/", HTTP_REFERER=referer)
     request.session = SessionStore()
-    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    request._messages = FallbackStorage(request)
     return request
 
 
