@@ -15,6 +15,7 @@ Access goes through the principal: an account, role or body page the principal m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -368,6 +369,20 @@ def role_revoke_view(request: HttpRequest, username: str, role: str, ars: str = 
     return revoke(request)
 
 
+def _account_button(
+    request: HttpRequest, user: User, back: str, act: Callable[..., object], done: str
+) -> HttpResponse:
+    """Lock or unlock ``user`` with ``act``; a refusal becomes a message on the account's page."""
+
+    @refusals_as_messages(fallback=back)
+    def run(request: HttpRequest) -> HttpResponse:
+        act(actor=request.user, user=user)
+        messages.success(request, done)
+        return redirect(back)
+
+    return run(request)
+
+
 @login_required
 @require_POST
 @refusals_as_http_errors
@@ -379,14 +394,9 @@ def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
         not user.is_active or policies.may_deactivate(principal, principal_for(user)),
         "Dieses Benutzerkonto können Sie nicht sperren.",
     )
-
-    @refusals_as_messages(fallback=back)
-    def deactivate(request: HttpRequest) -> HttpResponse:
-        user_deactivate(actor=request.user, user=user)  # type: ignore[arg-type]
-        messages.success(request, f"Das Benutzerkonto {user.username} ist gesperrt.")
-        return redirect(back)
-
-    return deactivate(request)
+    return _account_button(
+        request, user, back, user_deactivate, f"Das Benutzerkonto {user.username} ist gesperrt."
+    )
 
 
 @login_required
@@ -401,14 +411,9 @@ def user_reactivate_view(request: HttpRequest, username: str) -> HttpResponse:
         refusal="Gesperrte Konten schaltet der Plattformbetrieb wieder frei.",
     )
     back = reverse("accounts:user_detail", kwargs={"username": username})
-
-    @refusals_as_messages(fallback=back)
-    def reactivate(request: HttpRequest) -> HttpResponse:
-        user_reactivate(actor=request.user, user=user)  # type: ignore[arg-type]
-        messages.success(request, f"Das Benutzerkonto {user.username} ist wieder freigeschaltet.")
-        return redirect(back)
-
-    return reactivate(request)
+    return _account_button(
+        request, user, back, user_reactivate, f"Das Benutzerkonto {user.username} ist wieder freigeschaltet."
+    )
 
 
 @login_required

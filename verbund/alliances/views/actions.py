@@ -314,23 +314,44 @@ def _named_user(form: CoordinatorForm) -> Any:
     return user
 
 
+def _name_coordinator(
+    request: HttpRequest,
+    alliance: Alliance,
+    form: CoordinatorForm,
+    bound: str,
+    act: Callable[..., object],
+    *,
+    done: Callable[[str], str],
+    after: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """The coordinator form (``bound`` names it on the page): ``act`` on the user it names, then say
+    ``done`` with their name and go ``after``; a refusal lands at the user name field."""
+    if form.is_valid():
+        user = _named_user(form)
+        if user is not None and run_on_form(
+            form,
+            lambda: act(actor=request_actor(request), alliance=alliance, user=user),
+            default_field="username",
+        ):
+            messages.success(request, done(user.get_full_name() or user.get_username()))
+            return after()
+    return render_detail(request, alliance, bound={bound: form})
+
+
 @require_POST
 @refusals_as_http_errors
 def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
     """Share the coordination: a further coordinator."""
     alliance = _changeable(request, slug)
-    form = CoordinatorForm(request.POST)
-    if form.is_valid():
-        user = _named_user(form)
-        if user is not None and run_on_form(
-            form,
-            lambda: services.coordinator_assign(actor=request_actor(request), alliance=alliance, user=user),
-            default_field="username",
-        ):
-            name = user.get_full_name() or user.get_username()
-            messages.success(request, f"{name} koordiniert den Verbund jetzt mit.")
-            return back(alliance, "koordination")
-    return render_detail(request, alliance, bound={"coordinator": form})
+    return _name_coordinator(
+        request,
+        alliance,
+        CoordinatorForm(request.POST),
+        "coordinator",
+        services.coordinator_assign,
+        done=lambda name: f"{name} koordiniert den Verbund jetzt mit.",
+        after=lambda: back(alliance, "koordination"),
+    )
 
 
 @require_POST
@@ -338,18 +359,15 @@ def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
 def coordinator_handover(request: HttpRequest, slug: str) -> HttpResponse:
     """Hand the coordination over: the successor comes in, the coordinator's own role ends."""
     alliance = _changeable(request, slug)
-    form = HandoverForm(request.POST)
-    if form.is_valid():
-        user = _named_user(form)
-        if user is not None and run_on_form(
-            form,
-            lambda: services.coordinator_handover(actor=request_actor(request), alliance=alliance, user=user),
-            default_field="username",
-        ):
-            name = user.get_full_name() or user.get_username()
-            messages.success(request, f"Die Verbundkoordination ist an {name} übergeben.")
-            return _still_visible(request, alliance)
-    return render_detail(request, alliance, bound={"handover": form})
+    return _name_coordinator(
+        request,
+        alliance,
+        HandoverForm(request.POST),
+        "handover",
+        services.coordinator_handover,
+        done=lambda name: f"Die Verbundkoordination ist an {name} übergeben.",
+        after=lambda: _still_visible(request, alliance),
+    )
 
 
 @require_POST

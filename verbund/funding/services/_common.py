@@ -70,6 +70,14 @@ def lock(application: Application) -> Application:
     )
 
 
+def lock_for_signer(actor: Actor, application: Application, refusal: str) -> Application:
+    """The locked application, if ``actor`` signs for the applicant body (else ``refusal``)."""
+    principal = principal_of_actor(actor)
+    application = lock(application)
+    require(policies.may_sign(principal, application), refusal)
+    return application
+
+
 def check_status(application: Application, action: str) -> None:
     reason = workflow.refusal(action, application.status)
     if reason:

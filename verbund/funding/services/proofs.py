@@ -10,18 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from verbund.common.access import require
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 from verbund.common.money import cents
 
-from .. import notifications, policies, rules
+from .. import notifications, rules
 from ..models import Application, GrantNotice, GrantYear, UseProof, UseProofCost, UseProofStatus
 from ._common import (
     ZERO,
     audit,
     check_status,
     lock,
+    lock_for_signer,
     money,
     person,
     principal_of_actor,
@@ -36,11 +36,8 @@ def use_proof_submit(
 ) -> UseProof:
     """Submit the proof of use: actual costs per category and the report; the settlement (what the
     alliance is entitled to, what it must repay) is computed at once and shown to both sides."""
-    principal = principal_of_actor(actor)
-    application = lock(application)
-    require(
-        policies.may_sign(principal, application),
-        "Den Verwendungsnachweis reicht die Verwaltungsleitung ein.",
+    application = lock_for_signer(
+        actor, application, "Den Verwendungsnachweis reicht die Verwaltungsleitung ein."
     )
     check_status(application, "submit_proof")
     if not report.strip():

@@ -25,12 +25,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from verbund.common.access import require
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict, Invalid
 from verbund.common.money import cents
 
-from .. import notifications, policies, rules
+from .. import notifications, rules
 from ..models import Application, GrantNotice, GrantYear, InfoRequest, ProgrammeYear
 from ..notice_pdf import render_grant_notice
 from ..selectors import application_checks, draft_of
@@ -40,6 +39,7 @@ from ._common import (
     check_status,
     enforce_checks,
     lock,
+    lock_for_signer,
     money,
     person,
     principal_of_actor,
@@ -63,25 +63,27 @@ DEFAULT_CONDITIONS = (
 )
 
 
+def _enforce_applicant_checks(application: Application, results: list[rules.CheckResult]) -> None:
+    """Refuse on a blocking failure; an overridable one needs the applicant's ``deviation_reason``."""
+    enforce_checks(
+        results,
+        reason=application.deviation_reason,
+        who="des Antragstellers (Feld „Begründung für Abweichungen“)",
+    )
+
+
 @transaction.atomic
 def application_submit(
     *, actor: Actor, application: Application, today: dt.date | None = None, notify: bool = True
 ) -> list[rules.CheckResult]:
     """Sign and submit: every check runs again; a blocking failure refuses, an overridable one needs
     the applicant's written reason (``deviation_reason``). Notifies the funding authority."""
-    principal = principal_of_actor(actor)
-    application = lock(application)
-    require(
-        policies.may_sign(principal, application),
-        "Einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.",
+    application = lock_for_signer(
+        actor, application, "Einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds."
     )
     check_status(application, "submit")
     results = application_checks(application, today=today)
-    enforce_checks(
-        results,
-        reason=application.deviation_reason,
-        who="des Antragstellers (Feld „Begründung für Abweichungen“)",
-    )
+    _enforce_applicant_checks(application, results)
     store_checks(application, results)
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at"])
@@ -107,11 +109,8 @@ def application_submit(
 @transaction.atomic
 def application_withdraw(*, actor: Actor, application: Application, reason: str = "") -> Application:
     """The applicant withdraws before a decision."""
-    principal = principal_of_actor(actor)
-    application = lock(application)
-    require(
-        policies.may_sign(principal, application),
-        "Zurückziehen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.",
+    application = lock_for_signer(
+        actor, application, "Zurückziehen kann nur die Verwaltungsleitung des antragstellenden Mitglieds."
     )
     check_status(application, "withdraw")
     was_submitted = application.submitted_at is not None
@@ -170,10 +169,9 @@ def application_resubmit(
     *, actor: Actor, application: Application, today: dt.date | None = None
 ) -> list[rules.CheckResult]:
     """Back to the authority after a query: every query answered, every check run again."""
-    principal = principal_of_actor(actor)
-    application = lock(application)
-    require(
-        policies.may_sign(principal, application),
+    application = lock_for_signer(
+        actor,
+        application,
         "Erneut einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.",
     )
     check_status(application, "resubmit")
@@ -182,11 +180,7 @@ def application_resubmit(
     results = application_checks(application, today=today)
     # The window is a rule of first submission; an answer to a query may come after it closed.
     results = [r for r in results if r.code != "window"]
-    enforce_checks(
-        results,
-        reason=application.deviation_reason,
-        who="des Antragstellers (Feld „Begründung für Abweichungen“)",
-    )
+    _enforce_applicant_checks(application, results)
     store_checks(application, results)
     transition(application, "resubmit", actor, "erneut eingereicht")
     audit(
@@ -226,33 +220,6 @@ def application_grant(
     require_decider(principal_of_actor(actor))
     application = lock(application)
     check_status(application, "grant")
-    return _issue_grant(
-        actor=actor,
-        application=application,
-        amounts_by_year=amounts_by_year,
-        conditions=conditions,
-        period_start=period_start,
-        period_end=period_end,
-        override_reason=override_reason,
-        today=today,
-        notify=notify,
-    )
-
-
-def _issue_grant(
-    *,
-    actor: Actor,
-    application: Application,
-    amounts_by_year: Mapping[int, Decimal | str],
-    conditions: str = DEFAULT_CONDITIONS,
-    period_start: dt.date | None = None,
-    period_end: dt.date | None = None,
-    override_reason: str = "",
-    today: dt.date | None = None,
-    notify: bool = True,
-) -> GrantNotice:
-    """The grant of :func:`application_grant` once permission and status are checked: budget locks,
-    checks, notice, PDF, audit. The caller holds the transaction and the locked application."""
     amounts = {year_of(y, "amounts_by_year"): money(a, "amounts_by_year") for y, a in amounts_by_year.items()}
     amounts = {y: a for y, a in amounts.items() if a > 0}
     total = cents(sum(amounts.values(), ZERO))

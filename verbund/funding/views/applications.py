@@ -38,6 +38,7 @@ from ..forms import (
 )
 from ..models import Application, ApplicationAttachment, Drawdown, GrantNotice, GrantYear, InfoRequest
 from ..selectors import access_application, application_checks, application_list, draft_of
+from ._common import post_form
 
 PAGE_SIZE = 50
 
@@ -240,14 +241,15 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
 @refusals_as_messages
 def application_request_info(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
-    form = InfoRequestForm(request.POST)
-    if form.is_valid():
-        services.application_request_info(
-            actor=request_actor(request), application=application, question=form.cleaned_data["question"]
-        )
-        messages.success(request, "Rückfrage gestellt; der Verbund ist benachrichtigt.")
-    else:
-        messages.error(request, "Bitte die Rückfrage formulieren.")
+    post_form(
+        request,
+        InfoRequestForm(request.POST),
+        lambda data: services.application_request_info(
+            actor=request_actor(request), application=application, question=data["question"]
+        ),
+        "Rückfrage gestellt; der Verbund ist benachrichtigt.",
+        "Bitte die Rückfrage formulieren.",
+    )
     return redirect(application)
 
 
@@ -257,14 +259,15 @@ def application_request_info(request: HttpRequest, pk: int) -> HttpResponse:
 def info_answer(request: HttpRequest, pk: int, info_pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
     info = get_object_or_404(InfoRequest, pk=info_pk, application=application)
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        services.info_request_answer(
-            actor=request_actor(request), info_request=info, answer=form.cleaned_data["answer"]
-        )
-        messages.success(request, "Antwort gespeichert. Bitte den Antrag erneut einreichen.")
-    else:
-        messages.error(request, "Bitte eine Antwort eingeben.")
+    post_form(
+        request,
+        AnswerForm(request.POST),
+        lambda data: services.info_request_answer(
+            actor=request_actor(request), info_request=info, answer=data["answer"]
+        ),
+        "Antwort gespeichert. Bitte den Antrag erneut einreichen.",
+        "Bitte eine Antwort eingeben.",
+    )
     return redirect(application)
 
 
@@ -316,14 +319,15 @@ def application_grant(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_as_messages
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
-    form = RejectForm(request.POST)
-    if form.is_valid():
-        services.application_reject(
-            actor=request_actor(request), application=application, reasons=form.cleaned_data["reasons"]
-        )
-        messages.success(request, "Antrag abgelehnt; der Verbund ist benachrichtigt.")
-    else:
-        messages.error(request, "Eine Ablehnung braucht eine Begründung.")
+    post_form(
+        request,
+        RejectForm(request.POST),
+        lambda data: services.application_reject(
+            actor=request_actor(request), application=application, reasons=data["reasons"]
+        ),
+        "Antrag abgelehnt; der Verbund ist benachrichtigt.",
+        "Eine Ablehnung braucht eine Begründung.",
+    )
     return redirect(application)
 
 
@@ -352,17 +356,15 @@ def grant_pdf(request: HttpRequest, pk: int) -> FileResponse:
 @refusals_as_messages
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
-    form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        services.application_attach(
-            actor=request_actor(request),
-            application=application,
-            upload=form.cleaned_data["file"],
-            title=form.cleaned_data["title"],
-        )
-        messages.success(request, "Anlage hinzugefügt.")
-    else:
-        messages.error(request, "Bitte Bezeichnung und PDF-Datei angeben.")
+    post_form(
+        request,
+        AttachmentForm(request.POST, request.FILES),
+        lambda data: services.application_attach(
+            actor=request_actor(request), application=application, upload=data["file"], title=data["title"]
+        ),
+        "Anlage hinzugefügt.",
+        "Bitte Bezeichnung und PDF-Datei angeben.",
+    )
     return redirect(application)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,26 @@ from .. import services
 from ..forms import DecisionForm, DrawdownForm, ProofForm
 from ..models import GrantNotice, GrantYear
 from ..selectors import access_application, access_drawdown, access_proof
+from ._common import post_form
+
+
+def _decide(
+    request: HttpRequest,
+    *,
+    approve: Callable[[str], object],
+    give_back: Callable[[str], object],
+    approved: str,
+    returned: str,
+) -> None:
+    """The authority's decision of the ``DecisionForm``: approve or give back, with the note."""
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        if form.cleaned_data["decision"] == "approve":
+            approve(form.cleaned_data["note"])
+            messages.success(request, approved)
+        else:
+            give_back(form.cleaned_data["note"])
+            messages.success(request, returned)
 
 
 @login_required
@@ -26,18 +48,19 @@ from ..selectors import access_application, access_drawdown, access_proof
 def drawdown_request(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
     years = list(GrantYear.objects.filter(grant__application=application).select_related("programme_year"))
-    form = DrawdownForm(request.POST, grant_years=years)
-    if form.is_valid():
-        services.drawdown_request(
+    post_form(
+        request,
+        DrawdownForm(request.POST, grant_years=years),
+        lambda data: services.drawdown_request(
             actor=request_actor(request),
             application=application,
-            year=int(form.cleaned_data["grant_year"]),
-            amount=form.cleaned_data["amount"],
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, "Mittelabruf gestellt; die Bewilligungsbehörde ist benachrichtigt.")
-    else:
-        messages.error(request, "Bitte Haushaltsjahr und Betrag angeben.")
+            year=int(data["grant_year"]),
+            amount=data["amount"],
+            note=data["note"],
+        ),
+        "Mittelabruf gestellt; die Bewilligungsbehörde ist benachrichtigt.",
+        "Bitte Haushaltsjahr und Betrag angeben.",
+    )
     return redirect(application)
 
 
@@ -47,18 +70,17 @@ def drawdown_request(request: HttpRequest, pk: int) -> HttpResponse:
 def drawdown_decide(request: HttpRequest, pk: int) -> HttpResponse:
     drawdown = access_drawdown(principal_of(request), pk)
     application = drawdown.grant_year.grant.application
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        if form.cleaned_data["decision"] == "approve":
-            services.drawdown_approve(
-                actor=request_actor(request), drawdown=drawdown, note=form.cleaned_data["note"]
-            )
-            messages.success(request, "Mittelabruf freigegeben.")
-        else:
-            services.drawdown_return(
-                actor=request_actor(request), drawdown=drawdown, reason=form.cleaned_data["note"]
-            )
-            messages.success(request, "Mittelabruf zurückgegeben.")
+    _decide(
+        request,
+        approve=lambda note: services.drawdown_approve(
+            actor=request_actor(request), drawdown=drawdown, note=note
+        ),
+        give_back=lambda note: services.drawdown_return(
+            actor=request_actor(request), drawdown=drawdown, reason=note
+        ),
+        approved="Mittelabruf freigegeben.",
+        returned="Mittelabruf zurückgegeben.",
+    )
     if request.POST.get("next", "") == "queue":
         return redirect("funding:queue")
     return redirect(application)
@@ -95,16 +117,13 @@ def proof_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @refusals_as_messages
 def proof_decide(request: HttpRequest, pk: int) -> HttpResponse:
     proof = access_proof(principal_of(request), pk)
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        if form.cleaned_data["decision"] == "approve":
-            services.use_proof_accept(
-                actor=request_actor(request), proof=proof, note=form.cleaned_data["note"]
-            )
-            messages.success(request, "Verwendungsnachweis angenommen; das Verfahren ist abgeschlossen.")
-        else:
-            services.use_proof_return(
-                actor=request_actor(request), proof=proof, reason=form.cleaned_data["note"]
-            )
-            messages.success(request, "Verwendungsnachweis zurückgegeben.")
+    _decide(
+        request,
+        approve=lambda note: services.use_proof_accept(actor=request_actor(request), proof=proof, note=note),
+        give_back=lambda note: services.use_proof_return(
+            actor=request_actor(request), proof=proof, reason=note
+        ),
+        approved="Verwendungsnachweis angenommen; das Verfahren ist abgeschlossen.",
+        returned="Verwendungsnachweis zurückgegeben.",
+    )
     return redirect(proof.application)

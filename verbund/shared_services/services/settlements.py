@@ -66,6 +66,11 @@ def _compute_or_refuse(service: SharedService, year: int, kind: str) -> calculat
         raise Invalid(str(exc), code="settlement_not_computable") from exc
 
 
+def _latest_version(service: SharedService, year: int, kind: str) -> Settlement | None:
+    """The newest settlement of ``year`` and ``kind``, draft or finalized."""
+    return Settlement.objects.filter(service=service, year=year, kind=kind).order_by("-version").first()
+
+
 def _check_year_kind(year: int, kind: str) -> None:
     if kind not in SettlementKind.values:
         raise ValidationError(
@@ -88,7 +93,7 @@ def settlement_compute(*, actor: Actor, service: SharedService, year: int, kind:
         service=service, year=year, kind=kind, status=SettlementStatus.DRAFT
     ).first()
     if draft is None:
-        latest = Settlement.objects.filter(service=service, year=year, kind=kind).order_by("-version").first()
+        latest = _latest_version(service, year, kind)
         if latest is not None:
             raise SettlementFinalizedError(
                 f"{latest} ist abgeschlossen. Für Änderungen bitte eine Korrektur (neue Fassung) anlegen."
@@ -117,11 +122,7 @@ def settlement_correct(*, actor: Actor, settlement: Settlement, reason: str) -> 
         raise Conflict("Nur eine abgeschlossene Abrechnung kann korrigiert werden.", code="settlement_draft")
     if not reason.strip():
         raise ValidationError({"reason": "Bitte den Grund der Korrektur angeben."})
-    latest = (
-        Settlement.objects.filter(service=service, year=settlement.year, kind=settlement.kind)
-        .order_by("-version")
-        .first()
-    )
+    latest = _latest_version(service, settlement.year, settlement.kind)
     assert latest is not None
     if latest.pk != settlement.pk:
         raise Conflict(

@@ -14,9 +14,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from verbund.audit.models import AuditEntry
-from verbund.common.actors import SystemActor
+from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Forbidden, Refusal
 from verbund.common.principal import principal_for
+from verbund.registry.models import Body
 from verbund.shared_services import services
 from verbund.shared_services.models import (
     CostItem,
@@ -42,6 +43,43 @@ def shares(settlement: Settlement) -> dict[str, Decimal]:
 
 def actions() -> list[str]:
     return list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+
+
+def set_volume(
+    actor: Actor,
+    service: SharedService,
+    body: Body,
+    start: dt.date,
+    end: dt.date,
+    quantity: int | str,
+) -> None:
+    services.volume_set(
+        actor=actor,
+        service=service,
+        body=body,
+        period_start=start,
+        period_end=end,
+        quantity=Decimal(quantity),
+    )
+
+
+def set_population(
+    ss: SimpleNamespace,
+    service: SharedService,
+    body: Body,
+    population: int,
+    source: str = "Statistisches Landesamt",
+) -> None:
+    """The coordinator's population figure for 2025, at the reference date 30.06.2024."""
+    services.population_figure_set(
+        actor=ss.coordinator,
+        service=service,
+        year=2025,
+        body=body,
+        population=population,
+        reference_date=dt.date(2024, 6, 30),
+        source=source,
+    )
 
 
 # --- creating services and keys ---------------------------------------------------------------------
@@ -189,15 +227,7 @@ def test_recipient_leaving_keeps_history_and_pays_until_it_left(
 def test_population_at_the_reference_date_replaces_the_registry_figure(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    services.population_figure_set(
-        actor=ss.coordinator,
-        service=service,
-        year=2025,
-        body=ss.vg_a,
-        population=25_000,
-        reference_date=dt.date(2024, 6, 30),
-        source="Statistisches Landesamt, Stand 30.06.2024",
-    )
+    set_population(ss, service, ss.vg_a, 25_000, "Statistisches Landesamt, Stand 30.06.2024")
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     line = settlement.lines.get(body=ss.vg_a)
     assert (line.population, line.population_date) == (25_000, dt.date(2024, 6, 30))
@@ -213,22 +243,8 @@ def test_volume_key_uses_the_year_for_final_and_previous_year_for_advances(
         actor=ss.coordinator, service=service, config={"type": "volume", "unit": "Verfahren"}
     )
     for body, q24, q25 in ((ss.vg_a, "10", "30"), (ss.vg_b, "10", "10"), (ss.vg_c, "20", "0")):
-        services.volume_set(
-            actor=ss.clerk_a,
-            service=service,
-            body=body,
-            period_start=dt.date(2024, 1, 1),
-            period_end=dt.date(2024, 12, 31),
-            quantity=Decimal(q24),
-        )
-        services.volume_set(
-            actor=ss.clerk_a,
-            service=service,
-            body=body,
-            period_start=dt.date(2025, 1, 1),
-            period_end=dt.date(2025, 12, 31),
-            quantity=Decimal(q25),
-        )
+        set_volume(ss.clerk_a, service, body, dt.date(2024, 1, 1), dt.date(2024, 12, 31), q24)
+        set_volume(ss.clerk_a, service, body, dt.date(2025, 1, 1), dt.date(2025, 12, 31), q25)
     final = services.settlement_compute(actor=ss.clerk_a, service=service, year=2025, kind="final")
     assert shares(final) == {
         "Kirchheimbolanden": Decimal("75000.00"),
@@ -357,10 +373,7 @@ def test_member_sees_only_its_own_row_of_the_differences(
 
 def test_stale_draft_cannot_be_finalized(ss: SimpleNamespace, service: SharedService) -> None:
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
-    services.population_figure_set(
-        actor=ss.coordinator, service=service, year=2025, body=ss.vg_b, population=11_000,
-        reference_date=dt.date(2024, 6, 30), source="Statistisches Landesamt",
-    )  # fmt: skip
+    set_population(ss, service, ss.vg_b, 11_000)
     with pytest.raises(Refusal, match="neu berechnen") as caught:
         services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
     assert caught.value.code == "settlement_stale"
@@ -409,14 +422,7 @@ def test_cost_plans_and_volumes_are_the_providers_business(
         with pytest.raises(Forbidden):
             services.cost_plan_ensure(actor=user, service=service, year=2026, kind="plan")
         with pytest.raises(Forbidden):
-            services.volume_set(
-                actor=user,
-                service=service,
-                body=ss.vg_b,
-                period_start=dt.date(2025, 1, 1),
-                period_end=dt.date(2025, 1, 31),
-                quantity=Decimal(1),
-            )
+            set_volume(user, service, ss.vg_b, dt.date(2025, 1, 1), dt.date(2025, 1, 31), 1)
     with pytest.raises(ValidationError, match="Personalkostensatz"):
         plan = services.cost_plan_ensure(actor=ss.head_a, service=service, year=2026, kind="plan")
         services.cost_item_add(
@@ -432,50 +438,15 @@ def test_cost_plans_and_volumes_are_the_providers_business(
 def test_volume_periods_may_not_overlap_and_stay_in_one_year(
     ss: SimpleNamespace, service: SharedService
 ) -> None:
-    services.volume_set(
-        actor=ss.clerk_a,
-        service=service,
-        body=ss.vg_b,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 3, 31),
-        quantity=Decimal(5),
-    )
+    set_volume(ss.clerk_a, service, ss.vg_b, dt.date(2025, 1, 1), dt.date(2025, 3, 31), 5)
     with pytest.raises(ValidationError, match="überschneidet"):
-        services.volume_set(
-            actor=ss.clerk_a,
-            service=service,
-            body=ss.vg_b,
-            period_start=dt.date(2025, 3, 1),
-            period_end=dt.date(2025, 4, 30),
-            quantity=Decimal(5),
-        )
+        set_volume(ss.clerk_a, service, ss.vg_b, dt.date(2025, 3, 1), dt.date(2025, 4, 30), 5)
     with pytest.raises(ValidationError, match="Kalenderjahres"):
-        services.volume_set(
-            actor=ss.clerk_a,
-            service=service,
-            body=ss.vg_b,
-            period_start=dt.date(2025, 12, 1),
-            period_end=dt.date(2026, 1, 31),
-            quantity=Decimal(5),
-        )
+        set_volume(ss.clerk_a, service, ss.vg_b, dt.date(2025, 12, 1), dt.date(2026, 1, 31), 5)
     with pytest.raises(ValidationError, match="erhält diesen Dienst nicht"):
-        services.volume_set(
-            actor=ss.clerk_a,
-            service=service,
-            body=ss.outsider,
-            period_start=dt.date(2025, 1, 1),
-            period_end=dt.date(2025, 1, 31),
-            quantity=Decimal(5),
-        )
+        set_volume(ss.clerk_a, service, ss.outsider, dt.date(2025, 1, 1), dt.date(2025, 1, 31), 5)
     # same period again replaces the quantity
-    services.volume_set(
-        actor=ss.clerk_a,
-        service=service,
-        body=ss.vg_b,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 3, 31),
-        quantity=Decimal(7),
-    )
+    set_volume(ss.clerk_a, service, ss.vg_b, dt.date(2025, 1, 1), dt.date(2025, 3, 31), 7)
     assert list(service.volumes.values_list("quantity", flat=True)) == [Decimal("7.00")]
 
 
@@ -545,23 +516,8 @@ def test_audit_entries_carry_the_alliance_and_the_body_they_concern(
         recipient=ServiceRecipient.objects.get(service=service, body=ss.vg_c),
         until_date=dt.date(2025, 6, 30),
     )
-    services.volume_set(
-        actor=ss.clerk_a,
-        service=service,
-        body=ss.vg_b,
-        period_start=dt.date(2025, 1, 1),
-        period_end=dt.date(2025, 3, 31),
-        quantity=Decimal(5),
-    )
-    services.population_figure_set(
-        actor=ss.coordinator,
-        service=service,
-        year=2025,
-        body=ss.vg_b,
-        population=10_100,
-        reference_date=dt.date(2024, 6, 30),
-        source="Statistisches Landesamt",
-    )
+    set_volume(ss.clerk_a, service, ss.vg_b, dt.date(2025, 1, 1), dt.date(2025, 3, 31), 5)
+    set_population(ss, service, ss.vg_b, 10_100)
     plan = services.cost_plan_ensure(actor=ss.clerk_a, service=service, year=2026, kind="plan")
     services.cost_item_add(actor=ss.clerk_a, plan=plan, category="it", description="IT", amount=Decimal(10))
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
