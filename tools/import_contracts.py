@@ -48,11 +48,8 @@ class PublicFaceContract(Contract):
                 if part == importer_part or part in kits:
                     continue
                 face = names[depth + 1] if len(names) > depth + 1 else None
-                if (
-                    face is None
-                    or face in public
-                    or any(imported == e or imported.startswith(e + ".") for e in extra)
-                ):
+                # The package root is no face: a name defined in a part's __init__ would bypass it.
+                if face in public or any(imported == e or imported.startswith(e + ".") for e in extra):
                     continue
                 details = graph.get_import_details(importer=importer, imported=imported)
                 line = details[0]["line_number"] if details else None

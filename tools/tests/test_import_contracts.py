@@ -45,3 +45,8 @@ def test_faces_kits_own_part_and_tests_keep_it() -> None:
         ("verbund.funding.views", "django.db"),
     )
     assert _contract().check(graph, verbose=False).kept
+
+
+def test_importing_a_parts_package_root_breaks_the_contract() -> None:
+    check = _contract().check(_graph(("verbund.funding.views", "verbund.alliances")), verbose=False)
+    assert not check.kept

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import Form
@@ -19,8 +20,10 @@ from django.http import HttpRequest, HttpResponse
 
 from verbund.audit.services import audit_record
 from verbund.common.principal import principal_of
+from verbund.ui.actor import request_actor
 
 from . import audit_actions as actions
+from . import policies
 from .models import ApiToken, RoleAssignment, User
 from .services import role_assign, role_revoke, token_revoke
 
@@ -59,19 +62,19 @@ class AuditedAdminMixin(admin.ModelAdmin):
         if change and not changes:
             return
         audit_record(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_actor(request),
             action=actions.ADMIN_CHANGE if change else actions.ADMIN_ADD,
             target=obj,
             changes=changes,
         )
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(actor=request.user, action=actions.ADMIN_DELETE, target=obj)  # type: ignore[arg-type]
+        audit_record(actor=request_actor(request), action=actions.ADMIN_DELETE, target=obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
-            audit_record(actor=request.user, action=actions.ADMIN_DELETE, target=obj)  # type: ignore[arg-type]
+            audit_record(actor=request_actor(request), action=actions.ADMIN_DELETE, target=obj)
         super().delete_queryset(request, queryset)
 
 
@@ -112,16 +115,39 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         # Roles are given after the account exists (the add form asks for name and password only).
         return self.inlines if obj is not None else ()
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The admin follows the accounts policies: only a superuser makes superusers or hands out
+        Django permissions, only the operator gives admin access, and nobody but a superuser
+        changes a superuser's account (an operator could otherwise take it over)."""
+        readonly = list(super().get_readonly_fields(request, obj))
+        principal = principal_of(request)
+        if not policies.may_create_superuser(principal):
+            readonly += ["is_superuser", "groups", "user_permissions"]
+        if not policies.may_grant_staff_access(principal):
+            readonly.append("is_staff")
+        if obj is not None and obj.is_superuser and not principal.is_superuser:
+            readonly += ["username", "first_name", "last_name", "email", "is_active", "is_staff"]
+        return tuple(dict.fromkeys(readonly))
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """A superuser's password is set only by a superuser (see :func:`policies.may_act_for`)."""
+        user = self.get_object(request, id)
+        if user is not None and not policies.may_act_for(
+            principal_of(request), user.pk, target_is_superuser=user.is_superuser
+        ):
+            raise PermissionDenied("Das Passwort eines Superusers setzt nur ein Superuser.")
+        return self._audited_change_password(request, id, form_url)
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not RoleAssignment:
             super().save_formset(request, form, formset, change)
             return
         new_objects = formset.save(commit=False)
         for assignment in formset.deleted_objects:
-            role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
+            role_revoke(actor=request_actor(request), assignment=assignment)
         for assignment in new_objects:
             saved = role_assign(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=request_actor(request),
                 user=form.instance,
                 role=assignment.role,
                 body=assignment.body,
@@ -129,13 +155,13 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             assignment.pk = saved.pk
 
     @transaction.atomic
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+    def _audited_change_password(self, request: HttpRequest, id: str, form_url: str) -> HttpResponse:
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
             user = self.get_object(request, id)
             if user is not None:
                 audit_record(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=request_actor(request),
                     action=actions.USER_SET_PASSWORD,
                     target=user,
                     changes={"password": "geändert"},
@@ -156,15 +182,15 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        saved = role_assign(actor=request.user, user=obj.user, role=obj.role, body=obj.body)  # type: ignore[arg-type]
+        saved = role_assign(actor=request_actor(request), user=obj.user, role=obj.role, body=obj.body)
         obj.pk, obj.created_at = saved.pk, saved.created_at
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        role_revoke(actor=request.user, assignment=obj)  # type: ignore[arg-type]
+        role_revoke(actor=request_actor(request), assignment=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for assignment in queryset.select_related("user", "body"):
-            role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
+            role_revoke(actor=request_actor(request), assignment=assignment)
 
 
 @admin.register(ApiToken)
@@ -197,6 +223,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         with transaction.atomic():
             revoked = 0
             for token in queryset.select_related("user").filter(revoked_at__isnull=True):
-                token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+                token_revoke(actor=request_actor(request), token=token)
                 revoked += 1
         self.message_user(request, f"{revoked} Token(s) widerrufen.", messages.SUCCESS)

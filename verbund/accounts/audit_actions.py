@@ -1,6 +1,7 @@
 """The audit actions of the accounts part (users, roles, API tokens)."""
 
-from verbund.audit.actions import audit_action
+from verbund.audit.actions import audit_action, audit_labels, audit_value_labels
+from verbund.common.roles import Role
 
 USER_CREATE = audit_action("user.create", "hat das Benutzerkonto {object} angelegt")
 USER_INVITE = audit_action("user.invite", "hat {object} eingeladen")
@@ -15,3 +16,6 @@ TOKEN_REVOKE = audit_action("token.revoke", "hat das API-Token {object} widerruf
 ADMIN_ADD = audit_action("admin.add", "hat {object} in der Systemverwaltung angelegt")
 ADMIN_CHANGE = audit_action("admin.change", "hat {object} in der Systemverwaltung geändert")
 ADMIN_DELETE = audit_action("admin.delete", "hat {object} in der Systemverwaltung gelöscht")
+
+audit_labels({"hint": "Kennung"})
+audit_value_labels({"role": Role.choices})

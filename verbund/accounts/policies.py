@@ -28,8 +28,10 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from verbund.audit.selectors import may_read_audit
 from verbund.common.principal import Principal
 from verbund.common.roles import Role
+from verbund.registry import policies as registry_policies
 
 if TYPE_CHECKING:
     from .models import ApiToken, RoleAssignment
@@ -81,13 +83,19 @@ def may_create_superuser(principal: Principal) -> bool:
     return principal.capable(MANAGE) if principal.is_system else principal.is_superuser
 
 
-def may_act_for(principal: Principal, user_id: int | None) -> bool:
-    """Change the profile, password or tokens of the account ``user_id``: oneself, operators, system."""
+def may_act_for(principal: Principal, user_id: int | None, *, target_is_superuser: bool = False) -> bool:
+    """Change the profile, password or tokens of the account ``user_id``: oneself, operators, system.
+
+    A superuser's account is changed only by itself or another superuser: an operator who could set
+    a superuser's password could become one (Django's admin grants a superuser everything).
+    """
     if principal.is_system:
         return principal.capable(MANAGE)
     if not principal.is_authenticated or user_id is None:
         return False
-    return principal.user_id == user_id or principal.is_operator
+    if principal.user_id == user_id:
+        return True
+    return principal.is_operator and (principal.is_superuser or not target_is_superuser)
 
 
 def may_deactivate(principal: Principal, target: Principal) -> bool:
@@ -102,7 +110,7 @@ def may_deactivate(principal: Principal, target: Principal) -> bool:
     if target.user_id is not None and target.user_id == principal.user_id:
         return False
     if principal.is_operator:
-        return True
+        return principal.is_superuser or not target.is_superuser
     if target.is_superuser or target.platform_roles or target.grants or not target.body_roles:
         return False
     headed = principal.body_ids(Role.VERWALTUNGSLEITUNG)
@@ -119,19 +127,10 @@ def may_reactivate(principal: Principal) -> bool:
 # --- other parts ----------------------------------------------------------------------------------
 
 
-def may_change_body(principal: Principal, body_id: int) -> bool:
-    """Staff and heads change their own body's data; operators repair any body."""
-    if principal.is_system:
-        return False
-    return principal.is_operator or principal.works_for(body_id)
-
-
-def may_view_audit(principal: Principal) -> bool:
-    """Operators read the whole audit log; heads and coordinators their part of it."""
-    if principal.is_operator:
-        return True
-    alliances, bodies = principal.audit_scope()
-    return bool(alliances or bodies)
+#: The registry's rule (staff and heads change their own body's data; operators repair any body).
+may_change_body = registry_policies.may_change_body
+#: The audit log's rule (operators read all of it; heads and coordinators their part).
+may_view_audit = may_read_audit
 
 
 # --- query filters --------------------------------------------------------------------------------

@@ -188,7 +188,10 @@ def user_update(
     Users edit their own profile, operators everyone's. Locking is :func:`user_deactivate`.
     """
     principal = _principal(actor)
-    require(policies.may_act_for(principal, user.pk), "Sie dürfen dieses Benutzerkonto nicht ändern.")
+    require(
+        policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
+        "Sie dürfen dieses Benutzerkonto nicht ändern.",
+    )
     new_values: dict[str, Any] = {
         name: value
         for name, value in {
@@ -256,7 +259,10 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     system set passwords.
     """
     principal = _principal(actor)
-    require(policies.may_act_for(principal, user.pk), "Sie dürfen das Passwort dieses Kontos nicht setzen.")
+    require(
+        policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
+        "Sie dürfen das Passwort dieses Kontos nicht setzen.",
+    )
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -335,7 +341,10 @@ def token_issue(*, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
     short hint, so a leaked database does not leak usable tokens.
     """
     principal = _principal(actor)
-    require(policies.may_act_for(principal, user.pk), "Sie dürfen für dieses Konto kein Token ausstellen.")
+    require(
+        policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
+        "Sie dürfen für dieses Konto kein Token ausstellen.",
+    )
     if not user.is_active:
         raise Conflict("Für ein gesperrtes Konto wird kein Token ausgestellt.")
     plaintext = ApiToken.generate()

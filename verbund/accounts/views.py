@@ -34,6 +34,7 @@ from verbund.common.errors import NotFound
 from verbund.common.principal import Principal, principal_of
 from verbund.common.roles import BODY_ROLES, Role
 from verbund.registry.models import Body
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
@@ -111,7 +112,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not form.is_valid():
         return _account_page(request, form=form, status=400)
-    issued = run_on_form(form, lambda: token_issue(actor=user, user=user, name=form.cleaned_data["name"]))
+    issued = run_on_form(
+        form, lambda: token_issue(actor=request_actor(request), user=user, name=form.cleaned_data["name"])
+    )
     if issued is None:
         return _account_page(request, form=form, status=400)
     _token, plaintext = issued
@@ -128,7 +131,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         need=policies.may_change_token,
         pk=token_id,
     )
-    token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    token_revoke(actor=request_actor(request), token=token)
     messages.success(request, f"Das Token „{token.name or token.hint}“ wurde widerrufen.")
     return redirect("accounts:account")
 
@@ -228,7 +231,7 @@ def invite(request: HttpRequest, ars: str) -> HttpResponse:
     form = NewUserForm(request.POST)
     user = form.is_valid() and run_on_form(
         form,
-        lambda: user_invite(actor=request.user, body=body, **form.cleaned_data),  # type: ignore[arg-type]
+        lambda: user_invite(actor=request_actor(request), body=body, **form.cleaned_data),
         default_field="username",
     )
     if not user:
@@ -247,7 +250,7 @@ def user_create_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         user = form.is_valid() and run_on_form(
             form,
-            lambda: user_create(actor=request.user, **form.cleaned_data),  # type: ignore[arg-type]
+            lambda: user_create(actor=request_actor(request), **form.cleaned_data),
             default_field="username",
         )
         if user:
@@ -331,7 +334,7 @@ def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
     assignment = form.is_valid() and run_on_form(
         form,
         lambda: role_assign(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_actor(request),
             user=user,
             role=form.cleaned_data["role"],
             body=form.cleaned_data["body_obj"],
@@ -357,7 +360,7 @@ def role_revoke_view(request: HttpRequest, username: str, role: str, ars: str = 
     @refusals_as_messages(fallback=back)
     def revoke(request: HttpRequest) -> HttpResponse:
         label = str(assignment)
-        role_revoke(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
+        role_revoke(actor=request_actor(request), assignment=assignment)
         messages.success(request, f"Die Rolle {label} wurde {assignment.user.username} entzogen.")
         if not User.objects.visible_to(principal).filter(pk=assignment.user_id).exists():
             # A head who revoked the last role of their body no longer sees the account.
@@ -376,7 +379,7 @@ def _account_button(
 
     @refusals_as_messages(fallback=back)
     def run(request: HttpRequest) -> HttpResponse:
-        act(actor=request.user, user=user)
+        act(actor=request_actor(request), user=user)
         messages.success(request, done)
         return redirect(back)
 

@@ -396,12 +396,12 @@ def list_timeline(request: HttpRequest, slug: str, page: Query[PageParams]) -> d
 
 @router.post(
     "/{slug}/transitions",
-    response={200: TransitionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: TransitionOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="alliance_transition",
     summary="Status wechseln",
 )
 def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> TransitionOut:
-    """Nächste Stufe oder „beendet“; 422 mit Begründung, wenn der Wechsel nicht erlaubt ist."""
+    """Nächste Stufe oder „beendet“; 409 mit Begründung, wenn der Stand den Wechsel nicht erlaubt."""
     alliance = access_alliance(api_principal(request), slug, need="change")
     user = api_user(request)
     change = services.alliance_transition(
@@ -417,7 +417,7 @@ def post_transition(request: HttpRequest, slug: str, payload: TransitionIn) -> T
 
 @router.post(
     "/{slug}/members",
-    response={201: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="alliance_member_add",
     summary="Mitglied aufnehmen",
 )
@@ -441,7 +441,7 @@ def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatu
 
 @router.delete(
     "/{slug}/members/{ars}",
-    response={200: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: MemberItem, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="alliance_member_remove",
     summary="Mitgliedschaft beenden",
 )

@@ -1,6 +1,8 @@
 """The audit actions of the alliances part."""
 
-from verbund.audit.actions import audit_action
+from verbund.audit.actions import audit_action, audit_labels, audit_value_labels
+
+from .models import DecidingOrgan, MemberRole
 
 ALLIANCE_CREATE = audit_action("alliance.create", "hat den Verbund {object} angelegt")
 ALLIANCE_UPDATE = audit_action("alliance.update", "hat die Angaben des Verbunds {object} geändert")
@@ -21,3 +23,16 @@ COORDINATOR_ASSIGN = audit_action(
 COORDINATOR_REVOKE = audit_action(
     "alliance.coordinator_revoke", "hat {object} die Verbundkoordination entzogen"
 )
+
+audit_labels(
+    {
+        "coordinator": "Koordination",
+        "confirmed_at": "bestätigt am",
+        "decided_by": "Gremium",
+        "decided_on": "beschlossen am",
+        "signed_on": "unterzeichnet am",
+        "size": "Größe (Bytes)",
+        "subject": "Gegenstand",
+    }
+)
+audit_value_labels({"role": MemberRole.choices, "decided_by": DecidingOrgan.choices})

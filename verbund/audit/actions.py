@@ -7,11 +7,22 @@ Each part lists its actions in ``<part>/audit_actions.py`` (imported from its ``
 The sentence follows the actor's name and may use ``{object}`` (the object's name in German
 quotes). :func:`verbund.audit.services.audit_record` refuses an action that nobody declared, so
 the log never gains a free-text action again.
+
+Next to its actions a part names the change keys its services write, in German, so that every
+line of an entry reads ``Begründung der Abweichung: …`` and never ``Override reason: …``::
+
+    audit_labels({"override_reason": "Begründung der Abweichung", "years": "Jahresraten"})
+    audit_value_labels({"role": MemberRole.choices})  # coded values: the code stays, the page says the label
+
+The presenter (:mod:`verbund.audit.presenters`) prefers the model field's ``verbose_name`` of the
+entry's object type, then these labels; a key nobody named is shown humanised and flagged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,40 @@ def audit_action(code: str, sentence: str) -> AuditAction:
         raise ValueError(f"audit action {code!r} is declared twice with different sentences")
     ACTIONS[code] = action
     return action
+
+
+#: German labels of change keys, declared by the parts (``{"override_reason": "Begründung …"}``).
+AUDIT_LABELS: dict[str, str] = {}
+
+
+def audit_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Declare German labels for change keys (idempotent for the same label; a key is one word
+    across all parts, so a second, different label for it is refused)."""
+    for key, label in labels.items():
+        if not label or not label.strip():
+            raise ValueError(f"audit label for {key!r} is empty")
+        existing = AUDIT_LABELS.get(key)
+        if existing is not None and existing != label:
+            raise ValueError(f"audit label {key!r} is declared twice: {existing!r} and {label!r}")
+        AUDIT_LABELS[key] = label
+    return labels
+
+
+#: German labels of coded values under a change key (``{"role": {"mitglied": "Mitglied"}}``).
+AUDIT_VALUE_LABELS: dict[str, dict[str, str]] = {}
+
+
+def audit_value_labels(choices: dict[str, Iterable[tuple[Any, Any]]]) -> None:
+    """Declare the German labels of coded values written under a change key, e.g.
+    ``audit_value_labels({"role": MemberRole.choices})``: the entry keeps the code, the page shows
+    the label. Several parts may add codes to one key; a code keeps one label."""
+    for key, pairs in choices.items():
+        known = AUDIT_VALUE_LABELS.setdefault(key, {})
+        for code, label in pairs:
+            existing = known.get(str(code))
+            if existing is not None and existing != str(label):
+                raise ValueError(f"audit value {key}={code!r} is labelled twice: {existing!r} and {label!r}")
+            known[str(code)] = str(label)
 
 
 def get_action(code: str | AuditAction) -> AuditAction:

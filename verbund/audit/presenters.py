@@ -3,10 +3,14 @@
 An entry becomes :class:`EntryView`: the sentence of its declared action
 (:meth:`~verbund.audit.actions.AuditAction.render`), the German name of the object type, and one
 line per change, ``Feld: alt → neu``. Field names are the model field's ``verbose_name`` where the
-object type names a model that has the field, else a German word from :data:`FIELD_WORDS`, else a
-humanised name. Values are German: dates ``03.12.2026``, moments ``03.12.2026, 14:05 Uhr`` in
+object type names a model that has the field, else the label a part declared next to its actions
+(:func:`verbund.audit.actions.audit_labels`), else a German word from :data:`FIELD_WORDS`, else a
+humanised name, which the line flags (:attr:`ChangeLine.unlabelled`) so a test can find keys that
+nobody named. Values are German: dates ``03.12.2026``, moments ``03.12.2026, 14:05 Uhr`` in
 Europe/Berlin, numbers ``1.234,5``, ``Ja``/``Nein``, ``leer`` for nothing, the label of a choice
-value, lists joined with commas. No raw key and no Python dict or list reaches a page.
+value, lists joined with commas, a nested mapping as ``Bezeichnung: Wert`` with its keys labelled
+the same way. Years (keys like ``year``/``jahr``/``years``, and the keys of a per-year mapping) keep
+their digits: ``2026``, never ``2.026``. No raw key and no Python dict or list reaches a page.
 
 Pure presentation: no queries (the model metadata is read from the app registry, cached).
 """
@@ -27,7 +31,7 @@ from django.db import models
 
 from verbund.common.german import format_date, format_datetime, format_number
 
-from .actions import ACTIONS
+from .actions import ACTIONS, AUDIT_LABELS, AUDIT_VALUE_LABELS
 from .models import AuditEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,11 +87,19 @@ FIELD_WORDS: dict[str, str] = {
     "year": "Jahr",
 }
 
+#: Keys whose pair of values is a span (``"period": [start, end]``), shown ``von – bis``, not ``alt → neu``.
+SPAN_NAMES = frozenset({"period"})
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_INTEGER = re.compile(r"^-?\d+$")
 #: Integers that are names, not amounts: years and ids keep their digits ("2025", not "2.025").
 _PLAIN_INT_NAMES = re.compile(r"(^|_)(year|jahr|id|pk|version|ars|key|code)s?$")
+#: A key that is itself a year or a number (``{"2026": "1000.00"}``) is its own label.
+_NUMBER_KEY = re.compile(r"^-?\d+$")
+#: A key that already reads as words (``{"Antragsberechtigung": "erfüllt"}``) is its own label.
+_WORDS_KEY = re.compile(r"^(?:[A-ZÄÖÜ]\S*|\S+ \S.*)$")
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,8 @@ class ChangeLine:
     label: str
     old: str | None  # None: the change names one value, not a pair
     new: str
+    #: change keys (also nested ones) that no model field, part or word list names: shown humanised
+    unlabelled: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         if self.old is None:
@@ -146,10 +160,22 @@ def _field(object_type: str, name: str) -> models.Field | None:
 
 def humanize(name: str) -> str:
     """``"annual_cost"`` → the German word if known, else ``"Annual cost"``."""
-    if name in FIELD_WORDS:
-        return FIELD_WORDS[name]
+    label = known_label(name)
+    if label is not None:
+        return label
     words = str(name).replace("_", " ").replace(".", " ").strip()
     return words[:1].upper() + words[1:] if words else "Angabe"
+
+
+def known_label(name: str) -> str | None:
+    """The German label a part declared for ``name``, or a word of :data:`FIELD_WORDS`, or ``None``."""
+    if name in AUDIT_LABELS:
+        return AUDIT_LABELS[name]
+    if name in FIELD_WORDS:
+        return FIELD_WORDS[name]
+    if _NUMBER_KEY.match(name) or _WORDS_KEY.match(name):
+        return name
+    return None
 
 
 def object_type_label(object_type: str) -> str:
@@ -163,13 +189,21 @@ def object_type_label(object_type: str) -> str:
 
 def field_label(object_type: str, name: str) -> str:
     """The German name of the field ``name`` of ``object_type``."""
+    return label_of(object_type, name)[0]
+
+
+def label_of(object_type: str, name: str) -> tuple[str, bool]:
+    """``(label, known)``: the German name of ``name``; ``known`` is false for the humanised fallback."""
     field = _field(object_type, name)
     if field is not None and field.verbose_name:
         label = str(field.verbose_name)
-        # Django's automatic verbose name is the attribute name with blanks: use our word instead.
-        if label != name.replace("_", " ") or name not in FIELD_WORDS:
-            return label[:1].upper() + label[1:]
-    return humanize(name)
+        # Django's automatic verbose name is the attribute name with blanks: no German word.
+        if label != name.replace("_", " "):
+            return label[:1].upper() + label[1:], True
+    known = known_label(name)
+    if known is not None:
+        return known, True
+    return humanize(name), False
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -186,9 +220,17 @@ def _choice_label(field: models.Field | None, value: Any) -> str | None:
 
 def format_value(value: Any, *, field: models.Field | None = None, name: str = "") -> str:
     """One value of a change, German."""
+    return _format(value, field=field, name=name, unlabelled=[])
+
+
+def _format(
+    value: Any, *, field: models.Field | None, name: str, unlabelled: list[str], object_type: str = ""
+) -> str:
     label = _choice_label(field, value)
     if label is not None:
         return label
+    if isinstance(value, str) and value in AUDIT_VALUE_LABELS.get(name, {}):
+        return AUDIT_VALUE_LABELS[name][value]
     if value is None or value == "":
         return EMPTY
     if isinstance(value, bool):
@@ -201,11 +243,28 @@ def format_value(value: Any, *, field: models.Field | None = None, name: str = "
     if isinstance(value, dict):
         if not value:
             return EMPTY
-        return "; ".join(f"{humanize(str(k))}: {format_value(v, name=str(k))}" for k, v in value.items())
+        parts = []
+        for key, item in value.items():
+            key_label, known = label_of(object_type, str(key))
+            if not known:
+                unlabelled.append(str(key))
+            text = _format(
+                item,
+                field=_field(object_type, str(key)),
+                name=str(key),
+                unlabelled=unlabelled,
+                object_type=object_type,
+            )
+            if isinstance(item, dict) and len(item) > 1:
+                text = f"({text})"
+            parts.append(f"{key_label}: {text}")
+        return "; ".join(parts)
     if isinstance(value, list | tuple | set | frozenset):
         if not value:
             return EMPTY
-        return ", ".join(format_value(v, field=field, name=name) for v in value)
+        return ", ".join(
+            _format(v, field=field, name=name, unlabelled=unlabelled, object_type=object_type) for v in value
+        )
     if isinstance(value, int | Decimal | float):
         return _number(value, field=field, name=name)
     text = str(value)
@@ -220,6 +279,8 @@ def format_value(value: Any, *, field: models.Field | None = None, name: str = "
             return format_date(dt.date.fromisoformat(text))
         except ValueError:
             return text
+    if isinstance(field, models.DecimalField) and _INTEGER.match(text):
+        return format_number(Decimal(text), field.decimal_places)
     if _DECIMAL.match(text):
         places = field.decimal_places if isinstance(field, models.DecimalField) else len(text.split(".")[1])
         try:
@@ -243,17 +304,30 @@ def change_lines(object_type: str, changes: Any) -> tuple[ChangeLine, ...]:
     if changes in (None, "", {}, []):
         return ()
     if not isinstance(changes, dict):
-        return (ChangeLine(label="Angaben", old=None, new=format_value(changes)),)
+        unlabelled: list[str] = []
+        text = _format(changes, field=None, name="", unlabelled=unlabelled)
+        return (ChangeLine(label="Angaben", old=None, new=text, unlabelled=tuple(unlabelled)),)
     lines = []
     for name, value in changes.items():
         key = str(name)
         field = _field(object_type, key)
-        label = field_label(object_type, key)
+        label, known = label_of(object_type, key)
+        unlabelled = [] if known else [key]
         if isinstance(value, list) and len(value) == 2:
-            old, new = (format_value(v, field=field, name=key) for v in value)
-            lines.append(ChangeLine(label=label, old=old, new=new))
+            old, new = (
+                _format(v, field=field, name=key, unlabelled=unlabelled, object_type=object_type)
+                for v in value
+            )
+            if key in SPAN_NAMES:
+                # a span ("von – bis"), not a change
+                lines.append(
+                    ChangeLine(label=label, old=None, new=f"{old} – {new}", unlabelled=tuple(unlabelled))
+                )
+            else:
+                lines.append(ChangeLine(label=label, old=old, new=new, unlabelled=tuple(unlabelled)))
         else:
-            lines.append(ChangeLine(label=label, old=None, new=format_value(value, field=field, name=key)))
+            new = _format(value, field=field, name=key, unlabelled=unlabelled, object_type=object_type)
+            lines.append(ChangeLine(label=label, old=None, new=new, unlabelled=tuple(unlabelled)))
     return tuple(lines)
 
 

@@ -1,6 +1,6 @@
 """The audit actions of the funding part."""
 
-from verbund.audit.actions import audit_action
+from verbund.audit.actions import audit_action, audit_labels
 
 PROGRAMME_CREATE = audit_action("programme.create", "hat das Förderprogramm {object} angelegt")
 PROGRAMME_UPDATE = audit_action("programme.update", "hat das Förderprogramm {object} geändert")
@@ -29,3 +29,22 @@ USE_PROOF_SUBMIT = audit_action("use_proof.submit", "hat den Verwendungsnachweis
 USE_PROOF_ACCEPT = audit_action("use_proof.accept", "hat den Verwendungsnachweis {object} angenommen")
 DRAWDOWN_RETURN = audit_action("drawdown.return", "hat den Mittelabruf {object} zurückgegeben")
 USE_PROOF_RETURN = audit_action("use_proof.return", "hat den Verwendungsnachweis {object} zurückgegeben")
+
+audit_labels(
+    {
+        "application": "Antrag",
+        "actual_costs": "tatsächliche Kosten",
+        "answer": "Antwort",
+        "budgets": "Haushaltsmittel",
+        "costs": "Kostenplan",
+        "entitled": "zustehende Zuwendung",
+        "override_reason": "Begründung der Abweichung",
+        "question": "Rückfrage",
+        "reasons": "Ablehnungsgründe",
+        "repayment": "Rückforderung",
+        "requested_by_year": "beantragt je Jahr",
+        "sha256": "Prüfsumme (SHA-256)",
+        "size": "Größe (Bytes)",
+        "years": "bewilligt je Jahr",
+    }
+)

@@ -13,7 +13,7 @@ from typing import Any
 
 from verbund.common.german import format_date, format_number
 
-from .models import RegistryImport
+from .models import RegistryImport, TerritorialChange
 
 #: Territorial changes listed in the report; the rest is counted ("… und 12 weitere").
 REPORT_LINES = 50
@@ -60,6 +60,15 @@ class ImportResult:
             "dissolved": self.dissolved,
             "changes": dict(sorted(by_kind.items())),
         }
+
+    def audit_changes(self) -> dict[str, Any]:
+        """The figures for the audit log: :meth:`counts` with the territorial changes in words."""
+        labels = dict(TerritorialChange.ChangeKind.choices)
+        counts = self.counts()
+        counts["changes"] = [
+            f"{format_number(number)} {labels.get(kind, kind)}" for kind, number in counts["changes"].items()
+        ]
+        return counts
 
     def summary(self, limit: int = REPORT_LINES) -> str:
         scope = f"Land {self.state}" if self.state else "alle Länder"

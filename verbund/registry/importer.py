@@ -108,7 +108,7 @@ def registry_import_gv100ad(
                 counts=result.counts(),
             )
             writer.store_changes(run)
-            audit_record(actor=actor, action=REGISTRY_IMPORT, target=run, changes=result.counts())
+            audit_record(actor=actor, action=REGISTRY_IMPORT, target=run, changes=result.audit_changes())
     return result
 
 

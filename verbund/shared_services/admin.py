@@ -8,21 +8,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 
 from verbund.audit.services import audit_record
 from verbund.common.principal import principal_of
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import money_field
 
 from .models import PayGrade
-
-
-def _actor(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    assert isinstance(user, AbstractBaseUser)  # the admin is for signed-in operators only
-    return user
 
 
 def is_operator(request: HttpRequest) -> bool:
@@ -67,7 +61,7 @@ class PayGradeAdmin(admin.ModelAdmin):
         changes = {name: form.cleaned_data.get(name) for name in form.changed_data}
         super().save_model(request, obj, form, change)
         audit_record(
-            actor=_actor(request),
+            actor=request_actor(request),
             action="pay_grade.update" if change else "pay_grade.create",
             target=obj,
             changes=changes,
@@ -76,7 +70,7 @@ class PayGradeAdmin(admin.ModelAdmin):
     @transaction.atomic
     def delete_model(self, request: HttpRequest, obj: PayGrade) -> None:
         audit_record(
-            actor=_actor(request),
+            actor=request_actor(request),
             action="pay_grade.delete",
             target=obj,
             changes={"annual_cost": obj.annual_cost},

@@ -1,6 +1,8 @@
 """The audit actions of the shared-services part."""
 
-from verbund.audit.actions import audit_action
+from verbund.audit.actions import audit_action, audit_labels, audit_value_labels
+
+from .models import CostCategory
 
 SERVICE_CREATE = audit_action("shared_service.create", "hat den geteilten Dienst {object} angelegt")
 SERVICE_UPDATE = audit_action("shared_service.update", "hat den geteilten Dienst {object} geändert")
@@ -33,3 +35,20 @@ SETTLEMENT_CORRECT = audit_action(
     "settlement.correct", "hat eine Berichtigung der Abrechnung {object} begonnen"
 )
 SETTLEMENT_DISCARD = audit_action("settlement.discard", "hat den Entwurf der Abrechnung {object} verworfen")
+
+audit_labels(
+    {
+        "category": "Kostenart",
+        "description": "Bezeichnung",
+        "digest": "Prüfsumme der Berechnungsgrundlagen",
+        "fte": "Stellenanteil (VZÄ)",
+        "pay_grade": "Entgelt-/Besoldungsgruppe",
+        "percent": "Prozentsatz",
+        "population": "Einwohnerzahl",
+        "recipients": "Abnehmer",
+        "reference_date": "Stichtag",
+        "sort_order": "Reihenfolge",
+        "source": "Quelle",
+    }
+)
+audit_value_labels({"category": CostCategory.choices})

@@ -9,8 +9,12 @@
 Example (a view)::
 
     form = CostItemForm(request.POST)
-    if form.is_valid() and run_on_form(form, lambda: cost_item_add(actor=request.user, **form.cleaned_data)):
+    if form.is_valid() and run_on_form(
+        form, lambda: cost_item_add(actor=request_actor(request), **form.cleaned_data)
+    ):
         return redirect(...)
+
+``request_actor`` (:mod:`verbund.ui.actor`) is the acting user typed as an ``Actor`` (403 if anonymous).
 """
 
 from __future__ import annotations

@@ -184,3 +184,39 @@ def test_tokens_are_revoked_by_an_admin_action(admin_client: Client, head: Any) 
     assert token.revoked_at is not None
     assert AuditEntry.objects.get(action="token.revoke").actor_label == "root"
     assert ApiToken.objects.active().count() == 0
+
+
+def _staff_operator(client: Client) -> Client:
+    """A Plattformbetrieb account with admin access and every Django permission on users, but no
+    superuser: the admin must still follow the accounts policies."""
+    from django.contrib.auth.models import Permission
+
+    operator = UserFactory.create(username="betrieb.admin", operator=True, is_staff=True)
+    operator.user_permissions.set(Permission.objects.filter(content_type__app_label="accounts"))
+    client.force_login(operator)
+    return client
+
+
+def test_operator_in_admin_cannot_make_superusers_or_take_one_over(client: Client, head: Any) -> None:
+    client = _staff_operator(client)
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+
+    page = client.get(reverse("admin:accounts_user_change", args=[head.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    assert 'name="is_staff"' in page  # the operator gives admin access
+
+    root_page = client.get(reverse("admin:accounts_user_change", args=[root.pk])).content.decode()
+    assert 'name="is_active"' not in root_page and 'name="email"' not in root_page
+
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "ein-ganz-neues-Passwort-9", "password2": "ein-ganz-neues-Passwort-9"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert not root.check_password("ein-ganz-neues-Passwort-9")
+
+
+def test_superuser_keeps_every_admin_field(admin_client: Client, head: Any) -> None:
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[head.pk])).content.decode()
+    assert 'name="is_superuser"' in page and 'name="is_staff"' in page

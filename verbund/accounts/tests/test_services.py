@@ -291,3 +291,21 @@ def test_no_token_for_inactive_user(operator: Any) -> None:
     sleeper = UserFactory.create(is_active=False)
     with pytest.raises(Conflict):
         token_issue(actor=operator, user=sleeper, name="x")
+
+
+def test_an_operator_cannot_take_over_a_superuser(operator: Any) -> None:
+    """Setting a superuser's password or issuing its token would make the operator a superuser."""
+    root = UserFactory.create(username="root", is_superuser=True, is_staff=True)
+    with pytest.raises(Forbidden):
+        user_set_password(actor=operator, user=root, password="ein-langes-neues-Passwort-1")
+    with pytest.raises(Forbidden):
+        token_issue(actor=operator, user=root, name="Übernahme")
+    with pytest.raises(Forbidden):
+        user_deactivate(actor=operator, user=root)
+    other_root = UserFactory.create(username="root2", is_superuser=True)
+    user_set_password(actor=other_root, user=root, password="ein-langes-neues-Passwort-1")
+    root.refresh_from_db()
+    assert root.check_password("ein-langes-neues-Passwort-1")
+    # the operator still manages ordinary accounts
+    plain = UserFactory.create(username="plain")
+    user_set_password(actor=operator, user=plain, password="ein-langes-neues-Passwort-2")

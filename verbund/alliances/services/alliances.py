@@ -14,6 +14,7 @@ from django.utils import timezone
 from verbund.audit.services import audit_record
 from verbund.common.access import require
 from verbund.common.actors import Actor, SystemActor
+from verbund.common.errors import Conflict, Invalid
 
 from .. import lifecycle, policies
 from ..audit_actions import (
@@ -123,7 +124,7 @@ def alliance_create(
         "name": alliance.name,
         "slug": alliance.slug,
         "legal_form": alliance.legal_form,
-        "fields": [f.slug for f in chosen],
+        "fields": ", ".join(f.name for f in chosen),
     }
     if not isinstance(actor, SystemActor):
         AllianceRole.objects.create(user_id=actor.pk, alliance=alliance, role=AllianceRoleKind.KOORDINATION)
@@ -158,7 +159,10 @@ def alliance_update(*, actor: Actor, alliance: Alliance, data: Mapping[str, Any]
         old_slugs = sorted(alliance.fields.values_list("slug", flat=True))
         new_slugs = sorted(f.slug for f in new_fields)
         if old_slugs != new_slugs:
-            changes["fields"] = [old_slugs, new_slugs]
+            changes["fields"] = [
+                ", ".join(FieldOfAction.objects.filter(slug__in=old_slugs).values_list("name", flat=True)),
+                ", ".join(f.name for f in new_fields),
+            ]
             alliance.fields.set(new_fields)
     if not changes:
         return alliance
@@ -186,9 +190,8 @@ def alliance_publish(*, actor: Actor, alliance: Alliance) -> Alliance:
     if alliance.is_published:
         return alliance
     if not alliance.public_summary.strip():
-        raise ValidationError(
-            {"public_summary": "Bitte zuerst eine Kurzbeschreibung für die Öffentlichkeit eintragen."}
-        )
+        missing = "Bitte zuerst eine Kurzbeschreibung für die Öffentlichkeit eintragen."
+        raise Conflict(missing, code="public_summary_missing", fields={"public_summary": [missing]})
     alliance.is_published = True
     alliance.save(update_fields=["is_published", "updated_at"])
     audit_record(
@@ -221,7 +224,7 @@ def alliance_transition(
     note: str = "",
     changed_at: dt.datetime | None = None,
 ) -> StatusChange:
-    """Move the alliance to ``to_status`` if the lifecycle allows it; ``ValidationError`` says why not.
+    """Move the alliance to ``to_status`` if the lifecycle allows it; ``Conflict`` (409) says why not.
 
     The alliance row is locked, so two coordinators moving it at once cannot skip a stage.
     ``changed_at`` dates the step for historic data (never in the future, never before the last step).
@@ -232,8 +235,10 @@ def alliance_transition(
     problems = lifecycle.transition_problems(
         current=locked.status, target=to_status, legal_form=locked.legal_form, member_count=member_count
     )
+    if to_status not in lifecycle.STATUS_ORDER:
+        raise Invalid(fields={"to_status": problems}, code="unknown_status")
     if problems:
-        raise ValidationError(problems, code="transition_refused")
+        raise Conflict(" ".join(problems), code="transition_refused")
     moment = _past_moment(changed_at)
     if changed_at is not None:
         last = (

@@ -68,7 +68,6 @@ def agreement_attach(
             target=alliance,
             object_repr=str(document),
             changes={
-                "document": document.pk,
                 "title": title,
                 "version": document.version,
                 "sha256": checked.sha256,
@@ -136,7 +135,6 @@ def resolution_record(
             object_repr=resolution.subject,
             body=body,
             changes={
-                "resolution": resolution.pk,
                 "member": body.ars,
                 "decided_on": decided_on,
                 "decided_by": resolution.organ_label,

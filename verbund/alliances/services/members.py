@@ -16,12 +16,28 @@ from django.utils import timezone
 from verbund.audit.services import audit_record
 from verbund.common.access import require
 from verbund.common.actors import Actor
+from verbund.common.errors import Conflict
 from verbund.registry.models import Body
 
 from .. import policies
 from ..audit_actions import MEMBER_ADD, MEMBER_REMOVE, MEMBER_SET_ROLE, MEMBERSHIP_CONFIRM
 from ..models import Alliance, MemberRole, Membership
 from ._common import lock, person, principal_of_actor, require_change
+
+#: The messages of the model's constraints, checked first so that the state refusal is a Conflict.
+ALREADY_MEMBER = "Diese Körperschaft ist bereits Mitglied des Verbunds."
+LEAD_TAKEN = "Der Verbund hat bereits ein federführendes Mitglied."
+
+
+def _refuse_second_lead(alliance: Alliance, role: str, *, exclude: Membership | None = None) -> None:
+    """Conflict when ``role`` is federführend and another current member already leads."""
+    if role != MemberRole.FEDERFUEHREND:
+        return
+    leads = Membership.objects.current().filter(alliance=alliance, role=MemberRole.FEDERFUEHREND)
+    if exclude is not None:
+        leads = leads.exclude(pk=exclude.pk)
+    if leads.exists():
+        raise Conflict(LEAD_TAKEN, code="lead_taken", fields={"role": [LEAD_TAKEN]})
 
 
 @transaction.atomic
@@ -42,6 +58,9 @@ def member_add(
         raise ValidationError(
             {"body": f"{body.name} ist aufgelöst (Gebietsstand {body.dissolved_on:%d.%m.%Y})."}
         )
+    if Membership.objects.current().filter(alliance=alliance, body=body).exists():
+        raise Conflict(ALREADY_MEMBER, code="already_member")
+    _refuse_second_lead(alliance, role)
     joined_on = joined_on or timezone.localdate()
     if joined_on > timezone.localdate():
         # A future member would count as current today; enter the membership when it takes effect.
@@ -82,8 +101,9 @@ def member_remove(
     lock(membership.alliance)
     membership = Membership.objects.select_related("body", "alliance").get(pk=membership.pk)
     if not membership.is_current:
-        raise ValidationError(
-            f"{membership.body.name} ist bereits am {membership.left_on:%d.%m.%Y} ausgetreten."
+        raise Conflict(
+            f"{membership.body.name} ist bereits am {membership.left_on:%d.%m.%Y} ausgetreten.",
+            code="already_left",
         )
     membership.left_on = left_on or timezone.localdate()
     if membership.left_on > timezone.localdate():
@@ -115,9 +135,12 @@ def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membe
     lock(membership.alliance)
     membership = Membership.objects.select_related("body", "alliance").get(pk=membership.pk)
     if not membership.is_current:
-        raise ValidationError("Die Rolle eines ehemaligen Mitglieds kann nicht mehr geändert werden.")
+        raise Conflict(
+            "Die Rolle eines ehemaligen Mitglieds kann nicht mehr geändert werden.", code="former_member"
+        )
     if membership.role == role:
         return membership
+    _refuse_second_lead(membership.alliance, role, exclude=membership)
     old = membership.role
     membership.role = role
     membership.full_clean()
@@ -141,14 +164,17 @@ def membership_confirm(*, actor: Actor, membership: Membership) -> Membership:
         Membership.objects.select_for_update().select_related("body", "alliance").get(pk=membership.pk)
     )
     if not membership.is_current:
-        raise ValidationError("Eine beendete Mitgliedschaft kann nicht mehr bestätigt werden.")
+        raise Conflict(
+            "Eine beendete Mitgliedschaft kann nicht mehr bestätigt werden.", code="membership_ended"
+        )
     require(
         policies.may_confirm_membership(principal, membership),
         f"Die Mitgliedschaft bestätigt die Verwaltungsleitung von {membership.body.name}.",
     )
     if membership.is_confirmed:
-        raise ValidationError(
-            f"Die Mitgliedschaft wurde bereits am {membership.confirmed_at:%d.%m.%Y} bestätigt."
+        raise Conflict(
+            f"Die Mitgliedschaft wurde bereits am {membership.confirmed_at:%d.%m.%Y} bestätigt.",
+            code="already_confirmed",
         )
     membership.confirmed_at = timezone.now()
     membership.confirmed_by = person(actor)

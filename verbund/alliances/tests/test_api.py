@@ -1,6 +1,6 @@
 """``/api/v1/alliances``: the directory with its filters and paging at a constant query count,
 public fields for the public and more for insiders, 404 for what a caller may not see, document
-metadata without storage paths, lifecycle transitions and members with 200/403/404/422."""
+metadata without storage paths, lifecycle transitions and members with 200/403/404/409/422."""
 
 from __future__ import annotations
 
@@ -242,8 +242,8 @@ def test_transitions(world: SimpleNamespace, directory: SimpleNamespace) -> None
     assert ok.status_code == 200, ok.content
     assert ok.json()["status"] == "anbahnung" and ok.json()["from_status"] == "idee"
     refused = coordinator.post(url, {"to": "vereinbarung"}, content_type="application/json")
-    assert refused.status_code == 422
-    assert refused.json()["code"] == "invalid" and "Rechtsform" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "transition_refused" and "Rechtsform" in refused.json()["detail"]
     assert coordinator.post(url, {"to": "fertig"}, content_type="application/json").status_code == 422
     for who in ("advisory", "clerk_a", "head_a"):
         forbidden = client_for(getattr(world, who)).post(
@@ -278,7 +278,8 @@ def test_add_and_remove_members(world: SimpleNamespace, directory: SimpleNamespa
     assert added.status_code == 201, added.content
     assert added.json()["role"] == "antragstellend" and added.json()["left_on"] is None
     again = coordinator.post(url, {"ars": world.vg_c.ars}, content_type="application/json")
-    assert again.status_code == 422 and "bereits Mitglied" in again.json()["detail"]
+    assert again.status_code == 409 and again.json()["code"] == "already_member"
+    assert "bereits Mitglied" in again.json()["detail"]
     assert coordinator.post(url, {"ars": "079999999999"}, content_type="application/json").status_code == 404
     forbidden = client_for(world.head_a).post(url, {"ars": world.kreis.ars}, content_type="application/json")
     assert forbidden.status_code == 403

@@ -58,7 +58,7 @@ def test_create_makes_the_creator_coordinator(world: SimpleNamespace) -> None:
     assert [c.to_status for c in StatusChange.objects.filter(alliance=alliance)] == [Status.IDEE]
     (entry,) = audit(alliance, "alliance.create")
     assert entry.actor == world.clerk_a
-    assert entry.changes["fields"] == ["back-office-vergabe-beschaffung", "foerdermittelmanagement"]
+    assert entry.changes["fields"] == "Back-Office / Vergabe / Beschaffung, Fördermittelmanagement"
     # the creator may now change it (the cached roles were refreshed)
     services.alliance_update(actor=world.clerk_a, alliance=alliance, data={"short_name": "ZVS"})
     again = services.alliance_create(actor=world.advisory, name=alliance.name)
@@ -91,7 +91,7 @@ def test_update_records_what_changed(world: SimpleNamespace, alliance: Alliance)
     alliance.refresh_from_db()
     assert alliance.legal_form == LegalForm.ZWECKVEREINBARUNG
     (entry,) = audit(alliance, "alliance.update")
-    assert entry.changes == {"legal_form": ["none", "zweckvereinbarung"], "fields": [[], ["cybersicherheit"]]}
+    assert entry.changes == {"legal_form": ["none", "zweckvereinbarung"], "fields": ["", "Cybersicherheit"]}
     # nothing changed, nothing recorded
     services.alliance_update(actor=world.coordinator, alliance=alliance, data={"name": alliance.name})
     assert len(audit(alliance, "alliance.update")) == 1
@@ -127,9 +127,10 @@ def test_operators_change_any_alliance(world: SimpleNamespace, alliance: Allianc
 
 def test_publish_needs_a_public_summary(world: SimpleNamespace, alliance: Alliance) -> None:
     services.alliance_update(actor=world.coordinator, alliance=alliance, data={"public_summary": ""})
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as conflict:
         services.alliance_publish(actor=world.coordinator, alliance=alliance)
-    assert "Kurzbeschreibung" in str(excinfo.value)
+    assert conflict.value.status == 409 and conflict.value.code == "public_summary_missing"
+    assert "Kurzbeschreibung" in str(conflict.value) and "public_summary" in conflict.value.fields
     services.alliance_update(
         actor=world.coordinator, alliance=alliance, data={"public_summary": "Gemeinsam sicherer."}
     )
@@ -166,14 +167,19 @@ def test_full_lifecycle_is_recorded(world: SimpleNamespace, alliance: Alliance) 
     entries = audit(alliance, "alliance.transition")
     assert len(entries) == 5
     assert {tuple(e.changes["status"]) for e in entries} == {(c.from_status, c.to_status) for c in timeline}
-    with pytest.raises(REFUSED):
+    with pytest.raises(Conflict) as conflict:
         services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.IDEE)
+    assert conflict.value.code == "transition_refused" and "beendet" in str(conflict.value)
 
 
 def test_skipping_a_stage_is_refused(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.UMSETZUNG)
+    assert excinfo.value.code == "transition_refused" and excinfo.value.status == 409
     assert "jede Stufe wird einzeln durchlaufen" in str(excinfo.value)
+    with pytest.raises(Invalid) as invalid:  # a bad value is an input error (422), not a conflict
+        services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status="fertig")
+    assert invalid.value.status == 422 and "Unbekannter Status" in invalid.value.fields["to_status"][0]
     alliance.refresh_from_db()
     assert alliance.status == Status.IDEE
     assert not audit(alliance, "alliance.transition")
@@ -183,7 +189,7 @@ def test_agreement_needs_legal_form_and_two_current_members(
     world: SimpleNamespace, alliance: Alliance
 ) -> None:
     services.alliance_transition(actor=world.coordinator, alliance=alliance, to_status=Status.ANBAHNUNG)
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.alliance_transition(
             actor=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
         )
@@ -193,7 +199,7 @@ def test_agreement_needs_legal_form_and_two_current_members(
     )
     membership = Membership.objects.get(alliance=alliance, body=world.vg_b)
     services.member_remove(actor=world.coordinator, membership=membership)
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as excinfo:
         services.alliance_transition(
             actor=world.coordinator, alliance=alliance, to_status=Status.VEREINBARUNG
         )
@@ -220,14 +226,19 @@ def test_leaving_and_rejoining_keeps_history(world: SimpleNamespace, alliance: A
     services.member_remove(
         actor=world.coordinator, membership=first, left_on=dt.date(2025, 6, 30), note="Ratsbeschluss"
     )
-    with pytest.raises(REFUSED):
+    with pytest.raises(Conflict) as conflict:
         services.member_remove(actor=world.coordinator, membership=first)
+    assert conflict.value.code == "already_left"
+    assert "bereits am 30.06.2025 ausgetreten" in str(conflict.value)
+    with pytest.raises(Conflict) as conflict:
+        services.member_set_role(actor=world.coordinator, membership=first, role=MemberRole.MITGLIED)
+    assert conflict.value.code == "former_member"
     other = Membership.objects.get(alliance=alliance, body=world.vg_a)
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(ValidationError) as invalid:  # a bad date is an input error, not a conflict
         services.member_remove(
             actor=world.coordinator, membership=other, left_on=TODAY() + dt.timedelta(days=1)
         )
-    assert "Zukunft" in str(excinfo.value)
+    assert "Zukunft" in str(invalid.value)
     assert Membership.objects.get(pk=other.pk).is_current
     with pytest.raises(REFUSED) as excinfo:
         services.member_add(
@@ -256,11 +267,11 @@ def test_leaving_and_rejoining_keeps_history(world: SimpleNamespace, alliance: A
 
 
 def test_member_add_refusals(world: SimpleNamespace, alliance: Alliance) -> None:
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as conflict:
         services.member_add(actor=world.coordinator, alliance=alliance, body=world.vg_a)
-    assert "bereits Mitglied" in str(excinfo.value)
+    assert conflict.value.code == "already_member" and "bereits Mitglied" in str(conflict.value)
     dissolved = BodyFactory.create(dissolved=True)
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(ValidationError) as excinfo:
         services.member_add(actor=world.coordinator, alliance=alliance, body=dissolved)
     assert "aufgelöst" in str(excinfo.value)
 
@@ -269,9 +280,14 @@ def test_one_lead_at_a_time(world: SimpleNamespace, alliance: Alliance) -> None:
     a = Membership.objects.get(alliance=alliance, body=world.vg_a)
     b = Membership.objects.get(alliance=alliance, body=world.vg_b)
     services.member_set_role(actor=world.coordinator, membership=a, role=MemberRole.FEDERFUEHREND)
-    with pytest.raises(REFUSED) as excinfo:
+    with pytest.raises(Conflict) as conflict:
         services.member_set_role(actor=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
-    assert "bereits ein federführendes Mitglied" in str(excinfo.value)
+    assert conflict.value.code == "lead_taken" and conflict.value.fields == {"role": [str(conflict.value)]}
+    assert "bereits ein federführendes Mitglied" in str(conflict.value)
+    with pytest.raises(Conflict):
+        services.member_add(
+            actor=world.coordinator, alliance=alliance, body=world.vg_c, role=MemberRole.FEDERFUEHREND
+        )
     services.member_set_role(actor=world.coordinator, membership=a, role=MemberRole.MITGLIED)
     services.member_set_role(actor=world.coordinator, membership=b, role=MemberRole.FEDERFUEHREND)
     entries = sorted(audit(alliance, "alliance.member_set_role"), key=lambda e: e.pk)
@@ -290,8 +306,13 @@ def test_head_confirms_own_membership_only(world: SimpleNamespace, alliance: All
     services.membership_confirm(actor=world.head_a, membership=membership)
     membership.refresh_from_db()
     assert membership.is_confirmed and membership.confirmed_by == world.head_a
-    with pytest.raises(REFUSED):
+    with pytest.raises(Conflict) as conflict:
         services.membership_confirm(actor=world.head_a, membership=membership)
+    assert conflict.value.code == "already_confirmed"
+    services.member_remove(actor=world.coordinator, membership=membership)
+    with pytest.raises(Conflict) as conflict:
+        services.membership_confirm(actor=world.head_a, membership=membership)
+    assert conflict.value.code == "membership_ended"
     (entry,) = audit(alliance, "alliance.membership_confirm")
     assert entry.changes["member"] == world.vg_a.ars
 

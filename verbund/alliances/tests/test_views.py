@@ -402,6 +402,11 @@ class TestCoordinatorActions:
         html = page(client.post(url, {"ars": "", "role": "mitglied", "member_q": "Enk"}))
         assert "Bitte eine Körperschaft aus den Suchergebnissen auswählen." in html
         assert not Membership.objects.filter(alliance=alliance, body=world.vg_c).exists()
+        # a refusal of the state (409, a Conflict) lands on the form too, at the body
+        response = client.post(url, {"ars": world.vg_a.ars, "role": "mitglied"})
+        assert response.status_code == 200
+        html = page(response)
+        assert 'id="member_ars_error"' in html and "bereits Mitglied des Verbunds" in html
 
     def test_upload_agreement_versions(self, alliance, world):
         client = client_for(world.coordinator)

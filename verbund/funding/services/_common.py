@@ -118,6 +118,11 @@ def audit(
     )
 
 
+def check_outcomes(results: Iterable[Any]) -> dict[str, str]:
+    """The outcome of the checks for the audit log, in words: ``{"Antragsberechtigung": "erfüllt"}``."""
+    return {r.label: r.status_label for r in results}
+
+
 def field_objects(slugs: Iterable[str | FieldOfAction]) -> list[FieldOfAction]:
     items = list(slugs)
     wanted = [s for s in items if isinstance(s, str)]

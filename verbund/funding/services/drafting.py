@@ -7,6 +7,7 @@ alliance (:func:`verbund.funding.policies.may_draft`); system actors need ``fund
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from verbund.common.access import require
 from verbund.common.actors import Actor
 from verbund.common.documents import check_upload
 from verbund.common.errors import Conflict
+from verbund.common.german import format_money
 from verbund.registry.models import Body
 
 from .. import policies, rules, workflow
@@ -29,6 +31,7 @@ from ..models import (
     ApplicationCost,
     ApplicationEvent,
     ApplicationYear,
+    CostCategory,
     InfoRequest,
     Programme,
 )
@@ -156,11 +159,11 @@ def _create_application_rows(
         action="application.create",
         application=application,
         changes={
-            "programme": programme.slug,
-            "alliance": alliance.slug,
-            "applicant": applicant.ars,
+            "programme": programme.name,
+            "alliance": alliance.name,
+            "applicant": applicant.name,
             "title": application.title,
-            "participants": participant_ids,
+            "participants": _body_names(participant_ids),
         },
     )
     return application
@@ -235,7 +238,10 @@ def _apply_draft_changes(application: Application, data: Mapping[str, Any]) -> d
         old = sorted(application.fields.values_list("slug", flat=True))
         if old != sorted(f.slug for f in new_fields):
             application.fields.set(new_fields)
-            changes["fields"] = [old, sorted(f.slug for f in new_fields)]
+            changes["fields"] = [
+                ", ".join(FieldOfAction.objects.filter(slug__in=old).values_list("name", flat=True)),
+                ", ".join(f.name for f in new_fields),
+            ]
     if "participants" in data:
         ids = sorted({p if isinstance(p, int) else int(p.pk) for p in data["participants"]})
         if set(ids) - current_member_ids(application.alliance_id):
@@ -244,7 +250,7 @@ def _apply_draft_changes(application: Application, data: Mapping[str, Any]) -> d
             )
         if ids != sorted(before.participant_ids):
             application.participants.set(ids)
-            changes["participants"] = [sorted(before.participant_ids), ids]
+            changes["participants"] = [_body_names(before.participant_ids), _body_names(ids)]
     if "costs" in data:
         rows = _clean_costs(data["costs"])
         old_rows = sorted((r.category, r.year, str(r.amount), r.note) for r in before.costs)
@@ -263,7 +269,7 @@ def _apply_draft_changes(application: Application, data: Mapping[str, Any]) -> d
                     for r in rows
                 ]
             )
-            changes["costs"] = [old_rows, new_rows]
+            changes["costs"] = [_cost_texts(old_rows), _cost_texts(new_rows)]
     if "requested_by_year" in data:
         years = {
             year_of(y, "requested_by_year"): money(a, "requested_by_year")
@@ -280,6 +286,23 @@ def _apply_draft_changes(application: Application, data: Mapping[str, Any]) -> d
                 {str(k): str(v) for k, v in years.items()},
             ]
     return changes
+
+
+def _body_names(ids: Iterable[int]) -> str:
+    """The names of the bodies ``ids`` for the audit log ("Altenkirchen, Hamm (Sieg)")."""
+    names = Body.objects.filter(pk__in=list(ids)).order_by("name").values_list("name", flat=True)
+    return ", ".join(names)
+
+
+def _cost_texts(rows: Iterable[tuple[str, int, str, str]]) -> list[str]:
+    """Cost plan rows ``(category, year, amount, note)`` as the audit log shows them:
+    ``"Personal 2026: 90.000,00 EUR"``."""
+    labels = dict(CostCategory.choices)
+    texts = []
+    for category, year, amount, note in rows:
+        text = f"{labels.get(category, category)} {year}: {format_money(Decimal(amount))}"
+        texts.append(f"{text} ({note})" if note else text)
+    return texts
 
 
 @transaction.atomic

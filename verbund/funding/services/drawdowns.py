@@ -80,7 +80,11 @@ def drawdown_request(
         action="drawdown.request",
         application=application,
         target=drawdown,
-        changes={"application": application.pk, "year": grant_year.programme_year.year, "amount": amount},
+        changes={
+            "application": application.reference,
+            "year": grant_year.programme_year.year,
+            "amount": amount,
+        },
     )
     if notify:
         notifications.notify_authority(
@@ -124,7 +128,11 @@ def _decide_drawdown(
         action="drawdown.approve" if approve else "drawdown.return",
         application=application,
         target=drawdown,
-        changes={"application": application.pk, "amount": drawdown.amount, "note": drawdown.decision_note},
+        changes={
+            "application": application.reference,
+            "amount": drawdown.amount,
+            "note": drawdown.decision_note,
+        },
     )
     verb = "freigegeben" if approve else "zurückgegeben"
     if notify:

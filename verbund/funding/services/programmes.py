@@ -86,9 +86,61 @@ def programme_create(
         actor=actor,
         action="programme.create",
         target=programme,
-        changes={"name": programme.name, "preset": programme.preset, "rule_set": data, "budgets": years},
+        changes={
+            "name": programme.name,
+            "preset": programme.preset,
+            "rule_set": _rule_set_text(data),
+            "budgets": {str(year): str(budget) for year, budget in years.items()},
+        },
     )
     return programme
+
+
+def _rule_set_text(data: Any) -> dict[str, Any] | str:
+    """A rule set as the audit log shows it: its rules in German words (no JSON keys)."""
+    try:
+        rule_set = rules.RuleSet.from_dict(data)
+    except (rules.RuleSetError, TypeError, ValueError, AttributeError):
+        return "ungültiges Regelwerk"
+    tiers = [
+        f"ab {t.min_members} Mitgliedern {rules.eur(t.amount)}"
+        + (
+            f" zuzüglich {rules.eur(t.per_additional_member)} je weiterem Mitglied"
+            if t.per_additional_member
+            else ""
+        )
+        for t in rule_set.cap_tiers
+    ]
+    return {
+        "Bezeichnung": rule_set.name,
+        "Quelle": rule_set.source,
+        "Mindestzahl der Mitglieder": rule_set.min_members,
+        "Förderhöchstbeträge": tiers,
+        "Erhöhungen": [f"{i.label}: + {i.amount_text()}" for i in rule_set.increases],
+        "Obergrenze": rules.eur(rule_set.cap_ceiling) if rule_set.cap_ceiling is not None else None,
+        "Fördersatz höchstens (%)": str(rule_set.max_rate_percent),
+        "Finanzierungsart": rules.FINANCING.get(rule_set.financing, rule_set.financing),
+        "Mindestprojektkosten": rules.eur(rule_set.min_project_costs)
+        if rule_set.min_project_costs is not None
+        else None,
+        "Mindesteinsparung (%)": None
+        if rule_set.min_savings_percent is None
+        else str(rule_set.min_savings_percent),
+        "Mindestbindung (Jahre)": rule_set.min_commitment_years,
+        "Laufzeit höchstens (Monate)": rule_set.max_period_months,
+        "Ortsgemeinden beantragen über ihre Verbandsgemeinde": rule_set.ortsgemeinden_via_verbandsgemeinde,
+        "Ein Antrag je Verbund": rule_set.one_application_per_alliance,
+        "Ratsbeschlüsse erforderlich": rule_set.council_resolutions_required,
+    }
+
+
+def _audit_value(name: str, value: Any) -> Any:
+    """A programme field's value for the audit log: rules and cost categories in words."""
+    if name == "rule_set":
+        return _rule_set_text(value)
+    if name == "eligible_categories":
+        return ", ".join(rules.COST_CATEGORIES.get(c, c) for c in value or ())
+    return value
 
 
 @transaction.atomic
@@ -108,7 +160,7 @@ def programme_update(*, actor: Actor, programme: Programme, data: Mapping[str, A
     for name, value in data.items():
         old = getattr(programme, name)
         if old != value:
-            changes[name] = [old, value]
+            changes[name] = [_audit_value(name, old), _audit_value(name, value)]
             setattr(programme, name, value)
     if not changes:
         return programme

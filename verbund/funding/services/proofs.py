@@ -82,7 +82,7 @@ def use_proof_submit(
         action="use_proof.submit",
         application=application,
         changes={
-            "actual_costs": {k: str(v) for k, v in costs.items()},
+            "actual_costs": {rules.COST_CATEGORIES.get(k, k): str(v) for k, v in costs.items()},
             "entitled": settlement.entitled,
             "repayment": settlement.repayment,
         },
@@ -111,7 +111,7 @@ def _decide_proof(actor: Actor, proof: UseProof, *, accept: bool, note: str) -> 
         actor=actor,
         action="use_proof.accept" if accept else "use_proof.return",
         application=application,
-        changes={"proof": proof.pk, "repayment": proof.repayment_amount, "note": proof.decision_note},
+        changes={"repayment": proof.repayment_amount, "note": proof.decision_note},
     )
     if accept:
         message = (

@@ -36,6 +36,7 @@ from ..selectors import application_checks, draft_of
 from ._common import (
     ZERO,
     audit,
+    check_outcomes,
     check_status,
     enforce_checks,
     lock,
@@ -94,7 +95,7 @@ def application_submit(
         application=application,
         changes={
             "requested_amount": application.requested_amount,
-            "checks": {r.code: r.status for r in results},
+            "checks": check_outcomes(results),
         },
     )
     if notify:
@@ -187,7 +188,7 @@ def application_resubmit(
         actor=actor,
         action="application.resubmit",
         application=application,
-        changes={"checks": {r.code: r.status for r in results}},
+        changes={"checks": check_outcomes(results)},
     )
     notifications.notify_authority(
         application, "Rückfrage beantwortet", "Der Antrag wurde nach der Rückfrage erneut eingereicht."
@@ -296,7 +297,7 @@ def application_grant(
             "years": {str(y): str(a) for y, a in amounts.items()},
             "period": [start, end],
             "override_reason": grant.override_reason,
-            "checks": {r.code: r.status for r in results},
+            "checks": check_outcomes(results),
         },
     )
     if notify:

@@ -72,7 +72,7 @@ def cost_model_update(
         actor=actor,
         action="cost_model.update",
         target=model,
-        changes={"task": task.slug, "state": state, "created": created, **changes},
+        changes={"task": task.name, "state": state, "created": created, **changes},
     )
     return model
 
@@ -93,5 +93,5 @@ def cost_model_reset(*, actor: Actor, task: Task, state: str) -> None:
         object_type="shared_services.taskcostmodel",
         object_id=str(task.pk),
         object_repr=f"Kostenmodell {task} (Land {state})",
-        changes={"task": task.slug, "state": state, "removed": snapshot},
+        changes={"task": task.name, "state": state, "removed": snapshot},
     )

@@ -109,9 +109,9 @@ def recommendation_adopt(
         alliance=alliance,
         body=body,
         changes={
-            "task": task.slug,
-            "body": body.ars,
-            "members": [m.ars for m in members],
+            "task": task.name,
+            "body": body.name,
+            "members": ", ".join(m.name for m in members),
             "estimated_saving": None if group is None else str(cents(float(group.saving))),
             "cost_model": cost_model_snapshot(model)["source"],
         },

@@ -27,6 +27,12 @@ def _positive(name: str, value: float | int | None, label: str) -> None:
         raise ValidationError({name: f"{label} muss größer als 0 sein."})
 
 
+def _kreis_names(kreise: Sequence[str]) -> str:
+    """The Kreise of a plan by name for the audit log ("Landkreis Mayen-Koblenz, Stadt Koblenz")."""
+    names = dict(Body.objects.filter(key__in=list(kreise)).values_list("key", "name"))
+    return ", ".join(names.get(k, k) for k in sorted(set(kreise)))
+
+
 @transaction.atomic
 def scenario_create(
     *,
@@ -114,13 +120,13 @@ def scenario_create(
         action="scenario.create",
         target=scenario,
         changes={
-            "task": task.slug,
-            "state": state,
+            "task": task.name,
+            "state": state_name,
             "solver": solver,
             "constraints": constraints,
-            "kreise": list(kreise),
+            "kreise": _kreis_names(kreise),
             "keep_alliances": keep_alliances,
-            "kept_alliances": kept,
+            "kept_alliances": ", ".join(a.name for a in alliances if a.id in set(kept)),
             "bodies": count,
         },
     )
@@ -181,6 +187,6 @@ def scenario_delete(*, actor: Actor, scenario: Scenario) -> None:
         actor=actor,
         action="scenario.delete",
         target=scenario,
-        changes={"name": scenario.name, "task": scenario.task.slug, "state": scenario.state},
+        changes={"name": scenario.name, "task": scenario.task.name, "state": scenario.state},
     )
     scenario.delete()

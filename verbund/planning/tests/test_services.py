@@ -365,7 +365,7 @@ def test_head_starts_an_alliance_from_a_recommendation(pw):
     assert "Geschätzte Einsparung" in alliance.description
     assert "Standesamt" in alliance.name
     entry = AuditEntry.objects.get(action="recommendation.adopt")
-    assert entry.changes["members"] == [pw.a.ars, pw.b.ars, pw.c.ars]
+    assert entry.changes["members"] == ", ".join(m.name for m in (pw.a, pw.b, pw.c))
     assert AuditEntry.objects.filter(action="alliance.create", object_id=str(alliance.pk)).exists()
 
 

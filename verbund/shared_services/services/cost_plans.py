@@ -45,7 +45,7 @@ def cost_plan_ensure(
             action="cost_plan.create",
             target=plan,
             **_scope(service),
-            changes={"service": service.pk, "year": year, "kind": kind, "is_example": is_example},
+            changes={"service": service.name, "year": year, "kind": kind, "is_example": is_example},
         )
     return plan
 
@@ -81,6 +81,20 @@ def _item_values(item: CostItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in ITEM_FIELDS}
 
 
+def _item_record(item: CostItem) -> dict[str, Any]:
+    """A line as the audit log keeps it: what it says, without empty fields and the sort order."""
+    return {
+        name: _cents(value)
+        for name, value in _item_values(item).items()
+        if name != "sort_order" and value not in (None, "")
+    }
+
+
+def _cents(value: Any) -> Any:
+    """A decimal of a line with its two places ("38000.00"), so the log shows "38.000,00"."""
+    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+
+
 @transaction.atomic
 def cost_item_add(
     *,
@@ -111,7 +125,7 @@ def cost_item_add(
     item.full_clean()
     item.save()
     audit_record(
-        actor=actor, action="cost_item.add", target=plan, changes=_item_values(item), **_scope(plan.service)
+        actor=actor, action="cost_item.add", target=plan, changes=_item_record(item), **_scope(plan.service)
     )
     return item
 
@@ -138,7 +152,7 @@ def cost_item_update(*, actor: Actor, item: CostItem, data: Mapping[str, Any]) -
         raise ValidationError({"pay_grade": f"Für {item.pay_grade} ist kein Personalkostensatz hinterlegt."})
     item.full_clean()
     after = _item_values(item)
-    changes = {k: [before[k], after[k]] for k in ITEM_FIELDS if before[k] != after[k]}
+    changes = {k: [_cents(before[k]), _cents(after[k])] for k in ITEM_FIELDS if before[k] != after[k]}
     if changes:
         item.save()
         audit_record(
@@ -146,7 +160,7 @@ def cost_item_update(*, actor: Actor, item: CostItem, data: Mapping[str, Any]) -
             action="cost_item.update",
             target=item.plan,
             **_scope(item.plan.service),
-            changes={"item": item.pk, **changes},
+            changes={"item": before["description"], **changes},
         )
     return item
 
@@ -155,7 +169,7 @@ def cost_item_update(*, actor: Actor, item: CostItem, data: Mapping[str, Any]) -
 def cost_item_delete(*, actor: Actor, item: CostItem) -> None:
     plan = item.plan
     check(actor, plan.service, "maintain")
-    values = _item_values(item)
+    values = _item_record(item)
     item.delete()
     audit_record(actor=actor, action="cost_item.delete", target=plan, changes=values, **_scope(plan.service))
 
@@ -179,6 +193,10 @@ def cost_plan_copy(*, actor: Actor, source: CostPlan, year: int, kind: str) -> C
         action="cost_plan.copy",
         target=target,
         **_scope(source.service),
-        changes={"from": [source.year, source.kind], "to": [year, kind], "items": target.items.count()},
+        changes={
+            "from": f"{source.get_kind_display()} {source.year}",
+            "to": f"{target.get_kind_display()} {target.year}",
+            "items": target.items.count(),
+        },
     )
     return target

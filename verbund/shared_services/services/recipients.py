@@ -69,17 +69,17 @@ def service_create(
     added = []
     for body in recipients:
         _add_recipient(service, body, start_date)
-        added.append(body.ars)
+        added.append(body.name)
     audit_record(
         actor=actor,
         action="shared_service.create",
         target=service,
         changes={
-            "alliance": alliance.slug,
-            "task": task.slug,
-            "provider": provider.ars,
-            "allocation_key": service.allocation_key,
-            "recipients": added,
+            "alliance": alliance.name,
+            "task": task.name,
+            "provider": provider.name,
+            "allocation_key": _describe_key(service.allocation_key, _names(service)),
+            "recipients": ", ".join(added),
             "start_date": start_date,
         },
     )
@@ -135,8 +135,10 @@ def service_set_key(*, actor: Actor, service: SharedService, config: Mapping[str
         action="shared_service.key_set",
         target=service,
         changes={
-            "allocation_key": [old, normalised],
-            "description": allocation.describe_config(normalised, _names(service)),
+            "allocation_key": [
+                _describe_key(old, _names(service)),
+                _describe_key(normalised, _names(service)),
+            ]
         },
     )
     return service
@@ -154,6 +156,16 @@ def _check_named_members(config: Mapping[str, Any], recipient_ars: set[str]) -> 
                 )
             }
         )
+
+
+def _describe_key(config: Mapping[str, Any] | None, names: Mapping[str, str]) -> str:
+    """An allocation key for the audit log, in words ("nach Einwohnerzahl")."""
+    if not config:
+        return ""
+    try:
+        return allocation.describe_config(config, names)
+    except allocation.KeyConfigError:
+        return "ungültiger Schlüssel"
 
 
 def _names(service: SharedService) -> dict[str, str]:
@@ -200,7 +212,7 @@ def recipient_add(
         action="shared_service.recipient_add",
         target=service,
         body=body,
-        changes={"body": body.ars, "name": body.name, "from_date": from_date},
+        changes={"body": body.name, "from_date": from_date},
     )
     return recipient
 
@@ -224,7 +236,7 @@ def recipient_end(*, actor: Actor, recipient: ServiceRecipient, until_date: dt.d
         action="shared_service.recipient_end",
         target=service,
         body=recipient.body_id,
-        changes={"body": recipient.body.ars, "name": recipient.body.name, "until_date": until_date},
+        changes={"body": recipient.body.name, "until_date": until_date},
     )
     return recipient
 
@@ -249,7 +261,8 @@ def population_figure_set(
     if not source.strip():
         raise ValidationError({"source": "Bitte die Quelle angeben (z. B. Statistisches Landesamt)."})
     figure = PopulationFigure.objects.filter(service=service, year=year, body=body).first()
-    old = None if figure is None else [figure.population, figure.reference_date]
+    old_population = None if figure is None else figure.population
+    old_date = None if figure is None else figure.reference_date
     if figure is None:
         figure = PopulationFigure(service=service, year=year, body=body)
     figure.population = population
@@ -264,9 +277,9 @@ def population_figure_set(
         body=body,
         changes={
             "year": year,
-            "body": body.ars,
-            "old": old,
-            "new": [population, reference_date],
+            "body": body.name,
+            "population": [old_population, population],
+            "reference_date": [old_date, reference_date],
             "source": figure.source,
         },
     )
@@ -277,7 +290,7 @@ def population_figure_set(
 def population_figure_delete(*, actor: Actor, figure: PopulationFigure) -> None:
     """Remove a reference-date figure: the registry's population is used again."""
     check(actor, figure.service, "manage")
-    changes = {"year": figure.year, "body": figure.body.ars, "population": figure.population}
+    changes = {"year": figure.year, "body": figure.body.name, "population": figure.population}
     figure.delete()
     audit_record(
         actor=actor,

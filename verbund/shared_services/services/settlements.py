@@ -145,7 +145,7 @@ def settlement_correct(*, actor: Actor, settlement: Settlement, reason: str) -> 
         target=draft,
         alliance=service.alliance_id,
         changes={
-            "previous": settlement.pk,
+            "previous": settlement.version,
             "version": draft.version,
             "reason": draft.reason,
             "total": draft.total,

@@ -102,7 +102,11 @@ def volume_set(
             action="volume.set",
             target=service,
             body=body,
-            changes={"body": body.ars, "period": [period_start, period_end], "quantity": [old, quantity]},
+            changes={
+                "body": body.name,
+                "period": [period_start, period_end],
+                "quantity": [_places(old), _places(quantity)],
+            },
         )
     return record
 
@@ -113,12 +117,17 @@ def volume_delete(*, actor: Actor, record: VolumeRecord) -> None:
     check(actor, service, "maintain")
     body_id = record.body_id
     changes = {
-        "body": record.body.ars,
+        "body": record.body.name,
         "period": [record.period_start, record.period_end],
-        "quantity": record.quantity,
+        "quantity": _places(record.quantity),
     }
     record.delete()
     audit_record(actor=actor, action="volume.delete", target=service, body=body_id, changes=changes)
+
+
+def _places(quantity: Decimal | None) -> Decimal | None:
+    """A quantity with the two places of its field, so the log shows "5.784,00", not "5784"."""
+    return None if quantity is None else Decimal(quantity).quantize(Decimal("0.01"))
 
 
 class VolumeImportError(ImportFileError):

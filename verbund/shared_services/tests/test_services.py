@@ -100,7 +100,7 @@ def test_coordinator_creates_a_service_with_recipients(ss: SimpleNamespace) -> N
     assert sorted(r.body.name for r in service.recipients.all()) == ["Göllheim", "Kirchheimbolanden"]
     entry = AuditEntry.objects.get(action="shared_service.create")
     assert entry.actor == ss.coordinator
-    assert entry.changes["recipients"] == [ss.vg_a.ars, ss.vg_b.ars]
+    assert entry.changes["recipients"] == f"{ss.vg_a.name}, {ss.vg_b.name}"
 
 
 @pytest.mark.parametrize("who", ["clerk_a", "clerk_b", "advisory", "nobody"])
@@ -148,7 +148,7 @@ def test_set_key_validates_normalises_and_audits(ss: SimpleNamespace, service: S
     service.refresh_from_db()
     assert service.allocation_key == {"type": "area"}
     entry = AuditEntry.objects.get(action="shared_service.key_set")
-    assert entry.changes["description"] == "nach Fläche"
+    assert entry.changes["allocation_key"][1] == "nach Fläche"
 
 
 # --- settlements ------------------------------------------------------------------------------------

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from verbund.alliances.models import Alliance, Membership
-from verbund.common.actors import Actor
 from verbund.common.errors import NotFound
 from verbund.registry.models import Body
 
@@ -17,15 +15,6 @@ from ..models import SharedService
 from ..selectors import recipients_history
 
 NAV = "shared_services"
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    """The signed-in user who acts. Anonymous visitors never reach an action (every service page is
-    internal: 404), so this only guards the type."""
-    user = request.user
-    if isinstance(user, AbstractBaseUser):
-        return user
-    raise NotFound()
 
 
 def this_year() -> int:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.common.access import require
 from verbund.common.principal import Principal, principal_of
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.http import refusals_as_http_errors
 
@@ -21,7 +22,7 @@ from ..calculation import rates_for_year
 from ..forms import CostItemForm, CostPlanCopyForm, VolumeForm, VolumeImportForm
 from ..models import CostItem, PayGrade, PlanKind, SharedService
 from ..selectors import access_service, cost_plan_view, cost_plan_years, service_access, volume_rows
-from ._common import NAV, actor_of, body_of, choices, form_problems, recipient_bodies, this_year, year_param
+from ._common import NAV, body_of, choices, form_problems, recipient_bodies, this_year, year_param
 
 
 def _check_kind(kind: str) -> str:
@@ -94,9 +95,9 @@ def cost_item_add(request: HttpRequest, service_id: int, year: int, kind: str) -
 
     def add() -> CostItem:
         data = form.cleaned_data
-        plan = services.cost_plan_ensure(actor=actor_of(request), service=service, year=year, kind=kind)
+        plan = services.cost_plan_ensure(actor=request_actor(request), service=service, year=year, kind=kind)
         return services.cost_item_add(
-            actor=actor_of(request),
+            actor=request_actor(request),
             plan=plan,
             category=data["category"],
             description=data["description"],
@@ -119,7 +120,7 @@ def cost_item_delete(
 ) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="maintain")
     item = get_object_or_404(CostItem, pk=item_id, plan__service=service, plan__year=year, plan__kind=kind)
-    services.cost_item_delete(actor=actor_of(request), item=item)
+    services.cost_item_delete(actor=request_actor(request), item=item)
     messages.success(request, f"„{item.description}“ ist entfernt.")
     return redirect(_plan_url(service, year, kind) + "#positionen")
 
@@ -139,7 +140,7 @@ def cost_plan_copy(request: HttpRequest, service_id: int, year: int, kind: str) 
             form.add_error("source_year", "Diesen Kostenplan gibt es nicht.")
     if source is not None and run_on_form(
         form,
-        lambda: services.cost_plan_copy(actor=actor_of(request), source=source, year=year, kind=kind),
+        lambda: services.cost_plan_copy(actor=request_actor(request), source=source, year=year, kind=kind),
         default_field="source_kind",
     ):
         messages.success(request, f"Die Positionen aus {source} sind übernommen.")
@@ -170,7 +171,7 @@ def volumes(request: HttpRequest, service_id: int) -> HttpResponse:
             result = import_form.is_valid() and run_on_form(
                 import_form,
                 lambda: services.volume_import_csv(
-                    actor=actor_of(request),
+                    actor=request_actor(request),
                     service=service,
                     file=import_form.cleaned_data["file"],
                     name=import_form.cleaned_data["file"].name,
@@ -189,7 +190,7 @@ def volumes(request: HttpRequest, service_id: int) -> HttpResponse:
                 if run_on_form(
                     form,
                     lambda: services.volume_set(
-                        actor=actor_of(request),
+                        actor=request_actor(request),
                         service=service,
                         body=body_of(data["ars"]),
                         period_start=data["period_start"],

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.common.german import format_number
 from verbund.common.principal import principal_of
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx
@@ -22,7 +23,7 @@ from ..calculation import preview
 from ..forms import KeyForm, key_initial
 from ..models import SharedService
 from ..selectors import access_service, service_access
-from ._common import NAV, actor_of, back, choices, recipient_bodies, this_year
+from ._common import NAV, back, choices, recipient_bodies, this_year
 
 
 def _key_form(service: SharedService, data: Any = None) -> KeyForm:
@@ -69,7 +70,9 @@ def key_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         and form.is_valid()
         and run_on_form(
             form,
-            lambda: services.service_set_key(actor=actor_of(request), service=service, config=form.config),
+            lambda: services.service_set_key(
+                actor=request_actor(request), service=service, config=form.config
+            ),
             default_field="config_json",
         )
     ):

@@ -18,6 +18,7 @@ from verbund.alliances.models import AgreementDocument, Alliance
 from verbund.alliances.selectors import access_alliance
 from verbund.common.principal import principal_of
 from verbund.registry.models import Body
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.http import refusals_as_http_errors
 
@@ -37,7 +38,6 @@ from ..selectors import (
 )
 from ._common import (
     NAV,
-    actor_of,
     back,
     body_of,
     choices,
@@ -99,7 +99,7 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
         service = run_on_form(
             form,
             lambda: services.service_create(
-                actor=actor_of(request),
+                actor=request_actor(request),
                 alliance=alliance,
                 task=data["task"],
                 provider=bodies[data["provider"]],
@@ -192,7 +192,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
             else None
         )
         if run_on_form(
-            form, lambda: services.service_update(actor=actor_of(request), service=service, data=data)
+            form, lambda: services.service_update(actor=request_actor(request), service=service, data=data)
         ):
             messages.success(request, "Die Angaben sind gespeichert.")
             return back(service, "angaben")
@@ -210,7 +210,7 @@ def recipient_add(request: HttpRequest, service_id: int) -> HttpResponse:
         recipient = run_on_form(
             form,
             lambda: services.recipient_add(
-                actor=actor_of(request),
+                actor=request_actor(request),
                 service=service,
                 body=body_of(data["ars"]),
                 from_date=data["from_date"],
@@ -237,7 +237,7 @@ def recipient_end(request: HttpRequest, service_id: int, recipient_id: int) -> H
     if form.is_valid() and run_on_form(
         form,
         lambda: services.recipient_end(
-            actor=actor_of(request), recipient=recipient, until_date=form.cleaned_data["until_date"]
+            actor=request_actor(request), recipient=recipient, until_date=form.cleaned_data["until_date"]
         ),
         default_field="until_date",
     ):
@@ -260,7 +260,7 @@ def population_set(request: HttpRequest, service_id: int) -> HttpResponse:
         if run_on_form(
             form,
             lambda: services.population_figure_set(
-                actor=actor_of(request),
+                actor=request_actor(request),
                 service=service,
                 year=data["year"],
                 body=body_of(data["ars"]),
@@ -283,7 +283,7 @@ def population_delete(request: HttpRequest, service_id: int, figure_id: int) -> 
     figure = get_object_or_404(
         PopulationFigure.objects.select_related("body", "service"), pk=figure_id, service=service
     )
-    services.population_figure_delete(actor=actor_of(request), figure=figure)
+    services.population_figure_delete(actor=request_actor(request), figure=figure)
     messages.success(
         request, f"Der Stichtagswert von {figure.body.name} ist entfernt; es gilt wieder das Register."
     )

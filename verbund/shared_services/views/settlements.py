@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from verbund.common.access import require
 from verbund.common.principal import principal_of
+from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import refusals_as_messages
@@ -27,7 +28,7 @@ from ..selectors import (
     settlement_lines,
     settlement_versions,
 )
-from ._common import NAV, actor_of, this_year
+from ._common import NAV, this_year
 
 
 @refusals_as_http_errors
@@ -40,7 +41,7 @@ def settlements(request: HttpRequest, service_id: int) -> HttpResponse:
         settlement = form.is_valid() and run_on_form(
             form,
             lambda: services.settlement_compute(
-                actor=actor_of(request),
+                actor=request_actor(request),
                 service=service,
                 year=form.cleaned_data["year"],
                 kind=form.cleaned_data["kind"],
@@ -113,7 +114,7 @@ def _finalize(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     if not request.POST.get("confirmed"):
         messages.error(request, "Bitte den Abschluss bestätigen.")
         return redirect(settlement.get_absolute_url())
-    services.settlement_finalize(actor=actor_of(request), settlement=settlement)
+    services.settlement_finalize(actor=request_actor(request), settlement=settlement)
     messages.success(request, f"{settlement} ist abgeschlossen und kann nicht mehr geändert werden.")
     return redirect(settlement.get_absolute_url())
 
@@ -126,7 +127,7 @@ def settlement_correct(request: HttpRequest, settlement_id: int) -> HttpResponse
     draft = form.is_valid() and run_on_form(
         form,
         lambda: services.settlement_correct(
-            actor=actor_of(request), settlement=settlement, reason=form.cleaned_data["reason"]
+            actor=request_actor(request), settlement=settlement, reason=form.cleaned_data["reason"]
         ),
         default_field="reason",
     )
@@ -151,7 +152,7 @@ def settlement_recompute(request: HttpRequest, settlement_id: int) -> HttpRespon
 @refusals_as_messages
 def _recompute(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     services.settlement_compute(
-        actor=actor_of(request), service=settlement.service, year=settlement.year, kind=settlement.kind
+        actor=request_actor(request), service=settlement.service, year=settlement.year, kind=settlement.kind
     )
     messages.success(request, "Der Entwurf ist mit den aktuellen Grundlagen neu berechnet.")
     return redirect(settlement.get_absolute_url())
@@ -167,7 +168,7 @@ def settlement_discard(request: HttpRequest, settlement_id: int) -> HttpResponse
 @refusals_as_messages
 def _discard(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     service = settlement.service
-    services.settlement_discard(actor=actor_of(request), settlement=settlement)
+    services.settlement_discard(actor=request_actor(request), settlement=settlement)
     messages.success(request, "Der Entwurf ist verworfen.")
     return redirect("shared_services:settlements", service_id=service.pk)
 
