@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from verbund.registry.labels import body_label, kreis_label
+from verbund.registry.labels import body_label, kreis_label, state_name
 
 T = TypeVar("T")
 
@@ -76,24 +76,6 @@ KIND_LEVELS = {
     "ortsgemeinde": LEVEL_ORTSGEMEINDE,
 }
 KREIS_LEVEL_KINDS = frozenset({"landkreis", "kreis", "regionalverband", "kreisfreie_stadt"})
-STATE_NAMES = {
-    "01": "Schleswig-Holstein",
-    "02": "Hamburg",
-    "03": "Niedersachsen",
-    "04": "Bremen",
-    "05": "Nordrhein-Westfalen",
-    "06": "Hessen",
-    "07": "Rheinland-Pfalz",
-    "08": "Baden-Württemberg",
-    "09": "Bayern",
-    "10": "Saarland",
-    "11": "Berlin",
-    "12": "Brandenburg",
-    "13": "Mecklenburg-Vorpommern",
-    "14": "Sachsen",
-    "15": "Sachsen-Anhalt",
-    "16": "Thüringen",
-}
 
 ADD = "ADD"
 ADD_LONG = "Aufsichts- und Dienstleistungsdirektion (ADD)"
@@ -366,7 +348,7 @@ def _supervision(members: Sequence[MemberFacts]) -> tuple[Fact[str | None], str 
         return Fact(label, None, "Der Verbund hat keine Mitglieder."), None, None
     outside = sorted({m.state for m in members if m.state != RLP})
     if outside:
-        names = _join([STATE_NAMES.get(state, state) for state in outside])
+        names = _join([state_name(state) for state in outside])
         text = (
             "Die Regel der niedrigsten gemeinsamen Aufsichtsbehörde (§§ 12, 13 KomZG) gilt für "
             f"Rheinland-Pfalz; Mitglieder liegen in {names}. Bei Beteiligten aus mehreren Ländern "

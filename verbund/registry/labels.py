@@ -33,3 +33,29 @@ def body_label(kind: str, name: str) -> str:
     if prefix and not name.startswith(prefix):
         return f"{prefix} {name}"
     return name
+
+
+#: The Länder by their two-digit key.
+STATE_NAMES = {
+    "01": "Schleswig-Holstein",
+    "02": "Hamburg",
+    "03": "Niedersachsen",
+    "04": "Bremen",
+    "05": "Nordrhein-Westfalen",
+    "06": "Hessen",
+    "07": "Rheinland-Pfalz",
+    "08": "Baden-Württemberg",
+    "09": "Bayern",
+    "10": "Saarland",
+    "11": "Berlin",
+    "12": "Brandenburg",
+    "13": "Mecklenburg-Vorpommern",
+    "14": "Sachsen",
+    "15": "Sachsen-Anhalt",
+    "16": "Thüringen",
+}
+
+
+def state_name(state: str) -> str:
+    """ "07" → "Rheinland-Pfalz" (the key itself when it is no Land's)."""
+    return STATE_NAMES.get(state, state)

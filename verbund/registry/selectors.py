@@ -18,7 +18,7 @@ from django.db.models import Count
 from verbund.common.access import access_object
 from verbund.common.principal import Principal
 
-from .labels import body_label, kreis_label  # noqa: F401  (the public face for other parts)
+from .labels import body_label, kreis_label, state_name  # noqa: F401  (the public face for other parts)
 from .models import KREIS_KINDS, Body, BodyBoundary, BodyNeighbour, BodyQuerySet, Kind, RegistryImport
 
 #: Kinds that are a Kreis themselves or act as one (a kreisfreie Stadt is Gemeinde and Kreis).

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
+from verbund.registry.selectors import state_name
 from verbund.shared_services.models import Task, TaskCostModel
 
 from .. import policies
@@ -72,7 +73,7 @@ def cost_model_update(
         actor=actor,
         action="cost_model.update",
         target=model,
-        changes={"task": task.name, "state": state, "created": created, **changes},
+        changes={"task": task.name, "state": state_name(state), "created": created, **changes},
     )
     return model
 
@@ -92,6 +93,6 @@ def cost_model_reset(*, actor: Actor, task: Task, state: str) -> None:
         action="cost_model.reset",
         object_type="shared_services.taskcostmodel",
         object_id=str(task.pk),
-        object_repr=f"Kostenmodell {task} (Land {state})",
-        changes={"task": task.name, "state": state, "removed": snapshot},
+        object_repr=f"Kostenmodell {task} ({state_name(state)})",
+        changes={"task": task.name, "state": state_name(state), "removed": snapshot},
     )

@@ -1,0 +1,25 @@
+"""Vocabulary shared by the funding models: the money zero and the cost categories.
+
+:class:`CostCategory` lists the categories of eligible costs (their labels come from
+:data:`verbund.funding.rules.COST_CATEGORIES`); the cost plan of an application
+(:class:`~verbund.funding.models.applications.ApplicationCost`) and the actual costs of a proof of use
+(:class:`~verbund.funding.models.payments.UseProofCost`) are both kept by category.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+
+from .. import rules
+
+ZERO = Decimal("0.00")
+
+
+class CostCategory(models.TextChoices):
+    PERSONAL = "personal", rules.COST_CATEGORIES["personal"]
+    SACHKOSTEN = "sachkosten", rules.COST_CATEGORIES["sachkosten"]
+    LEISTUNGEN_DRITTER = "leistungen_dritter", rules.COST_CATEGORIES["leistungen_dritter"]
+    IT_SOFTWARE = "it_software", rules.COST_CATEGORIES["it_software"]
+    QUALIFIZIERUNG = "qualifizierung", rules.COST_CATEGORIES["qualifizierung"]
