@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from verbund.common.documents import StoredFileMixin
+from verbund.common.german import format_money
 from verbund.common.principal import Principal
 
 from .. import policies, workflow
@@ -197,7 +198,7 @@ class ApplicationCost(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} {self.year}: {self.amount}"
+        return f"{self.get_category_display()} {self.year}: {format_money(self.amount)}"
 
 
 class ApplicationYear(models.Model):
@@ -219,7 +220,7 @@ class ApplicationYear(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.amount}"
+        return f"{self.year}: {format_money(self.amount)}"
 
 
 def attachment_upload_to(instance: Any, filename: str) -> str:

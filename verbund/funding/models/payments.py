@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from verbund.common.german import format_money
+
 from .applications import Application
 from .common import ZERO, CostCategory
 from .grants import GrantYear
@@ -55,7 +57,7 @@ class Drawdown(models.Model):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="drawdown_amount_positive")]
 
     def __str__(self) -> str:
-        return f"Abruf {self.pk} über {self.amount}"
+        return f"Abruf {self.pk} über {format_money(self.amount)}"
 
 
 class UseProofStatus(models.TextChoices):
@@ -103,7 +105,7 @@ class UseProof(models.Model):
         ordering = ["application", "submitted_at", "id"]
 
     def __str__(self) -> str:
-        return f"Verwendungsnachweis {self.application_id} ({self.get_status_display()})"
+        return f"Verwendungsnachweis zu {self.application} ({self.get_status_display()})"
 
 
 class UseProofCost(models.Model):
@@ -125,4 +127,4 @@ class UseProofCost(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.amount}"
+        return f"{self.get_category_display()}: {format_money(self.amount)}"

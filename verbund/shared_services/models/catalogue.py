@@ -13,6 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from verbund.registry.labels import state_name
+
 
 class VolumeUnit(models.TextChoices):
     CASES = "cases", "Fälle"
@@ -87,7 +89,7 @@ class TaskCostModel(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = f"Land {self.state}" if self.state else "Standard"
+        where = state_name(self.state) if self.state else "Standard"
         return f"Kostenmodell {self.task} ({where})"
 
     def clean(self) -> None:
