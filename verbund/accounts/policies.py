@@ -190,11 +190,6 @@ def may_change_token(principal: Principal, token: ApiToken) -> bool:
     return may_act_for(principal, token.user_id)
 
 
-def manageable_roles(principal: Principal, body_id: int | None = None) -> list[str]:
-    """The roles ``principal`` may assign (for ``body_id``), in the order of :class:`Role`."""
-    return [role for role in Role.values if may_manage_role(principal, role, body_id)]
-
-
 def headed_bodies(principal: Principal) -> Iterable[int]:
     """The ids of the bodies ``principal`` heads (Verwaltungsleitung)."""
     return sorted(principal.body_ids(Role.VERWALTUNGSLEITUNG))

@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.http import HttpRequest
 
 from verbund.common.actors import SystemActor
 from verbund.common.principal import ANONYMOUS, GRANT_KINDS, Principal, principal_of_system
-from verbund.common.principal import principal_of as _common_principal_of
+
+# Re-exported for older callers; new code imports it from verbund.common.principal.
+from verbund.common.principal import principal_of as principal_of
 from verbund.common.roles import Role
 
 from .models import RoleAssignment
@@ -69,8 +70,3 @@ def principal_for(actor: Any) -> Principal:
         body_roles={body_id: frozenset(roles) for body_id, roles in by_body.items()},
         grants=grants,
     )
-
-
-def principal_of(request: HttpRequest) -> Principal:
-    """The principal of this request's user, kept on the request (see verbund.common.principal)."""
-    return _common_principal_of(request)

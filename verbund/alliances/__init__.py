@@ -11,8 +11,7 @@ Reads (:mod:`.selectors`)
     (404 invisible-or-missing, 403 visible but not allowed); ``alliance_list(principal, field=,
     status=, kreis=, member=, q=)``, ``alliance_public_data``, ``current_memberships``,
     ``membership_history``, ``alliance_timeline``, ``alliance_documents``, ``alliances_of_body``,
-    ``coordinators_of``, ``is_insider_of``; ``alliance_facts(alliance)`` / ``facts_for_bodies(bodies)``;
-    ``body_label(kind, name)``.
+    ``coordinators_of``, ``is_insider_of``; ``alliance_facts(alliance)`` / ``facts_for_bodies(bodies)``.
 Writes (:mod:`.services`, all ``actor: Actor``)
     ``alliance_create``, ``alliance_update``, ``alliance_publish``/``_unpublish``,
     ``alliance_transition``, ``member_add``, ``member_remove``, ``member_set_role``,

@@ -13,12 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from verbund.common.documents import (  # noqa: F401  (check_upload: re-exported for funding until it moves)
-    PDF_CONTENT_TYPE,
-    CheckedUpload,
-    check_upload,
-    max_upload_bytes,
-)
+from verbund.common.documents import PDF_CONTENT_TYPE
 from verbund.common.errors import NotFound
 from verbund.common.principal import Principal
 

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
+from verbund.common.german import format_number
+from verbund.common.german import join_words as _join
 from verbund.registry.labels import body_label, kreis_label, state_name
 
 T = TypeVar("T")
@@ -173,21 +175,6 @@ class AllianceFacts:
         return tuple(self.labels[key] for key in self.isolated_keys)
 
 
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def _decimal(value: Decimal) -> str:
-    return f"{value:,.2f}".replace(",", "#").replace(".", ",").replace("#", ".")
-
-
-def _join(names: Sequence[str]) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " und " + names[-1]
-
-
 def _outermost(
     members: Sequence[MemberFacts],
 ) -> tuple[list[MemberFacts], list[tuple[MemberFacts, MemberFacts]]]:
@@ -245,7 +232,7 @@ def _area(members: Sequence[MemberFacts]) -> Fact[Decimal | None]:
     total = sum((m.area_km2 or Decimal(0) for m in top), Decimal(0))
     text = (
         f"Summe der Flächen der {len(top)} Mitglieder laut amtlichem Gemeindeverzeichnis: "
-        f"{_decimal(total)} km²."
+        f"{format_number(total, 2)} km²."
     )
     if inner:
         text += " " + _counted_once(inner)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 
+from verbund.registry.labels import body_label
 from verbund.registry.models import Body, Kind
 from verbund.ui.forms import DateInput, KernFormMixin, money_field
 
@@ -30,8 +31,6 @@ def kreis_choices() -> list[tuple[str, str]]:
 
     The value is the 5-digit Kreis prefix of the ARS, which selects the Kreis and everything in it.
     """
-    from .facts import body_label
-
     states = Body.objects.filter(alliance_memberships__left_on__isnull=True).values("state")
     kreise = (
         Body.objects.current()

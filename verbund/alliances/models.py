@@ -46,7 +46,6 @@ __all__ = [
     "MembershipQuerySet",
     "Status",
     "StatusChange",
-    "StoredFileMixin",  # re-exported for funding (moved to verbund.common.documents)
 ]
 
 

@@ -29,6 +29,8 @@ COORDINATOR = register_grant_kind(
     "alliance.coordinator", label="Verbundkoordination", scope="alliance", audit=True
 ).name
 
+#: Why a change is refused to someone who may see the alliance but not change it.
+CHANGE_REFUSAL = "Nur die Verbundkoordination kann diesen Verbund ändern."
 #: System capability: create and change alliances, members and documents.
 MANAGE = "alliances.manage"
 

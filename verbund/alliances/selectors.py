@@ -10,8 +10,6 @@ Public face for views, the API, exports and other parts:
 * :func:`alliance_facts` / :func:`facts_for_bodies` — the derived facts (:mod:`.facts`) of an
   alliance or of any set of bodies (e.g. the members taking part in a funding application), in a
   constant number of queries.
-* :func:`body_label` — a body's readable German label ("Verbandsgemeinde Landstuhl", "Stadt Mainz");
-  other parts use it from here (it is computed in the pure :mod:`.facts`).
 * :func:`access_alliance` — one alliance for a principal: 404 invisible-or-missing, 403 not allowed.
 """
 
@@ -24,12 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from verbund.common.access import access_object
-from verbund.common.errors import Forbidden, NotFound
+from verbund.common.errors import NotFound
 from verbund.common.principal import Principal
 from verbund.registry.models import ASSOCIATION_KINDS, Body, BodyBoundary, BodyNeighbour, Kind
 
 from . import policies
-from .facts import AllianceFacts, MemberFacts, body_label, derive_facts
+from .facts import AllianceFacts, MemberFacts, derive_facts
 from .models import (
     AgreementDocument,
     Alliance,
@@ -51,7 +49,6 @@ __all__ = [
     "alliance_public_data",
     "alliance_timeline",
     "alliances_of_body",
-    "body_label",
     "coordinators_of",
     "current_memberships",
     "facts_for_bodies",
@@ -323,9 +320,14 @@ def access_alliance(principal: Principal, slug_or_id: str | int, *, need: str = 
     404 as for a missing one), ``"change"`` (visible, else 404; not changeable: 403).
     """
     lookup: dict[str, Any] = {"pk": slug_or_id} if isinstance(slug_or_id, int) else {"slug": slug_or_id}
-    alliance = access_object(Alliance.objects, principal, not_found="Kein solcher Verbund.", **lookup)
+    alliance = access_object(
+        Alliance.objects,
+        principal,
+        need=policies.may_change_alliance if need == "change" else None,
+        refusal=policies.CHANGE_REFUSAL,
+        not_found="Kein solcher Verbund.",
+        **lookup,
+    )
     if need == "internal" and not policies.is_insider(principal, alliance.pk):
         raise NotFound("Kein solcher Verbund.")
-    if need == "change" and not policies.may_change(principal, alliance.pk):
-        raise Forbidden("Nur die Verbundkoordination kann diesen Verbund ändern.")
     return alliance

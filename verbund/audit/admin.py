@@ -18,7 +18,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ("at", "actor_label", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "object_repr", "object_id")
-    list_select_related = ("actor",)
     fields = ("at", "actor", "actor_label", "action", "object_type", "object_id", "object_repr", "changes")
     readonly_fields = fields
     list_per_page = 50

@@ -2,8 +2,8 @@
 
 "Append-only" is enforced on every path the application has (:class:`AppendOnlyModel`): ``save()``
 of a stored entry, ``delete()``, and ``update()``/``delete()``/``bulk_update()`` of a QuerySet raise
-:class:`AuditLogIsAppendOnly`; the admin shows entries read-only. Deleting a user keeps the entries
-(``actor`` becomes NULL, ``actor_label`` keeps the name).
+:class:`~verbund.common.models.AppendOnlyError`; the admin shows entries read-only. Deleting a user
+keeps the entries (``actor`` becomes NULL, ``actor_label`` keeps the name).
 
 Each entry carries its *scope*: the body and the alliance it concerns (plain ids, not foreign keys:
 the audit log sits on the lowest floor, below the alliances, and outlives the rows it describes).
@@ -17,11 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from verbund.common.models import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+from verbund.common.models import AppendOnlyModel, AppendOnlyQuerySet
 from verbund.common.principal import Principal
-
-#: The name the first parts used; an append-only violation of the audit log.
-AuditLogIsAppendOnly = AppendOnlyError
 
 
 class AuditEntryQuerySet(AppendOnlyQuerySet["AuditEntry"]):

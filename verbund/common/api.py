@@ -23,7 +23,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from .errors import Refusal, as_refusal
-from .principal import ANONYMOUS, Principal, principal_of
+from .principal import Principal, principal_of
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ def paginate(
 
 def api_principal(request: HttpRequest) -> Principal:
     """The principal of an API request (anonymous when nobody is signed in)."""
-    return principal_of(request) if getattr(request, "user", None) is not None else ANONYMOUS
+    return principal_of(request)
 
 
 def api_person(request: HttpRequest) -> Principal:

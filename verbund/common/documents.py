@@ -53,10 +53,6 @@ def max_upload_mb() -> int:
     return int(getattr(settings, "ALLIANCE_UPLOAD_MAX_MB", DEFAULT_MAX_MB))
 
 
-def max_upload_bytes() -> int:
-    return max_upload_mb() * 1024 * 1024
-
-
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",")
 

@@ -16,7 +16,6 @@ hierarchy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 
 class Refusal(Exception):
@@ -138,8 +137,3 @@ def as_refusal(exc: BaseException) -> Refusal | None:
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         return NotFound()
     return None
-
-
-def refusal_body(refusal: Refusal) -> dict[str, Any]:
-    """The API's error body of ``refusal``: ``{"detail", "code"}``."""
-    return {"detail": refusal.detail, "code": refusal.code}

@@ -19,6 +19,5 @@ class Role(models.TextChoices):
 
 #: Roles that are held for one body (the body is required); the others are platform-wide.
 BODY_ROLES = frozenset({Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG})
-PLATFORM_ROLES = frozenset(set(Role) - BODY_ROLES)
 #: Platform roles that read everything that is not confidential (ARCHITECTURE.md, Roles).
 READS_EVERYTHING = frozenset({Role.BERATUNGSSTELLE, Role.BEWILLIGUNGSBEHOERDE, Role.PLATTFORMBETRIEB})

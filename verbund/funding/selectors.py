@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,7 +29,7 @@ from django.utils import timezone
 from verbund.alliances.models import CouncilResolution, FieldOfAction, Membership
 from verbund.alliances.selectors import facts_for_bodies
 from verbund.common.access import access_object
-from verbund.common.errors import Forbidden, NotFound
+from verbund.common.errors import NotFound
 from verbund.common.money import cents
 from verbund.common.principal import Principal
 from verbund.registry.models import Body
@@ -47,8 +47,8 @@ from .models import (
     ProgrammeYear,
     UseProof,
 )
+from .rules import ZERO
 
-ZERO = Decimal("0.00")
 _MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -139,14 +139,6 @@ def require_portfolio(principal: Principal) -> None:
         raise NotFound("Nicht gefunden.")
 
 
-def require_authority(
-    principal: Principal, message: str = "Das entscheidet die Bewilligungsbehörde."
-) -> None:
-    """403 unless ``principal`` decides for the funding authority."""
-    if not policies.may_decide(principal):
-        raise Forbidden(message)
-
-
 # --- Drafts and checks -------------------------------------------------------------------------------
 
 
@@ -218,11 +210,7 @@ def application_facts(
     programme = application.programme
     participant_ids = list(dict.fromkeys(draft.participant_ids))
     derived = facts_for_bodies(participant_ids) if participant_ids else None
-    member_ids = set(
-        Membership.objects.current()
-        .filter(alliance_id=application.alliance_id)
-        .values_list("body_id", flat=True)
-    )
+    member_ids = current_member_ids(application.alliance_id)
     bodies = {b.pk: b for b in Body.objects.filter(pk__in=[*participant_ids, application.applicant_id])}
     applicant = bodies.get(application.applicant_id) or application.applicant
     with_resolution = set(
@@ -273,6 +261,11 @@ def application_facts(
         window_closes=programme.window_closes,
         today=today or timezone.localdate(),
     )
+
+
+def current_member_ids(alliance_id: int) -> set[int]:
+    """The bodies that are members of the alliance today."""
+    return set(Membership.objects.current().filter(alliance_id=alliance_id).values_list("body_id", flat=True))
 
 
 def rules_label(body: Body) -> str:
@@ -522,7 +515,3 @@ def application_list(
 
 def fields_of_action() -> list[FieldOfAction]:
     return list(FieldOfAction.objects.order_by("sort_order", "name"))
-
-
-def as_money_map(values: Mapping[Any, Decimal]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in values.items()}

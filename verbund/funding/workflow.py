@@ -71,14 +71,6 @@ MACHINE = StateMachine(
     ],
 )
 
-#: action → (allowed from, to), read from :data:`MACHINE` (kept for readers of the old table)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    t.action: (t.sources, t.target) for t in MACHINE.transitions
-}
-
-#: action → German label
-ACTION_LABELS: dict[str, str] = {t.action: t.label for t in MACHINE.transitions}
-
 #: Statuses the applicant side may still edit (the draft, and the answer to a query).
 EDITABLE = frozenset({ENTWURF, RUECKFRAGE})
 #: Statuses that wait for the funding authority (its work queue).
@@ -103,17 +95,15 @@ def allowed(action: str, status: str) -> bool:
 def refusal(action: str, status: str) -> str | None:
     """``None`` if ``action`` is allowed in ``status``, otherwise the German reason."""
     try:
-        MACHINE.target(status, action)
+        transition = MACHINE.transition(action)
     except TransitionError as exc:
-        if action not in TRANSITIONS:
-            return str(exc)
-        sources = MACHINE.transition(action).sources
-        where = ", ".join(f"„{MACHINE.label(s)}“" for s in MACHINE.states if s in sources)
-        return (
-            f"„{ACTION_LABELS[action]}“ ist im Status „{MACHINE.label(status)}“ nicht möglich "
-            f"(nur im Status {where})."
-        )
-    return None
+        return str(exc)
+    if status in transition.sources:
+        return None
+    where = ", ".join(f"„{MACHINE.label(s)}“" for s in MACHINE.states if s in transition.sources)
+    return (
+        f"„{transition.label}“ ist im Status „{MACHINE.label(status)}“ nicht möglich (nur im Status {where})."
+    )
 
 
 def actions_from(status: str) -> list[str]:

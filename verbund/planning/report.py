@@ -8,9 +8,7 @@ from typing import Any
 
 from verbund.common.german import format_number
 
-
-def _eur(value: float) -> str:
-    return f"{format_number(float(value), 0)} EUR"
+from .solvers.explain import whole_euros
 
 
 def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[str, Any]) -> list[str]:
@@ -41,8 +39,8 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
         f"in {format_number(stats.get('groups', 0))} Gruppen: "
         f"{format_number(stats.get('bodies_in_groups', 0))}; allein: {format_number(stats.get('alone', 0))}; "
         f"größte Gruppe: {stats.get('largest_group', 0)}",
-        f"  Einsparung: {_eur(float(stats.get('total_saving', 0)))} im Jahr "
-        f"({format_number(share, 1)} % von {_eur(float(stats.get('standalone_cost', 0)))})",
+        f"  Einsparung: {whole_euros(float(stats.get('total_saving', 0)))} im Jahr "
+        f"({format_number(share, 1)} % von {whole_euros(float(stats.get('standalone_cost', 0)))})",
     ]
 
     def percent(key: str) -> str:
@@ -56,7 +54,7 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
     elif stats.get("ratio_to_optimum"):
         lines.append(
             f"  Abstand zum exakten Optimum: Heuristik erreicht {percent('ratio_to_optimum')} % "
-            f"(Optimum {_eur(float(stats['reference_saving']))}, bewiesen)"
+            f"(Optimum {whole_euros(float(stats['reference_saving']))}, bewiesen)"
         )
     elif stats.get("ratio_to_bound"):
         lines.append(f"  Abstand zum exakten Optimum: mindestens {percent('ratio_to_bound')} % der Schranke")

@@ -81,10 +81,15 @@ router = Router()
 # --- building the responses -------------------------------------------------------------------------
 
 
-def _service_item(service: SharedService) -> ServiceItem:
+def _service_item(service: SharedService, recipients: list[ServiceRecipient] | None = None) -> ServiceItem:
+    """``recipients``: the service's whole recipient history, when the caller has it already."""
     recipient_count = getattr(service, "recipient_count", None)
     if recipient_count is None:
-        recipient_count = ServiceRecipient.objects.current().filter(service=service).count()
+        recipient_count = (
+            ServiceRecipient.objects.current().filter(service=service).count()
+            if recipients is None
+            else sum(1 for r in recipients if r.until_date is None)
+        )
     return ServiceItem(
         id=service.pk,
         name=service.name,
@@ -93,7 +98,7 @@ def _service_item(service: SharedService) -> ServiceItem:
         task_name=service.task.name,
         provider=BodyRef(ars=service.provider.ars, name=service.provider.name),
         recipient_count=recipient_count,
-        key_description=key_description(service),
+        key_description=key_description(service, recipients),
         url=f"/api/v1/shared-services/{service.pk}",
     )
 
@@ -101,8 +106,9 @@ def _service_item(service: SharedService) -> ServiceItem:
 def _service_detail(principal: Principal, service: SharedService) -> ServiceDetail:
     access = service_access(principal, service)
     legal = service.legal_basis
+    history = recipients_history(service)
     return ServiceDetail(
-        **_service_item(service).model_dump(),
+        **_service_item(service, history).model_dump(),
         description=service.description,
         allocation_key=service.allocation_key,
         legal_basis=f"{legal.title} (Fassung {legal.version})" if legal else None,
@@ -110,7 +116,7 @@ def _service_detail(principal: Principal, service: SharedService) -> ServiceDeta
         advance_instalments=service.advance_instalments,
         start_date=service.start_date,
         end_date=service.end_date,
-        recipients=[_recipient_out(r) for r in recipients_history(service)],
+        recipients=[_recipient_out(r) for r in history],
         permissions=PermissionsOut(
             manage=access.manages, maintain=access.maintains, sees_all_lines=access.sees_all_lines
         ),

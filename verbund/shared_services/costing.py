@@ -21,13 +21,12 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import numpy as np
 
 from verbund.common.money import cents, cents_to_decimal, largest_remainder, to_cents
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 STAFF = "staff"
@@ -88,10 +87,6 @@ class PlanTotals:
         } | {"shared": str(self.shared), "surplus": str(self.surplus), "fte": str(self.fte)}
 
 
-def _money(value: Decimal) -> Decimal:
-    return cents(value)
-
-
 def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> PlanTotals:
     """Price every line (staff with ``rates[pay_grade]``, overhead on the staff total) and sum up."""
     lines = list(lines)
@@ -110,21 +105,21 @@ def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> Plan
                     f"Personal „{line.description}“: für die Entgeltgruppe {line.pay_grade or '–'} "
                     "ist kein Kostensatz hinterlegt."
                 )
-            amount = _money(line.fte * rate)
+            amount = cents(line.fte * rate)
             priced[i] = PricedLine(line, amount, rate)
             sums[STAFF] += amount
             fte_total += line.fte
         elif line.category != OVERHEAD:
             if line.amount is None or line.amount < 0:
                 raise CostPlanError(f"„{line.description}“: Betrag fehlt oder ist negativ.")
-            amount = _money(line.amount)
+            amount = cents(line.amount)
             priced[i] = PricedLine(line, amount)
             sums[line.category] += amount
     for i, line in enumerate(lines):
         if line.category == OVERHEAD:
             if line.percent is None or line.percent < 0:
                 raise CostPlanError(f"Gemeinkosten „{line.description}“: Prozentsatz fehlt oder ist negativ.")
-            amount = _money(sums[STAFF] * line.percent / HUNDRED)
+            amount = cents(sums[STAFF] * line.percent / HUNDRED)
             priced[i] = PricedLine(line, amount)
             sums[OVERHEAD] += amount
     gross = sums[STAFF] + sums[MATERIAL] + sums[IT] + sums[OTHER] + sums[OVERHEAD]
@@ -166,8 +161,8 @@ def due_dates(year: int, count: int) -> list[dt.date]:
 
 def instalments(amount: Decimal, count: int) -> list[Decimal]:
     """Split ``amount`` into ``count`` instalments that add up exactly (largest remainder, earlier first)."""
-    cents = largest_remainder(to_cents(amount), np.ones(count, dtype=np.int64))
-    return [cents_to_decimal(int(c)) for c in cents]
+    split = largest_remainder(to_cents(amount), np.ones(count, dtype=np.int64))
+    return [cents_to_decimal(int(c)) for c in split]
 
 
 # --- stand-alone cost (savings estimate) ------------------------------------------------------------
@@ -191,7 +186,7 @@ class CostModel:
         """What a member of ``population`` would spend alone on the task for ``days`` of the year."""
         volume = float(self.volume_per_inhabitant) * population
         yearly = self.cost(volume) * days / year_days
-        return Decimal(repr(yearly)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return cents(yearly)
 
 
 def standalone_costs(

@@ -138,9 +138,16 @@ def service_list(
     return qs.order_by("alliance__name", "name", "id")
 
 
-def key_description(service: SharedService) -> str:
-    """The service's key in German, with member names (from prefetched recipients when present)."""
-    names = {r.body.ars: r.body.name for r in service.recipients.all()}
+def key_description(service: SharedService, recipients: list[ServiceRecipient] | None = None) -> str:
+    """The service's key in German, with member names: from ``recipients`` when given, else from the
+    prefetched recipients (:func:`service_list`), else from one query with their bodies."""
+    if recipients is None:
+        recipients = list(
+            service.recipients.all()
+            if "recipients" in getattr(service, "_prefetched_objects_cache", {})
+            else service.recipients.select_related("body")
+        )
+    names = {r.body.ars: r.body.name for r in recipients}
     try:
         return allocation.describe_config(service.allocation_key, names)
     except allocation.KeyConfigError as exc:

@@ -1,6 +1,6 @@
 """Template context every page needs: the data attribution and what the navigation may show.
 
-The navigation asks the request's principal (:func:`verbund.accounts.principal.principal_of`, built
+The navigation asks the request's principal (:func:`verbund.common.principal.principal_of`, built
 once per request): "Protokoll" for whoever may read some audit history (operators, coordinators,
 heads), "Benutzer" for heads and operators once the accounts part offers its user pages
 (``accounts:users``). Everything is lazy, so fragments and panels that never draw the navigation pay
@@ -15,8 +15,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from verbund.accounts.principal import principal_of
 from verbund.audit.selectors import may_read_audit
+from verbund.common.principal import principal_of
 from verbund.common.roles import Role
 from verbund.registry.selectors import registry_attribution
 
@@ -42,11 +42,9 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
-    nav = SimpleLazyObject(lambda: _nav(request))
     return {
         # Lazy: only base.html's footer reads it; fragments and the panels rendered with
         # ``request=`` run this processor too and should not each pay a query for it.
         "registry_attribution": SimpleLazyObject(registry_attribution),
-        "nav_allowed": nav,
-        "perms_view_audit": SimpleLazyObject(lambda: nav["audit"]),
+        "nav_allowed": SimpleLazyObject(lambda: _nav(request)),
     }

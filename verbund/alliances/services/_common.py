@@ -19,8 +19,6 @@ from verbund.common.principal import Principal
 from .. import policies
 from ..models import Alliance, FieldOfAction
 
-CHANGE_REFUSAL = "Nur die Verbundkoordination kann diesen Verbund ändern."
-
 
 def principal_of_actor(actor: Actor) -> Principal:
     """The fresh principal of ``actor``; ``TypeError`` for strings, ``None`` and anonymous users."""
@@ -31,7 +29,7 @@ def principal_of_actor(actor: Actor) -> Principal:
 def require_change(actor: Actor, alliance: Alliance) -> Principal:
     """The actor's principal if it may change ``alliance`` (coordinators, operators, :data:`MANAGE`)."""
     principal = principal_of_actor(actor)
-    require(policies.may_change(principal, alliance.pk), CHANGE_REFUSAL)
+    require(policies.may_change(principal, alliance.pk), policies.CHANGE_REFUSAL)
     return principal
 
 

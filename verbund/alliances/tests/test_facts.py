@@ -14,9 +14,9 @@ from verbund.alliances.facts import (
     SUPERVISOR_ADD,
     SUPERVISOR_KREISVERWALTUNG,
     MemberFacts,
-    body_label,
     derive_facts,
 )
+from verbund.registry.labels import body_label
 
 STAND = dt.date(2024, 12, 31)
 

@@ -19,12 +19,12 @@ from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
 
 from verbund.accounts.principal import principal_of
+from verbund.common.documents import max_upload_mb
 from verbund.common.principal import Principal
 from verbund.registry.models import Body, BodyBoundary
 from verbund.ui.http import refusals_as_http_errors
 
 from .. import lifecycle, policies
-from ..documents import max_upload_bytes
 from ..facts import KIND_LEVELS, LEVEL_ORDER, Fact
 from ..forms import (
     AgreementForm,
@@ -241,7 +241,7 @@ def detail_context(request: HttpRequest, alliance: Alliance, bound: dict[str, An
             candidates=candidates,
             member_form=member_form,
             agreement_form=bound.get("agreement") or AgreementForm(),
-            max_upload_mb=max_upload_bytes() // (1024 * 1024),
+            max_upload_mb=max_upload_mb(),
             **_coordination(principal, alliance, bound),
         )
     return context

@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from verbund.accounts.tests.factories import UserFactory
-from verbund.audit.models import AuditEntry, AuditLogIsAppendOnly
+from verbund.audit.models import AuditEntry
 from verbund.audit.services import audit_record
 from verbund.common.actors import SystemActor
+from verbund.common.models import AppendOnlyError as AuditLogIsAppendOnly
 
 pytestmark = pytest.mark.django_db
 

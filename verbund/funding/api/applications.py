@@ -95,10 +95,9 @@ def list_applications(
 ) -> dict[str, Any]:
     """Die Anträge, die die anfragende Person sehen darf (Entwürfe nur der eigene Verbund)."""
     principal = api_person(request)
-    programme = Programme.objects.filter(slug=filters.programme).first() if filters.programme else None
-    qs = application_list(principal, status=str(filters.status or ""), programme=programme, q=filters.q or "")
-    if filters.programme and programme is None:
-        qs = qs.none()
+    qs = application_list(principal, status=str(filters.status or ""), q=filters.q or "")
+    if filters.programme:
+        qs = qs.filter(programme__slug=filters.programme)
     if filters.alliance:
         qs = qs.filter(alliance__slug=filters.alliance)
     return paginate(qs, page)

@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.db import models
 
 from .. import rules
+from ..rules import ZERO
 
-ZERO = Decimal("0.00")
+__all__ = ["ZERO", "CostCategory"]
 
 
 class CostCategory(models.TextChoices):

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from verbund.alliances.models import FieldOfAction, Membership
+from verbund.alliances.models import FieldOfAction
 from verbund.audit.services import audit_record
 from verbund.common.access import require
 from verbund.common.actors import Actor, SystemActor, check_actor
@@ -20,7 +20,6 @@ from verbund.common.principal import Principal, principal_for
 from .. import policies, rules, workflow
 from ..models import Application, ApplicationEvent
 
-ZERO = Decimal("0.00")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -131,10 +130,6 @@ def field_objects(slugs: Iterable[str | FieldOfAction]) -> list[FieldOfAction]:
     if unknown:
         raise ValidationError({"fields": f"Unbekanntes Handlungsfeld: {', '.join(unknown)}."})
     return [found[s] for s in wanted] + [f for f in items if isinstance(f, FieldOfAction)]
-
-
-def current_member_ids(alliance_id: int) -> set[int]:
-    return set(Membership.objects.current().filter(alliance_id=alliance_id).values_list("body_id", flat=True))
 
 
 def _failed_text(results: Sequence[rules.CheckResult]) -> str:

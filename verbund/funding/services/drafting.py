@@ -35,10 +35,9 @@ from ..models import (
     InfoRequest,
     Programme,
 )
-from ..selectors import CostRow, draft_of
+from ..selectors import CostRow, current_member_ids, draft_of
 from ._common import (
     audit,
-    current_member_ids,
     field_objects,
     lock,
     money,

@@ -16,8 +16,8 @@ from verbund.common.money import cents
 
 from .. import notifications, rules
 from ..models import Application, GrantNotice, GrantYear, UseProof, UseProofCost, UseProofStatus
+from ..rules import ZERO
 from ._common import (
-    ZERO,
     audit,
     check_status,
     lock,

@@ -32,9 +32,9 @@ from verbund.common.money import cents
 from .. import notifications, rules
 from ..models import Application, GrantNotice, GrantYear, InfoRequest, ProgrammeYear
 from ..notice_pdf import render_grant_notice
+from ..rules import ZERO
 from ..selectors import application_checks, draft_of
 from ._common import (
-    ZERO,
     audit,
     check_outcomes,
     check_status,

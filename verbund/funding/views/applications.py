@@ -8,6 +8,7 @@ refusal at its field (``run_on_form``); buttons show it as a message (``refusals
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -202,11 +203,15 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "funding/_checks.html", {"checks": checks, "live": True})
 
 
-ACTIONS = {
-    "einreichen": "submit",
-    "zurueckziehen": "withdraw",
-    "pruefen": "review",
-    "erneut-einreichen": "resubmit",
+#: The URL's word for a button → the service step and the message on success.
+ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
+    "einreichen": (
+        services.application_submit,
+        "Antrag eingereicht. Die Bewilligungsbehörde ist benachrichtigt.",
+    ),
+    "zurueckziehen": (services.application_withdraw, "Antrag zurückgezogen."),
+    "pruefen": (services.application_review, "Prüfung begonnen."),
+    "erneut-einreichen": (services.application_resubmit, "Antrag erneut eingereicht."),
 }
 
 
@@ -215,24 +220,13 @@ ACTIONS = {
 @refusals_as_messages
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, withdraw, start review, resubmit (buttons on the detail page)."""
-    step = ACTIONS.get(action)
-    if step is None:
+    if action not in ACTIONS:
         raise Http404("Unbekannte Aktion.")
+    step, done = ACTIONS[action]
     application = access_application(principal_of(request), pk)
-    if step == "submit":
-        services.application_submit(actor=request_actor(request), application=application)
-        messages.success(request, "Antrag eingereicht. Die Bewilligungsbehörde ist benachrichtigt.")
-    elif step == "withdraw":
-        services.application_withdraw(
-            actor=request_actor(request), application=application, reason=request.POST.get("reason", "")
-        )
-        messages.success(request, "Antrag zurückgezogen.")
-    elif step == "review":
-        services.application_review(actor=request_actor(request), application=application)
-        messages.success(request, "Prüfung begonnen.")
-    else:
-        services.application_resubmit(actor=request_actor(request), application=application)
-        messages.success(request, "Antrag erneut eingereicht.")
+    extra = {"reason": request.POST.get("reason", "")} if action == "zurueckziehen" else {}
+    step(actor=request_actor(request), application=application, **extra)
+    messages.success(request, done)
     return redirect(application)
 
 

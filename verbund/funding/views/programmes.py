@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from verbund.common.access import require
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
@@ -19,7 +20,7 @@ from verbund.ui.http import refusals_as_http_errors
 from .. import policies, rules, services
 from ..forms import BudgetForm, ProgrammeForm, draft_options
 from ..models import Programme
-from ..selectors import access_programme, application_list, budget_overview, require_authority
+from ..selectors import access_programme, application_list, budget_overview
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -64,7 +65,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @refusals_as_http_errors
 def programme_create(request: HttpRequest) -> HttpResponse:
-    require_authority(principal_of(request), "Programme legt die Bewilligungsbehörde an.")
+    require(policies.may_decide(principal_of(request)), "Programme legt die Bewilligungsbehörde an.")
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

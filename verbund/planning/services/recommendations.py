@@ -18,6 +18,7 @@ from verbund.shared_services.models import Task
 
 from .. import policies
 from ..selectors import build_problem, cost_model_snapshot, cost_parameters, effective_cost_model
+from ..solvers.explain import whole_euros
 from ._common import checked
 
 #: The field of action an alliance started from a recommendation gets (when it exists).
@@ -78,8 +79,8 @@ def recommendation_adopt(
     estimate = ""
     if group is not None:
         estimate = (
-            f"Geschätzte Einsparung: {format_number(float(group.saving), 0)} EUR im Jahr gegenüber "
-            f"{format_number(float(group.standalone), 0)} EUR, "
+            f"Geschätzte Einsparung: {whole_euros(group.saving)} im Jahr gegenüber "
+            f"{whole_euros(group.standalone)}, "
             f"wenn {problem.bodies[group.host].name} die Aufgabe für alle übernimmt "
             f"(größte Entfernung {format_number(float(group.max_distance_km), 1)} km). "
         )

@@ -8,8 +8,9 @@ from ..model import GroupCost, Instance
 from .core import is_connected
 
 
-def _eur(value: float) -> str:
-    """An estimate in whole euros ("12.345 EUR")."""
+def whole_euros(value: float) -> str:
+    """An estimate in whole euros ("12.345 EUR"); exact amounts use
+    :func:`verbund.common.german.format_money`."""
     return f"{format_number(float(value), 0)} EUR"
 
 
@@ -25,8 +26,8 @@ def explain(instance: Instance, group: GroupCost, body: int) -> list[str]:
     reasons = []
     share = group.saving / group.standalone if group.standalone else 0.0
     reasons.append(
-        f"Gemeinsam {_eur(group.saving)} im Jahr günstiger als allein "
-        f"({format_number(100 * share, 1)} % von {_eur(group.standalone)})."
+        f"Gemeinsam {whole_euros(group.saving)} im Jahr günstiger als allein "
+        f"({format_number(100 * share, 1)} % von {whole_euros(group.standalone)})."
     )
     if group.host == body:
         reasons.append(
