@@ -1,9 +1,9 @@
 """Building principals: from a user (per request, or freshly in a service) or a system actor.
 
-``principal_for(actor)`` reads the roles in one query and each registered grant kind in one more;
-``principal_of(request)`` keeps the request's principal on the request (never on the user object),
-so a page asks the database once however many checks it makes. Services call ``principal_for``
-themselves, so that a permission is always checked against the current roles.
+``principal_for(actor)`` reads the roles in one query and each registered grant kind in one more.
+It is registered as the builder behind :func:`verbund.common.principal.principal_for` and
+``principal_of(request)`` (which keeps the request's principal on the request, never on the user
+object); every part calls those, services through :func:`verbund.common.access.authorize`.
 
 Parts register grant providers in their ``AppConfig.ready()``::
 
@@ -22,7 +22,6 @@ from verbund.common.actors import SystemActor
 from verbund.common.principal import ANONYMOUS, GRANT_KINDS, Principal, principal_of_system
 
 # Re-exported for older callers; new code imports it from verbund.common.principal.
-from verbund.common.principal import principal_of as principal_of
 from verbund.common.roles import Role
 
 from .models import RoleAssignment

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from verbund.audit.services import audit_record, diff_fields
-from verbund.common.access import require
-from verbund.common.actors import Actor, check_actor
+from verbund.common.access import authorize, require
+from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 from verbund.common.principal import Principal
 
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
 
 
 def _principal(actor: Actor) -> Principal:
-    check_actor(actor)
-    return principal_for(actor)
+    return authorize(actor)
 
 
 # --- users --------------------------------------------------------------------------------------------

@@ -36,7 +36,6 @@ from verbund.common.roles import BODY_ROLES, Role
 from verbund.registry.models import Body
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
 from . import policies, selectors
@@ -123,7 +122,6 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     token = access_object(
         ApiToken.objects.select_related("user"),
@@ -151,7 +149,6 @@ def _manager(request: HttpRequest) -> Principal:
 
 @login_required
 @require_GET
-@refusals_as_http_errors
 def users(request: HttpRequest) -> HttpResponse:
     """Every account the principal sees (operators: all, heads: their bodies'), with search."""
     principal = _manager(request)
@@ -201,7 +198,6 @@ def _body_page(
 
 @login_required
 @require_GET
-@refusals_as_http_errors
 def body_users(request: HttpRequest, ars: str) -> HttpResponse:
     """The accounts and roles of one body, with the invitation form (its heads and operators)."""
     principal = principal_of(request)
@@ -223,7 +219,6 @@ def _one_time_link(request: HttpRequest, user: User, *, body: Body | None, invit
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def invite(request: HttpRequest, ars: str) -> HttpResponse:
     """A head invites a new Sachbearbeitung of their body; the page shows the set-password link."""
     principal = principal_of(request)
@@ -241,7 +236,6 @@ def invite(request: HttpRequest, ars: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@refusals_as_http_errors
 def user_create_view(request: HttpRequest) -> HttpResponse:
     """The operator creates an account (no password, no role yet); the page shows the link."""
     principal = principal_of(request)
@@ -315,7 +309,6 @@ def _detail_page(
 
 @login_required
 @require_GET
-@refusals_as_http_errors
 def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     principal = principal_of(request)
     user = selectors.access_user(principal, username)
@@ -324,7 +317,6 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
     principal = principal_of(request)
     user = selectors.access_user(principal, username)
@@ -349,7 +341,6 @@ def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def role_revoke_view(request: HttpRequest, username: str, role: str, ars: str = "") -> HttpResponse:
     principal = principal_of(request)
     assignment = selectors.access_assignment(
@@ -388,7 +379,6 @@ def _account_button(
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
     principal = principal_of(request)
     user = selectors.access_user(principal, username)
@@ -404,7 +394,6 @@ def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def user_reactivate_view(request: HttpRequest, username: str) -> HttpResponse:
     principal = principal_of(request)
     user = selectors.access_user(
@@ -421,7 +410,6 @@ def user_reactivate_view(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_GET
-@refusals_as_http_errors
 def body_suggestions(request: HttpRequest) -> HttpResponse:
     """The ``<option>``s of the body suggestion list (HTMX), for ``?body=<name or ARS>``."""
     _manager(request)

@@ -57,3 +57,26 @@ def require(allowed: bool, refusal: str = "", *, code: str | None = None) -> Non
     """Raise :class:`Forbidden` with ``refusal`` unless ``allowed`` (services' one-line checks)."""
     if not allowed:
         raise Forbidden(refusal or Forbidden.default_detail(), code=code)
+
+
+def authorize(
+    actor: Any,
+    allowed: Callable[[Principal], bool] | None = None,
+    refusal: str = "",
+    *,
+    code: str | None = None,
+) -> Principal:
+    """The fresh principal of ``actor`` for a service, after ``allowed(principal)`` said yes.
+
+    Every service starts with this: a string, ``None`` or an anonymous user raises ``TypeError`` (a
+    caller that forgot who acts is a bug), the principal is read anew (roles changed a moment ago
+    count), and a ``False`` from the policy raises :class:`Forbidden` with ``refusal``.
+    """
+    from .actors import check_actor
+    from .principal import principal_for
+
+    check_actor(actor)
+    principal = principal_for(actor)
+    if allowed is not None:
+        require(allowed(principal), refusal, code=code)
+    return principal

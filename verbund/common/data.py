@@ -23,3 +23,14 @@ def data_file(relative: str) -> Path | None:
     """The file in the data directory, or ``None`` when it is not there."""
     path = data_dir() / relative
     return path if path.is_file() else None
+
+
+def sha256_of_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks (an official file can be hundreds of MB)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -14,13 +14,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from verbund.accounts.principal import principal_of
 from verbund.common.errors import Invalid, NotFound
+from verbund.common.principal import principal_of
 from verbund.registry.models import Body
 from verbund.shared_services.models import Task
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
 from . import exports, policies, services
@@ -91,7 +90,6 @@ def cost_models(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse:
     task, model = access_cost_model(principal_of(request), slug, state, need="edit")
     back = f"{reverse('planning:cost_models')}?state={state}"
@@ -164,7 +162,6 @@ def recommendation_start(request: HttpRequest) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def recommendations(request: HttpRequest, ars: str) -> HttpResponse:
     principal = principal_of(request)
     body = access_recommendation_body(principal, ars)
@@ -234,7 +231,6 @@ def body_panel(request: HttpRequest, body: Body) -> str | None:
 # --- scenarios ---------------------------------------------------------------------------------------------
 
 
-@refusals_as_http_errors
 def scenario_create(request: HttpRequest) -> HttpResponse:
     if not policies.plans(principal_of(request)):
         raise Http404("Nicht gefunden.")
@@ -288,7 +284,6 @@ def _done_scenario(request: HttpRequest, pk: int) -> Scenario:
     return scenario
 
 
-@refusals_as_http_errors
 def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     stats = scenario.statistics or {}
@@ -322,7 +317,6 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "planning/scenario_detail.html", context)
 
 
-@refusals_as_http_errors
 def scenario_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment polled by HTMX; a finished run makes the page reload with the result."""
     scenario = _scenario(request, pk)
@@ -332,7 +326,6 @@ def scenario_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@refusals_as_http_errors
 def scenario_status(request: HttpRequest, pk: int) -> JsonResponse:
     scenario = _scenario(request, pk)
     return JsonResponse(
@@ -376,7 +369,6 @@ def scenario_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def scenario_status_quo_view(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _done_scenario(request, pk)
     return render(
@@ -386,7 +378,6 @@ def scenario_status_quo_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _done_scenario(request, pk)
     response = HttpResponse(exports.export_csv(scenario), content_type="text/csv; charset=utf-8")
@@ -394,7 +385,6 @@ def scenario_export_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@refusals_as_http_errors
 def scenario_export_geojson(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _done_scenario(request, pk)
     response = HttpResponse(

@@ -14,7 +14,6 @@ data last changed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
+from verbund.common.data import sha256_of_file
 from verbund.common.errors import ImportFileError
 from verbund.common.german import format_number
 
@@ -132,14 +132,6 @@ def _chunks(items: Iterable[_T], size: int = _CHUNK) -> Iterator[list[_T]]:
         yield chunk
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def match_bodies(features: list[BoundaryFeature], *, file_name: str) -> tuple[dict[str, Body], list[str]]:
     """Find the current body of every feature; return ``{key: body}`` and the keys without one.
 
@@ -229,7 +221,7 @@ def registry_import_boundaries(
     collection = load_boundaries(path)
     if not collection.features:
         raise ImportFileError("Die Datei enthält keine Gebiete.", path=collection.file_name, field="features")
-    sha256 = _sha256(path)
+    sha256 = sha256_of_file(path)
     report(1)
     with transaction.atomic():
         matched, unmatched = match_bodies(collection.features, file_name=collection.file_name)

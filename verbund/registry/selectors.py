@@ -11,11 +11,13 @@ number of rows shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Count
 
 from verbund.common.access import access_object
+from verbund.common.data import sha256_of_file
 from verbund.common.principal import Principal
 
 from .labels import body_label, kreis_label, state_name  # noqa: F401  (the public face for other parts)
@@ -180,3 +182,8 @@ def body_map_features(*, body: Body, neighbours: Iterable[Body]) -> dict[str, An
     # The body last, so that it is drawn on top of its neighbours.
     features.sort(key=lambda f: f["properties"]["role"] == "body")
     return {"type": "FeatureCollection", "features": features}
+
+
+def already_imported(path: Path) -> bool:
+    """Whether a registry import of exactly this file (by its SHA-256) has run in this database."""
+    return RegistryImport.objects.filter(sha256=sha256_of_file(path)).exists()

@@ -11,9 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.utils.text import slugify
 
-from verbund.accounts.principal import principal_for
-from verbund.common.access import require
-from verbund.common.actors import Actor, SystemActor, check_actor
+from verbund.common.access import authorize, require
+from verbund.common.actors import Actor, SystemActor
 from verbund.common.principal import Principal
 
 from .. import policies
@@ -22,8 +21,7 @@ from ..models import Alliance, FieldOfAction
 
 def principal_of_actor(actor: Actor) -> Principal:
     """The fresh principal of ``actor``; ``TypeError`` for strings, ``None`` and anonymous users."""
-    check_actor(actor)
-    return principal_for(actor)
+    return authorize(actor)
 
 
 def require_change(actor: Actor, alliance: Alliance) -> Principal:

@@ -15,12 +15,11 @@ from typing import Any
 
 from django.db import transaction
 
-from verbund.accounts.principal import principal_for
 from verbund.audit.services import audit_record
 from verbund.common.access import require
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict, Invalid
-from verbund.common.principal import Principal
+from verbund.common.principal import Principal, principal_for
 
 from .. import policies
 from ..audit_actions import COORDINATOR_ASSIGN, COORDINATOR_REVOKE

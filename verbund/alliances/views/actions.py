@@ -2,7 +2,7 @@
 
 Each action is a POST form that works without JavaScript. The alliance is fetched first through
 :func:`~verbund.alliances.selectors.access_alliance` (404 invisible, 403 visible but not allowed:
-:func:`verbund.ui.http.refusals_as_http_errors`); a refusal of the service then lands at the field of
+:class:`verbund.ui.views.RefusalMiddleware`); a refusal of the service then lands at the field of
 the form that was sent (:func:`verbund.ui.forms.run_on_form`, the page is shown again) or, for a
 button, becomes an error message (:func:`verbund.ui.views.refusals_as_messages`).
 """
@@ -18,13 +18,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from verbund.accounts.principal import principal_for, principal_of
 from verbund.common.access import require
 from verbund.common.errors import NotFound
+from verbund.common.principal import principal_for, principal_of
 from verbund.registry.models import Body
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import refusals_as_messages
 
 from .. import lifecycle, policies, services
@@ -82,7 +81,6 @@ def _still_visible(request: HttpRequest, alliance: Alliance, anchor: str = "") -
 
 
 @require_POST
-@refusals_as_http_errors
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = _changeable(request, slug)
     form = TransitionForm(request.POST)
@@ -103,7 +101,6 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def end(request: HttpRequest, slug: str) -> HttpResponse:
     """End the alliance (after the confirmation of ``ui/confirm.html``)."""
     alliance = _changeable(request, slug)
@@ -121,7 +118,6 @@ def end(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def publication(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = _changeable(request, slug)
     publish = request.POST.get("action") == "publish"
@@ -140,7 +136,6 @@ def publication(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = _changeable(request, slug)
     principal = principal_of(request)
@@ -168,7 +163,6 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     """Enter a member's leaving (today after the confirmation, or on the date given)."""
     alliance = _changeable(request, slug)
@@ -188,7 +182,6 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 
 @require_POST
-@refusals_as_http_errors
 def member_confirm(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     """The head of the member body confirms the membership (the service checks who may)."""
     alliance = access_alliance(principal_of(request), slug)
@@ -205,7 +198,6 @@ def member_confirm(request: HttpRequest, slug: str, membership_id: int) -> HttpR
 
 
 @require_POST
-@refusals_as_http_errors
 def agreement_upload(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = _changeable(request, slug)
     form = AgreementForm(request.POST, request.FILES)
@@ -230,7 +222,6 @@ def agreement_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def resolution_upload(request: HttpRequest, slug: str) -> HttpResponse:
     """A council resolution: by the head of a member body for that body, or by a coordinator."""
     principal = principal_of(request)
@@ -281,7 +272,6 @@ def _file_response(request: HttpRequest, document: Any) -> HttpResponse:
 
 
 @require_GET
-@refusals_as_http_errors
 def agreement_file(request: HttpRequest, slug: str, document_id: int) -> HttpResponse:
     document = access_agreement(principal_of(request), document_id)
     if document.alliance.slug != slug:
@@ -290,7 +280,6 @@ def agreement_file(request: HttpRequest, slug: str, document_id: int) -> HttpRes
 
 
 @require_GET
-@refusals_as_http_errors
 def resolution_file(request: HttpRequest, slug: str, resolution_id: int) -> HttpResponse:
     resolution = access_resolution(principal_of(request), resolution_id)
     if resolution.alliance.slug != slug:
@@ -339,7 +328,6 @@ def _name_coordinator(
 
 
 @require_POST
-@refusals_as_http_errors
 def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
     """Share the coordination: a further coordinator."""
     alliance = _changeable(request, slug)
@@ -355,7 +343,6 @@ def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def coordinator_handover(request: HttpRequest, slug: str) -> HttpResponse:
     """Hand the coordination over: the successor comes in, the coordinator's own role ends."""
     alliance = _changeable(request, slug)
@@ -371,7 +358,6 @@ def coordinator_handover(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def coordinator_revoke(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     """End someone's coordination (one's own too), after the confirmation of ``ui/confirm.html``."""
     alliance = _changeable(request, slug)

@@ -18,11 +18,9 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.views.decorators.http import require_GET
 
-from verbund.accounts.principal import principal_of
 from verbund.common.documents import max_upload_mb
-from verbund.common.principal import Principal
+from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body, BodyBoundary
-from verbund.ui.http import refusals_as_http_errors
 
 from .. import lifecycle, policies
 from ..facts import KIND_LEVELS, LEVEL_ORDER, Fact
@@ -254,14 +252,12 @@ def render_detail(
 
 
 @require_GET
-@refusals_as_http_errors
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = access_alliance(principal_of(request), slug)
     return render_detail(request, alliance)
 
 
 @require_GET
-@refusals_as_http_errors
 def member_search(request: HttpRequest, slug: str) -> HttpResponse:
     """The member search's results (HTMX fragment; without JavaScript the alliance page shows them)."""
     principal = principal_of(request)

@@ -15,8 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from verbund.accounts.principal import principal_of
-from verbund.common.principal import Principal
+from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body, BodyBoundary, Kind
 from verbund.ui.views import is_htmx, paginate
 

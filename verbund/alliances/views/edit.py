@@ -14,11 +14,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from verbund.accounts.principal import principal_of
 from verbund.common.access import require
+from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 
 from .. import policies, services
 from ..forms import AllianceForm
@@ -32,7 +31,6 @@ def _new_slug(name: str) -> str:
 
 
 @login_required
-@refusals_as_http_errors
 def create(request: HttpRequest) -> HttpResponse:
     require(
         policies.may_create(principal_of(request)),
@@ -61,7 +59,6 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def edit(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = access_alliance(principal_of(request), slug, need="change")
     initial = {

@@ -11,11 +11,11 @@ from django.db import models
 
 from verbund.alliances.models import FieldOfAction
 from verbund.audit.services import audit_record
-from verbund.common.access import require
-from verbund.common.actors import Actor, SystemActor, check_actor
+from verbund.common.access import authorize, require
+from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Conflict, Invalid
 from verbund.common.money import CENT, cents
-from verbund.common.principal import Principal, principal_for
+from verbund.common.principal import Principal
 
 from .. import policies, rules, workflow
 from ..models import Application, ApplicationEvent
@@ -25,8 +25,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 def principal_of_actor(actor: Actor) -> Principal:
     """The acting principal, read fresh (a string, ``None`` or an anonymous user: ``TypeError``)."""
-    check_actor(actor)
-    return principal_for(actor)
+    return authorize(actor)
 
 
 def person(actor: Actor) -> Any:

@@ -22,7 +22,6 @@ from verbund.common.errors import Forbidden
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
 from .. import policies, services, workflow
@@ -65,7 +64,6 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def application_create(request: HttpRequest) -> HttpResponse:
     form = ApplicationCreateForm(
         request.POST or None, principal=principal_of(request), initial=request.GET or None
@@ -156,14 +154,12 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
 
 
 @login_required
-@refusals_as_http_errors
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk)
     return render(request, "funding/application_detail.html", _detail_context(request, application))
 
 
 @login_required
-@refusals_as_http_errors
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk, need="draft")
     if not application.is_editable:
@@ -192,7 +188,6 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals_as_http_errors
 def application_check(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX: the check list for the unsaved form data (nothing is stored)."""
     application = access_application(principal_of(request), pk, need="draft")
@@ -266,7 +261,6 @@ def info_answer(request: HttpRequest, pk: int, info_pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def application_grant(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk, need="decide")
     if not workflow.allowed("grant", application.status):
@@ -326,7 +320,6 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors  # type: ignore[arg-type]  # a FileResponse streams; refusals are re-raised only
 def grant_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The stored grant notice, streamed after the access check (never served by URL)."""
     application = access_application(principal_of(request), pk)
@@ -363,7 +356,6 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors  # type: ignore[arg-type]  # a FileResponse streams; refusals are re-raised only
 def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     application = access_application(principal_of(request), pk)
     attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk, application=application)

@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from verbund.common.principal import principal_of
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import paginate
 
 from .. import exports, policies
@@ -24,7 +23,6 @@ PAGE_SIZE = 50
 
 
 @login_required
-@refusals_as_http_errors
 def queue(request: HttpRequest) -> HttpResponse:
     """The funding authority's work queue (the advisory office and operators may look)."""
     principal = principal_of(request)
@@ -49,7 +47,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def portfolio_view(request: HttpRequest) -> HttpResponse:
     """Portfolio by year, field of action, Landkreis and on a map; budget per year; grants table."""
     principal = principal_of(request)
@@ -97,7 +94,6 @@ def _download(content: str | bytes, content_type: str, filename: str) -> HttpRes
 
 
 @login_required
-@refusals_as_http_errors
 def export_csv(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.grants_csv(_export_notices(request)), "text/csv; charset=utf-8", "bewilligungen.csv"
@@ -105,7 +101,6 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.grants_xlsx(_export_notices(request)),
@@ -115,7 +110,6 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def export_transparency(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.transparency_csv(_export_notices(request)),

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import refusals_as_messages
 
 from .. import services
@@ -87,7 +86,6 @@ def drawdown_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def proof_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk, need="sign")
     form = ProofForm(request.POST or None)

@@ -15,7 +15,6 @@ from verbund.common.access import require
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 
 from .. import policies, rules, services
 from ..forms import BudgetForm, ProgrammeForm, draft_options
@@ -39,7 +38,6 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "funding/index.html", context)
 
 
-@refusals_as_http_errors
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     principal = principal_of(request)
     programme = access_programme(principal, slug)
@@ -63,7 +61,6 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def programme_create(request: HttpRequest) -> HttpResponse:
     require(policies.may_decide(principal_of(request)), "Programme legt die Bewilligungsbehörde an.")
     form = ProgrammeForm(request.POST or None)
@@ -92,7 +89,6 @@ def programme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@refusals_as_http_errors
 def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
     programme = access_programme(principal_of(request), slug, need="change")
     initial = {

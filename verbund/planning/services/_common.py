@@ -9,9 +9,8 @@ from decimal import Decimal
 import numpy as np
 from django.core.exceptions import ValidationError
 
-from verbund.accounts.principal import principal_for
-from verbund.common.access import require
-from verbund.common.actors import Actor, SystemActor, check_actor
+from verbund.common.access import authorize
+from verbund.common.actors import Actor, SystemActor
 from verbund.common.money import cents, cents_to_decimal, largest_remainder
 from verbund.common.principal import Principal
 
@@ -24,10 +23,7 @@ RUN_ACTOR = SystemActor(name="Planung", capabilities=frozenset({policies.MANAGE}
 def checked(actor: Actor, allowed: Callable[[Principal], bool], refusal: str) -> Principal:
     """The fresh principal of ``actor`` (a ``TypeError`` for strings and anonymous users), after
     ``allowed(principal)`` said yes; else :class:`~verbund.common.errors.Forbidden` with ``refusal``."""
-    check_actor(actor)
-    principal = principal_for(actor)
-    require(allowed(principal), refusal)
-    return principal
+    return authorize(actor, allowed, refusal)
 
 
 def check_state(state: str) -> None:

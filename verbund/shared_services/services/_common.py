@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from verbund.alliances.models import Alliance, Membership
-from verbund.common.access import require
-from verbund.common.actors import Actor, SystemActor, check_actor
-from verbund.common.principal import Principal, principal_for
+from verbund.common.access import authorize
+from verbund.common.actors import Actor, SystemActor
+from verbund.common.principal import Principal
 from verbund.registry.models import Body
 
 from .. import policies
@@ -19,17 +19,11 @@ def check(actor: Actor, service: SharedService, need: policies.Need) -> Principa
 
     A string, ``None`` or an anonymous user is a programming error (``TypeError``), not a refusal.
     """
-    check_actor(actor)
-    principal = principal_for(actor)
-    require(policies.allows(principal, service, need), policies.REFUSALS[need])
-    return principal
+    return authorize(actor, lambda p: policies.allows(p, service, need), policies.REFUSALS[need])
 
 
 def check_create(actor: Actor, alliance: Alliance) -> Principal:
-    check_actor(actor)
-    principal = principal_for(actor)
-    require(policies.may_create(principal, alliance.pk), policies.REFUSALS["create"])
-    return principal
+    return authorize(actor, lambda p: policies.may_create(p, alliance.pk), policies.REFUSALS["create"])
 
 
 def person(actor: Actor) -> Any:

@@ -1,7 +1,7 @@
 """HTML pages of shared services under ``/dienste/``: thin views over forms, services and selectors.
 
 Every object is reached through :mod:`..selectors` (``access_service``/``access_settlement``: 404
-across tenants, 403 when visible but not allowed; :func:`verbund.ui.http.refusals_as_http_errors`
+across tenants, 403 when visible but not allowed; :class:`verbund.ui.views.RefusalMiddleware`
 turns them into Django's pages). Forms run the services with :func:`verbund.ui.forms.run_on_form`
 (a refusal lands at its field); buttons with :func:`verbund.ui.views.refusals_as_messages`.
 

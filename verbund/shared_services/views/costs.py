@@ -15,7 +15,6 @@ from verbund.common.access import require
 from verbund.common.principal import Principal, principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 
 from .. import policies, services
 from ..calculation import rates_for_year
@@ -76,7 +75,6 @@ def _cost_plan_page(
     return render(request, "shared_services/cost_plan.html", context)
 
 
-@refusals_as_http_errors
 def cost_plan(request: HttpRequest, service_id: int, year: int, kind: str) -> HttpResponse:
     principal = principal_of(request)
     service = access_service(principal, service_id)
@@ -84,7 +82,6 @@ def cost_plan(request: HttpRequest, service_id: int, year: int, kind: str) -> Ht
 
 
 @require_POST
-@refusals_as_http_errors
 def cost_item_add(request: HttpRequest, service_id: int, year: int, kind: str) -> HttpResponse:
     """Add a line; a refused one shows the cost plan again with the errors at the fields."""
     principal = principal_of(request)
@@ -114,7 +111,6 @@ def cost_item_add(request: HttpRequest, service_id: int, year: int, kind: str) -
 
 
 @require_POST
-@refusals_as_http_errors
 def cost_item_delete(
     request: HttpRequest, service_id: int, year: int, kind: str, item_id: int
 ) -> HttpResponse:
@@ -126,7 +122,6 @@ def cost_item_delete(
 
 
 @require_POST
-@refusals_as_http_errors
 def cost_plan_copy(request: HttpRequest, service_id: int, year: int, kind: str) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="maintain")
     _check_kind(kind)
@@ -152,7 +147,6 @@ def cost_plan_copy(request: HttpRequest, service_id: int, year: int, kind: str) 
 # --- volumes ----------------------------------------------------------------------------------------
 
 
-@refusals_as_http_errors
 def volumes(request: HttpRequest, service_id: int) -> HttpResponse:
     """The year's volumes; the provider enters one or imports a CSV (every bad line is named)."""
     principal = principal_of(request)

@@ -15,7 +15,6 @@ from verbund.common.german import format_number
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import is_htmx
 
 from .. import allocation, services
@@ -60,7 +59,6 @@ def _initial_data(form: KeyForm) -> dict[str, Any]:
     return data
 
 
-@refusals_as_http_errors
 def key_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     principal = principal_of(request)
     service = access_service(principal, service_id, need="manage")
@@ -90,7 +88,6 @@ def key_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def key_preview(request: HttpRequest, service_id: int) -> HttpResponse:
     """The shares the edited key would give (HTMX fragment; the whole page without HTMX)."""
     principal = principal_of(request)

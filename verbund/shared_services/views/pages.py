@@ -20,7 +20,6 @@ from verbund.common.principal import principal_of
 from verbund.registry.models import Body
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 
 from .. import allocation, policies, services
 from ..forms import PopulationForm, RecipientEndForm, RecipientForm, ServiceEditForm, ServiceForm
@@ -66,7 +65,6 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "shared_services/index.html", context)
 
 
-@refusals_as_http_errors
 def alliance_services(request: HttpRequest, slug: str) -> HttpResponse:
     """An alliance's services with the settlement of a year: totals, own shares, savings (estimate)."""
     principal = principal_of(request)
@@ -86,7 +84,6 @@ def alliance_services(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "shared_services/alliance_services.html", context)
 
 
-@refusals_as_http_errors
 def service_create(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = access_alliance(principal_of(request), slug, need="change")
     members = member_choices(alliance)
@@ -120,7 +117,6 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
     principal = principal_of(request)
     service = access_service(principal, service_id)
@@ -180,7 +176,6 @@ def _edit_form(service: SharedService, data: Any = None) -> ServiceEditForm:
 
 
 @require_POST
-@refusals_as_http_errors
 def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="manage")
     form = _edit_form(service, request.POST)
@@ -201,7 +196,6 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def recipient_add(request: HttpRequest, service_id: int) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="manage")
     form = RecipientForm(request.POST, candidates=member_choices(service.alliance))
@@ -227,7 +221,6 @@ def recipient_add(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def recipient_end(request: HttpRequest, service_id: int, recipient_id: int) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="manage")
     recipient = get_object_or_404(
@@ -251,7 +244,6 @@ def recipient_end(request: HttpRequest, service_id: int, recipient_id: int) -> H
 
 
 @require_POST
-@refusals_as_http_errors
 def population_set(request: HttpRequest, service_id: int) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="manage")
     form = PopulationForm(request.POST, recipients=choices(recipient_bodies(service)))
@@ -277,7 +269,6 @@ def population_set(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def population_delete(request: HttpRequest, service_id: int, figure_id: int) -> HttpResponse:
     service = access_service(principal_of(request), service_id, need="manage")
     figure = get_object_or_404(

@@ -14,7 +14,6 @@ from verbund.common.access import require
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
-from verbund.ui.http import refusals_as_http_errors
 from verbund.ui.views import refusals_as_messages
 
 from .. import exports, policies, services
@@ -31,7 +30,6 @@ from ..selectors import (
 from ._common import NAV, this_year
 
 
-@refusals_as_http_errors
 def settlements(request: HttpRequest, service_id: int) -> HttpResponse:
     principal = principal_of(request)
     service = access_service(principal, service_id)
@@ -61,7 +59,6 @@ def settlements(request: HttpRequest, service_id: int) -> HttpResponse:
     return render(request, "shared_services/settlements.html", context)
 
 
-@refusals_as_http_errors
 def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
     principal = principal_of(request)
     settlement = access_settlement(principal, settlement_id)
@@ -103,7 +100,6 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def settlement_finalize(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement = access_settlement(principal_of(request), settlement_id, need="manage")
     return _finalize(request, settlement)
@@ -120,7 +116,6 @@ def _finalize(request: HttpRequest, settlement: Settlement) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def settlement_correct(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement = access_settlement(principal_of(request), settlement_id, need="manage")
     form = CorrectionForm(request.POST)
@@ -143,7 +138,6 @@ def settlement_correct(request: HttpRequest, settlement_id: int) -> HttpResponse
 
 
 @require_POST
-@refusals_as_http_errors
 def settlement_recompute(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement = access_settlement(principal_of(request), settlement_id, need="compute")
     return _recompute(request, settlement)
@@ -159,7 +153,6 @@ def _recompute(request: HttpRequest, settlement: Settlement) -> HttpResponse:
 
 
 @require_POST
-@refusals_as_http_errors
 def settlement_discard(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement = access_settlement(principal_of(request), settlement_id, need="manage")
     return _discard(request, settlement)
@@ -183,7 +176,6 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     return response
 
 
-@refusals_as_http_errors
 def invoice_pdf(request: HttpRequest, settlement_id: int, ars: str) -> HttpResponse:
     principal = principal_of(request)
     settlement = access_settlement(principal, settlement_id)
@@ -209,7 +201,6 @@ def _overview_lines(request: HttpRequest, settlement_id: int) -> tuple[Settlemen
     return settlement, settlement_lines(settlement, access)
 
 
-@refusals_as_http_errors
 def overview_xlsx(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement, lines = _overview_lines(request, settlement_id)
     return _download(
@@ -219,7 +210,6 @@ def overview_xlsx(request: HttpRequest, settlement_id: int) -> HttpResponse:
     )
 
 
-@refusals_as_http_errors
 def overview_csv(request: HttpRequest, settlement_id: int) -> HttpResponse:
     settlement, lines = _overview_lines(request, settlement_id)
     return _download(

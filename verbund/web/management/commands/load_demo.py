@@ -18,7 +18,6 @@ source was used and the demo logins.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,8 +30,9 @@ from django.db import transaction
 from config.env import BASE_DIR, env
 from verbund.common.actors import SystemActor
 from verbund.common.errors import as_refusal
-from verbund.registry.models import Body, RegistryImport
+from verbund.registry.models import Body
 from verbund.registry.policies import IMPORT
+from verbund.registry.selectors import already_imported
 from verbund.web.models import DemoLoad
 
 #: Bodies that get demo users (identity keys of the registry); present in the data and the sample.
@@ -68,14 +68,6 @@ def demo_wanted() -> bool:
     ):
         return True
     return os.environ.get("DATABASE_URL", "").strip() in DEFAULT_DATABASE_URLS
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- the parts ----------------------------------------------------------------------------------
@@ -184,7 +176,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _already_imported(self, path: Path) -> bool:
-        return RegistryImport.objects.filter(sha256=_sha256(path)).exists()
+        return already_imported(path)
 
     def _load_registry(self, gv100ad: Path, state: str | None, boundaries: tuple[Path, ...]) -> None:
         from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
