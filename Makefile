@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: install run test lint typecheck pytest bench browser vendor openapi clean
+.PHONY: install messages run test lint typecheck pytest bench browser vendor openapi clean
 
 ## install: create .venv and install the pinned dependencies (idempotent; redone when pyproject changes)
 install: $(VENV)/.installed
@@ -17,11 +17,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-## run: install, migrate, load registry and demo data (default SQLite file, or VERBUND_DEMO=1), serve on http://127.0.0.1:$(PORT)
-run: install
+## messages: compile the English catalogues (.po → .mo) in Python, no system gettext needed
+messages: install
+	@$(BIN)/python -m tools.translations compile
+
+## run: install, migrate, load registry and demo data (default SQLite file, or VERBUND_DEMO=1), then web server, worker and scheduler (Procfile; Ctrl-C stops all) on http://127.0.0.1:$(PORT)
+run: install messages
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-default-database
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/honcho start --procfile Procfile --port $(PORT)
 
 ## test: lint (ruff, import contracts), type check and the whole test suite (incl. browser tests in headless Chromium)
 test: install lint typecheck browser pytest
@@ -37,11 +41,11 @@ typecheck: install
 browser:
 	@bash scripts/ensure-chromium.sh
 
-pytest: install
+pytest: install messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 ## bench: benchmarks, printed as JSON lines
-bench: install
+bench: install messages
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m bench $(BENCH_ARGS)
 
 ## openapi: rewrite the committed OpenAPI schema after an intended API change

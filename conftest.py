@@ -25,3 +25,14 @@ def shared_data_file(relative: str) -> Path:
 @pytest.fixture
 def data_file():
     return shared_data_file
+
+
+@pytest.fixture(autouse=True)
+def _german_after_each_test():
+    """LocaleMiddleware leaves the language of a test's last request active in the process; every
+    test starts and ends in German, the default, whatever the one before it asked for."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -26,6 +26,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_celery_beat",
+    "django_celery_results",
     # floor 0
     "django_htmx",
     "verbund.common",
@@ -33,6 +37,7 @@ INSTALLED_APPS = [
     "verbund.audit",
     "verbund.accounts",
     "verbund.registry",
+    "verbund.notifications",
     # floor 1: the alliance (Kooperationsverbund), the core object
     "verbund.alliances",
     # floor 2: what alliances do and plan (planning may use the shared-services task catalogue)
@@ -47,9 +52,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: the request id (X-Request-ID), the access log line and the request metrics
+    "verbund.web.operations.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the language: the visitor's choice (cookie, set by the switch in the header), else Accept-Language
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +108,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        # Web, worker and scheduler write to the same file: a writer waits up to this many seconds
+        # for the lock instead of failing with "database is locked".
+        "timeout": env("SQLITE_BUSY_TIMEOUT", 60, "Seconds a SQLite writer waits for the lock."),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -148,12 +160,15 @@ if OIDC_ENABLED:
     OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", _oidc + "/certs", "OIDC JWKS URL.")
 
 # --- Internationalisation -------------------------------------------------------------------------
-# German first. The language does not follow the browser yet (no LocaleMiddleware): the pages are
-# written in German, so numbers and dates must be formatted the German way for every visitor.
-# English comes with translations of the templates.
+# German first: the texts are written in German (the msgids), English comes from each part's
+# catalogue (verbund/<part>/locale/en/LC_MESSAGES/, compiled by `make install`, see
+# tools/translations.py). The language is the visitor's choice (the switch in the header, kept in a
+# cookie and, for a signed-in user, in the account), else the browser's Accept-Language, else German.
+# Official documents (grant notices, invoices) are always German.
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "verbund_sprache"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
 USE_TZ = True
@@ -215,8 +230,24 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# E-mail: SMTP when EMAIL_HOST is set, else files in var/mail (one .log file per sending process;
+# `make run` writes the notification mails there to be read). Tests use the locmem backend.
+EMAIL_HOST = env("EMAIL_HOST", "", "SMTP server for e-mail; empty = mails are written to var/mail.")
+EMAIL_PORT = env("EMAIL_PORT", 587, "SMTP port.")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name.")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", True, "SMTP with STARTTLS.")
+EMAIL_USE_SSL = env(
+    "EMAIL_USE_SSL", False, "SMTP over implicit TLS (port 465); not together with EMAIL_USE_TLS."
+)
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT", 30, "Seconds before an SMTP connection attempt gives up.")
+EMAIL_FILE_PATH = str(BASE_DIR / "var" / "mail")
 EMAIL_BACKEND = env(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", "Django e-mail backend."
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.filebased.EmailBackend",
+    "Django e-mail backend (default: SMTP with EMAIL_HOST, else files in var/mail).",
 )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "verbund@localhost", "Sender of notifications.")
 
@@ -243,9 +274,45 @@ VERBUND_MAP_TILE_ATTRIBUTION = env("VERBUND_MAP_TILE_ATTRIBUTION", "", "Attribut
 PLANNING_RUN_IN_BACKGROUND = env(
     "PLANNING_RUN_IN_BACKGROUND",
     True,
-    "Run large planning scenarios in a background thread (progress polled); false = in the request.",
+    "Run large planning scenarios (exact, > 400 bodies) on the task queue; false = all in the request.",
 )
 API_PAGE_SIZE_MAX = 500
+
+# --- Background jobs (Celery) ------------------------------------------------------------------------
+# Default: a broker in var/celery that needs no server (kombu's filesystem transport), enough for one
+# machine; `make run` starts web, worker and scheduler on it. Scale-out: redis://… or amqp://….
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    "filesystem://",
+    "Broker of the task queue: filesystem:// (var/celery, one machine), redis://host:6379/1, amqp://….",
+)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue_dir = BASE_DIR / "var" / "celery"
+    for _folder in ("queue", "processed", "control"):
+        (_queue_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue_dir / "queue"),
+        "data_folder_out": str(_queue_dir / "queue"),
+        "processed_folder": str(_queue_dir / "processed"),
+        "store_processed": False,
+        "control_folder": str(_queue_dir / "control"),
+    }
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TASK_TRACK_STARTED = True
+# A task is acknowledged after it ran: a worker that dies leaves it to be delivered again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ALWAYS_EAGER = env(
+    "CELERY_TASK_ALWAYS_EAGER", False, "Run tasks inside the calling process (tests; no worker needed)."
+)
+CELERY_TASK_EAGER_PROPAGATES = CELERY_TASK_ALWAYS_EAGER
+SITE_URL = env(
+    "SITE_URL", "http://127.0.0.1:8000", "Address of this installation, for links in e-mails and feeds."
+)
 
 LOGGING = {
     "version": 1,
@@ -254,3 +321,184 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level.")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Legal pages and open data -------------------------------------------------------------------------
+# The licence every open-data export carries (verbund.common.licence) and the DCAT-AP.de catalogue at
+# /opendata/catalog.jsonld names; the default is the Datenlizenz Deutschland – Namensnennung 2.0.
+OPEN_DATA_LICENCE = {
+    "name": env(
+        "OPEN_DATA_LICENCE_NAME",
+        "Datenlizenz Deutschland – Namensnennung – Version 2.0",
+        "Name of the licence of the open data (exports, directory pages, DCAT catalogue).",
+    ),
+    "url": env(
+        "OPEN_DATA_LICENCE_URL", "https://www.govdata.de/dl-de/by-2-0", "Address of the licence text."
+    ),
+    "id": env(
+        "OPEN_DATA_LICENCE_ID",
+        "dl-by-de/2.0",
+        "Identifier of the licence in the DCAT-AP.de vocabulary (http://dcat-ap.de/def/licenses/…).",
+    ),
+}
+OPEN_DATA_PUBLISHER = env(
+    "OPEN_DATA_PUBLISHER",
+    "Plattformbetrieb Verbund",
+    "Publisher of the open data (dct:publisher of the DCAT catalogue): the operator's name.",
+)
+OPEN_DATA_CONTRIBUTOR_ID = env(
+    "OPEN_DATA_CONTRIBUTOR_ID",
+    "http://dcat-ap.de/def/contributors/verbund",
+    "dcatde:contributorID that GovData assigned to the operator (http://dcat-ap.de/def/contributors/…).",
+)
+OPEN_DATA_STATE = env(
+    "OPEN_DATA_STATE", "07", "Land key of the area the open data covers (DCAT political geocoding; 07 = RLP)."
+)
+OPEN_DATA_CONTACT_EMAIL = env(
+    "OPEN_DATA_CONTACT_EMAIL", "", "Contact address of the open data (dcat:contactPoint); empty = the site."
+)
+
+# --- Security (uploads, client address, password reset, second factor, CSP) -----------------------
+# docs/security.md explains each setting. Middleware is inserted next to the one it depends on.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware"
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.csrf.CsrfViewMiddleware") + 1,
+    # an upload refused while streaming (too large) becomes a German error message, not a 500
+    "verbund.ui.uploads.UploadLimitMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    # a confirmed second factor is asked for before anything else; required roles enrol first
+    "verbund.accounts.two_factor.TwoFactorMiddleware",
+)
+
+# Uploads are counted while they stream in (verbund.ui.uploads): a file above UPLOAD_MAX_MB, or a
+# request whose Content-Length announces more, is refused before it is read, never written to disk.
+UPLOAD_MAX_MB = env(
+    "UPLOAD_MAX_MB",
+    ALLIANCE_UPLOAD_MAX_MB,
+    "Largest file any upload may carry, in MB (checked while streaming; at least ALLIANCE_UPLOAD_MAX_MB).",
+)
+FILE_UPLOAD_HANDLERS = [
+    "verbund.ui.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# The client's address (login lock-out, logs): REMOTE_ADDR, unless the connection comes from one of
+# these proxies; then X-Forwarded-For is read from the right, skipping trusted proxies
+# (verbund.common.client_address). Empty: X-Forwarded-For is ignored (nobody can forge an address).
+TRUSTED_PROXIES: list[str] = env(
+    "TRUSTED_PROXIES",
+    [],
+    "Addresses or networks (CIDR) of the reverse proxies in front of Verbund, comma separated; "
+    "only their X-Forwarded-For is believed. Empty = use the connection's address.",
+)
+AXES_CLIENT_IP_CALLABLE = "verbund.common.client_address.client_address"
+
+# Password reset by e-mail (/konto/passwort-vergessen/): the link is valid this long and is void
+# once used; requests are limited per client address and per e-mail address (per hour).
+PASSWORD_RESET_TIMEOUT = (
+    env("PASSWORD_RESET_TIMEOUT_HOURS", 24, "Hours a password-reset or set-password link stays valid.") * 3600
+)
+PASSWORD_RESET_MAX_PER_ADDRESS = 10
+PASSWORD_RESET_MAX_PER_EMAIL = 3
+
+# Second factor (TOTP, django-otp): optional for everybody; with TWO_FACTOR_REQUIRED_ROLES on,
+# Plattformbetrieb and Bewilligungsbehörde must enrol before they can do anything else.
+TWO_FACTOR_REQUIRED_ROLES = env(
+    "TWO_FACTOR_REQUIRED_ROLES",
+    False,
+    "Require a TOTP second factor for Plattformbetrieb and Bewilligungsbehörde.",
+)
+OTP_TOTP_ISSUER = "Verbund"
+
+# Content-Security-Policy (django-csp): no inline scripts or styles, nothing from other hosts except
+# the optional map tiles. HTMX's inline indicator style is switched off in base.html (verbund.css).
+_MAP_TILE_HOST = ""
+if VERBUND_MAP_TILE_URL:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tile = _urlsplit(VERBUND_MAP_TILE_URL.replace("{s}", "*"))
+    _MAP_TILE_HOST = f"{_tile.scheme}://{_tile.netloc}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_MAP_TILE_HOST] if _MAP_TILE_HOST else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Background jobs: planning runs and the operator's queue --------------------------------------------
+# A planning run on a worker writes a heartbeat every 5 s; the periodic task (config/celery.py) marks a
+# run whose heartbeat is older than this as failed with a German reason, so that it can be restarted.
+PLANNING_RUN_INTERRUPTED_AFTER = env(
+    "PLANNING_RUN_INTERRUPTED_AFTER",
+    120,
+    "Seconds without a heartbeat after which a planning run on a worker counts as interrupted.",
+)
+# The queue tasks are sent to and workers read (several installations may share one Redis).
+CELERY_TASK_DEFAULT_QUEUE = env(
+    "CELERY_TASK_DEFAULT_QUEUE", "celery", "Name of the task queue (several installations on one broker)."
+)
+
+# --- Operations: logs, probes, metrics -------------------------------------------------------------------
+# Every log line carries the request id (X-Request-ID from the proxy, else a new one; also in the
+# response and in the tasks a request enqueues). /healthz, /readyz and /metrics: docs/operations.md.
+LOG_FORMAT = env(
+    "LOG_FORMAT",
+    "text",
+    "Log lines: text (readable, make run) or json (one JSON object per line; recommended in production).",
+)
+from verbund.web.operations.logs import with_request_context  # noqa: E402
+
+LOGGING = with_request_context(LOGGING, log_format=LOG_FORMAT)
+METRICS_TOKEN = env(
+    "METRICS_TOKEN",
+    "",
+    "Bearer token for /metrics from anywhere; empty = only direct requests from allowed addresses.",
+)
+METRICS_ALLOWED_ADDRESSES: list[str] = env(
+    "METRICS_ALLOWED_ADDRESSES",
+    ["127.0.0.1", "::1"],
+    "Addresses or networks (CIDR) that read /metrics without the token, if the request bypasses the proxy.",
+)
+
+# --- Notifications: e-mail outbox, digest, webhooks -------------------------------------------------------
+# Each e-mail and webhook call is tried by a task; a failure waits NOTIFICATIONS_RETRY_SECONDS · 2^(n-1)
+# (at most 6 h) and is marked failed after NOTIFICATIONS_MAX_ATTEMPTS attempts (the operator's failure
+# view at /benachrichtigungen/fehler/ sends it again). Beat entries: verbund/notifications/apps.py.
+NOTIFICATIONS_MAX_ATTEMPTS = env(
+    "NOTIFICATIONS_MAX_ATTEMPTS",
+    5,
+    "Attempts to deliver an e-mail or webhook call before it counts as failed.",
+)
+NOTIFICATIONS_RETRY_SECONDS = env(
+    "NOTIFICATIONS_RETRY_SECONDS",
+    60,
+    "Wait before the first retry of an e-mail or webhook call (doubles each time).",
+)
+NOTIFICATIONS_DIGEST_HOUR = env(
+    "NOTIFICATIONS_DIGEST_HOUR", 7, "Hour of the day (local time) at which the daily digest e-mails go out."
+)
+WEBHOOK_TIMEOUT_SECONDS = env("WEBHOOK_TIMEOUT_SECONDS", 10, "Seconds a webhook receiver has to answer.")
+
+# --- Languages and error pages (i18n-core) ---------------------------------------------------------
+# Numbers, amounts and dates keep the German notation in English too (1.234,50 EUR, 03.12.2026):
+# forms read German input only ("1,250" would be 1,25), and pages, exports and official documents
+# write what the forms read. Django's own filters (intcomma, floatformat, date) follow config/formats.
+FORMAT_MODULE_PATH = ["config.formats"]
+# A refused CSRF check shows the site's 403 page (German, with navigation), not Django's English one.
+CSRF_FAILURE_VIEW = "verbund.web.errors.csrf_failure"

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import env
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, SECRET_KEY
+from .base import ALLOWED_HOSTS, SECRET_KEY, STORAGES
 
 DEBUG = False
 if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("insecure"):
@@ -25,7 +25,9 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# Uploaded files stay where base.py put them (STORAGE_BACKEND: local disk or S3); only the static
+# files are served compressed with hashed names.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -17,6 +17,8 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from verbund.audit.services import audit_record
 from verbund.common.principal import principal_of
@@ -85,8 +87,8 @@ class RoleAssignmentInline(admin.TabularInline):
     fields = ("role", "body", "created_at")
     readonly_fields = ("created_at",)
     raw_id_fields = ("body",)
-    verbose_name = "Rolle"
-    verbose_name_plural = "Rollen"
+    verbose_name = _("Rolle")
+    verbose_name_plural = _("Rollen")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A role is assigned or revoked, never edited in place: the log then reads as it happened.
@@ -99,7 +101,7 @@ class ApiTokenInline(admin.TabularInline):
     fields = ("name", "hint", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
     can_delete = False
-    verbose_name_plural = "API-Tokens (ausstellen über „Mein Konto“ oder manage.py issue_token)"
+    verbose_name_plural = _("API-Tokens (ausstellen über „Mein Konto“ oder manage.py issue_token)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -135,7 +137,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         if user is not None and not policies.may_act_for(
             principal_of(request), user.pk, target_is_superuser=user.is_superuser
         ):
-            raise PermissionDenied("Das Passwort eines Superusers setzt nur ein Superuser.")
+            raise PermissionDenied(_("Das Passwort eines Superusers setzt nur ein Superuser."))
         return self._audited_change_password(request, id, form_url)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
@@ -218,11 +220,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return principal_of(request).is_operator
 
-    @admin.action(description="Ausgewählte Tokens widerrufen", permissions=["revoke"])
+    @admin.action(description=_("Ausgewählte Tokens widerrufen"), permissions=["revoke"])
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         with transaction.atomic():
             revoked = 0
             for token in queryset.select_related("user").filter(revoked_at__isnull=True):
                 token_revoke(actor=request_actor(request), token=token)
                 revoked += 1
-        self.message_user(request, f"{revoked} Token(s) widerrufen.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d Token widerrufen.", "%(count)d Tokens widerrufen.", revoked)
+            % {"count": revoked},
+            messages.SUCCESS,
+        )

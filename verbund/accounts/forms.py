@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.errors import Invalid
 from verbund.ui.forms import KernForm, KernFormMixin, apply_refusal
@@ -19,29 +20,31 @@ _USERNAME_FIELD = User._meta.get_field("username")
 
 class TokenForm(KernForm):
     name = forms.CharField(
-        label="Bezeichnung",
+        label=_("Bezeichnung"),
         max_length=ApiToken._meta.get_field("name").max_length,
-        help_text="Wofür das Token dient, z. B. „Fachverfahren Kasse“.",
+        help_text=_("Wofür das Token dient, z. B. „Fachverfahren Kasse“."),
     )
 
 
 class UserSearchForm(KernForm):
     id_format = "suche_%s"
 
-    q = forms.CharField(label="Suche", required=False, help_text="Benutzername, Name oder E-Mail-Adresse")
+    q = forms.CharField(
+        label=_("Suche"), required=False, help_text=_("Benutzername, Name oder E-Mail-Adresse")
+    )
 
 
 class NewUserForm(KernForm):
     """The fields of a new account (invited by a head, or created by the operator)."""
 
     username = forms.CharField(
-        label="Benutzername",
+        label=_("Benutzername"),
         max_length=_USERNAME_FIELD.max_length,
-        help_text="Für die Anmeldung, z. B. „vorname.nachname“: Buchstaben, Ziffern und @ . + - _",
+        help_text=_("Für die Anmeldung, z. B. „vorname.nachname“: Buchstaben, Ziffern und @ . + - _"),
     )
-    first_name = forms.CharField(label="Vorname", max_length=150)
-    last_name = forms.CharField(label="Nachname", max_length=150)
-    email = forms.EmailField(label="E-Mail-Adresse", max_length=254)
+    first_name = forms.CharField(label=_("Vorname"), max_length=150)
+    last_name = forms.CharField(label=_("Nachname"), max_length=150)
+    email = forms.EmailField(label=_("E-Mail-Adresse"), max_length=254)
 
 
 class RoleAssignForm(KernForm):
@@ -49,13 +52,14 @@ class RoleAssignForm(KernForm):
 
     id_format = "rolle_%s"
 
-    role = forms.ChoiceField(label="Rolle")
+    role = forms.ChoiceField(label=_("Rolle"))
     body = forms.CharField(
-        label="Körperschaft",
+        label=_("Körperschaft"),
         required=False,
         max_length=200,
-        help_text="Name oder 12-stelliger Regionalschlüssel (ARS); "
-        "nur für Sachbearbeitung und Verwaltungsleitung.",
+        help_text=_(
+            "Name oder 12-stelliger Regionalschlüssel (ARS); nur für Sachbearbeitung und Verwaltungsleitung."
+        ),
         widget=forms.TextInput(
             attrs={
                 # A suggestion list that HTMX fills while typing; without JavaScript the field
@@ -88,7 +92,7 @@ class RoleAssignForm(KernForm):
             except Invalid as exc:
                 apply_refusal(self, exc)
         elif role and text:
-            self.add_error("body", "Diese Rolle gilt plattformweit; bitte keine Körperschaft angeben.")
+            self.add_error("body", _("Diese Rolle gilt plattformweit; bitte keine Körperschaft angeben."))
         return cleaned
 
 

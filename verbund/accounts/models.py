@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 # The roles live in common so that every floor can name them; re-exported for the accounts part.
 from verbund.common.principal import Principal
@@ -55,11 +56,18 @@ class VerbundUserManager(UserManager.from_queryset(UserQuerySet)):  # type: igno
 class User(AbstractUser):
     """A person using Verbund. Roles are :class:`RoleAssignment` rows, not flags on the user."""
 
+    #: The language the person chose with the switch in the header (``de``/``en``), applied when they
+    #: sign in and used for their e-mails; empty until they choose or first sign in (then the
+    #: language they used). E-mails: ``user.language or settings.LANGUAGE_CODE``.
+    language = models.CharField(
+        _("Sprache"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
     objects: ClassVar[VerbundUserManager] = VerbundUserManager()
 
     class Meta:
-        verbose_name = "Benutzerkonto"
-        verbose_name_plural = "Benutzerkonten"
+        verbose_name = _("Benutzerkonto")
+        verbose_name_plural = _("Benutzerkonten")
 
     def __str__(self) -> str:
         full = self.get_full_name()
@@ -83,10 +91,10 @@ class RoleAssignment(models.Model):
     """A user holds a role, for one body (Sachbearbeitung, Verwaltungsleitung) or platform-wide."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
-    role = models.CharField("Rolle", max_length=32, choices=Role.choices)
+    role = models.CharField(_("Rolle"), max_length=32, choices=Role.choices)
     body = models.ForeignKey(
         "registry.Body",
-        verbose_name="Körperschaft",
+        verbose_name=_("Körperschaft"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -97,8 +105,8 @@ class RoleAssignment(models.Model):
     objects: ClassVar[RoleAssignmentQuerySet] = RoleAssignmentQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Rollenzuweisung"
-        verbose_name_plural = "Rollenzuweisungen"
+        verbose_name = _("Rollenzuweisung")
+        verbose_name_plural = _("Rollenzuweisungen")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "body"], name="role_unique_per_body"),
             models.UniqueConstraint(
@@ -119,9 +127,9 @@ class RoleAssignment(models.Model):
 
     def clean(self) -> None:
         if self.role in BODY_ROLES and self.body_id is None:
-            raise ValidationError({"body": "Diese Rolle gilt für eine Körperschaft; bitte eine wählen."})
+            raise ValidationError({"body": _("Diese Rolle gilt für eine Körperschaft; bitte eine wählen.")})
         if self.role not in BODY_ROLES and self.body_id is not None:
-            raise ValidationError({"body": "Diese Rolle gilt plattformweit und hat keine Körperschaft."})
+            raise ValidationError({"body": _("Diese Rolle gilt plattformweit und hat keine Körperschaft.")})
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
@@ -142,7 +150,7 @@ class ApiToken(models.Model):
     PREFIX = "vbd_"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField("Bezeichnung", max_length=100, blank=True)
+    name = models.CharField(_("Bezeichnung"), max_length=100, blank=True)
     digest = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters, so that a user can tell their tokens apart without the secret.
     hint = models.CharField(max_length=12, editable=False)
@@ -153,8 +161,8 @@ class ApiToken(models.Model):
     objects: ClassVar[ApiTokenQuerySet] = ApiTokenQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "API-Token"
-        verbose_name_plural = "API-Tokens"
+        verbose_name = _("API-Token")
+        verbose_name_plural = _("API-Tokens")
 
     def __str__(self) -> str:
         return f"{self.hint}… ({self.user})"

@@ -20,12 +20,14 @@ from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from verbund.common.actors import SystemActor
 
+from .language import cookie_after_login
 from .models import User
 from .policies import MANAGE
 from .services import user_create, user_update
@@ -96,7 +98,7 @@ class VerbundOIDCBackend(OIDCAuthenticationBackend):
 
 def _require_enabled() -> None:
     if not getattr(settings, "OIDC_ENABLED", False):
-        raise Http404("Single Sign-On ist nicht eingerichtet.")
+        raise Http404(_("Single Sign-On ist nicht eingerichtet."))
 
 
 class _RequestView(OIDCAuthenticationRequestView):
@@ -111,8 +113,11 @@ class _CallbackView(OIDCAuthenticationCallbackView):
         return reverse("accounts:login")
 
     def login_failure(self) -> Any:
-        messages.error(self.request, "Die Anmeldung über Single Sign-On ist fehlgeschlagen.")
+        messages.error(self.request, _("Die Anmeldung über Single Sign-On ist fehlgeschlagen."))
         return super().login_failure()
+
+    def login_success(self) -> Any:
+        return cookie_after_login(self.request, super().login_success())
 
 
 def oidc_authenticate(request: HttpRequest) -> HttpResponse:

@@ -20,6 +20,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from verbund.common.access import access_object
 from verbund.common.errors import Invalid
@@ -86,7 +87,7 @@ def access_assignment(
         RoleAssignment.objects.select_related("user", "body"),
         principal,
         need=policies.may_revoke_assignment if for_change else None,
-        refusal="Diese Rolle vergibt und entzieht nur der Plattformbetrieb.",
+        refusal=_("Diese Rolle vergibt und entzieht nur der Plattformbetrieb."),
         **lookup,
     )
     return assignment
@@ -100,7 +101,7 @@ def access_assignment_by_id(
         RoleAssignment.objects.select_related("user", "body"),
         principal,
         need=policies.may_revoke_assignment if for_change else None,
-        refusal="Diese Rolle vergibt und entzieht nur der Plattformbetrieb.",
+        refusal=_("Diese Rolle vergibt und entzieht nur der Plattformbetrieb."),
         pk=assignment_id,
     )
     return assignment
@@ -137,7 +138,10 @@ def find_body(text: str, *, field: str = "body") -> Body:
         raise Invalid(
             fields={
                 field: [
-                    "Bitte eine Körperschaft angeben: ihren Namen oder ihren 12-stelligen Regionalschlüssel."
+                    _(
+                        "Bitte eine Körperschaft angeben: ihren Namen oder ihren "
+                        "12-stelligen Regionalschlüssel."
+                    )
                 ]
             }
         )
@@ -146,13 +150,26 @@ def find_body(text: str, *, field: str = "body") -> Body:
     if digits.isdigit():
         if not _ARS.fullmatch(digits):
             raise Invalid(
-                fields={field: [f"Ein Regionalschlüssel (ARS) hat 12 Ziffern, „{digits}“ hat {len(digits)}."]}
+                fields={
+                    field: [
+                        _("Ein Regionalschlüssel (ARS) hat 12 Ziffern, „%(digits)s“ hat %(count)s.")
+                        % {"digits": digits, "count": len(digits)}
+                    ]
+                }
             )
         body = Body.objects.filter(ars=digits).first()
         if body is None:
-            raise Invalid(fields={field: [f"Es gibt keine Körperschaft mit dem Regionalschlüssel {digits}."]})
+            raise Invalid(
+                fields={
+                    field: [
+                        _("Es gibt keine Körperschaft mit dem Regionalschlüssel %(ars)s.") % {"ars": digits}
+                    ]
+                }
+            )
         if not body.is_current:
-            raise Invalid(fields={field: [f"Die Körperschaft {body_label(body)} ist aufgelöst."]})
+            raise Invalid(
+                fields={field: [_("Die Körperschaft %(body)s ist aufgelöst.") % {"body": body_label(body)}]}
+            )
         return body
     current = Body.objects.current()
     matches = list(current.filter(name__iexact=value).order_by("ars")[: _LISTED + 1])
@@ -165,16 +182,22 @@ def find_body(text: str, *, field: str = "body") -> Body:
         raise Invalid(
             fields={
                 field: [
-                    f"Den Namen „{value}“ tragen mehrere Körperschaften: {listed}. "
-                    "Bitte den 12-stelligen Regionalschlüssel angeben."
+                    _(
+                        "Den Namen „%(name)s“ tragen mehrere Körperschaften: %(listed)s. "
+                        "Bitte den 12-stelligen Regionalschlüssel angeben."
+                    )
+                    % {"name": value, "listed": listed}
                 ]
             },
             code="ambiguous",
         )
     similar = list(current.filter(name__icontains=value).order_by("name", "ars")[:_LISTED])
-    hint = f" Meinten Sie: {', '.join(body_label(b) for b in similar)}?" if similar else ""
+    message = _("Es gibt keine Körperschaft mit dem Namen „%(name)s“.") % {"name": value}
+    if similar:
+        names = ", ".join(body_label(b) for b in similar)
+        message += " " + _("Meinten Sie: %(names)s?") % {"names": names}
     raise Invalid(
-        fields={field: [f"Es gibt keine Körperschaft mit dem Namen „{value}“.{hint}"]},
+        fields={field: [message]},
         code="unknown_body",
     )
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth import password_validation
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record, diff_fields
 from verbund.common.access import authorize, require
@@ -103,15 +104,16 @@ def user_create(
     demo loader's shared password is public anyway.
     """
     principal = _principal(actor)
-    require(policies.may_create_users(principal), "Sie dürfen keine Benutzerkonten anlegen.")
+    require(policies.may_create_users(principal), _("Sie dürfen keine Benutzerkonten anlegen."))
     if is_staff:
         require(
-            policies.may_grant_staff_access(principal), "Nur der Plattformbetrieb vergibt Verwaltungszugang."
+            policies.may_grant_staff_access(principal),
+            _("Nur der Plattformbetrieb vergibt Verwaltungszugang."),
         )
     if is_superuser:
-        require(policies.may_create_superuser(principal), "Nur Superuser legen Superuser an.")
+        require(policies.may_create_superuser(principal), _("Nur Superuser legen Superuser an."))
     if not password_rules:
-        require(principal.is_system, "Die Passwortregeln gelten für jedes Konto.")
+        require(principal.is_system, _("Die Passwortregeln gelten für jedes Konto."))
     user = _user_create(
         username=username,
         password=password,
@@ -150,7 +152,7 @@ def user_invite(
     principal = _principal(actor)
     require(
         policies.may_invite(principal, body.pk),
-        "Nur die Verwaltungsleitung dieser Körperschaft lädt neue Mitarbeitende ein.",
+        _("Nur die Verwaltungsleitung dieser Körperschaft lädt neue Mitarbeitende ein."),
     )
     user = _user_create(
         username=username, password=None, email=email, first_name=first_name, last_name=last_name
@@ -189,7 +191,7 @@ def user_update(
     principal = _principal(actor)
     require(
         policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
-        "Sie dürfen dieses Benutzerkonto nicht ändern.",
+        _("Sie dürfen dieses Benutzerkonto nicht ändern."),
     )
     new_values: dict[str, Any] = {
         name: value
@@ -218,12 +220,14 @@ def user_deactivate(*, actor: Actor, user: User) -> User:
     their body alone (:func:`verbund.accounts.policies.may_deactivate`). Locking twice is a no-op."""
     principal = _principal(actor)
     if not user.is_active:
-        require(policies.may_manage_users(principal), "Sie dürfen dieses Benutzerkonto nicht sperren.")
+        require(policies.may_manage_users(principal), _("Sie dürfen dieses Benutzerkonto nicht sperren."))
         return user
     require(
         policies.may_deactivate(principal, principal_for(user)),
-        "Sie dürfen dieses Benutzerkonto nicht sperren: es hat Rollen außerhalb Ihrer Körperschaft "
-        "oder ist Ihr eigenes.",
+        _(
+            "Sie dürfen dieses Benutzerkonto nicht sperren: es hat Rollen außerhalb Ihrer Körperschaft "
+            "oder ist Ihr eigenes."
+        ),
     )
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -238,7 +242,7 @@ def user_reactivate(*, actor: Actor, user: User) -> User:
     """Unlock an account (operators and the system). Unlocking an active account is a no-op."""
     principal = _principal(actor)
     require(
-        policies.may_reactivate(principal), "Nur der Plattformbetrieb schaltet Benutzerkonten wieder frei."
+        policies.may_reactivate(principal), _("Nur der Plattformbetrieb schaltet Benutzerkonten wieder frei.")
     )
     if user.is_active:
         return user
@@ -260,7 +264,7 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     principal = _principal(actor)
     require(
         policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
-        "Sie dürfen das Passwort dieses Kontos nicht setzen.",
+        _("Sie dürfen das Passwort dieses Kontos nicht setzen."),
     )
     password_validation.validate_password(password, user)
     user.set_password(password)
@@ -306,7 +310,7 @@ def role_assign(*, actor: Actor, user: User, role: str, body: Body | None = None
     principal = _principal(actor)
     require(
         policies.may_manage_role(principal, role, body.pk if body is not None else None),
-        "Sie dürfen diese Rolle nicht vergeben.",
+        _("Sie dürfen diese Rolle nicht vergeben."),
     )
     return _role_assign(actor=actor, user=user, role=role, body=body)
 
@@ -317,7 +321,7 @@ def role_revoke(*, actor: Actor, assignment: RoleAssignment) -> None:
     principal = _principal(actor)
     require(
         policies.may_revoke_assignment(principal, assignment),
-        "Sie dürfen diese Rolle nicht entziehen.",
+        _("Sie dürfen diese Rolle nicht entziehen."),
     )
     audit_record(
         actor=actor,
@@ -342,10 +346,10 @@ def token_issue(*, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
     principal = _principal(actor)
     require(
         policies.may_act_for(principal, user.pk, target_is_superuser=user.is_superuser),
-        "Sie dürfen für dieses Konto kein Token ausstellen.",
+        _("Sie dürfen für dieses Konto kein Token ausstellen."),
     )
     if not user.is_active:
-        raise Conflict("Für ein gesperrtes Konto wird kein Token ausgestellt.")
+        raise Conflict(_("Für ein gesperrtes Konto wird kein Token ausgestellt."))
     plaintext = ApiToken.generate()
     token = ApiToken(
         user=user,
@@ -368,7 +372,7 @@ def token_issue(*, actor: Actor, user: User, name: str) -> tuple[ApiToken, str]:
 def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke a token (its owner or an operator); it stays listed as revoked. Revoking twice is a no-op."""
     principal = _principal(actor)
-    require(policies.may_change_token(principal, token), "Sie dürfen dieses Token nicht widerrufen.")
+    require(policies.may_change_token(principal, token), _("Sie dürfen dieses Token nicht widerrufen."))
     if token.revoked_at is not None:
         return token
     token.revoked_at = timezone.now()

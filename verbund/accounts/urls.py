@@ -4,7 +4,7 @@ single sign-on routes (404 while SSO is off). No internal ids: accounts by user 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import oidc, views
+from . import oidc, security_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -31,6 +31,21 @@ urlpatterns = [
     path("koerperschaften/<str:ars>/einladen/", views.invite, name="invite"),
     path("koerperschaft-vorschlaege/", views.body_suggestions, name="body_suggestions"),
     path("passwort-setzen/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set_password"),
+    # forgotten password (e-mail link) and the second factor: security_views
+    path("passwort-vergessen/", security_views.PasswordResetRequestView.as_view(), name="password_reset"),
+    path(
+        "passwort-vergessen/gesendet/",
+        security_views.PasswordResetSentView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "passwort-vergessen/<uidb64>/<token>/",
+        security_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("anmelden/code/", security_views.login_code, name="login_code"),
+    path("zwei-faktor/", security_views.two_factor_setup, name="two_factor"),
+    path("zwei-faktor/entfernen/", security_views.two_factor_remove, name="two_factor_remove"),
     path("oidc/authenticate/", oidc.oidc_authenticate, name="oidc_authenticate"),
     path("oidc/callback/", oidc.oidc_callback, name="oidc_callback"),
 ]

@@ -27,6 +27,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from verbund.common.access import access_object, require
@@ -40,6 +42,7 @@ from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
 from . import policies, selectors
 from .forms import NewUserForm, RoleAssignForm, SetPasswordKernForm, TokenForm, UserSearchForm
+from .language import cookie_after_login
 from .models import ApiToken, RoleAssignment, User
 from .principal import principal_for
 from .services import (
@@ -67,8 +70,19 @@ class LoginView(auth_views.LoginView):
         context["oidc_enabled"] = bool(getattr(settings, "OIDC_ENABLED", False))
         return context
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The account's language (applied by the user_logged_in receiver) is kept in the cookie.
+        return cookie_after_login(self.request, super().form_valid(form))
+
 
 # --- Mein Konto -----------------------------------------------------------------------------------
+
+
+def _language_name(code: str) -> str:
+    """The account's language in its own name ("Deutsch", "English"), or that none is chosen."""
+    if not code:
+        return _("noch nicht gewählt (es gilt die Einstellung des Browsers)")
+    return str(get_language_info(code)["name_local"])
 
 
 def _account_page(
@@ -89,6 +103,7 @@ def _account_page(
             "new_token": new_token,
             "nav": "account",
             "manages_users": policies.may_manage_users(principal_of(request)),
+            "user_language_name": _language_name(getattr(user, "language", "")),
         },
         status=status,
     )
@@ -130,7 +145,9 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
         pk=token_id,
     )
     token_revoke(actor=request_actor(request), token=token)
-    messages.success(request, f"Das Token „{token.name or token.hint}“ wurde widerrufen.")
+    messages.success(
+        request, _("Das Token „%(name)s“ wurde widerrufen.") % {"name": token.name or token.hint}
+    )
     return redirect("accounts:account")
 
 
@@ -142,7 +159,7 @@ def _manager(request: HttpRequest) -> Principal:
     principal = principal_of(request)
     require(
         policies.may_manage_users(principal),
-        "Benutzerkonten verwalten der Plattformbetrieb und die Verwaltungsleitungen.",
+        _("Benutzerkonten verwalten der Plattformbetrieb und die Verwaltungsleitungen."),
     )
     return principal
 
@@ -239,7 +256,7 @@ def invite(request: HttpRequest, ars: str) -> HttpResponse:
 def user_create_view(request: HttpRequest) -> HttpResponse:
     """The operator creates an account (no password, no role yet); the page shows the link."""
     principal = principal_of(request)
-    require(policies.may_create_users(principal), "Benutzerkonten legt der Plattformbetrieb an.")
+    require(policies.may_create_users(principal), _("Benutzerkonten legt der Plattformbetrieb an."))
     form = NewUserForm(request.POST or None)
     if request.method == "POST":
         user = form.is_valid() and run_on_form(
@@ -293,14 +310,19 @@ def _detail_page(
             "may_deactivate": target is not None and policies.may_deactivate(principal, target),
             "may_reactivate": not user.is_active and policies.may_reactivate(principal),
             "revoke_consequences": [
-                "Die Person verliert sofort alle Rechte, die diese Rolle gibt.",
-                "Der Vorgang wird im Protokoll festgehalten; die Rolle kann später neu vergeben werden.",
+                _("Die Person verliert sofort alle Rechte, die diese Rolle gibt."),
+                _("Der Vorgang wird im Protokoll festgehalten; die Rolle kann später neu vergeben werden."),
             ],
             "deactivate_consequences": [
-                "Die Person kann sich nicht mehr anmelden; ihre API-Tokens funktionieren nicht mehr.",
-                "Ihre Rollen bleiben eingetragen; der Plattformbetrieb kann das Konto wieder freischalten.",
+                _("Die Person kann sich nicht mehr anmelden; ihre API-Tokens funktionieren nicht mehr."),
+                _(
+                    "Ihre Rollen bleiben eingetragen; der Plattformbetrieb kann das Konto "
+                    "wieder freischalten."
+                ),
             ],
-            "reactivate_consequences": ["Die Person kann sich wieder anmelden und hat wieder ihre Rollen."],
+            "reactivate_consequences": [
+                _("Die Person kann sich wieder anmelden und hat wieder ihre Rollen.")
+            ],
             "nav": "users",
         },
         status=status,
@@ -321,7 +343,7 @@ def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
     principal = principal_of(request)
     user = selectors.access_user(principal, username)
     assignable = _assignable_roles(principal)
-    require(bool(assignable), "Sie dürfen keine Rollen vergeben.")
+    require(bool(assignable), _("Sie dürfen keine Rollen vergeben."))
     form = RoleAssignForm(request.POST, roles=assignable)
     assignment = form.is_valid() and run_on_form(
         form,
@@ -335,7 +357,11 @@ def role_assign_view(request: HttpRequest, username: str) -> HttpResponse:
     )
     if not assignment:
         return _detail_page(request, principal, user, form=form, status=400)
-    messages.success(request, f"{user.get_full_name() or user.username} hat jetzt die Rolle {assignment}.")
+    messages.success(
+        request,
+        _("%(name)s hat jetzt die Rolle %(role)s.")
+        % {"name": user.get_full_name() or user.username, "role": assignment},
+    )
     return redirect("accounts:user_detail", username=user.username)
 
 
@@ -352,7 +378,11 @@ def role_revoke_view(request: HttpRequest, username: str, role: str, ars: str = 
     def revoke(request: HttpRequest) -> HttpResponse:
         label = str(assignment)
         role_revoke(actor=request_actor(request), assignment=assignment)
-        messages.success(request, f"Die Rolle {label} wurde {assignment.user.username} entzogen.")
+        messages.success(
+            request,
+            _("Die Rolle %(role)s wurde %(username)s entzogen.")
+            % {"role": label, "username": assignment.user.username},
+        )
         if not User.objects.visible_to(principal).filter(pk=assignment.user_id).exists():
             # A head who revoked the last role of their body no longer sees the account.
             if assignment.body is not None and policies.may_invite(principal, assignment.body.pk):
@@ -385,10 +415,14 @@ def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
     back = reverse("accounts:user_detail", kwargs={"username": username})
     require(
         not user.is_active or policies.may_deactivate(principal, principal_for(user)),
-        "Dieses Benutzerkonto können Sie nicht sperren.",
+        _("Dieses Benutzerkonto können Sie nicht sperren."),
     )
     return _account_button(
-        request, user, back, user_deactivate, f"Das Benutzerkonto {user.username} ist gesperrt."
+        request,
+        user,
+        back,
+        user_deactivate,
+        _("Das Benutzerkonto %(username)s ist gesperrt.") % {"username": user.username},
     )
 
 
@@ -400,11 +434,15 @@ def user_reactivate_view(request: HttpRequest, username: str) -> HttpResponse:
         principal,
         username,
         need=lambda p, _user: policies.may_reactivate(p),
-        refusal="Gesperrte Konten schaltet der Plattformbetrieb wieder frei.",
+        refusal=_("Gesperrte Konten schaltet der Plattformbetrieb wieder frei."),
     )
     back = reverse("accounts:user_detail", kwargs={"username": username})
     return _account_button(
-        request, user, back, user_reactivate, f"Das Benutzerkonto {user.username} ist wieder freigeschaltet."
+        request,
+        user,
+        back,
+        user_reactivate,
+        _("Das Benutzerkonto %(username)s ist wieder freigeschaltet.") % {"username": user.username},
     )
 
 
@@ -434,7 +472,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     form_class = SetPasswordKernForm
     success_url = reverse_lazy("accounts:login")
     reset_url_token = "setzen"
-    title = "Passwort setzen"
+    title = gettext_lazy("Passwort setzen")
 
     def get_user(self, uidb64: str) -> Any:
         user = super().get_user(uidb64)
@@ -450,5 +488,5 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         if not done:
             return self.form_invalid(form)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
-        messages.success(self.request, "Ihr Passwort ist gesetzt. Sie können sich jetzt anmelden.")
+        messages.success(self.request, _("Ihr Passwort ist gesetzt. Sie können sich jetzt anmelden."))
         return HttpResponseRedirect(self.get_success_url())

@@ -19,6 +19,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
@@ -236,7 +237,7 @@ def _coordinator(user: Any) -> CoordinatorOut:
 def _named_user(username: str) -> Any:
     user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
     if user is None:
-        raise Invalid(fields={"username": ["Kein aktives Benutzerkonto mit diesem Benutzernamen."]})
+        raise Invalid(fields={"username": [_("Kein aktives Benutzerkonto mit diesem Benutzernamen.")]})
     return user
 
 
@@ -427,7 +428,7 @@ def post_member(request: HttpRequest, slug: str, payload: MemberIn) -> HttpStatu
     user = api_user(request)
     body = Body.objects.visible_to(principal).filter(ars=payload.ars).first()
     if body is None:
-        raise NotFound("Keine solche Körperschaft.")
+        raise NotFound(_("Keine solche Körperschaft."))
     membership = services.member_add(
         actor=user,
         alliance=alliance,
@@ -453,7 +454,7 @@ def delete_member(request: HttpRequest, slug: str, ars: str, left_on: dt.date | 
         Membership.objects.current().filter(alliance=alliance, body__ars=ars).select_related("body").first()
     )
     if membership is None:
-        raise NotFound("Kein solches Mitglied.")
+        raise NotFound(_("Kein solches Mitglied."))
     membership = services.member_remove(actor=user, membership=membership, left_on=left_on)
     return _member(membership, insider=True)
 
@@ -513,6 +514,6 @@ def delete_coordinator(request: HttpRequest, slug: str, username: str) -> HttpSt
     user = api_user(request)
     coordinator = next((u for u in coordinators_of(alliance) if u.get_username() == username), None)
     if coordinator is None:
-        raise NotFound("Keine solche Verbundkoordination.")
+        raise NotFound(_("Keine solche Verbundkoordination."))
     services.coordinator_revoke(actor=user, alliance=alliance, user=coordinator)
     return HttpStatus(204, None)

@@ -1,11 +1,12 @@
 """Kooperationsverbünde: the alliance, its members, lifecycle, agreements and derived facts."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AlliancesConfig(AppConfig):
     name = "verbund.alliances"
-    verbose_name = "Kooperationsverbünde"
+    verbose_name = gettext_lazy("Kooperationsverbünde")
 
     def ready(self) -> None:
         # A body's page lists its alliances; the registry (floor 0) offers the hook, this part fills it.
@@ -28,3 +29,12 @@ class AlliancesConfig(AppConfig):
                 "alliance_id", flat=True
             ),
         )
+
+        # Notifications to an alliance reach its coordinators and the heads of its current members.
+        from verbund.notifications.services import register_alliance_choices, register_audience_resolver
+
+        from .events import alliance_audience, alliance_choices, coordinators_of
+
+        register_audience_resolver("alliance", alliance_audience)
+        register_audience_resolver(COORDINATOR, coordinators_of)
+        register_alliance_choices(alliance_choices)

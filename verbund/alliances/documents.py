@@ -13,14 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from verbund.common.documents import PDF_CONTENT_TYPE
 from verbund.common.errors import NotFound
 from verbund.common.principal import Principal
+from verbund.common.storage import open_stored
 
 from . import policies
 from .models import AgreementDocument, CouncilResolution
 
-NO_DOCUMENT = "Kein solches Dokument."
+NO_DOCUMENT = gettext_noop("Kein solches Dokument.")
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,11 @@ def open_document(principal: Principal, document: AgreementDocument | CouncilRes
     404, so that nobody learns which documents exist.
     """
     if not policies.may_read_documents(principal, document.alliance) or not document.file:
-        raise NotFound(NO_DOCUMENT)
+        raise NotFound(_(NO_DOCUMENT))
     try:
-        handle = document.file.storage.open(document.file.name, "rb")
+        handle = open_stored(document.file)  # on S3: streamed from the store
     except (FileNotFoundError, OSError) as exc:
-        raise NotFound(NO_DOCUMENT) from exc
+        raise NotFound(_(NO_DOCUMENT)) from exc
     return DocumentFile(
         file=handle,
         filename=download_name(document),
@@ -68,7 +72,7 @@ def access_agreement(principal: Principal, document_id: int) -> AgreementDocumen
     """An agreement the principal may read (:class:`NotFound` otherwise, also for an unknown id)."""
     document = AgreementDocument.objects.select_related("alliance").filter(pk=document_id).first()
     if document is None or not policies.may_read_documents(principal, document.alliance):
-        raise NotFound(NO_DOCUMENT)
+        raise NotFound(_(NO_DOCUMENT))
     return document
 
 
@@ -76,5 +80,5 @@ def access_resolution(principal: Principal, resolution_id: int) -> CouncilResolu
     """A council resolution the principal may read (:class:`NotFound` otherwise)."""
     resolution = CouncilResolution.objects.select_related("alliance", "body").filter(pk=resolution_id).first()
     if resolution is None or not policies.may_read_documents(principal, resolution.alliance):
-        raise NotFound(NO_DOCUMENT)
+        raise NotFound(_(NO_DOCUMENT))
     return resolution

@@ -31,6 +31,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from verbund.common.licence import licence_note
 from verbund.common.principal import ANONYMOUS
 from verbund.registry.models import Body, BodyBoundary
 
@@ -104,6 +105,7 @@ def export_json(request: Any = None) -> dict[str, Any]:
     return {
         "source": SOURCE,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "license": licence_note(),
         "count": len(items),
         "items": items,
     }
@@ -146,7 +148,8 @@ def export_geojson(request: Any = None) -> dict[str, Any]:
                 },
             }
         )
-    return {"type": "FeatureCollection", "name": "verbuende", "features": features}
+    # "license" is a foreign member, which GeoJSON allows (RFC 7946, 6.1).
+    return {"type": "FeatureCollection", "name": "verbuende", "license": licence_note(), "features": features}
 
 
 def dumps(data: Any) -> str:

@@ -37,6 +37,7 @@ from typing import Any, Generic, TypeVar
 
 from verbund.common.german import format_number
 from verbund.common.german import join_words as _join
+from verbund.common.i18n import _, gettext_noop
 from verbund.registry.labels import body_label, kreis_label, state_name
 
 T = TypeVar("T")
@@ -53,11 +54,11 @@ LEVEL_OTHER = "sonstige"
 #: tasks), verbandsfreie Gemeinden on the level of the Verbandsgemeinden (they hold theirs).
 LEVEL_ORDER = (LEVEL_LAND, LEVEL_KREIS, LEVEL_GEMEINDEVERBAND, LEVEL_ORTSGEMEINDE, LEVEL_OTHER)
 LEVEL_LABELS = {
-    LEVEL_LAND: "Landesebene",
-    LEVEL_KREIS: "Kreisebene (Landkreise, kreisfreie Städte)",
-    LEVEL_GEMEINDEVERBAND: "Ebene der Verbandsgemeinden und verbandsfreien Gemeinden",
-    LEVEL_ORTSGEMEINDE: "Ebene der Ortsgemeinden",
-    LEVEL_OTHER: "sonstige Gebiete",
+    LEVEL_LAND: gettext_noop("Landesebene"),
+    LEVEL_KREIS: gettext_noop("Kreisebene (Landkreise, kreisfreie Städte)"),
+    LEVEL_GEMEINDEVERBAND: gettext_noop("Ebene der Verbandsgemeinden und verbandsfreien Gemeinden"),
+    LEVEL_ORTSGEMEINDE: gettext_noop("Ebene der Ortsgemeinden"),
+    LEVEL_OTHER: gettext_noop("sonstige Gebiete"),
 }
 #: Registry kinds (``verbund.registry.models.Kind`` values) by level.
 KIND_LEVELS = {
@@ -191,19 +192,27 @@ def _outermost(
 
 
 def _population(members: Sequence[MemberFacts]) -> Fact[int | None]:
-    label = "Einwohner insgesamt"
+    label = _("Einwohner insgesamt")
     if not members:
-        return Fact(label, None, "Der Verbund hat keine Mitglieder.")
+        return Fact(label, None, _("Der Verbund hat keine Mitglieder."))
     top, inner = _outermost(members)
     missing = [m.label for m in top if m.population is None]
     if missing:
-        return Fact(label, None, f"Für {_join(missing)} ist keine Einwohnerzahl im Register.")
+        return Fact(
+            label, None, _("Für %(names)s ist keine Einwohnerzahl im Register.") % {"names": _join(missing)}
+        )
     total = sum(m.population or 0 for m in top)
     dates = sorted({m.population_date for m in top if m.population_date})
-    when = f" (Stand {dates[-1]:%d.%m.%Y})" if len(dates) == 1 else ""
-    text = f"Summe der Einwohner der {len(top)} Mitglieder{when} laut amtlichem Gemeindeverzeichnis."
+    when = " " + _("(Stand %(date)s)") % {"date": f"{dates[-1]:%d.%m.%Y}"} if len(dates) == 1 else ""
+    text = _("Summe der Einwohner der %(count)d Mitglieder%(when)s laut amtlichem Gemeindeverzeichnis.") % {
+        "count": len(top),
+        "when": when,
+    }
     if len(top) == 1:
-        text = f"Einwohner von {top[0].label}{when} laut amtlichem Gemeindeverzeichnis."
+        text = _("Einwohner von %(name)s%(when)s laut amtlichem Gemeindeverzeichnis.") % {
+            "name": top[0].label,
+            "when": when,
+        }
     if inner:
         text += " " + _counted_once(inner)
     return Fact(label, total, text)
@@ -214,44 +223,55 @@ def _inside(inner: Sequence[tuple[MemberFacts, MemberFacts]]) -> str:
     grouped: dict[str, list[str]] = {}
     for member, outer in inner:
         grouped.setdefault(outer.label, []).append(member.label)
-    return "; ".join(f"{_join(names)} (im Gebiet von {outer})" for outer, names in grouped.items())
+    return "; ".join(
+        _("%(names)s (im Gebiet von %(outer)s)") % {"names": _join(names), "outer": outer}
+        for outer, names in grouped.items()
+    )
 
 
 def _counted_once(inner: Sequence[tuple[MemberFacts, MemberFacts]]) -> str:
-    return f"Nicht doppelt gezählt, weil sie im Gebiet eines anderen Mitglieds liegen: {_inside(inner)}."
+    return _("Nicht doppelt gezählt, weil sie im Gebiet eines anderen Mitglieds liegen: %(inside)s.") % {
+        "inside": _inside(inner)
+    }
 
 
 def _area(members: Sequence[MemberFacts]) -> Fact[Decimal | None]:
-    label = "Fläche insgesamt (km²)"
+    label = _("Fläche insgesamt (km²)")
     if not members:
-        return Fact(label, None, "Der Verbund hat keine Mitglieder.")
+        return Fact(label, None, _("Der Verbund hat keine Mitglieder."))
     top, inner = _outermost(members)
     missing = [m.label for m in top if m.area_km2 is None]
     if missing:
-        return Fact(label, None, f"Für {_join(missing)} ist keine Fläche im Register.")
+        return Fact(label, None, _("Für %(names)s ist keine Fläche im Register.") % {"names": _join(missing)})
     total = sum((m.area_km2 or Decimal(0) for m in top), Decimal(0))
-    text = (
-        f"Summe der Flächen der {len(top)} Mitglieder laut amtlichem Gemeindeverzeichnis: "
-        f"{format_number(total, 2)} km²."
-    )
+    text = _(
+        "Summe der Flächen der %(count)d Mitglieder laut amtlichem Gemeindeverzeichnis: %(area)s km²."
+    ) % {
+        "count": len(top),
+        "area": format_number(total, 2),
+    }
     if inner:
         text += " " + _counted_once(inner)
     return Fact(label, total, text)
 
 
 def _levels(members: Sequence[MemberFacts]) -> tuple[Fact[bool], tuple[str, ...]]:
-    label = "Verschiedene Verwaltungsebenen"
+    label = _("Verschiedene Verwaltungsebenen")
     present = [level for level in LEVEL_ORDER if any(m.level == level for m in members)]
     if not members:
-        return Fact(label, False, "Der Verbund hat keine Mitglieder."), ()
+        return Fact(label, False, _("Der Verbund hat keine Mitglieder.")), ()
     groups = [
-        f"{LEVEL_LABELS[level]} ({_join([m.label for m in members if m.level == level])})"
+        f"{_(LEVEL_LABELS[level])} ({_join([m.label for m in members if m.level == level])})"
         for level in present
     ]
     if len(present) > 1:
-        text = f"Die Mitglieder gehören zu {len(present)} Verwaltungsebenen: {'; '.join(groups)}."
+        text = _("Die Mitglieder gehören zu %(count)d Verwaltungsebenen: %(groups)s.") % {
+            "count": len(present),
+            "groups": "; ".join(groups),
+        }
         return Fact(label, True, text), tuple(present)
-    return Fact(label, False, f"Alle Mitglieder gehören zur {LEVEL_LABELS[present[0]]}."), tuple(present)
+    text = _("Alle Mitglieder gehören zur %(level)s.") % {"level": _(LEVEL_LABELS[present[0]])}
+    return Fact(label, False, text), tuple(present)
 
 
 def _components(keys: Sequence[str], adjacent: dict[str, set[str]]) -> list[list[str]]:
@@ -277,18 +297,18 @@ def _components(keys: Sequence[str], adjacent: dict[str, set[str]]) -> list[list
 def _contiguity(
     members: Sequence[MemberFacts], pairs: Iterable[tuple[str, str]]
 ) -> tuple[Fact[bool | None], tuple[tuple[str, ...], ...], tuple[str, ...]]:
-    label = "Zusammenhängendes Gebiet"
+    label = _("Zusammenhängendes Gebiet")
     if not members:
-        return Fact(label, None, "Der Verbund hat keine Mitglieder."), (), ()
+        return Fact(label, None, _("Der Verbund hat keine Mitglieder.")), (), ()
     keys = [m.key for m in members]
     if len(members) == 1:
-        return Fact(label, True, "Der Verbund hat nur ein Mitglied."), ((keys[0],),), ()
+        return Fact(label, True, _("Der Verbund hat nur ein Mitglied.")), ((keys[0],),), ()
     no_boundary = [m.label for m in members if not m.has_boundary]
     if no_boundary:
-        text = (
-            f"Für {_join(no_boundary)} liegen keine Grenzdaten vor; ob die Mitglieder ein zusammenhängendes "
+        text = _(
+            "Für %(names)s liegen keine Grenzdaten vor; ob die Mitglieder ein zusammenhängendes "
             "Gebiet bilden, lässt sich nicht bestimmen."
-        )
+        ) % {"names": _join(no_boundary)}
         return Fact(label, None, text), (), ()
     by_key = {m.key: m for m in members}
     adjacent: dict[str, set[str]] = {key: set() for key in keys}
@@ -307,62 +327,83 @@ def _contiguity(
     isolated = tuple(key for key in keys if not adjacent[key])
     components = tuple(tuple(part) for part in parts)
     inside = (
-        f" Als verbunden gilt auch, was im Gebiet eines anderen Mitglieds liegt: {_inside(contained)}."
+        " "
+        + _("Als verbunden gilt auch, was im Gebiet eines anderen Mitglieds liegt: %(inside)s.")
+        % {"inside": _inside(contained)}
         if contained
         else ""
     )
     if len(parts) == 1:
         text = (
-            f"Die {len(members)} Mitglieder bilden ein zusammenhängendes Gebiet: über gemeinsame Grenzen "
-            f"(mindestens 5 m, laut Grenzdaten des Registers) sind alle miteinander verbunden.{inside}"
+            _(
+                "Die %(count)d Mitglieder bilden ein zusammenhängendes Gebiet: über gemeinsame Grenzen "
+                "(mindestens 5 m, laut Grenzdaten des Registers) sind alle miteinander verbunden."
+            )
+            % {"count": len(members)}
+            + inside
         )
         return Fact(label, True, text), components, isolated
     described = "; ".join(_join([by_key[key].label for key in part]) for part in parts)
-    text = (
-        f"Die Mitglieder bilden kein zusammenhängendes Gebiet, sondern {len(parts)} Teilgebiete: {described}."
-    )
+    text = _(
+        "Die Mitglieder bilden kein zusammenhängendes Gebiet, sondern %(count)d Teilgebiete: %(parts)s."
+    ) % {
+        "count": len(parts),
+        "parts": described,
+    }
     if isolated:
-        text += (
-            " Keine gemeinsame Grenze mit einem anderen Mitglied "
-            f"{'hat' if len(isolated) == 1 else 'haben'}: {_join([by_key[key].label for key in isolated])}."
-        )
+        names = {"names": _join([by_key[key].label for key in isolated])}
+        if len(isolated) == 1:
+            text += " " + _("Keine gemeinsame Grenze mit einem anderen Mitglied hat: %(names)s.") % names
+        else:
+            text += " " + _("Keine gemeinsame Grenze mit einem anderen Mitglied haben: %(names)s.") % names
     return Fact(label, False, text + inside), components, isolated
 
 
 def _supervision(members: Sequence[MemberFacts]) -> tuple[Fact[str | None], str | None, str | None]:
-    label = "Aufsichtsbehörde für eine Zweckvereinbarung"
+    label = _("Aufsichtsbehörde für eine Zweckvereinbarung")
     if not members:
-        return Fact(label, None, "Der Verbund hat keine Mitglieder."), None, None
+        return Fact(label, None, _("Der Verbund hat keine Mitglieder.")), None, None
     outside = sorted({m.state for m in members if m.state != RLP})
     if outside:
         names = _join([state_name(state) for state in outside])
-        text = (
+        text = _(
             "Die Regel der niedrigsten gemeinsamen Aufsichtsbehörde (§§ 12, 13 KomZG) gilt für "
-            f"Rheinland-Pfalz; Mitglieder liegen in {names}. Bei Beteiligten aus mehreren Ländern "
+            "Rheinland-Pfalz; Mitglieder liegen in %(names)s. Bei Beteiligten aus mehreren Ländern "
             "bestimmen die beteiligten Länder (Staatsvertrag) das Verfahren."
-        )
+        ) % {"names": names}
         return Fact(label, None, text), None, None
     lands = [m.label for m in members if m.level == LEVEL_LAND]
     if lands:
-        text = (
-            f"{_join(lands)} ist selbst Beteiligter; die Aufsichtsregel des KomZG gilt für kommunale "
+        text = _(
+            "%(names)s ist selbst Beteiligter; die Aufsichtsregel des KomZG gilt für kommunale "
             "Beteiligte. Bitte die Zuständigkeit mit dem Ministerium des Innern klären."
-        )
+        ) % {"names": _join(lands)}
         return Fact(label, None, text), None, None
     kreis_level = [m.label for m in members if m.kind in KREIS_LEVEL_KINDS]
     if kreis_level:
-        text = (
-            f"Landkreise und kreisfreie Städte stehen unter der Aufsicht der {ADD_LONG}. Weil "
-            f"{_join(kreis_level)} beteiligt {'ist' if len(kreis_level) == 1 else 'sind'}, genehmigt die "
-            "ADD eine Zweckvereinbarung (§§ 12, 13 KomZG)."
-        )
+        values = {"add": ADD_LONG, "names": _join(kreis_level)}
+        if len(kreis_level) == 1:
+            text = (
+                _(
+                    "Landkreise und kreisfreie Städte stehen unter der Aufsicht der %(add)s. Weil %(names)s "
+                    "beteiligt ist, genehmigt die ADD eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+                )
+                % values
+            )
+        else:
+            text = (
+                _(
+                    "Landkreise und kreisfreie Städte stehen unter der Aufsicht der %(add)s. Weil %(names)s "
+                    "beteiligt sind, genehmigt die ADD eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+                )
+                % values
+            )
         return Fact(label, ADD, text), SUPERVISOR_ADD, None
     unknown = [m.label for m in members if not m.kreis_key]
     if unknown:
-        text = (
-            f"Für {_join(unknown)} ist der Landkreis im Register nicht bekannt; "
-            "die Aufsichtsbehörde bleibt offen."
-        )
+        text = _(
+            "Für %(names)s ist der Landkreis im Register nicht bekannt; die Aufsichtsbehörde bleibt offen."
+        ) % {"names": _join(unknown)}
         return Fact(label, None, text), None, None
     kreise: dict[str, str] = {}
     for member in members:
@@ -371,26 +412,23 @@ def _supervision(members: Sequence[MemberFacts]) -> tuple[Fact[str | None], str 
     if len(kreise) == 1:
         ((kreis_key, kreis_name),) = kreise.items()
         authority = f"Kreisverwaltung {kreis_name}"
-        text = (
-            f"Alle Mitglieder liegen im {kreis_label(kreis_name)}; "
-            f"die niedrigste gemeinsame Aufsichtsbehörde ist daher die {authority}. "
-            "Sie genehmigt eine Zweckvereinbarung (§§ 12, 13 KomZG)."
-        )
+        text = _(
+            "Alle Mitglieder liegen im %(kreis)s; die niedrigste gemeinsame Aufsichtsbehörde ist daher "
+            "die %(authority)s. Sie genehmigt eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+        ) % {"kreis": kreis_label(kreis_name), "authority": authority}
         return Fact(label, authority, text), SUPERVISOR_KREISVERWALTUNG, kreis_key
-    text = (
-        f"Die Mitglieder liegen in {len(kreise)} Landkreisen "
-        f"({_join([kreis_label(n) for n in kreise.values()])}); "
-        f"die niedrigste gemeinsame Aufsichtsbehörde ist daher die {ADD_LONG}. Sie genehmigt eine "
-        "Zweckvereinbarung (§§ 12, 13 KomZG)."
-    )
+    text = _(
+        "Die Mitglieder liegen in %(count)d Landkreisen (%(kreise)s); die niedrigste gemeinsame "
+        "Aufsichtsbehörde ist daher die %(add)s. Sie genehmigt eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+    ) % {"count": len(kreise), "kreise": _join([kreis_label(n) for n in kreise.values()]), "add": ADD_LONG}
     return Fact(label, ADD, text), SUPERVISOR_ADD, None
 
 
 def _ortsgemeinden(members: Sequence[MemberFacts]) -> Fact[tuple[tuple[str, str], ...]]:
-    label = "Ortsgemeinden handeln über ihre Verbandsgemeinde"
+    label = _("Ortsgemeinden handeln über ihre Verbandsgemeinde")
     ortsgemeinden = [m for m in members if m.kind == "ortsgemeinde"]
     if not ortsgemeinden:
-        return Fact(label, (), "Kein Mitglied ist eine Ortsgemeinde; alle Mitglieder handeln selbst.")
+        return Fact(label, (), _("Kein Mitglied ist eine Ortsgemeinde; alle Mitglieder handeln selbst."))
     member_keys = {m.key for m in members}
     pairs: list[tuple[str, str]] = []
     parts: list[str] = []
@@ -398,15 +436,15 @@ def _ortsgemeinden(members: Sequence[MemberFacts]) -> Fact[tuple[tuple[str, str]
         vg = (
             body_label("verbandsgemeinde", member.verbandsgemeinde_name)
             if member.verbandsgemeinde_name
-            else "(unbekannt)"
+            else _("(unbekannt)")
         )
         pairs.append((member.label, vg))
-        also = " (selbst Mitglied)" if member.verbandsgemeinde_key in member_keys else ""
-        parts.append(f"{member.label} über die {vg}{also}")
-    text = (
+        also = " " + _("(selbst Mitglied)") if member.verbandsgemeinde_key in member_keys else ""
+        parts.append(_("%(name)s über die %(vg)s") % {"name": member.label, "vg": vg} + also)
+    text = _(
         "Ortsgemeinden werden von ihrer Verbandsgemeinde verwaltet; sie stellen Anträge und schließen "
-        f"Vereinbarungen über sie: {_join(parts)}."
-    )
+        "Vereinbarungen über sie: %(parts)s."
+    ) % {"parts": _join(parts)}
     return Fact(label, tuple(pairs), text)
 
 

@@ -9,9 +9,11 @@ error with those ids.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verbund.registry.labels import body_label
 from verbund.registry.models import Body, Kind
@@ -47,13 +49,19 @@ def kreis_choices() -> list[tuple[str, str]]:
 class DirectoryFilterForm(KernFormMixin, forms.Form):
     """Filters of the directory; an invalid filter is dropped and shown at its field."""
 
-    q = forms.CharField(label="Name des Verbunds", required=False, max_length=100)
-    field = forms.ChoiceField(label="Handlungsfeld", required=False)
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Alle Status"), *Status.choices])
-    kreis = forms.ChoiceField(label="Kreis", required=False)
-    member = forms.CharField(label="Mitglied (Name oder Gemeindeschlüssel)", required=False, max_length=100)
+    q = forms.CharField(label=gettext_lazy("Name des Verbunds"), required=False, max_length=100)
+    field = forms.ChoiceField(label=gettext_lazy("Handlungsfeld"), required=False)
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("Alle Status")), *Status.choices],
+    )
+    kreis = forms.ChoiceField(label=gettext_lazy("Kreis"), required=False)
+    member = forms.CharField(
+        label=gettext_lazy("Mitglied (Name oder Gemeindeschlüssel)"), required=False, max_length=100
+    )
     per_page = forms.TypedChoiceField(
-        label="Einträge je Seite",
+        label=gettext_lazy("Einträge je Seite"),
         required=False,
         coerce=int,
         choices=[(n, str(n)) for n in PAGE_SIZES],
@@ -63,8 +71,8 @@ class DirectoryFilterForm(KernFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = FieldOfAction.objects.order_by("sort_order", "name").values_list("slug", "name")
-        self.fields["field"].choices = [("", "Alle Handlungsfelder"), *fields]  # type: ignore[attr-defined]
-        self.fields["kreis"].choices = [("", "Alle Kreise"), *kreis_choices()]  # type: ignore[attr-defined]
+        self.fields["field"].choices = [("", _("Alle Handlungsfelder")), *fields]  # type: ignore[attr-defined]
+        self.fields["kreis"].choices = [("", _("Alle Kreise")), *kreis_choices()]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """The valid filters (an invalid one is left out and reported at its field)."""
@@ -88,54 +96,60 @@ class AllianceForm(KernFormMixin, forms.Form):
 
     field_aliases = {"fields": "fields_of_action"}
 
-    name = forms.CharField(label="Name", max_length=200)
-    short_name = forms.CharField(label="Kurzname", max_length=60, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    short_name = forms.CharField(label=gettext_lazy("Kurzname"), max_length=60, required=False)
     public_summary = forms.CharField(
-        label="Kurzbeschreibung (öffentlich)",
+        label=gettext_lazy("Kurzbeschreibung (öffentlich)"),
         max_length=600,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Erscheint im öffentlichen Verzeichnis, sobald der Verbund veröffentlicht ist.",
+        help_text=gettext_lazy(
+            "Erscheint im öffentlichen Verzeichnis, sobald der Verbund veröffentlicht ist."
+        ),
     )
     description = forms.CharField(
-        label="Beschreibung (intern)",
+        label=gettext_lazy("Beschreibung (intern)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Nur für Beteiligte sichtbar.",
+        help_text=gettext_lazy("Nur für Beteiligte sichtbar."),
     )
     # Not named "fields": that is the form's own dict of fields.
     fields_of_action = forms.ModelMultipleChoiceField(
-        label="Handlungsfelder",
+        label=gettext_lazy("Handlungsfelder"),
         queryset=FieldOfAction.objects.order_by("sort_order", "name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         to_field_name="slug",
     )
-    legal_form = forms.ChoiceField(label="Rechtsform", choices=LegalForm.choices, initial=LegalForm.NONE)
-    start_date = forms.DateField(label="Beginn", required=False, widget=DateInput())
-    end_date = forms.DateField(label="Ende", required=False, widget=DateInput())
+    legal_form = forms.ChoiceField(
+        label=gettext_lazy("Rechtsform"), choices=LegalForm.choices, initial=LegalForm.NONE
+    )
+    start_date = forms.DateField(label=gettext_lazy("Beginn"), required=False, widget=DateInput())
+    end_date = forms.DateField(label=gettext_lazy("Ende"), required=False, widget=DateInput())
     sources = forms.CharField(
-        label="Quellen",
+        label=gettext_lazy("Quellen"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Woher die Angaben stammen (z. B. Pressemitteilung mit Datum).",
+        help_text=gettext_lazy("Woher die Angaben stammen (z. B. Pressemitteilung mit Datum)."),
     )
     reported_grant_eur = money_field(
-        "Gemeldete Förderung (EUR)",
-        help_text="Betrag laut öffentlicher Quelle, z. B. 321.411,61 (nicht aus einem Bescheid).",
+        cast(str, gettext_lazy("Gemeldete Förderung (EUR)")),
+        help_text=cast(
+            str, gettext_lazy("Betrag laut öffentlicher Quelle, z. B. 321.411,61 (nicht aus einem Bescheid).")
+        ),
     )
     reported_grant_note = forms.CharField(
-        label="Angaben zur Förderung",
+        label=gettext_lazy("Angaben zur Förderung"),
         max_length=300,
         required=False,
-        help_text="z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“.",
+        help_text=gettext_lazy("z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“."),
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
-            self.add_error("end_date", "Das Ende darf nicht vor dem Beginn liegen.")
+            self.add_error("end_date", _("Das Ende darf nicht vor dem Beginn liegen."))
         return data
 
     def service_data(self) -> dict[str, Any]:
@@ -151,15 +165,17 @@ class AllianceForm(KernFormMixin, forms.Form):
 class TransitionForm(KernFormMixin, forms.Form):
     id_format = "transition_%s"
 
-    to = forms.ChoiceField(label="Neuer Status", choices=Status.choices)
-    note = forms.CharField(label="Bemerkung", max_length=500, required=False)
+    to = forms.ChoiceField(label=gettext_lazy("Neuer Status"), choices=Status.choices)
+    note = forms.CharField(label=gettext_lazy("Bemerkung"), max_length=500, required=False)
 
 
 class MemberSearchForm(KernFormMixin, forms.Form):
     id_format = "search_%s"
 
     member_q = forms.CharField(
-        label="Körperschaft suchen (Name oder Gemeindeschlüssel)", max_length=100, required=False
+        label=gettext_lazy("Körperschaft suchen (Name oder Gemeindeschlüssel)"),
+        max_length=100,
+        required=False,
     )
 
 
@@ -169,16 +185,21 @@ class MemberAddForm(KernFormMixin, forms.Form):
     id_format = "member_%s"
 
     ars = forms.RegexField(
-        label="Körperschaft",
+        label=gettext_lazy("Körperschaft"),
         regex=ARS_REGEX,
         error_messages={
-            "required": "Bitte eine Körperschaft aus den Suchergebnissen auswählen.",
-            "invalid": "Bitte eine Körperschaft aus den Suchergebnissen auswählen.",
+            "required": gettext_lazy("Bitte eine Körperschaft aus den Suchergebnissen auswählen."),
+            "invalid": gettext_lazy("Bitte eine Körperschaft aus den Suchergebnissen auswählen."),
         },
     )
-    role = forms.ChoiceField(label="Rolle", choices=MemberRole.choices, initial=MemberRole.MITGLIED)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Rolle"), choices=MemberRole.choices, initial=MemberRole.MITGLIED
+    )
     joined_on = forms.DateField(
-        label="Beigetreten am", required=False, widget=DateInput(), help_text="Leer lassen für heute."
+        label=gettext_lazy("Beigetreten am"),
+        required=False,
+        widget=DateInput(),
+        help_text=gettext_lazy("Leer lassen für heute."),
     )
 
 
@@ -186,7 +207,10 @@ class MemberRemoveForm(KernFormMixin, forms.Form):
     id_format = "remove_%s"
 
     left_on = forms.DateField(
-        label="Ausgetreten am", required=False, widget=DateInput(), help_text="Leer lassen für heute."
+        label=gettext_lazy("Ausgetreten am"),
+        required=False,
+        widget=DateInput(),
+        help_text=gettext_lazy("Leer lassen für heute."),
     )
 
 
@@ -194,16 +218,16 @@ class AgreementForm(KernFormMixin, forms.Form):
     id_format = "agreement_%s"
 
     title = forms.CharField(
-        label="Titel",
+        label=gettext_lazy("Titel"),
         max_length=200,
         initial="Zweckvereinbarung",
-        help_text="Eine neue Datei mit demselben Titel wird die nächste Fassung.",
+        help_text=gettext_lazy("Eine neue Datei mit demselben Titel wird die nächste Fassung."),
     )
-    signed_on = forms.DateField(label="Unterzeichnet am", required=False, widget=DateInput())
+    signed_on = forms.DateField(label=gettext_lazy("Unterzeichnet am"), required=False, widget=DateInput())
     file = forms.FileField(
-        label="Datei (PDF)",
+        label=gettext_lazy("Datei (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
-        help_text="Die unterschriebene Fassung als PDF (möglichst PDF/A).",
+        help_text=gettext_lazy("Die unterschriebene Fassung als PDF (möglichst PDF/A)."),
     )
 
 
@@ -212,18 +236,18 @@ class ResolutionForm(KernFormMixin, forms.Form):
 
     id_format = "resolution_%s"
 
-    body = forms.TypedChoiceField(label="Körperschaft", coerce=int)
-    decided_on = forms.DateField(label="Beschlossen am", widget=DateInput())
-    decided_by = forms.ChoiceField(label="Gremium", choices=DecidingOrgan.choices)
+    body = forms.TypedChoiceField(label=gettext_lazy("Körperschaft"), coerce=int)
+    decided_on = forms.DateField(label=gettext_lazy("Beschlossen am"), widget=DateInput())
+    decided_by = forms.ChoiceField(label=gettext_lazy("Gremium"), choices=DecidingOrgan.choices)
     decided_by_other = forms.CharField(
-        label="Gremium (wenn „anderes Gremium“)", max_length=120, required=False
+        label=gettext_lazy("Gremium (wenn „anderes Gremium“)"), max_length=120, required=False
     )
-    subject = forms.CharField(label="Gegenstand", max_length=300)
+    subject = forms.CharField(label=gettext_lazy("Gegenstand"), max_length=300)
     file = forms.FileField(
-        label="Datei (PDF)",
+        label=gettext_lazy("Datei (PDF)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
-        help_text="Optional: Auszug aus der Niederschrift als PDF.",
+        help_text=gettext_lazy("Optional: Auszug aus der Niederschrift als PDF."),
     )
 
     def __init__(self, *args: Any, bodies: list[Body] | None = None, **kwargs: Any) -> None:
@@ -238,10 +262,12 @@ class CoordinatorForm(KernFormMixin, forms.Form):
     field_aliases = {"user": "username"}
 
     username = forms.CharField(
-        label="Benutzername",
+        label=gettext_lazy("Benutzername"),
         max_length=150,
         help_text=(
-            "Beschäftigte einer Mitgliedskörperschaft (der Plattformbetrieb kann jede Person benennen)."
+            gettext_lazy(
+                "Beschäftigte einer Mitgliedskörperschaft (der Plattformbetrieb kann jede Person benennen)."
+            )
         ),
     )
 
@@ -252,6 +278,6 @@ class HandoverForm(CoordinatorForm):
     id_format = "handover_%s"
 
     confirm = forms.BooleanField(
-        label="Ich gebe die Verbundkoordination damit ab.",
-        error_messages={"required": "Bitte bestätigen, dass Sie die Koordination abgeben."},
+        label=gettext_lazy("Ich gebe die Verbundkoordination damit ab."),
+        error_messages={"required": gettext_lazy("Bitte bestätigen, dass Sie die Koordination abgeben.")},
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from verbund.common.i18n import _, gettext_noop
 from verbund.common.statemachine import StateMachine, Transition
 
 IDEE = "idee"
@@ -26,13 +27,14 @@ BEENDET = "beendet"
 
 #: The stages in order.
 STATUS_ORDER: Sequence[str] = (IDEE, ANBAHNUNG, VEREINBARUNG, UMSETZUNG, REGELBETRIEB, BEENDET)
+#: German labels (the msgids); :func:`status_label` gives them in the active language.
 STATUS_LABELS = {
-    IDEE: "Idee",
-    ANBAHNUNG: "Anbahnung",
-    VEREINBARUNG: "Vereinbarung geschlossen",
-    UMSETZUNG: "Umsetzung",
-    REGELBETRIEB: "Regelbetrieb",
-    BEENDET: "beendet",
+    IDEE: gettext_noop("Idee"),
+    ANBAHNUNG: gettext_noop("Anbahnung"),
+    VEREINBARUNG: gettext_noop("Vereinbarung geschlossen"),
+    UMSETZUNG: gettext_noop("Umsetzung"),
+    REGELBETRIEB: gettext_noop("Regelbetrieb"),
+    BEENDET: gettext_noop("beendet"),
 }
 #: Stages in which the partners are bound by an agreement, so the alliance must have a legal form.
 BOUND_STAGES = frozenset({VEREINBARUNG, UMSETZUNG, REGELBETRIEB})
@@ -47,20 +49,35 @@ MIN_MEMBERS_FOR_AGREEMENT = 2
 LIFECYCLE = StateMachine(
     labels=STATUS_LABELS,
     transitions=[
-        Transition("anbahnen", sources={IDEE}, target=ANBAHNUNG, label="Anbahnung beginnen"),
-        Transition("vereinbaren", sources={ANBAHNUNG}, target=VEREINBARUNG, label="Vereinbarung schließen"),
-        Transition("umsetzen", sources={VEREINBARUNG}, target=UMSETZUNG, label="Umsetzung beginnen"),
+        Transition("anbahnen", sources={IDEE}, target=ANBAHNUNG, label=gettext_noop("Anbahnung beginnen")),
         Transition(
-            "in_regelbetrieb", sources={UMSETZUNG}, target=REGELBETRIEB, label="in den Regelbetrieb gehen"
+            "vereinbaren",
+            sources={ANBAHNUNG},
+            target=VEREINBARUNG,
+            label=gettext_noop("Vereinbarung schließen"),
+        ),
+        Transition(
+            "umsetzen", sources={VEREINBARUNG}, target=UMSETZUNG, label=gettext_noop("Umsetzung beginnen")
+        ),
+        Transition(
+            "in_regelbetrieb",
+            sources={UMSETZUNG},
+            target=REGELBETRIEB,
+            label=gettext_noop("in den Regelbetrieb gehen"),
         ),
         Transition(
             "beenden",
             sources={IDEE, ANBAHNUNG, VEREINBARUNG, UMSETZUNG, REGELBETRIEB},
             target=BEENDET,
-            label="Verbund beenden",
+            label=gettext_noop("Verbund beenden"),
         ),
     ],
 )
+
+
+def status_label(status: str) -> str:
+    """The label of ``status`` in the active language."""
+    return _(STATUS_LABELS[status])
 
 
 def allowed_targets(current: str) -> tuple[str, ...]:
@@ -81,31 +98,45 @@ def transition_problems(*, current: str, target: str, legal_form: str, member_co
     ``member_count`` counts the current members (those who have not left).
     """
     if target not in STATUS_ORDER:
-        return [f"Unbekannter Status „{target}“."]
+        return [_("Unbekannter Status „%(status)s“.") % {"status": target}]
     if target == current:
-        return [f"Der Verbund ist bereits im Status „{STATUS_LABELS[current]}“."]
+        return [_("Der Verbund ist bereits im Status „%(status)s“.") % {"status": status_label(current)}]
     if current == BEENDET:
         return [
-            "Der Verbund ist beendet; danach ist kein Statuswechsel mehr möglich. "
-            "Ein Neustart ist ein neuer Verbund."
+            _(
+                "Der Verbund ist beendet; danach ist kein Statuswechsel mehr möglich. "
+                "Ein Neustart ist ein neuer Verbund."
+            )
         ]
     if LIFECYCLE.action_to(current, target) is None:
         following = allowed_targets(current)[0]
         return [
-            f"Von „{STATUS_LABELS[current]}“ geht es nur zu „{STATUS_LABELS[following]}“ oder zu "
-            f"„{STATUS_LABELS[BEENDET]}“, nicht zu „{STATUS_LABELS[target]}“: "
-            "jede Stufe wird einzeln durchlaufen."
+            _(
+                "Von „%(current)s“ geht es nur zu „%(following)s“ oder zu „%(ended)s“, nicht zu "
+                "„%(target)s“: jede Stufe wird einzeln durchlaufen."
+            )
+            % {
+                "current": status_label(current),
+                "following": status_label(following),
+                "ended": status_label(BEENDET),
+                "target": status_label(target),
+            }
         ]
     problems: list[str] = []
     if target == VEREINBARUNG:
         if legal_form == NO_LEGAL_FORM:
             problems.append(
-                "Für eine geschlossene Vereinbarung muss die Rechtsform feststehen (z. B. Zweckvereinbarung "
-                "oder Kooperationsvereinbarung). Bitte zuerst die Rechtsform eintragen."
+                _(
+                    "Für eine geschlossene Vereinbarung muss die Rechtsform feststehen (z. B. "
+                    "Zweckvereinbarung oder Kooperationsvereinbarung). Bitte zuerst die Rechtsform eintragen."
+                )
             )
         if member_count < MIN_MEMBERS_FOR_AGREEMENT:
             problems.append(
-                f"Eine Vereinbarung braucht mindestens {MIN_MEMBERS_FOR_AGREEMENT} Mitglieder; "
-                f"der Verbund hat derzeit {member_count}."
+                _(
+                    "Eine Vereinbarung braucht mindestens %(minimum)d Mitglieder; der Verbund hat "
+                    "derzeit %(count)d."
+                )
+                % {"minimum": MIN_MEMBERS_FOR_AGREEMENT, "count": member_count}
             )
     return problems

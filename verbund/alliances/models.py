@@ -25,6 +25,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verbund.common.documents import StoredFileMixin
 from verbund.common.principal import Principal
@@ -52,13 +54,13 @@ __all__ = [
 class FieldOfAction(models.Model):
     """A Handlungsfeld (field of action) such as Cybersicherheit. Seeded by migration 0002."""
 
-    slug = models.SlugField("Kürzel", max_length=60, unique=True)
-    name = models.CharField("Bezeichnung", max_length=100, unique=True)
-    sort_order = models.PositiveSmallIntegerField("Reihenfolge", default=0)
+    slug = models.SlugField(gettext_lazy("Kürzel"), max_length=60, unique=True)
+    name = models.CharField(gettext_lazy("Bezeichnung"), max_length=100, unique=True)
+    sort_order = models.PositiveSmallIntegerField(gettext_lazy("Reihenfolge"), default=0)
 
     class Meta:
-        verbose_name = "Handlungsfeld"
-        verbose_name_plural = "Handlungsfelder"
+        verbose_name = gettext_lazy("Handlungsfeld")
+        verbose_name_plural = gettext_lazy("Handlungsfelder")
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
@@ -68,29 +70,29 @@ class FieldOfAction(models.Model):
 class LegalForm(models.TextChoices):
     """Legal forms of cooperation (KomZG RLP and practice, DOMAIN.md §3)."""
 
-    ZWECKVERBAND = "zweckverband", "Zweckverband"
-    ZWECKVEREINBARUNG = "zweckvereinbarung", "Zweckvereinbarung"
-    ARBEITSGEMEINSCHAFT = "arbeitsgemeinschaft", "Kommunale Arbeitsgemeinschaft"
-    ANSTALT = "anstalt", "Gemeinsame kommunale Anstalt"
+    ZWECKVERBAND = "zweckverband", gettext_lazy("Zweckverband")
+    ZWECKVEREINBARUNG = "zweckvereinbarung", gettext_lazy("Zweckvereinbarung")
+    ARBEITSGEMEINSCHAFT = "arbeitsgemeinschaft", gettext_lazy("Kommunale Arbeitsgemeinschaft")
+    ANSTALT = "anstalt", gettext_lazy("Gemeinsame kommunale Anstalt")
     VERWALTUNGSVEREINBARUNG = (
         "verwaltungsvereinbarung",
-        "Verwaltungsvereinbarung / öffentlich-rechtlicher Vertrag",
+        gettext_lazy("Verwaltungsvereinbarung / öffentlich-rechtlicher Vertrag"),
     )
-    KOOPERATIONSVEREINBARUNG = "kooperationsvereinbarung", "Kooperationsvereinbarung"
-    VEREIN = "verein", "Eingetragener Verein"
-    GMBH = "gmbh", "Privatrechtliche Gesellschaft (z. B. GmbH)"
-    NONE = lifecycle.NO_LEGAL_FORM, "noch keine"
+    KOOPERATIONSVEREINBARUNG = "kooperationsvereinbarung", gettext_lazy("Kooperationsvereinbarung")
+    VEREIN = "verein", gettext_lazy("Eingetragener Verein")
+    GMBH = "gmbh", gettext_lazy("Privatrechtliche Gesellschaft (z. B. GmbH)")
+    NONE = lifecycle.NO_LEGAL_FORM, gettext_lazy("noch keine")
 
 
 class Status(models.TextChoices):
     """Stages of the lifecycle; the rules for moving between them are in :mod:`.lifecycle`."""
 
-    IDEE = lifecycle.IDEE, lifecycle.STATUS_LABELS[lifecycle.IDEE]
-    ANBAHNUNG = lifecycle.ANBAHNUNG, lifecycle.STATUS_LABELS[lifecycle.ANBAHNUNG]
-    VEREINBARUNG = lifecycle.VEREINBARUNG, lifecycle.STATUS_LABELS[lifecycle.VEREINBARUNG]
-    UMSETZUNG = lifecycle.UMSETZUNG, lifecycle.STATUS_LABELS[lifecycle.UMSETZUNG]
-    REGELBETRIEB = lifecycle.REGELBETRIEB, lifecycle.STATUS_LABELS[lifecycle.REGELBETRIEB]
-    BEENDET = lifecycle.BEENDET, lifecycle.STATUS_LABELS[lifecycle.BEENDET]
+    IDEE = lifecycle.IDEE, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.IDEE])
+    ANBAHNUNG = lifecycle.ANBAHNUNG, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.ANBAHNUNG])
+    VEREINBARUNG = lifecycle.VEREINBARUNG, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.VEREINBARUNG])
+    UMSETZUNG = lifecycle.UMSETZUNG, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.UMSETZUNG])
+    REGELBETRIEB = lifecycle.REGELBETRIEB, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.REGELBETRIEB])
+    BEENDET = lifecycle.BEENDET, gettext_lazy(lifecycle.STATUS_LABELS[lifecycle.BEENDET])
 
 
 class AllianceQuerySet(models.QuerySet["Alliance"]):
@@ -135,56 +137,62 @@ class AllianceQuerySet(models.QuerySet["Alliance"]):
 class Alliance(models.Model):
     """A Kooperationsverbund."""
 
-    name = models.CharField("Name", max_length=200)
-    short_name = models.CharField("Kurzname", max_length=60, blank=True)
+    name = models.CharField(gettext_lazy("Name"), max_length=200)
+    short_name = models.CharField(gettext_lazy("Kurzname"), max_length=60, blank=True)
     # Stable address of the alliance (URLs, API); set once by alliance_create and never changed.
-    slug = models.SlugField("Kürzel (URL)", max_length=80, unique=True)
-    description = models.TextField("Beschreibung (intern)", blank=True)
+    slug = models.SlugField(gettext_lazy("Kürzel (URL)"), max_length=80, unique=True)
+    description = models.TextField(gettext_lazy("Beschreibung (intern)"), blank=True)
     public_summary = models.CharField(
-        "Kurzbeschreibung (öffentlich)",
+        gettext_lazy("Kurzbeschreibung (öffentlich)"),
         max_length=600,
         blank=True,
-        help_text="Erscheint im öffentlichen Verzeichnis, sobald der Verbund veröffentlicht ist.",
+        help_text=gettext_lazy(
+            "Erscheint im öffentlichen Verzeichnis, sobald der Verbund veröffentlicht ist."
+        ),
     )
     fields = models.ManyToManyField(
-        FieldOfAction, verbose_name="Handlungsfelder", blank=True, related_name="alliances"
+        FieldOfAction, verbose_name=gettext_lazy("Handlungsfelder"), blank=True, related_name="alliances"
     )
     legal_form = models.CharField(
-        "Rechtsform", max_length=32, choices=LegalForm.choices, default=LegalForm.NONE
+        gettext_lazy("Rechtsform"), max_length=32, choices=LegalForm.choices, default=LegalForm.NONE
     )
     status = models.CharField(
-        "Status", max_length=20, choices=Status.choices, default=Status.IDEE, db_index=True
+        gettext_lazy("Status"), max_length=20, choices=Status.choices, default=Status.IDEE, db_index=True
     )
-    start_date = models.DateField("Beginn", null=True, blank=True)
-    end_date = models.DateField("Ende", null=True, blank=True)
-    is_published = models.BooleanField("veröffentlicht", default=False, db_index=True)
+    start_date = models.DateField(gettext_lazy("Beginn"), null=True, blank=True)
+    end_date = models.DateField(gettext_lazy("Ende"), null=True, blank=True)
+    is_published = models.BooleanField(gettext_lazy("veröffentlicht"), default=False, db_index=True)
     sources = models.TextField(
-        "Quellen", blank=True, help_text="Woher die Angaben stammen (z. B. Pressemitteilung mit Datum)."
+        gettext_lazy("Quellen"),
+        blank=True,
+        help_text=gettext_lazy("Woher die Angaben stammen (z. B. Pressemitteilung mit Datum)."),
     )
     # Grants as reported in public sources (press releases), until the funding part records the
     # grant notices themselves; shown with ``sources`` so that a reader sees where the figure is from.
     reported_grant_eur = models.DecimalField(
-        "gemeldete Förderung (EUR)",
+        gettext_lazy("gemeldete Förderung (EUR)"),
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Förderbetrag laut öffentlicher Quelle (z. B. Pressemitteilung), nicht aus einem Bescheid.",
+        help_text=gettext_lazy(
+            "Förderbetrag laut öffentlicher Quelle (z. B. Pressemitteilung), nicht aus einem Bescheid."
+        ),
     )
     reported_grant_note = models.CharField(
-        "Angaben zur Förderung",
+        gettext_lazy("Angaben zur Förderung"),
         max_length=300,
         blank=True,
-        help_text="z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“.",
+        help_text=gettext_lazy("z. B. „100 %, 2026–2027“ oder „bis zu, 2 Jahre“."),
     )
-    created_at = models.DateTimeField("angelegt", auto_now_add=True)
-    updated_at = models.DateTimeField("geändert", auto_now=True)
+    created_at = models.DateTimeField(gettext_lazy("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("geändert"), auto_now=True)
 
     objects: ClassVar[AllianceQuerySet] = AllianceQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Kooperationsverbund"
-        verbose_name_plural = "Kooperationsverbünde"
+        verbose_name = gettext_lazy("Kooperationsverbund")
+        verbose_name_plural = gettext_lazy("Kooperationsverbünde")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -192,7 +200,7 @@ class Alliance(models.Model):
                 | Q(start_date__isnull=True)
                 | Q(end_date__gte=F("start_date")),
                 name="alliance_end_after_start",
-                violation_error_message="Das Ende darf nicht vor dem Beginn liegen.",
+                violation_error_message=gettext_lazy("Das Ende darf nicht vor dem Beginn liegen."),
             ),
         ]
 
@@ -208,22 +216,24 @@ class Alliance(models.Model):
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "Das Ende darf nicht vor dem Beginn liegen."})
+            raise ValidationError({"end_date": _("Das Ende darf nicht vor dem Beginn liegen.")})
         if self.status in lifecycle.BOUND_STAGES and self.legal_form == LegalForm.NONE:
             raise ValidationError(
                 {
                     "legal_form": (
-                        "Ein Verbund mit geschlossener Vereinbarung braucht eine Rechtsform; "
-                        "„noch keine“ ist ab diesem Status nicht mehr möglich."
+                        _(
+                            "Ein Verbund mit geschlossener Vereinbarung braucht eine Rechtsform; "
+                            "„noch keine“ ist ab diesem Status nicht mehr möglich."
+                        )
                     )
                 }
             )
 
 
 class MemberRole(models.TextChoices):
-    FEDERFUEHREND = "federfuehrend", "federführend"
-    ANTRAGSTELLEND = "antragstellend", "antragstellend"
-    MITGLIED = "mitglied", "Mitglied"
+    FEDERFUEHREND = "federfuehrend", gettext_lazy("federführend")
+    ANTRAGSTELLEND = "antragstellend", gettext_lazy("antragstellend")
+    MITGLIED = "mitglied", gettext_lazy("Mitglied")
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -240,35 +250,37 @@ class Membership(models.Model):
     """
 
     alliance = models.ForeignKey(
-        Alliance, verbose_name="Verbund", on_delete=models.CASCADE, related_name="memberships"
+        Alliance, verbose_name=gettext_lazy("Verbund"), on_delete=models.CASCADE, related_name="memberships"
     )
     body = models.ForeignKey(
         "registry.Body",
-        verbose_name="Körperschaft",
+        verbose_name=gettext_lazy("Körperschaft"),
         on_delete=models.PROTECT,
         related_name="alliance_memberships",
     )
-    role = models.CharField("Rolle", max_length=20, choices=MemberRole.choices, default=MemberRole.MITGLIED)
-    joined_on = models.DateField("beigetreten am")
-    left_on = models.DateField("ausgetreten am", null=True, blank=True)
+    role = models.CharField(
+        gettext_lazy("Rolle"), max_length=20, choices=MemberRole.choices, default=MemberRole.MITGLIED
+    )
+    joined_on = models.DateField(gettext_lazy("beigetreten am"))
+    left_on = models.DateField(gettext_lazy("ausgetreten am"), null=True, blank=True)
     # The head of the member body (Verwaltungsleitung) confirms that the body belongs to the alliance.
-    confirmed_at = models.DateTimeField("bestätigt am", null=True, blank=True)
+    confirmed_at = models.DateTimeField(gettext_lazy("bestätigt am"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="bestätigt von",
+        verbose_name=gettext_lazy("bestätigt von"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    note = models.CharField("Bemerkung", max_length=500, blank=True)
+    note = models.CharField(gettext_lazy("Bemerkung"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[MembershipQuerySet] = MembershipQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Mitgliedschaft"
-        verbose_name_plural = "Mitgliedschaften"
+        verbose_name = gettext_lazy("Mitgliedschaft")
+        verbose_name_plural = gettext_lazy("Mitgliedschaften")
         ordering = ["alliance", "joined_on", "id"]
         constraints = [
             # Partial unique indexes: supported by SQLite and PostgreSQL alike.
@@ -276,18 +288,18 @@ class Membership(models.Model):
                 fields=["alliance", "body"],
                 condition=Q(left_on__isnull=True),
                 name="membership_one_open_per_body",
-                violation_error_message="Diese Körperschaft ist bereits Mitglied des Verbunds.",
+                violation_error_message=gettext_lazy("Diese Körperschaft ist bereits Mitglied des Verbunds."),
             ),
             models.UniqueConstraint(
                 fields=["alliance"],
                 condition=Q(left_on__isnull=True, role="federfuehrend"),
                 name="membership_one_open_lead",
-                violation_error_message="Der Verbund hat bereits ein federführendes Mitglied.",
+                violation_error_message=gettext_lazy("Der Verbund hat bereits ein federführendes Mitglied."),
             ),
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gte=F("joined_on")),
                 name="membership_left_after_joined",
-                violation_error_message="Der Austritt darf nicht vor dem Beitritt liegen.",
+                violation_error_message=gettext_lazy("Der Austritt darf nicht vor dem Beitritt liegen."),
             ),
         ]
 
@@ -304,21 +316,23 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         if self.left_on is not None and self.left_on < self.joined_on:
-            raise ValidationError({"left_on": "Der Austritt darf nicht vor dem Beitritt liegen."})
+            raise ValidationError({"left_on": _("Der Austritt darf nicht vor dem Beitritt liegen.")})
         # DOMAIN.md §2: Ortsgemeinden apply through their Verbandsgemeinde.
         if self.role == MemberRole.ANTRAGSTELLEND and self.body_id and self.body.kind == "ortsgemeinde":
             raise ValidationError(
                 {
                     "role": (
-                        "Ortsgemeinden stellen Anträge über ihre Verbandsgemeinde und können nicht "
-                        "antragstellend sein."
+                        _(
+                            "Ortsgemeinden stellen Anträge über ihre Verbandsgemeinde und können nicht "
+                            "antragstellend sein."
+                        )
                     )
                 }
             )
 
 
 class AllianceRoleKind(models.TextChoices):
-    KOORDINATION = "koordination", "Verbundkoordination"
+    KOORDINATION = "koordination", gettext_lazy("Verbundkoordination")
 
 
 class AllianceRole(models.Model):
@@ -326,26 +340,29 @@ class AllianceRole(models.Model):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="Person",
+        verbose_name=gettext_lazy("Person"),
         on_delete=models.CASCADE,
         related_name="alliance_roles",
     )
     alliance = models.ForeignKey(
-        Alliance, verbose_name="Verbund", on_delete=models.CASCADE, related_name="roles"
+        Alliance, verbose_name=gettext_lazy("Verbund"), on_delete=models.CASCADE, related_name="roles"
     )
     role = models.CharField(
-        "Rolle", max_length=20, choices=AllianceRoleKind.choices, default=AllianceRoleKind.KOORDINATION
+        gettext_lazy("Rolle"),
+        max_length=20,
+        choices=AllianceRoleKind.choices,
+        default=AllianceRoleKind.KOORDINATION,
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "Verbundrolle"
-        verbose_name_plural = "Verbundrollen"
+        verbose_name = gettext_lazy("Verbundrolle")
+        verbose_name_plural = gettext_lazy("Verbundrollen")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "alliance", "role"],
                 name="alliance_role_unique",
-                violation_error_message="Die Person hat diese Rolle im Verbund bereits.",
+                violation_error_message=gettext_lazy("Die Person hat diese Rolle im Verbund bereits."),
             ),
         ]
 
@@ -357,24 +374,27 @@ class StatusChange(models.Model):
     """One step of the lifecycle: the timeline of an alliance. ``from_status`` is empty at creation."""
 
     alliance = models.ForeignKey(
-        Alliance, verbose_name="Verbund", on_delete=models.CASCADE, related_name="status_changes"
+        Alliance,
+        verbose_name=gettext_lazy("Verbund"),
+        on_delete=models.CASCADE,
+        related_name="status_changes",
     )
-    from_status = models.CharField("von", max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField("nach", max_length=20, choices=Status.choices)
-    changed_at = models.DateTimeField("geändert am", default=timezone.now)
+    from_status = models.CharField(gettext_lazy("von"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(gettext_lazy("nach"), max_length=20, choices=Status.choices)
+    changed_at = models.DateTimeField(gettext_lazy("geändert am"), default=timezone.now)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="geändert von",
+        verbose_name=gettext_lazy("geändert von"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    note = models.CharField("Bemerkung", max_length=500, blank=True)
+    note = models.CharField(gettext_lazy("Bemerkung"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = "Statuswechsel"
-        verbose_name_plural = "Statuswechsel"
+        verbose_name = gettext_lazy("Statuswechsel")
+        verbose_name_plural = gettext_lazy("Statuswechsel")
         ordering = ["alliance", "changed_at", "id"]
 
     def __str__(self) -> str:
@@ -399,22 +419,22 @@ class AgreementDocument(StoredFileMixin):
     """A signed agreement (Zweckvereinbarung, contract …). Versions of one title count 1, 2, 3 …"""
 
     alliance = models.ForeignKey(
-        Alliance, verbose_name="Verbund", on_delete=models.CASCADE, related_name="agreements"
+        Alliance, verbose_name=gettext_lazy("Verbund"), on_delete=models.CASCADE, related_name="agreements"
     )
-    title = models.CharField("Titel", max_length=200)
-    version = models.PositiveIntegerField("Fassung")
-    file = models.FileField("Datei", upload_to=agreement_upload_to, max_length=255)
-    signed_on = models.DateField("unterzeichnet am", null=True, blank=True)
+    title = models.CharField(gettext_lazy("Titel"), max_length=200)
+    version = models.PositiveIntegerField(gettext_lazy("Fassung"))
+    file = models.FileField(gettext_lazy("Datei"), upload_to=agreement_upload_to, max_length=255)
+    signed_on = models.DateField(gettext_lazy("unterzeichnet am"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "Vereinbarung"
-        verbose_name_plural = "Vereinbarungen"
+        verbose_name = gettext_lazy("Vereinbarung")
+        verbose_name_plural = gettext_lazy("Vereinbarungen")
         ordering = ["alliance", "title", "-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["alliance", "title", "version"],
                 name="agreement_version_unique",
-                violation_error_message="Diese Fassung der Vereinbarung gibt es bereits.",
+                violation_error_message=gettext_lazy("Diese Fassung der Vereinbarung gibt es bereits."),
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="agreement_version_positive"),
         ]
@@ -424,10 +444,10 @@ class AgreementDocument(StoredFileMixin):
 
 
 class DecidingOrgan(models.TextChoices):
-    GEMEINDERAT = "gemeinderat", "Gemeinderat / Stadtrat"
-    VERBANDSGEMEINDERAT = "verbandsgemeinderat", "Verbandsgemeinderat"
-    KREISTAG = "kreistag", "Kreistag"
-    SONSTIGES = "sonstiges", "anderes Gremium"
+    GEMEINDERAT = "gemeinderat", gettext_lazy("Gemeinderat / Stadtrat")
+    VERBANDSGEMEINDERAT = "verbandsgemeinderat", gettext_lazy("Verbandsgemeinderat")
+    KREISTAG = "kreistag", gettext_lazy("Kreistag")
+    SONSTIGES = "sonstiges", gettext_lazy("anderes Gremium")
 
 
 class CouncilResolution(StoredFileMixin):
@@ -438,23 +458,23 @@ class CouncilResolution(StoredFileMixin):
     """
 
     alliance = models.ForeignKey(
-        Alliance, verbose_name="Verbund", on_delete=models.CASCADE, related_name="resolutions"
+        Alliance, verbose_name=gettext_lazy("Verbund"), on_delete=models.CASCADE, related_name="resolutions"
     )
     body = models.ForeignKey(
         "registry.Body",
-        verbose_name="Körperschaft",
+        verbose_name=gettext_lazy("Körperschaft"),
         on_delete=models.PROTECT,
         related_name="council_resolutions",
     )
-    decided_on = models.DateField("beschlossen am")
-    decided_by = models.CharField("Gremium", max_length=30, choices=DecidingOrgan.choices)
-    decided_by_other = models.CharField("Gremium (anderes)", max_length=120, blank=True)
-    subject = models.CharField("Gegenstand", max_length=300)
-    file = models.FileField("Datei", upload_to=resolution_upload_to, max_length=255, blank=True)
+    decided_on = models.DateField(gettext_lazy("beschlossen am"))
+    decided_by = models.CharField(gettext_lazy("Gremium"), max_length=30, choices=DecidingOrgan.choices)
+    decided_by_other = models.CharField(gettext_lazy("Gremium (anderes)"), max_length=120, blank=True)
+    subject = models.CharField(gettext_lazy("Gegenstand"), max_length=300)
+    file = models.FileField(gettext_lazy("Datei"), upload_to=resolution_upload_to, max_length=255, blank=True)
 
     class Meta:
-        verbose_name = "Ratsbeschluss"
-        verbose_name_plural = "Ratsbeschlüsse"
+        verbose_name = gettext_lazy("Ratsbeschluss")
+        verbose_name_plural = gettext_lazy("Ratsbeschlüsse")
         ordering = ["alliance", "decided_on", "id"]
 
     def __str__(self) -> str:
@@ -469,8 +489,8 @@ class CouncilResolution(StoredFileMixin):
     def clean(self) -> None:
         errors = {}
         if self.decided_by == DecidingOrgan.SONSTIGES and not self.decided_by_other.strip():
-            errors["decided_by_other"] = "Bitte das beschließende Gremium angeben."
+            errors["decided_by_other"] = _("Bitte das beschließende Gremium angeben.")
         if self.decided_on and self.decided_on > timezone.localdate():
-            errors["decided_on"] = "Ein Beschluss kann nicht in der Zukunft liegen."
+            errors["decided_on"] = _("Ein Beschluss kann nicht in der Zukunft liegen.")
         if errors:
             raise ValidationError(errors)

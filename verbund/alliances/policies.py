@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from verbund.common.principal import Principal, register_grant_kind
 from verbund.common.roles import Role
@@ -26,11 +27,11 @@ if TYPE_CHECKING:
     from .models import Alliance, Membership
 
 COORDINATOR = register_grant_kind(
-    "alliance.coordinator", label="Verbundkoordination", scope="alliance", audit=True
+    "alliance.coordinator", label=gettext_noop("Verbundkoordination"), scope="alliance", audit=True
 ).name
 
 #: Why a change is refused to someone who may see the alliance but not change it.
-CHANGE_REFUSAL = "Nur die Verbundkoordination kann diesen Verbund ändern."
+CHANGE_REFUSAL = gettext_noop("Nur die Verbundkoordination kann diesen Verbund ändern.")
 #: System capability: create and change alliances, members and documents.
 MANAGE = "alliances.manage"
 

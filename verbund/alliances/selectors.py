@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from verbund.common.access import access_object
 from verbund.common.errors import NotFound
@@ -69,8 +70,10 @@ def kreis_prefix(value: str) -> str:
     value = value.strip()
     if not value.isdigit() or len(value) not in (5, 8, 9, 12):
         raise ValidationError(
-            "Kreis: bitte den 5-stelligen Kreisschlüssel (z. B. 07335) oder den 12-stelligen "
-            "Regionalschlüssel angeben."
+            _(
+                "Kreis: bitte den 5-stelligen Kreisschlüssel (z. B. 07335) oder den 12-stelligen "
+                "Regionalschlüssel angeben."
+            )
         )
     return value[:5]
 
@@ -324,10 +327,10 @@ def access_alliance(principal: Principal, slug_or_id: str | int, *, need: str = 
         Alliance.objects,
         principal,
         need=policies.may_change_alliance if need == "change" else None,
-        refusal=policies.CHANGE_REFUSAL,
-        not_found="Kein solcher Verbund.",
+        refusal=_(policies.CHANGE_REFUSAL),
+        not_found=_("Kein solcher Verbund."),
         **lookup,
     )
     if need == "internal" and not policies.is_insider(principal, alliance.pk):
-        raise NotFound("Kein solcher Verbund.")
+        raise NotFound(_("Kein solcher Verbund."))
     return alliance

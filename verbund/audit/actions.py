@@ -14,6 +14,11 @@ line of an entry reads ``Begründung der Abweichung: …`` and never ``Override 
     audit_labels({"override_reason": "Begründung der Abweichung", "years": "Jahresraten"})
     audit_value_labels({"role": MemberRole.choices})  # coded values: the code stays, the page says the label
 
+Sentences and labels are stored here in German and translated where they are shown: mark them
+for the catalogue with ``gettext_noop`` (or ``gettext_lazy``), e.g.
+``audit_action("alliance.create", gettext_noop("hat den Verbund {object} angelegt"))``. An entry in
+the database holds codes, keys and values, never a sentence, so it reads in the reader's language.
+
 The presenter (:mod:`verbund.audit.presenters`) prefers the model field's ``verbose_name`` of the
 entry's object type, then these labels; a key nobody named is shown humanised and flagged.
 """
@@ -23,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from verbund.common.i18n import gettext
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,9 @@ class AuditAction:
         return self.code
 
     def render(self, *, actor: str, object_repr: str) -> str:
+        """The sentence in the active language (the German sentence is the msgid)."""
         obj = f"„{object_repr}“" if object_repr else ""
-        predicate = self.sentence.format(object=obj).replace("  ", " ").strip()
+        predicate = gettext(str(self.sentence)).format(object=obj).replace("  ", " ").strip()
         return f"{actor} {predicate}."
 
 
@@ -109,4 +117,4 @@ def describe(code: str) -> str:
     action = ACTIONS.get(code)
     if action is None:
         return code
-    return action.sentence.format(object="…").replace("  ", " ").strip()
+    return gettext(str(action.sentence)).format(object="…").replace("  ", " ").strip()

@@ -1,8 +1,9 @@
 """Append-only record of every change."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditConfig(AppConfig):
     name = "verbund.audit"
-    verbose_name = "Protokoll"
+    verbose_name = _("Protokoll")

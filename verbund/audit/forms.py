@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.principal import Principal
 from verbund.ui.forms import DateInput, KernForm
@@ -19,7 +21,10 @@ from .selectors import scope_names
 
 def _scope_choices(kind: str, ids: set[int]) -> list[tuple[str, str]]:
     names = scope_names(kind, ids)
-    return [("", "alle"), *sorted(((str(i), n) for i, n in names.items()), key=lambda c: c[1].lower())]
+    return [
+        ("", gettext("alle")),
+        *sorted(((str(i), n) for i, n in names.items()), key=lambda c: c[1].lower()),
+    ]
 
 
 class AuditFilterForm(KernForm):
@@ -30,23 +35,28 @@ class AuditFilterForm(KernForm):
     choices are the scopes the principal may read).
     """
 
-    action = forms.ChoiceField(label="Aktion", required=False)
-    object_type = forms.ChoiceField(label="Objektart", required=False)
+    action = forms.ChoiceField(label=_("Aktion"), required=False)
+    object_type = forms.ChoiceField(label=_("Objektart"), required=False)
     actor = forms.CharField(
-        label="Handelnde Person", required=False, max_length=150, help_text="Benutzername oder Teil davon"
+        label=_("Handelnde Person"),
+        required=False,
+        max_length=150,
+        help_text=_("Benutzername oder Teil davon"),
     )
-    date_from = forms.DateField(label="von", required=False, widget=DateInput())
-    date_to = forms.DateField(label="bis", required=False, widget=DateInput())
-    verbund = forms.TypedChoiceField(label="Verbund", required=False, coerce=int, empty_value=None)
-    koerperschaft = forms.TypedChoiceField(label="Körperschaft", required=False, coerce=int, empty_value=None)
+    date_from = forms.DateField(label=_("von"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("bis"), required=False, widget=DateInput())
+    verbund = forms.TypedChoiceField(label=_("Verbund"), required=False, coerce=int, empty_value=None)
+    koerperschaft = forms.TypedChoiceField(
+        label=_("Körperschaft"), required=False, coerce=int, empty_value=None
+    )
 
     def __init__(self, *args: Any, principal: Principal, visible: AuditEntryQuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         actions = sorted(ACTIONS, key=lambda code: describe(code).lower())
-        self.fields["action"].choices = [("", "alle"), *((c, describe(c)) for c in actions)]  # type: ignore[attr-defined]
+        self.fields["action"].choices = [("", gettext("alle")), *((c, describe(c)) for c in actions)]  # type: ignore[attr-defined]
         types = visible.order_by("object_type").values_list("object_type", flat=True).distinct()
         self.fields["object_type"].choices = [  # type: ignore[attr-defined]
-            ("", "alle"),
+            ("", gettext("alle")),
             *sorted(((t, object_type_label(t)) for t in types), key=lambda c: c[1].lower()),
         ]
         if principal.is_operator:
@@ -72,7 +82,7 @@ class AuditFilterForm(KernForm):
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "Das Ende des Zeitraums liegt vor seinem Anfang.")
+            self.add_error("date_to", gettext("Das Ende des Zeitraums liegt vor seinem Anfang."))
         return cleaned
 
     def apply(self, entries: AuditEntryQuerySet) -> AuditEntryQuerySet:

@@ -16,6 +16,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.models import AppendOnlyModel, AppendOnlyQuerySet
 from verbund.common.principal import Principal
@@ -39,31 +40,31 @@ class AuditEntryQuerySet(AppendOnlyQuerySet["AuditEntry"]):
 class AuditEntry(AppendOnlyModel):
     """Who did what to which object, and what changed (``{"field": [old, new]}``)."""
 
-    at = models.DateTimeField("Zeitpunkt", auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="Handelnde Person",
+        verbose_name=_("Handelnde Person"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     # Kept even if the user is deleted later, and for system actors ("Registerimport", "Demodaten").
-    actor_label = models.CharField("Handelnde Person (Name)", max_length=150)
-    is_system = models.BooleanField("Systemvorgang", default=False)
-    action = models.CharField("Aktion", max_length=80, db_index=True)
-    object_type = models.CharField("Objekttyp", max_length=100, db_index=True)
-    object_id = models.CharField("Objekt-ID", max_length=64, blank=True, db_index=True)
-    object_repr = models.CharField("Objekt", max_length=300, blank=True)
-    changes = models.JSONField("Änderungen", default=dict, blank=True)
-    body_id = models.BigIntegerField("Körperschaft (ID)", null=True, blank=True, db_index=True)
-    alliance_id = models.BigIntegerField("Verbund (ID)", null=True, blank=True, db_index=True)
+    actor_label = models.CharField(_("Handelnde Person (Name)"), max_length=150)
+    is_system = models.BooleanField(_("Systemvorgang"), default=False)
+    action = models.CharField(_("Aktion"), max_length=80, db_index=True)
+    object_type = models.CharField(_("Objekttyp"), max_length=100, db_index=True)
+    object_id = models.CharField(_("Objekt-ID"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("Objekt"), max_length=300, blank=True)
+    changes = models.JSONField(_("Änderungen"), default=dict, blank=True)
+    body_id = models.BigIntegerField(_("Körperschaft (ID)"), null=True, blank=True, db_index=True)
+    alliance_id = models.BigIntegerField(_("Verbund (ID)"), null=True, blank=True, db_index=True)
 
     objects: ClassVar[AuditEntryQuerySet] = AuditEntryQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Protokolleintrag"
-        verbose_name_plural = "Protokoll"
+        verbose_name = _("Protokolleintrag")
+        verbose_name_plural = _("Protokoll")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
@@ -79,27 +80,27 @@ class SensitiveReadQuerySet(AppendOnlyQuerySet["SensitiveRead"]):
 class SensitiveRead(AppendOnlyModel):
     """Someone read an object above INTERNAL sensitivity (TLP:AMBER or RED)."""
 
-    at = models.DateTimeField("Zeitpunkt", auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="Lesende Person",
+        verbose_name=_("Lesende Person"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_label = models.CharField("Lesende Person (Name)", max_length=150)
-    object_type = models.CharField("Objekttyp", max_length=100, db_index=True)
-    object_id = models.CharField("Objekt-ID", max_length=64, db_index=True)
-    object_repr = models.CharField("Objekt", max_length=300, blank=True)
-    sensitivity = models.PositiveSmallIntegerField("Schutzstufe")
-    purpose = models.CharField("Zweck", max_length=200, blank=True)
+    actor_label = models.CharField(_("Lesende Person (Name)"), max_length=150)
+    object_type = models.CharField(_("Objekttyp"), max_length=100, db_index=True)
+    object_id = models.CharField(_("Objekt-ID"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("Objekt"), max_length=300, blank=True)
+    sensitivity = models.PositiveSmallIntegerField(_("Schutzstufe"))
+    purpose = models.CharField(_("Zweck"), max_length=200, blank=True)
 
     objects: ClassVar[SensitiveReadQuerySet] = SensitiveReadQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Lesezugriff auf vertrauliche Daten"
-        verbose_name_plural = "Lesezugriffe auf vertrauliche Daten"
+        verbose_name = _("Lesezugriff auf vertrauliche Daten")
+        verbose_name_plural = _("Lesezugriffe auf vertrauliche Daten")
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:

@@ -12,6 +12,9 @@ value, lists joined with commas, a nested mapping as ``Bezeichnung: Wert`` with 
 the same way. Years (keys like ``year``/``jahr``/``years``, and the keys of a per-year mapping) keep
 their digits: ``2026``, never ``2.026``. No raw key and no Python dict or list reaches a page.
 
+Labels, sentences and words are German msgids, translated here, where they are shown (the entry
+stores codes, keys and values); numbers and dates keep the German notation in every language.
+
 Pure presentation: no queries (the model metadata is read from the app registry, cached).
 """
 
@@ -30,61 +33,63 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from verbund.common.german import format_date, format_datetime, format_number
+from verbund.common.i18n import gettext as _
+from verbund.common.i18n import gettext_noop
 
 from .actions import ACTIONS, AUDIT_LABELS, AUDIT_VALUE_LABELS
 from .models import AuditEntry
 
 BERLIN = ZoneInfo("Europe/Berlin")
-EMPTY = "leer"
+EMPTY = gettext_noop("leer")
 
 #: German words for change keys that are no model field (or whose model is unknown).
 FIELD_WORDS: dict[str, str] = {
-    "amount": "Betrag",
-    "annual_cost": "Jahreskosten",
-    "body": "Körperschaft",
-    "budget": "Budget",
-    "count": "Anzahl",
-    "created": "angelegt",
-    "demo": "Demodaten",
-    "email": "E-Mail-Adresse",
-    "error": "Fehler",
-    "file": "Datei",
-    "first_name": "Vorname",
-    "from": "von",
-    "from_date": "seit",
-    "hint": "Kennung",
-    "is_active": "aktiv",
-    "is_example": "Beispiel",
-    "is_published": "veröffentlicht",
-    "item": "Position",
-    "items": "Positionen",
-    "joined_on": "Beitritt am",
-    "kind": "Art",
-    "last_name": "Nachname",
-    "left_on": "Ausscheiden am",
-    "member": "Mitglied",
-    "name": "Name",
-    "note": "Notiz",
-    "password": "Passwort",
-    "period": "Zeitraum",
-    "quantity": "Menge",
-    "reason": "Begründung",
-    "removed": "entfernt",
-    "role": "Rolle",
-    "rule_set": "Regelwerk",
-    "service": "Dienst",
-    "slug": "Kurzname",
-    "state": "Zustand",
-    "status": "Status",
-    "task": "Aufgabe",
-    "title": "Titel",
-    "to": "nach",
-    "total": "Summe",
-    "until_date": "bis",
-    "user": "Benutzerkonto",
-    "username": "Benutzername",
-    "version": "Version",
-    "year": "Jahr",
+    "amount": gettext_noop("Betrag"),
+    "annual_cost": gettext_noop("Jahreskosten"),
+    "body": gettext_noop("Körperschaft"),
+    "budget": gettext_noop("Budget"),
+    "count": gettext_noop("Anzahl"),
+    "created": gettext_noop("angelegt"),
+    "demo": gettext_noop("Demodaten"),
+    "email": gettext_noop("E-Mail-Adresse"),
+    "error": gettext_noop("Fehler"),
+    "file": gettext_noop("Datei"),
+    "first_name": gettext_noop("Vorname"),
+    "from": gettext_noop("von"),
+    "from_date": gettext_noop("seit"),
+    "hint": gettext_noop("Kennung"),
+    "is_active": gettext_noop("aktiv"),
+    "is_example": gettext_noop("Beispiel"),
+    "is_published": gettext_noop("veröffentlicht"),
+    "item": gettext_noop("Position"),
+    "items": gettext_noop("Positionen"),
+    "joined_on": gettext_noop("Beitritt am"),
+    "kind": gettext_noop("Art"),
+    "last_name": gettext_noop("Nachname"),
+    "left_on": gettext_noop("Ausscheiden am"),
+    "member": gettext_noop("Mitglied"),
+    "name": gettext_noop("Name"),
+    "note": gettext_noop("Notiz"),
+    "password": gettext_noop("Passwort"),
+    "period": gettext_noop("Zeitraum"),
+    "quantity": gettext_noop("Menge"),
+    "reason": gettext_noop("Begründung"),
+    "removed": gettext_noop("entfernt"),
+    "role": gettext_noop("Rolle"),
+    "rule_set": gettext_noop("Regelwerk"),
+    "service": gettext_noop("Dienst"),
+    "slug": gettext_noop("Kurzname"),
+    "state": gettext_noop("Zustand"),
+    "status": gettext_noop("Status"),
+    "task": gettext_noop("Aufgabe"),
+    "title": gettext_noop("Titel"),
+    "to": gettext_noop("nach"),
+    "total": gettext_noop("Summe"),
+    "until_date": gettext_noop("bis"),
+    "user": gettext_noop("Benutzerkonto"),
+    "username": gettext_noop("Benutzername"),
+    "version": gettext_noop("Version"),
+    "year": gettext_noop("Jahr"),
 }
 
 #: Keys whose pair of values is a span (``"period": [start, end]``), shown ``von – bis``, not ``alt → neu``.
@@ -164,17 +169,19 @@ def humanize(name: str) -> str:
     if label is not None:
         return label
     words = str(name).replace("_", " ").replace(".", " ").strip()
-    return words[:1].upper() + words[1:] if words else "Angabe"
+    return words[:1].upper() + words[1:] if words else _("Angabe")
 
 
 def known_label(name: str) -> str | None:
     """The German label a part declared for ``name``, or a word of :data:`FIELD_WORDS`, or ``None``."""
     if name in AUDIT_LABELS:
-        return AUDIT_LABELS[name]
+        return _(str(AUDIT_LABELS[name]))
     if name in FIELD_WORDS:
-        return FIELD_WORDS[name]
-    if _NUMBER_KEY.match(name) or _WORDS_KEY.match(name):
+        return _(FIELD_WORDS[name])
+    if _NUMBER_KEY.match(name):
         return name
+    if _WORDS_KEY.match(name):
+        return _(name)  # a German word written as the key: translated if a catalogue knows it
     return None
 
 
@@ -182,9 +189,10 @@ def object_type_label(object_type: str) -> str:
     """``"alliances.alliance"`` → ``"Verbund"`` (the model's German verbose name)."""
     model = _model(object_type)
     if model is not None:
-        return str(model._meta.verbose_name)
+        # lazily translated names come out in the active language; a plain German one is looked up
+        return _(str(model._meta.verbose_name))
     tail = object_type.rsplit(".", 1)[-1] if object_type else ""
-    return humanize(tail) if tail else "Objekt"
+    return humanize(tail) if tail else _("Objekt")
 
 
 def field_label(object_type: str, name: str) -> str:
@@ -214,7 +222,7 @@ def _choice_label(field: models.Field | None, value: Any) -> str | None:
         return None
     for key, label in field.flatchoices:
         if key == value or str(key) == str(value):
-            return str(label)
+            return _(str(label))
     return None
 
 
@@ -230,11 +238,11 @@ def _format(
     if label is not None:
         return label
     if isinstance(value, str) and value in AUDIT_VALUE_LABELS.get(name, {}):
-        return AUDIT_VALUE_LABELS[name][value]
+        return _(AUDIT_VALUE_LABELS[name][value])
     if value is None or value == "":
-        return EMPTY
+        return _(EMPTY)
     if isinstance(value, bool):
-        return "Ja" if value else "Nein"
+        return _("Ja") if value else _("Nein")
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return format_datetime(moment.astimezone(BERLIN))
@@ -242,7 +250,7 @@ def _format(
         return format_date(value)
     if isinstance(value, dict):
         if not value:
-            return EMPTY
+            return _(EMPTY)
         parts = []
         for key, item in value.items():
             key_label, known = label_of(object_type, str(key))
@@ -261,7 +269,7 @@ def _format(
         return "; ".join(parts)
     if isinstance(value, list | tuple | set | frozenset):
         if not value:
-            return EMPTY
+            return _(EMPTY)
         return ", ".join(
             _format(v, field=field, name=name, unlabelled=unlabelled, object_type=object_type) for v in value
         )
@@ -306,7 +314,7 @@ def change_lines(object_type: str, changes: Any) -> tuple[ChangeLine, ...]:
     if not isinstance(changes, dict):
         unlabelled: list[str] = []
         text = _format(changes, field=None, name="", unlabelled=unlabelled)
-        return (ChangeLine(label="Angaben", old=None, new=text, unlabelled=tuple(unlabelled)),)
+        return (ChangeLine(label=_("Angaben"), old=None, new=text, unlabelled=tuple(unlabelled)),)
     lines = []
     for name, value in changes.items():
         key = str(name)
@@ -332,7 +340,7 @@ def change_lines(object_type: str, changes: Any) -> tuple[ChangeLine, ...]:
 
 
 def actor_text(entry: AuditEntry) -> str:
-    return entry.actor_label or "System"
+    return entry.actor_label or _("System")
 
 
 def sentence(entry: AuditEntry) -> str:
@@ -342,7 +350,11 @@ def sentence(entry: AuditEntry) -> str:
         return action.render(actor=actor_text(entry), object_repr=entry.object_repr)
     what = object_type_label(entry.object_type)
     obj = f" „{entry.object_repr}“" if entry.object_repr else ""
-    return f"{actor_text(entry)} hat {what}{obj} bearbeitet."
+    return _("%(actor)s hat %(what)s%(object)s bearbeitet.") % {
+        "actor": actor_text(entry),
+        "what": what,
+        "object": obj,
+    }
 
 
 def present(entry: AuditEntry) -> EntryView:

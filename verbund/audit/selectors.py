@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from verbund.common.i18n import gettext, gettext_noop
 from verbund.common.principal import Principal
 
 from .models import AuditEntry, AuditEntryQuerySet, SensitiveRead, SensitiveReadQuerySet
@@ -19,7 +20,7 @@ ScopeNamer = Callable[[Iterable[int]], dict[int, str]]
 
 #: "alliance" / "body" → a function naming ids (one query for all of them)
 SCOPE_NAMERS: dict[str, ScopeNamer] = {}
-SCOPE_WORDS = {"alliance": "Verbund", "body": "Körperschaft"}
+SCOPE_WORDS = {"alliance": gettext_noop("Verbund"), "body": gettext_noop("Körperschaft")}
 
 
 def register_scope_names(kind: str, namer: ScopeNamer) -> None:
@@ -36,7 +37,10 @@ def scope_names(kind: str, ids: Iterable[int]) -> dict[int, str]:
         return {}
     namer = SCOPE_NAMERS.get(kind)
     named = namer(wanted) if namer is not None else {}
-    return {i: named.get(i) or f"{SCOPE_WORDS[kind]} Nr. {i}" for i in wanted}
+    return {
+        i: named.get(i) or gettext("%(word)s Nr. %(id)s") % {"word": gettext(SCOPE_WORDS[kind]), "id": i}
+        for i in wanted
+    }
 
 
 def may_read_audit(principal: Principal) -> bool:

@@ -15,7 +15,9 @@ import decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 from verbund.common.actors import Actor, SystemActor, actor_label, check_actor
 
@@ -81,6 +83,25 @@ def audit_record(
     """
     check_actor(actor)
     declared = get_action(action)
+    # What is stored is German (the source language), whatever language the acting user reads:
+    # a name built with a choice label (str(target)) must not depend on the writer's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _write_entry(
+            actor, declared, target, object_type, object_id, object_repr, changes, body, alliance
+        )
+
+
+def _write_entry(
+    actor: Actor,
+    declared: AuditAction,
+    target: models.Model | None,
+    object_type: str,
+    object_id: str,
+    object_repr: str,
+    changes: Mapping[str, Any] | None,
+    body: models.Model | int | None,
+    alliance: models.Model | int | None,
+) -> AuditEntry:
     if target is not None:
         object_type = object_type or target._meta.label_lower
         object_id = object_id or str(target.pk)
@@ -113,12 +134,14 @@ def record_sensitive_read(
     looked at confidential data, for the security officer.
     """
     check_actor(actor)
+    with translation.override(settings.LANGUAGE_CODE):
+        object_repr = str(target)[:300]
     return SensitiveRead.objects.create(
         actor=_user_of(actor),
         actor_label=actor_label(actor)[:150],
         object_type=target._meta.label_lower,
         object_id=str(target.pk),
-        object_repr=str(target)[:300],
+        object_repr=object_repr,
         sensitivity=int(sensitivity),
         purpose=purpose[:200],
     )

@@ -15,7 +15,8 @@ from dataclasses import replace
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from verbund.common.principal import Principal, Sensitivity, principal_of
@@ -27,6 +28,7 @@ from .presenters import BERLIN, EntryView, object_type_label, present
 from .selectors import audit_entries, may_read_audit, may_read_sensitive_reads, scope_names, sensitive_reads
 
 PAGE_SIZE = 50
+#: The export is a document and stays German whatever the reader's language (like official documents).
 CSV_HEADERS = (
     "Zeitpunkt",
     "Handelnde Person",
@@ -120,17 +122,20 @@ def _csv_rows(entries: Iterable[EntryView]) -> list[list[str]]:
 
 @require_GET
 def audit_export(request: HttpRequest) -> HttpResponse:
-    """The filtered history as CSV for German spreadsheet programs: UTF-8 with BOM, semicolons."""
+    """The filtered history as CSV for German spreadsheet programs: UTF-8 with BOM, semicolons; German
+    in every language (an export is a document, like the official ones)."""
     principal = _reader(request)
     _form, entries = _filtered(request, principal)
-    views = _with_scopes([present(entry) for entry in entries.iterator(chunk_size=2000)])
+    with translation.override("de"):
+        views = _with_scopes([present(entry) for entry in entries.iterator(chunk_size=2000)])
+        rows = _csv_rows(views)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().astimezone(BERLIN).strftime("%Y-%m-%d")
     response["Content-Disposition"] = f'attachment; filename="protokoll-{stamp}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADERS)
-    writer.writerows(_csv_rows(views))
+    writer.writerows(rows)
     return response
 
 
@@ -157,4 +162,4 @@ def _sensitivity_label(value: int) -> str:
     try:
         return Sensitivity(value).label
     except ValueError:
-        return f"Stufe {value}"
+        return _("Stufe %(value)s") % {"value": value}

@@ -35,7 +35,7 @@ def access_object(
     *,
     need: Callable[[Principal, Any], bool] | None = None,
     refusal: str = "",
-    not_found: str = "Nicht gefunden.",
+    not_found: str = "",
     **lookup: Any,
 ) -> Any:
     """The object matching ``lookup`` among those ``principal`` may see; see the module doc."""

@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -79,8 +81,9 @@ def _validation_detail(errors: list[dict[str, Any]]) -> str:
     parts = []
     for error in errors:
         loc = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "body", "path"))
-        parts.append(f"{loc}: {error.get('msg', 'ungültig')}" if loc else str(error.get("msg", "ungültig")))
-    return "; ".join(parts) or "Ungültige Eingabe."
+        message = error.get("msg") or _("ungültig")
+        parts.append(f"{loc}: {message}" if loc else str(message))
+    return "; ".join(parts) or _("Ungültige Eingabe.")
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
@@ -92,7 +95,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return _error(api, request, 401, "Anmeldung erforderlich oder Token ungültig.", "unauthenticated")
+        return _error(api, request, 401, _("Anmeldung erforderlich oder Token ungültig."), "unauthenticated")
 
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -103,7 +106,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         assert refusal is not None
         if refusal.status == 404:
             # One message for missing and invisible, whatever the service said.
-            return _error(api, request, 404, "Nicht gefunden.", "not_found")
+            return _error(api, request, 404, _("Nicht gefunden."), "not_found")
         return _error(api, request, refusal.status, refusal.detail, refusal.code)
 
     from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -116,8 +119,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 API_PREFIX = "/api/"
 
 _STATUS_TEXT = {
-    404: ("Diesen Endpunkt gibt es nicht.", "not_found"),
-    405: ("Diese Methode ist für diesen Endpunkt nicht erlaubt.", "method_not_allowed"),
+    404: (gettext_noop("Diesen Endpunkt gibt es nicht."), "not_found"),
+    405: (gettext_noop("Diese Methode ist für diesen Endpunkt nicht erlaubt."), "method_not_allowed"),
 }
 
 
@@ -140,6 +143,7 @@ class ApiErrorShapeMiddleware:
             if isinstance(body, dict) and "detail" in body and "code" in body:
                 return response
         detail, code = _STATUS_TEXT[response.status_code]
+        detail = _(detail)
         shaped = JsonResponse({"detail": detail, "code": code}, status=response.status_code)
         if response.has_header("Allow"):
             shaped["Allow"] = response["Allow"]

@@ -27,6 +27,8 @@ from django.conf import settings
 from django.core.files.base import File
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .errors import Invalid
 
@@ -68,7 +70,8 @@ def check_upload(upload: File | IO[bytes], *, name: str = "", max_mb: int | None
     declared = getattr(upload, "size", None)
     if isinstance(declared, int) and declared > limit:
         raise Invalid(
-            f"Die Datei ist zu groß ({_megabytes(declared)} MB); erlaubt sind höchstens {megabytes} MB.",
+            _("Die Datei ist zu groß (%(size)s MB); erlaubt sind höchstens %(limit)s MB.")
+            % {"size": _megabytes(declared), "limit": megabytes},
             code="file_too_large",
         )
     upload.seek(0)
@@ -85,24 +88,27 @@ def check_upload(upload: File | IO[bytes], *, name: str = "", max_mb: int | None
         if size > limit:
             upload.seek(0)
             raise Invalid(
-                f"Die Datei ist zu groß (mehr als {megabytes} MB); erlaubt sind höchstens {megabytes} MB.",
+                _("Die Datei ist zu groß (mehr als %(limit)s MB); erlaubt sind höchstens %(limit)s MB.")
+                % {"limit": megabytes},
                 code="file_too_large",
             )
         digest.update(chunk)
         tail = (tail + chunk)[-_TAIL_BYTES:]
     upload.seek(0)
     if size == 0:
-        raise Invalid("Die Datei ist leer.", code="file_empty")
+        raise Invalid(_("Die Datei ist leer."), code="file_empty")
     if not head.startswith(PDF_MAGIC):
         raise Invalid(
-            "Die Datei ist kein PDF-Dokument. Bitte laden Sie die unterschriebene Fassung als PDF "
-            "(möglichst PDF/A) hoch; andere Formate wie Word, OpenDocument oder Bilder werden "
-            "nicht angenommen.",
+            _(
+                "Die Datei ist kein PDF-Dokument. Bitte laden Sie die unterschriebene Fassung als PDF "
+                "(möglichst PDF/A) hoch; andere Formate wie Word, OpenDocument oder Bilder werden "
+                "nicht angenommen."
+            ),
             code="file_not_pdf",
         )
     if PDF_EOF not in tail:
         raise Invalid(
-            "Die PDF-Datei ist unvollständig (das Dateiende fehlt). Bitte laden Sie sie noch einmal hoch.",
+            _("Die PDF-Datei ist unvollständig (das Dateiende fehlt). Bitte laden Sie sie noch einmal hoch."),
             code="file_truncated",
         )
     return CheckedUpload(
@@ -116,19 +122,19 @@ def check_upload(upload: File | IO[bytes], *, name: str = "", max_mb: int | None
 class StoredFileMixin(models.Model):
     """Metadata of a checked upload (see :func:`check_upload`)."""
 
-    original_name = models.CharField("Dateiname", max_length=255, blank=True)
-    content_type = models.CharField("Dateityp", max_length=100, blank=True)
-    size = models.PositiveBigIntegerField("Größe (Bytes)", null=True, blank=True)
+    original_name = models.CharField(_lazy("Dateiname"), max_length=255, blank=True)
+    content_type = models.CharField(_lazy("Dateityp"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_lazy("Größe (Bytes)"), null=True, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="hochgeladen von",
+        verbose_name=_lazy("hochgeladen von"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("hochgeladen am", default=timezone.now)
+    uploaded_at = models.DateTimeField(_lazy("hochgeladen am"), default=timezone.now)
 
     class Meta:
         abstract = True

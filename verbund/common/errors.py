@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from .i18n import _
+
 
 class Refusal(Exception):
     """A rule of the domain refused an action. ``code`` is stable; ``detail`` is German."""
@@ -35,7 +37,8 @@ class Refusal(Exception):
         if not detail and fields:
             detail = "; ".join(message for messages in fields.values() for message in messages)
         super().__init__(detail)
-        self.detail = detail or self.default_detail()
+        # str(): a lazily translated text becomes the text of the active language now
+        self.detail = str(detail) if detail else self.default_detail()
         if code is not None:
             self.code = code
         if status is not None:
@@ -45,7 +48,7 @@ class Refusal(Exception):
 
     @classmethod
     def default_detail(cls) -> str:
-        return "Die Aktion ist nicht möglich."
+        return _("Die Aktion ist nicht möglich.")
 
     def __str__(self) -> str:
         return self.detail
@@ -61,7 +64,7 @@ class NotFound(Refusal):
 
     @classmethod
     def default_detail(cls) -> str:
-        return "Nicht gefunden."
+        return _("Nicht gefunden.")
 
 
 class Forbidden(Refusal):
@@ -70,7 +73,7 @@ class Forbidden(Refusal):
 
     @classmethod
     def default_detail(cls) -> str:
-        return "Sie haben keine Berechtigung für diese Aktion."
+        return _("Sie haben keine Berechtigung für diese Aktion.")
 
 
 class Invalid(Refusal):
@@ -79,7 +82,7 @@ class Invalid(Refusal):
 
     @classmethod
     def default_detail(cls) -> str:
-        return "Die Eingabe ist ungültig."
+        return _("Die Eingabe ist ungültig.")
 
 
 class Conflict(Refusal):
@@ -88,7 +91,7 @@ class Conflict(Refusal):
 
     @classmethod
     def default_detail(cls) -> str:
-        return "Die Aktion passt nicht zum aktuellen Stand."
+        return _("Die Aktion passt nicht zum aktuellen Stand.")
 
 
 class ImportFileError(Invalid):
@@ -99,7 +102,11 @@ class ImportFileError(Invalid):
     def __init__(self, detail: str, *, path: str = "", line: int | None = None, field: str = "") -> None:
         where = ", ".join(
             part
-            for part in (path, f"Zeile {line}" if line is not None else "", f"Feld {field}" if field else "")
+            for part in (
+                path,
+                _("Zeile %(line)s") % {"line": line} if line is not None else "",
+                _("Feld %(field)s") % {"field": field} if field else "",
+            )
             if part
         )
         super().__init__(f"{where}: {detail}" if where else detail)

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from .i18n import _
 from .money import CENT
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
@@ -38,18 +39,18 @@ def normalize_number(text: str) -> str:
     if value.startswith("€"):
         value = value[1:]
     if not value:
-        raise GermanNumberError("Bitte eine Zahl eingeben.")
+        raise GermanNumberError(_("Bitte eine Zahl eingeben."))
     if "," in value:
         if "." in value and not _THOUSANDS_WITH_COMMA.match(value):
-            raise GermanNumberError(f"„{text}“ ist keine Zahl (Beispiel: 6.500,00).")
+            raise GermanNumberError(_("„%(text)s“ ist keine Zahl (Beispiel: 6.500,00).") % {"text": text})
         value = value.replace(".", "")
         if value.count(",") > 1:
-            raise GermanNumberError(f"„{text}“ ist keine Zahl (Beispiel: 6.500,00).")
+            raise GermanNumberError(_("„%(text)s“ ist keine Zahl (Beispiel: 6.500,00).") % {"text": text})
         value = value.replace(",", ".")
     elif _THOUSANDS.match(value):
         value = value.replace(".", "")
     if not _PLAIN.match(value):
-        raise GermanNumberError(f"„{text}“ ist keine Zahl (Beispiel: 6.500,00).")
+        raise GermanNumberError(_("„%(text)s“ ist keine Zahl (Beispiel: 6.500,00).") % {"text": text})
     return value
 
 
@@ -58,7 +59,7 @@ def parse_decimal(text: str) -> Decimal:
     try:
         return Decimal(normalize_number(text))
     except InvalidOperation as exc:  # pragma: no cover - normalize_number already checked the form
-        raise GermanNumberError(f"„{text}“ ist keine Zahl.") from exc
+        raise GermanNumberError(_("„%(text)s“ ist keine Zahl.") % {"text": text}) from exc
 
 
 def format_number(value: Decimal | int | float | None, places: int | None = 0, *, empty: str = "–") -> str:
@@ -109,12 +110,15 @@ def format_datetime(value: dt.datetime | str | None, *, empty: str = "–") -> s
         return empty
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.strftime("%d.%m.%Y, %H:%M Uhr")
+    # the clock word follows the language ("14:05 Uhr", English "14:05"); the digits stay German
+    return value.strftime(_("%d.%m.%Y, %H:%M Uhr"))
 
 
-def join_words(names: list[str] | tuple[str, ...], conjunction: str = "und") -> str:
-    """``["A", "B", "C"]`` → ``"A, B und C"``."""
+def join_words(names: list[str] | tuple[str, ...], conjunction: str | None = None) -> str:
+    """``["A", "B", "C"]`` → ``"A, B und C"`` (``conjunction`` defaults to "und" in the active language)."""
     names = list(names)
+    if conjunction is None:
+        conjunction = _("und")
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .i18n import _
+
 CENT = Decimal("0.01")
 _INT64_SAFE = 2**62
 
@@ -29,10 +31,10 @@ def to_cents(amount: Decimal | int | str) -> int:
     try:
         value = Decimal(str(amount))
     except InvalidOperation as exc:
-        raise MoneyError(f"Kein gültiger Betrag: {amount!r}.") from exc
+        raise MoneyError(_("Kein gültiger Betrag: %(amount)r.") % {"amount": amount}) from exc
     scaled = value * 100
     if scaled != scaled.to_integral_value():
-        raise MoneyError(f"Beträge haben höchstens zwei Nachkommastellen: {amount}.")
+        raise MoneyError(_("Beträge haben höchstens zwei Nachkommastellen: %(amount)s.") % {"amount": amount})
     return int(scaled)
 
 
@@ -52,16 +54,16 @@ def largest_remainder(total_cents: int, weights: Any) -> Any:
     weights = np.asarray(weights, dtype=np.int64)
     n = len(weights)
     if total_cents < 0:
-        raise MoneyError("Der zu verteilende Betrag darf nicht negativ sein.")
+        raise MoneyError(_("Der zu verteilende Betrag darf nicht negativ sein."))
     if n == 0:
         if total_cents:
-            raise MoneyError("Es gibt kein Mitglied, auf das der Betrag verteilt werden kann.")
+            raise MoneyError(_("Es gibt kein Mitglied, auf das der Betrag verteilt werden kann."))
         return np.zeros(0, dtype=np.int64)
     weight_sum = int(weights.sum())
     if weight_sum <= 0:
         if total_cents == 0:
             return np.zeros(n, dtype=np.int64)
-        raise MoneyError("Die Summe der Schlüsselwerte ist 0; der Betrag kann nicht verteilt werden.")
+        raise MoneyError(_("Die Summe der Schlüsselwerte ist 0; der Betrag kann nicht verteilt werden."))
     if total_cents == 0:
         return np.zeros(n, dtype=np.int64)
     if total_cents * int(weights.max()) < _INT64_SAFE:

@@ -32,6 +32,7 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import Any
 
+from .i18n import _
 from .roles import READS_EVERYTHING, Role
 
 
@@ -44,10 +45,10 @@ class Sensitivity(IntEnum):
     @property
     def label(self) -> str:
         return {
-            0: "öffentlich (TLP:CLEAR)",
-            1: "intern (TLP:GREEN)",
-            2: "vertraulich (TLP:AMBER)",
-            3: "streng vertraulich (TLP:RED)",
+            0: _("öffentlich (TLP:CLEAR)"),
+            1: _("intern (TLP:GREEN)"),
+            2: _("vertraulich (TLP:AMBER)"),
+            3: _("streng vertraulich (TLP:RED)"),
         }[int(self)]
 
 

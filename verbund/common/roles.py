@@ -7,14 +7,15 @@ assign them are :class:`verbund.accounts.models.RoleAssignment`.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    SACHBEARBEITUNG = "sachbearbeitung", "Sachbearbeitung"
-    VERWALTUNGSLEITUNG = "verwaltungsleitung", "Verwaltungsleitung"
-    BERATUNGSSTELLE = "beratungsstelle", "Beratungsstelle (ADD/MdI)"
-    BEWILLIGUNGSBEHOERDE = "bewilligungsbehoerde", "Bewilligungsbehörde"
-    PLATTFORMBETRIEB = "plattformbetrieb", "Plattformbetrieb"
+    SACHBEARBEITUNG = "sachbearbeitung", _("Sachbearbeitung")
+    VERWALTUNGSLEITUNG = "verwaltungsleitung", _("Verwaltungsleitung")
+    BERATUNGSSTELLE = "beratungsstelle", _("Beratungsstelle (ADD/MdI)")
+    BEWILLIGUNGSBEHOERDE = "bewilligungsbehoerde", _("Bewilligungsbehörde")
+    PLATTFORMBETRIEB = "plattformbetrieb", _("Plattformbetrieb")
 
 
 #: Roles that are held for one body (the body is required); the others are platform-wide.

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .i18n import _
+
 
 class TransitionError(ValueError):
     """A transition that does not exist from the current state (German message)."""
@@ -68,7 +70,7 @@ class StateMachine:
         for t in self.transitions:
             if t.action == action:
                 return t
-        raise TransitionError(f"Unbekannte Aktion „{action}“.")
+        raise TransitionError(_("Unbekannte Aktion „%(action)s“.") % {"action": action})
 
     def actions_from(self, state: str) -> tuple[str, ...]:
         """The actions possible in ``state``, in declaration order."""
@@ -89,7 +91,10 @@ class StateMachine:
         """The state after ``action`` from ``state``; :class:`TransitionError` if not possible."""
         t = self.transition(action)
         if state not in t.sources:
-            raise TransitionError(f"„{t.label}“ ist im Status „{self.label(state)}“ nicht möglich.")
+            raise TransitionError(
+                _("„%(action)s“ ist im Status „%(state)s“ nicht möglich.")
+                % {"action": _(t.label), "state": _(self.label(state))}
+            )
         return t.target
 
     def action_to(self, state: str, target: str) -> str | None:

@@ -1,11 +1,12 @@
 """Funding: programmes, rule sets, applications, grant notices, drawdowns and proof of use."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class FundingConfig(AppConfig):
     name = "verbund.funding"
-    verbose_name = "Förderung"
+    verbose_name = gettext_lazy("Förderung")
 
     def ready(self) -> None:
         # An alliance's page lists its applications; the alliances part offers the hook.

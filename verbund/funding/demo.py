@@ -342,7 +342,6 @@ def _grant(programme: Programme, spec: DemoGrant, warnings: list[str]) -> Applic
                 period_start=PERIOD[0],
                 period_end=PERIOD[1],
                 override_reason=reason,
-                notify=False,
             )
     except _Skip:
         return None
@@ -381,7 +380,7 @@ def _draft(programme: Programme, spec: DemoDraft, warnings: list[str]) -> Applic
             if rules.blocking(results) or rules.needing_reason(results):
                 warnings.append(f"{alliance.name}: Antrag bleibt Entwurf, weil Prüfungen nicht erfüllt sind.")
             else:
-                services.application_submit(actor=ACTOR, application=application, notify=False)
+                services.application_submit(actor=ACTOR, application=application)
     return application
 
 
@@ -395,14 +394,13 @@ def _demo_drawdowns(application: Application) -> None:
         note="Beschaffung Firewall-Cluster (Demodaten)",
         notify=False,
     )
-    services.drawdown_approve(actor=ACTOR, drawdown=first, note="sachlich richtig (Demodaten)", notify=False)
+    services.drawdown_approve(actor=ACTOR, drawdown=first, note="sachlich richtig (Demodaten)")
     services.drawdown_request(
         actor=ACTOR,
         application=application,
         year=2026,
         amount="40000.00",
         note="Schulungen, 1. Rate (Demodaten)",
-        notify=False,
     )
 
 

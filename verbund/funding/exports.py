@@ -19,6 +19,7 @@ from typing import Any
 from django.utils import timezone
 
 from verbund.common.german import format_number
+from verbund.common.licence import add_licence_to_workbook
 from verbund.common.money import cents
 from verbund.registry.selectors import body_label
 
@@ -157,6 +158,7 @@ def grants_xlsx(notices: Iterable[GrantNotice]) -> bytes:
     for index, (_key, label) in enumerate(GRANT_COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(12, len(label) + 2)
     sheet.freeze_panes = "A2"
+    add_licence_to_workbook(workbook, source="Verbund – Bewilligungen der Förderung")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verbund.alliances.models import Alliance, FieldOfAction, Membership
 from verbund.alliances.policies import COORDINATOR
@@ -37,41 +39,51 @@ def _with_fields(form: forms.Form, extra: dict[str, forms.Field]) -> None:
 
 
 class ProgrammeForm(KernForm):
-    name = forms.CharField(label="Name", max_length=200)
-    code = forms.CharField(label="Aktenzeichen-Präfix", max_length=20, help_text="z. B. IKZ-RLP")
-    slug = forms.SlugField(label="Kürzel für die Adresse", max_length=60, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    code = forms.CharField(
+        label=gettext_lazy("Aktenzeichen-Präfix"), max_length=20, help_text=gettext_lazy("z. B. IKZ-RLP")
+    )
+    slug = forms.SlugField(label=gettext_lazy("Kürzel für die Adresse"), max_length=60, required=False)
     description = forms.CharField(
-        label="Beschreibung", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=gettext_lazy("Beschreibung"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     preset = forms.ChoiceField(
-        label="Vorlage des Regelwerks", choices=Preset.choices, initial=Preset.RLP_PILOT
+        label=gettext_lazy("Vorlage des Regelwerks"), choices=Preset.choices, initial=Preset.RLP_PILOT
     )
     rule_set = forms.CharField(
-        label="Regelwerk (JSON)",
+        label=gettext_lazy("Regelwerk (JSON)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 18, "class": "vb-code", "spellcheck": "false"}),
-        help_text="Leer lassen, um die Vorlage zu übernehmen. Aufbau: siehe docs/funding.md.",
+        help_text=gettext_lazy("Leer lassen, um die Vorlage zu übernehmen. Aufbau: siehe docs/funding.md."),
     )
     eligible_categories = forms.MultipleChoiceField(
-        label="Förderfähige Kostenarten",
-        choices=list(rules.COST_CATEGORIES.items()),
+        label=gettext_lazy("Förderfähige Kostenarten"),
+        choices=[(code, gettext_lazy(label)) for code, label in rules.COST_CATEGORIES.items()],
         initial=list(rules.COST_CATEGORIES),
         widget=forms.CheckboxSelectMultiple,
     )
-    window_opens = forms.DateField(label="Antragsfrist ab", required=False, widget=DateInput())
-    window_closes = forms.DateField(label="Antragsfrist bis", required=False, widget=DateInput())
-    budget_year_1 = forms.IntegerField(label="Haushaltsjahr", required=False, min_value=2000, max_value=2100)
-    budget_1 = money_field("Mittel (EUR)")
-    budget_year_2 = forms.IntegerField(label="Haushaltsjahr", required=False, min_value=2000, max_value=2100)
-    budget_2 = money_field("Mittel (EUR)")
+    window_opens = forms.DateField(label=gettext_lazy("Antragsfrist ab"), required=False, widget=DateInput())
+    window_closes = forms.DateField(
+        label=gettext_lazy("Antragsfrist bis"), required=False, widget=DateInput()
+    )
+    budget_year_1 = forms.IntegerField(
+        label=gettext_lazy("Haushaltsjahr"), required=False, min_value=2000, max_value=2100
+    )
+    budget_1 = money_field(cast(str, gettext_lazy("Mittel (EUR)")))
+    budget_year_2 = forms.IntegerField(
+        label=gettext_lazy("Haushaltsjahr"), required=False, min_value=2000, max_value=2100
+    )
+    budget_2 = money_field(cast(str, gettext_lazy("Mittel (EUR)")))
 
     def __init__(self, *args: Any, programme: Programme | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme
         if programme is not None:
             self.fields["slug"].disabled = True
-            self.fields["rule_set"].help_text = "Änderungen gelten für künftige Prüfungen; Bescheide bleiben."
-            self.fields["budget_year_1"].label = "Neues Haushaltsjahr"
+            self.fields["rule_set"].help_text = _(
+                "Änderungen gelten für künftige Prüfungen; Bescheide bleiben."
+            )
+            self.fields["budget_year_1"].label = _("Neues Haushaltsjahr")
 
     def clean_rule_set(self) -> dict[str, Any] | None:
         text = self.cleaned_data["rule_set"].strip()
@@ -80,7 +92,10 @@ class ProgrammeForm(KernForm):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValidationError(f"Kein gültiges JSON (Zeile {exc.lineno}, Spalte {exc.colno}).") from exc
+            raise ValidationError(
+                _("Kein gültiges JSON (Zeile %(lineno)s, Spalte %(colno)s).")
+                % {"lineno": exc.lineno, "colno": exc.colno}
+            ) from exc
         try:
             rules.RuleSet.from_dict(data)
         except rules.RuleSetError as exc:
@@ -101,7 +116,11 @@ class BudgetForm(KernForm):
 
     def __init__(self, *args: Any, years: list[tuple[int, Decimal]], **kwargs: Any) -> None:
         _with_fields(
-            self, {f"budget_{year}": money_field(f"Mittel {year} (EUR)", required=True) for year, _ in years}
+            self,
+            {
+                f"budget_{year}": money_field(_("Mittel %(year)s (EUR)") % {"year": year}, required=True)
+                for year, _budget in years
+            },
         )
         super().__init__(*args, **kwargs)
         for year, budget in years:
@@ -127,17 +146,20 @@ def draft_options(principal: Principal) -> list[tuple[str, str]]:
         .order_by("alliance__name", "body__name")
     )
     return [
-        (f"{m.alliance_id}:{m.body_id}", f"{m.alliance.name} – beantragt durch {m.body.name}")
+        (
+            f"{m.alliance_id}:{m.body_id}",
+            _("%(alliance)s – beantragt durch %(body)s") % {"alliance": m.alliance.name, "body": m.body.name},
+        )
         for m in memberships
     ]
 
 
 class ApplicationCreateForm(KernForm):
     programme = forms.ModelChoiceField(
-        label="Förderprogramm", queryset=Programme.objects.none(), empty_label=None
+        label=gettext_lazy("Förderprogramm"), queryset=Programme.objects.none(), empty_label=None
     )
-    alliance_applicant = forms.ChoiceField(label="Verbund und antragstellendes Mitglied")
-    title = forms.CharField(label="Bezeichnung des Vorhabens", max_length=200)
+    alliance_applicant = forms.ChoiceField(label=gettext_lazy("Verbund und antragstellendes Mitglied"))
+    title = forms.CharField(label=gettext_lazy("Bezeichnung des Vorhabens"), max_length=200)
 
     def __init__(self, *args: Any, principal: Principal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,36 +176,45 @@ class DraftForm(KernForm):
     budget year, savings, duration, reason for deviations. Field names of the grid:
     ``cost_<category>_<year>`` and ``request_<year>``."""
 
-    title = forms.CharField(label="Bezeichnung des Vorhabens", max_length=200)
+    title = forms.CharField(label=gettext_lazy("Bezeichnung des Vorhabens"), max_length=200)
     description = forms.CharField(
-        label="Beschreibung des Vorhabens", required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=gettext_lazy("Beschreibung des Vorhabens"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     fields_of_action = forms.ModelMultipleChoiceField(
-        label="Handlungsfelder",
+        label=gettext_lazy("Handlungsfelder"),
         queryset=FieldOfAction.objects.order_by("sort_order", "name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     participants = forms.ModelMultipleChoiceField(
-        label="Beteiligte Mitglieder",
+        label=gettext_lazy("Beteiligte Mitglieder"),
         queryset=Body.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    period_start = forms.DateField(label="Beginn", required=False, widget=DateInput())
-    period_end = forms.DateField(label="Ende", required=False, widget=DateInput())
-    requested_amount = money_field("Beantragte Zuwendung (EUR)")
-    special_need_region = forms.BooleanField(label="Raum mit besonderem Handlungsbedarf", required=False)
-    baseline_annual_costs = money_field("Jährliche Kosten ohne Kooperation (EUR)")
-    expected_annual_costs = money_field("Jährliche Kosten mit Kooperation (EUR)")
+    period_start = forms.DateField(label=gettext_lazy("Beginn"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("Ende"), required=False, widget=DateInput())
+    requested_amount = money_field(cast(str, gettext_lazy("Beantragte Zuwendung (EUR)")))
+    special_need_region = forms.BooleanField(
+        label=gettext_lazy("Raum mit besonderem Handlungsbedarf"), required=False
+    )
+    baseline_annual_costs = money_field(cast(str, gettext_lazy("Jährliche Kosten ohne Kooperation (EUR)")))
+    expected_annual_costs = money_field(cast(str, gettext_lazy("Jährliche Kosten mit Kooperation (EUR)")))
     commitment_years = forms.IntegerField(
-        label="Geplante Dauer der Zusammenarbeit (Jahre)", required=False, min_value=1, max_value=99
+        label=gettext_lazy("Geplante Dauer der Zusammenarbeit (Jahre)"),
+        required=False,
+        min_value=1,
+        max_value=99,
     )
     deviation_reason = forms.CharField(
-        label="Begründung für Abweichungen von den Förderregeln",
+        label=gettext_lazy("Begründung für Abweichungen von den Förderregeln"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Nur nötig, wenn eine Prüfung nicht erfüllt ist, von der begründet abgewichen werden darf.",
+        help_text=gettext_lazy(
+            "Nur nötig, wenn eine Prüfung nicht erfüllt ist, von der begründet abgewichen werden darf."
+        ),
     )
 
     def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
@@ -194,14 +225,17 @@ class DraftForm(KernForm):
         if programme_years:
             cost_years |= set(range(programme_years[0], programme_years[-1] + 2))
         self.cost_years = sorted(cost_years)
-        self.categories = list(rules.COST_CATEGORIES.items())
+        self.categories = [(code, _(label)) for code, label in rules.COST_CATEGORIES.items()]
         extra: dict[str, forms.Field] = {
             f"cost_{code}_{year}": money_field(f"{label} {year}")
             for code, label in self.categories
             for year in self.cost_years
         }
         extra.update(
-            {f"request_{year}": money_field(f"Haushaltsjahr {year} (EUR)") for year in self.request_years}
+            {
+                f"request_{year}": money_field(_("Haushaltsjahr %(year)s (EUR)") % {"year": year})
+                for year in self.request_years
+            }
         )
         _with_fields(self, extra)
         super().__init__(*args, **kwargs)
@@ -300,45 +334,59 @@ class DraftForm(KernForm):
 class AttachmentForm(KernForm):
     id_format = "att_%s"
 
-    title = forms.CharField(label="Bezeichnung der Anlage", max_length=200)
-    file = forms.FileField(label="Datei (PDF)")
+    title = forms.CharField(label=gettext_lazy("Bezeichnung der Anlage"), max_length=200)
+    file = forms.FileField(label=gettext_lazy("Datei (PDF)"))
 
 
 class InfoRequestForm(KernForm):
     id_format = "info_%s"
 
-    question = forms.CharField(label="Rückfrage an den Verbund", widget=forms.Textarea(attrs={"rows": 3}))
+    question = forms.CharField(
+        label=gettext_lazy("Rückfrage an den Verbund"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(KernForm):
     id_format = "answer_%s"
 
-    answer = forms.CharField(label="Antwort", widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(label=gettext_lazy("Antwort"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class RejectForm(KernForm):
     id_format = "reject_%s"
 
-    reasons = forms.CharField(label="Gründe der Ablehnung", widget=forms.Textarea(attrs={"rows": 4}))
+    reasons = forms.CharField(
+        label=gettext_lazy("Gründe der Ablehnung"), widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 class GrantForm(KernForm):
     """Amount per budget year (``grant_<year>``), period, conditions, reason for a deviation."""
 
-    period_start = forms.DateField(label="Bewilligungszeitraum ab", widget=DateInput())
-    period_end = forms.DateField(label="Bewilligungszeitraum bis", widget=DateInput())
-    conditions = forms.CharField(label="Nebenbestimmungen", widget=forms.Textarea(attrs={"rows": 10}))
+    period_start = forms.DateField(label=gettext_lazy("Bewilligungszeitraum ab"), widget=DateInput())
+    period_end = forms.DateField(label=gettext_lazy("Bewilligungszeitraum bis"), widget=DateInput())
+    conditions = forms.CharField(
+        label=gettext_lazy("Nebenbestimmungen"), widget=forms.Textarea(attrs={"rows": 10})
+    )
     override_reason = forms.CharField(
-        label="Begründung einer Abweichung von den Förderregeln",
+        label=gettext_lazy("Begründung einer Abweichung von den Förderregeln"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Nötig, wenn eine Prüfung nicht erfüllt ist (z. B. Höchstbetrag). Haushaltsmittel "
-        "können nie überschritten werden.",
+        help_text=gettext_lazy(
+            "Nötig, wenn eine Prüfung nicht erfüllt ist (z. B. Höchstbetrag). Haushaltsmittel "
+            "können nie überschritten werden."
+        ),
     )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         self.years = years
-        _with_fields(self, {f"grant_{year}": money_field(f"Bewilligt für {year} (EUR)") for year in years})
+        _with_fields(
+            self,
+            {
+                f"grant_{year}": money_field(_("Bewilligt für %(year)s (EUR)") % {"year": year})
+                for year in years
+            },
+        )
         super().__init__(*args, **kwargs)
 
     def year_fields(self) -> list[Any]:
@@ -351,14 +399,18 @@ class GrantForm(KernForm):
 class DrawdownForm(KernForm):
     id_format = "draw_%s"
 
-    grant_year = forms.ChoiceField(label="Haushaltsjahr")
-    amount = money_field("Betrag (EUR)", required=True)
-    note = forms.CharField(label="Verwendungszweck", required=False, max_length=500)
+    grant_year = forms.ChoiceField(label=gettext_lazy("Haushaltsjahr"))
+    amount = money_field(cast(str, gettext_lazy("Betrag (EUR)")), required=True)
+    note = forms.CharField(label=gettext_lazy("Verwendungszweck"), required=False, max_length=500)
 
     def __init__(self, *args: Any, grant_years: list[GrantYear], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["grant_year"].choices = [  # type: ignore[attr-defined]
-            (str(y.programme_year.year), f"{y.programme_year.year} (abrufbar {rules.eur(y.available)})")
+            (
+                str(y.programme_year.year),
+                _("%(year)s (abrufbar %(amount)s)")
+                % {"year": y.programme_year.year, "amount": rules.eur(y.available)},
+            )
             for y in grant_years
         ]
 
@@ -367,19 +419,24 @@ class DecisionForm(KernForm):
     id_format = "decide_%s"
 
     decision = forms.ChoiceField(
-        label="Entscheidung", choices=[("approve", "freigeben / annehmen"), ("return", "zurückgeben")]
+        label=gettext_lazy("Entscheidung"),
+        choices=[("approve", gettext_lazy("freigeben / annehmen")), ("return", gettext_lazy("zurückgeben"))],
     )
-    note = forms.CharField(label="Bemerkung (bei Rückgabe: Begründung)", required=False, max_length=2000)
+    note = forms.CharField(
+        label=gettext_lazy("Bemerkung (bei Rückgabe: Begründung)"), required=False, max_length=2000
+    )
 
 
 class ProofForm(KernForm):
-    report = forms.CharField(label="Sachbericht", widget=forms.Textarea(attrs={"rows": 6}))
+    report = forms.CharField(label=gettext_lazy("Sachbericht"), widget=forms.Textarea(attrs={"rows": 6}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         _with_fields(
             self,
             {
-                f"actual_{code}": money_field(f"Tatsächliche Ausgaben: {label} (EUR)")
+                f"actual_{code}": money_field(
+                    _("Tatsächliche Ausgaben: %(label)s (EUR)") % {"label": _(label)}
+                )
                 for code, label in rules.COST_CATEGORIES.items()
             },
         )
@@ -400,18 +457,20 @@ class PortfolioFilterForm(KernForm):
     id_format = "filter_%s"
 
     programme = forms.ModelChoiceField(
-        label="Programm",
+        label=gettext_lazy("Programm"),
         queryset=Programme.objects.order_by("name"),
         required=False,
-        empty_label="Alle Programme",
+        empty_label=gettext_lazy("Alle Programme"),
     )
-    field = forms.ChoiceField(label="Handlungsfeld", required=False)
-    kreis = forms.RegexField(label="Kreisschlüssel", regex=r"^[0-9]{5}$", required=False, max_length=5)
+    field = forms.ChoiceField(label=gettext_lazy("Handlungsfeld"), required=False)
+    kreis = forms.RegexField(
+        label=gettext_lazy("Kreisschlüssel"), regex=r"^[0-9]{5}$", required=False, max_length=5
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [  # type: ignore[attr-defined]
-            ("", "Alle Handlungsfelder"),
+            ("", _("Alle Handlungsfelder")),
             *FieldOfAction.objects.order_by("sort_order", "name").values_list("slug", "name"),
         ]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from fpdf import FPDF
 
 from verbund.common.pdf import latin1
@@ -59,8 +59,12 @@ def _row(pdf: FPDF, key: str, value: str) -> None:
     pdf.multi_cell(0, 5, latin1(value), new_x="LMARGIN", new_y="NEXT")
 
 
+@translation.override("de")
 def render_grant_notice(grant: GrantNotice) -> bytes:
-    """The PDF of ``grant`` (its application, years and checks must be loaded or loadable)."""
+    """The PDF of ``grant`` (its application, years and checks must be loaded or loadable).
+
+    An official document: German whatever the language of the person who grants (labels of coded
+    values such as the financing type included)."""
     application = grant.application
     programme = application.programme
     issued = grant.issued_at

@@ -25,6 +25,8 @@ from typing import Any
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.alliances.models import CouncilResolution, FieldOfAction, Membership
 from verbund.alliances.selectors import facts_for_bodies
@@ -67,14 +69,20 @@ def _rows(rows: Iterable[dict[str, Any]], *money: str) -> list[dict[str, Any]]:
 
 # --- Single objects through the principal ---------------------------------------------------------------
 
-NOT_FOUND = "Kein solcher Antrag."
+NOT_FOUND = gettext_noop("Kein solcher Antrag.")
 
 #: ``need`` of :func:`access_application` → (policy, German refusal)
 NEEDS = {
-    "change": (policies.may_act_on, "Sie dürfen diesen Antrag nur lesen."),
-    "draft": (policies.may_draft, "Sie dürfen diesen Antrag nicht bearbeiten."),
-    "sign": (policies.may_sign, "Das kann nur die Verwaltungsleitung des antragstellenden Mitglieds."),
-    "decide": (lambda p, _a: policies.may_decide(p), "Das entscheidet die Bewilligungsbehörde."),
+    "change": (policies.may_act_on, gettext_noop("Sie dürfen diesen Antrag nur lesen.")),
+    "draft": (policies.may_draft, gettext_noop("Sie dürfen diesen Antrag nicht bearbeiten.")),
+    "sign": (
+        policies.may_sign,
+        gettext_noop("Das kann nur die Verwaltungsleitung des antragstellenden Mitglieds."),
+    ),
+    "decide": (
+        lambda p, _a: policies.may_decide(p),
+        gettext_noop("Das entscheidet die Bewilligungsbehörde."),
+    ),
 }
 
 
@@ -91,8 +99,8 @@ def access_application(principal: Principal, pk: int | str, *, need: str = "view
         Application.objects.select_related("programme", "alliance", "applicant", "created_by"),
         principal,
         need=predicate,
-        refusal=refusal,
-        not_found=NOT_FOUND,
+        refusal=_(refusal) if refusal else "",
+        not_found=_(NOT_FOUND),
         pk=pk,
     )
 
@@ -105,7 +113,7 @@ def access_drawdown(principal: Principal, pk: int) -> Drawdown:
         .first()
     )
     if drawdown is None:
-        raise NotFound("Kein solcher Mittelabruf.")
+        raise NotFound(_("Kein solcher Mittelabruf."))
     return drawdown
 
 
@@ -117,7 +125,7 @@ def access_proof(principal: Principal, pk: int) -> UseProof:
         .first()
     )
     if proof is None:
-        raise NotFound("Kein solcher Verwendungsnachweis.")
+        raise NotFound(_("Kein solcher Verwendungsnachweis."))
     return proof
 
 
@@ -127,8 +135,8 @@ def access_programme(principal: Principal, slug: str, *, need: str = "view") -> 
         Programme.objects.all(),
         principal,
         need=(lambda p, _prog: policies.may_decide(p)) if need == "change" else None,
-        refusal="Programme ändert die Bewilligungsbehörde.",
-        not_found="Kein solches Programm.",
+        refusal=_("Programme ändert die Bewilligungsbehörde."),
+        not_found=_("Kein solches Programm."),
         slug=slug,
     )
 
@@ -136,7 +144,7 @@ def access_programme(principal: Principal, slug: str, *, need: str = "view") -> 
 def require_portfolio(principal: Principal) -> None:
     """Portfolio, budgets, exports and the work queue: authority, advisory office, operators (else 404)."""
     if not policies.reads_portfolio(principal):
-        raise NotFound("Nicht gefunden.")
+        raise NotFound(_("Nicht gefunden."))
 
 
 # --- Drafts and checks -------------------------------------------------------------------------------
@@ -414,7 +422,7 @@ def portfolio(
     if programme is not None:
         visible = visible.filter(programme=programme)
     by_status = [
-        {**row, "label": workflow.STATUS_LABELS.get(row["status"], row["status"])}
+        {**row, "label": _(workflow.STATUS_LABELS.get(row["status"], row["status"]))}
         for row in _rows(
             visible.values("status")
             .annotate(count=Count("pk"), requested=_sum("requested_amount"))

@@ -19,6 +19,7 @@ in German why one does not.
 
 from __future__ import annotations
 
+from verbund.common.i18n import _, gettext_noop
 from verbund.common.statemachine import StateMachine, Transition, TransitionError
 
 ENTWURF = "entwurf"
@@ -32,41 +33,56 @@ NACHWEIS = "nachweis"
 ABGESCHLOSSEN = "abgeschlossen"
 
 STATUS_LABELS: dict[str, str] = {
-    ENTWURF: "Entwurf",
-    EINGEREICHT: "eingereicht",
-    IN_PRUEFUNG: "in Prüfung",
-    RUECKFRAGE: "Rückfrage",
-    BEWILLIGT: "bewilligt",
-    ABGELEHNT: "abgelehnt",
-    ZURUECKGEZOGEN: "zurückgezogen",
-    NACHWEIS: "Verwendungsnachweis eingereicht",
-    ABGESCHLOSSEN: "abgeschlossen",
+    ENTWURF: gettext_noop("Entwurf"),
+    EINGEREICHT: gettext_noop("eingereicht"),
+    IN_PRUEFUNG: gettext_noop("in Prüfung"),
+    RUECKFRAGE: gettext_noop("Rückfrage"),
+    BEWILLIGT: gettext_noop("bewilligt"),
+    ABGELEHNT: gettext_noop("abgelehnt"),
+    ZURUECKGEZOGEN: gettext_noop("zurückgezogen"),
+    NACHWEIS: gettext_noop("Verwendungsnachweis eingereicht"),
+    ABGESCHLOSSEN: gettext_noop("abgeschlossen"),
 }
 
 #: The application's life: every action with the states it may start from and the state it leads to.
 MACHINE = StateMachine(
     labels=STATUS_LABELS,
     transitions=[
-        Transition("submit", sources={ENTWURF}, target=EINGEREICHT, label="einreichen"),
+        Transition("submit", sources={ENTWURF}, target=EINGEREICHT, label=gettext_noop("einreichen")),
         Transition(
             "withdraw",
             sources={ENTWURF, EINGEREICHT, IN_PRUEFUNG, RUECKFRAGE},
             target=ZURUECKGEZOGEN,
-            label="zurückziehen",
-        ),
-        Transition("review", sources={EINGEREICHT}, target=IN_PRUEFUNG, label="Prüfung beginnen"),
-        Transition("request_info", sources={IN_PRUEFUNG}, target=RUECKFRAGE, label="Rückfrage stellen"),
-        Transition("resubmit", sources={RUECKFRAGE}, target=IN_PRUEFUNG, label="erneut einreichen"),
-        Transition("grant", sources={IN_PRUEFUNG}, target=BEWILLIGT, label="bewilligen"),
-        Transition("reject", sources={IN_PRUEFUNG}, target=ABGELEHNT, label="ablehnen"),
-        Transition(
-            "submit_proof", sources={BEWILLIGT}, target=NACHWEIS, label="Verwendungsnachweis einreichen"
+            label=gettext_noop("zurückziehen"),
         ),
         Transition(
-            "return_proof", sources={NACHWEIS}, target=BEWILLIGT, label="Verwendungsnachweis zurückgeben"
+            "review", sources={EINGEREICHT}, target=IN_PRUEFUNG, label=gettext_noop("Prüfung beginnen")
         ),
         Transition(
-            "accept_proof", sources={NACHWEIS}, target=ABGESCHLOSSEN, label="Verwendungsnachweis annehmen"
+            "request_info", sources={IN_PRUEFUNG}, target=RUECKFRAGE, label=gettext_noop("Rückfrage stellen")
+        ),
+        Transition(
+            "resubmit", sources={RUECKFRAGE}, target=IN_PRUEFUNG, label=gettext_noop("erneut einreichen")
+        ),
+        Transition("grant", sources={IN_PRUEFUNG}, target=BEWILLIGT, label=gettext_noop("bewilligen")),
+        Transition("reject", sources={IN_PRUEFUNG}, target=ABGELEHNT, label=gettext_noop("ablehnen")),
+        Transition(
+            "submit_proof",
+            sources={BEWILLIGT},
+            target=NACHWEIS,
+            label=gettext_noop("Verwendungsnachweis einreichen"),
+        ),
+        Transition(
+            "return_proof",
+            sources={NACHWEIS},
+            target=BEWILLIGT,
+            label=gettext_noop("Verwendungsnachweis zurückgeben"),
+        ),
+        Transition(
+            "accept_proof",
+            sources={NACHWEIS},
+            target=ABGESCHLOSSEN,
+            label=gettext_noop("Verwendungsnachweis annehmen"),
         ),
     ],
 )
@@ -100,10 +116,12 @@ def refusal(action: str, status: str) -> str | None:
         return str(exc)
     if status in transition.sources:
         return None
-    where = ", ".join(f"„{MACHINE.label(s)}“" for s in MACHINE.states if s in transition.sources)
-    return (
-        f"„{transition.label}“ ist im Status „{MACHINE.label(status)}“ nicht möglich (nur im Status {where})."
-    )
+    where = ", ".join(f"„{_(MACHINE.label(s))}“" for s in MACHINE.states if s in transition.sources)
+    return _("„%(action)s“ ist im Status „%(status)s“ nicht möglich (nur im Status %(allowed)s).") % {
+        "action": _(transition.label),
+        "status": _(MACHINE.label(status)),
+        "allowed": where,
+    }
 
 
 def actions_from(status: str) -> list[str]:

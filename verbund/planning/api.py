@@ -11,6 +11,7 @@ scenarios. A rule that refuses an input answers 422 with the German reason. Sche
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status as HttpStatus
 
@@ -61,7 +62,7 @@ router = Router()
 def _reader(request: HttpRequest) -> Principal:
     """A signed-in caller with a planning page to see (planners and body staff); else 401/403."""
     principal = api_person(request)
-    require(policies.uses_planning(principal), policies.USE_REFUSAL)
+    require(policies.uses_planning(principal), _(policies.USE_REFUSAL))
     return principal
 
 
@@ -230,7 +231,7 @@ def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[Scena
     """Legt ein Szenario an und rechnet es: kleine sofort (Antwort mit Ergebnis), große im Hintergrund
     (Antwort mit Status „wartet“; Fortschritt über `GET /scenarios/{id}`)."""
     principal = api_person(request)
-    require(policies.plans(principal), policies.PLANNERS_ONLY)
+    require(policies.plans(principal), _(policies.PLANNERS_ONLY))
     user = api_user(request)
     scenario = services.scenario_create(
         actor=user,
@@ -253,10 +254,7 @@ def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[Scena
 
 
 def _scenario(request: HttpRequest, scenario_id: int) -> Scenario:
-    scenario = access_scenario(api_person(request), scenario_id)
-    if scenario.is_stale:
-        scenario = services.scenario_mark_stale(actor=api_user(request), scenario=scenario)
-    return scenario
+    return access_scenario(api_person(request), scenario_id)
 
 
 @router.get(

@@ -1,11 +1,12 @@
 """Planning: task cost models, partner recommendations and Land-wide cooperation plans."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlanningConfig(AppConfig):
     name = "verbund.planning"
-    verbose_name = "Planung"
+    verbose_name = _("Planung")
 
     def ready(self) -> None:
         from . import audit_actions  # noqa: F401  (declares this part's audit actions)

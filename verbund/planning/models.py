@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.principal import Principal
 
@@ -33,15 +34,15 @@ STALE_AFTER = dt.timedelta(minutes=10)
 
 
 class SolverKind(models.TextChoices):
-    HEURISTIC = "heuristic", "Heuristik (schnell)"
-    EXACT = "exact", "Exakt (HiGHS, kleine Regionen)"
+    HEURISTIC = "heuristic", _("Heuristik (schnell)")
+    EXACT = "exact", _("Exakt (HiGHS, kleine Regionen)")
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "wartet"
-    RUNNING = "running", "läuft"
-    DONE = "done", "fertig"
-    FAILED = "failed", "fehlgeschlagen"
+    QUEUED = "queued", _("wartet")
+    RUNNING = "running", _("läuft")
+    DONE = "done", _("fertig")
+    FAILED = "failed", _("fehlgeschlagen")
 
 
 class ScenarioQuerySet(models.QuerySet["Scenario"]):
@@ -57,45 +58,45 @@ class ScenarioQuerySet(models.QuerySet["Scenario"]):
 class Scenario(models.Model):
     """One plan for a task in a Land (or some of its Kreise): parameters, status, statistics."""
 
-    name = models.CharField("Bezeichnung", max_length=200)
+    name = models.CharField(_("Bezeichnung"), max_length=200)
     task = models.ForeignKey(
-        "shared_services.Task", verbose_name="Aufgabe", on_delete=models.PROTECT, related_name="scenarios"
+        "shared_services.Task", verbose_name=_("Aufgabe"), on_delete=models.PROTECT, related_name="scenarios"
     )
-    state = models.CharField("Land", max_length=2)
-    solver = models.CharField("Verfahren", max_length=20, choices=SolverKind.choices)
+    state = models.CharField(_("Land"), max_length=2)
+    solver = models.CharField(_("Verfahren"), max_length=20, choices=SolverKind.choices)
     # {"cost_model": {...}, "constraints": {...}, "kreise": [...], "holder_kinds": [...],
     #  "alliances": [{"id", "slug", "name", "members": [ars, ...]}], "keep_alliances": bool}
-    parameters = models.JSONField("Parameter", default=dict)
+    parameters = models.JSONField(_("Parameter"), default=dict)
     status = models.CharField(
-        "Status", max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+        _("Status"), max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
     )
-    progress = models.PositiveSmallIntegerField("Fortschritt (%)", default=0)
-    progress_note = models.CharField("Arbeitsschritt", max_length=200, blank=True)
-    error = models.TextField("Fehler", blank=True)
+    progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    progress_note = models.CharField(_("Arbeitsschritt"), max_length=200, blank=True)
+    error = models.TextField(_("Fehler"), blank=True)
     # seconds, bodies, groups, total saving, distance to the exact optimum where known …
     # (solvers.PlanResult.summary and the reference run)
-    statistics = models.JSONField("Kennzahlen", default=dict, blank=True)
+    statistics = models.JSONField(_("Kennzahlen"), default=dict, blank=True)
     total_saving = models.DecimalField(
-        "Einsparung gesamt (EUR/Jahr)", max_digits=14, decimal_places=2, null=True, blank=True
+        _("Einsparung gesamt (EUR/Jahr)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="angelegt von",
+        verbose_name=_("angelegt von"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("angelegt", auto_now_add=True)
-    started_at = models.DateTimeField("gestartet", null=True, blank=True)
-    finished_at = models.DateTimeField("beendet", null=True, blank=True)
-    heartbeat_at = models.DateTimeField("letztes Lebenszeichen", null=True, blank=True)
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    started_at = models.DateTimeField(_("gestartet"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("letztes Lebenszeichen"), null=True, blank=True)
 
     objects: ClassVar[ScenarioQuerySet] = ScenarioQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Planungsszenario"
-        verbose_name_plural = "Planungsszenarien"
+        verbose_name = _("Planungsszenario")
+        verbose_name_plural = _("Planungsszenarien")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="scenario_progress_percent"),
@@ -124,29 +125,29 @@ class ScenarioGroup(models.Model):
     """One group of a scenario (a body alone is a group of one), with its host and its figures."""
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="groups")
-    number = models.PositiveIntegerField("Nr.")
+    number = models.PositiveIntegerField(_("Nr."))
     host = models.ForeignKey(
-        "registry.Body", verbose_name="Gastgeber", on_delete=models.PROTECT, related_name="+"
+        "registry.Body", verbose_name=_("Gastgeber"), on_delete=models.PROTECT, related_name="+"
     )
-    member_ids = models.JSONField("Mitglieder (ids)", default=list)
-    member_ars = models.JSONField("Mitglieder (ARS)", default=list)
+    member_ids = models.JSONField(_("Mitglieder (ids)"), default=list)
+    member_ars = models.JSONField(_("Mitglieder (ARS)"), default=list)
     # Each member's share of the saving (EUR/year, strings with 2 decimals), proportional to its
     # stand-alone cost; the shares add up to ``saving`` exactly.
-    member_savings = models.JSONField("Einsparung je Mitglied", default=list)
-    size = models.PositiveSmallIntegerField("Mitglieder")
-    population = models.PositiveIntegerField("Einwohner")
-    volume = models.DecimalField("Menge je Jahr", max_digits=14, decimal_places=2)
-    standalone_cost = models.DecimalField("Kosten allein (EUR/Jahr)", max_digits=14, decimal_places=2)
-    cost = models.DecimalField("Kosten gemeinsam (EUR/Jahr)", max_digits=14, decimal_places=2)
-    office_cost = models.DecimalField("davon Dienststelle", max_digits=14, decimal_places=2)
-    overhead_cost = models.DecimalField("davon Koordination", max_digits=14, decimal_places=2)
-    travel_cost = models.DecimalField("davon Wege", max_digits=14, decimal_places=2)
-    saving = models.DecimalField("Einsparung (EUR/Jahr)", max_digits=14, decimal_places=2)
-    max_distance_km = models.FloatField("größte Entfernung zum Gastgeber (km)")
-    fixed = models.BooleanField("bestehender Verbund", default=False)
+    member_savings = models.JSONField(_("Einsparung je Mitglied"), default=list)
+    size = models.PositiveSmallIntegerField(_("Mitglieder"))
+    population = models.PositiveIntegerField(_("Einwohner"))
+    volume = models.DecimalField(_("Menge je Jahr"), max_digits=14, decimal_places=2)
+    standalone_cost = models.DecimalField(_("Kosten allein (EUR/Jahr)"), max_digits=14, decimal_places=2)
+    cost = models.DecimalField(_("Kosten gemeinsam (EUR/Jahr)"), max_digits=14, decimal_places=2)
+    office_cost = models.DecimalField(_("davon Dienststelle"), max_digits=14, decimal_places=2)
+    overhead_cost = models.DecimalField(_("davon Koordination"), max_digits=14, decimal_places=2)
+    travel_cost = models.DecimalField(_("davon Wege"), max_digits=14, decimal_places=2)
+    saving = models.DecimalField(_("Einsparung (EUR/Jahr)"), max_digits=14, decimal_places=2)
+    max_distance_km = models.FloatField(_("größte Entfernung zum Gastgeber (km)"))
+    fixed = models.BooleanField(_("bestehender Verbund"), default=False)
     alliance = models.ForeignKey(
         "alliances.Alliance",
-        verbose_name="Verbund",
+        verbose_name=_("Verbund"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -154,8 +155,8 @@ class ScenarioGroup(models.Model):
     )
 
     class Meta:
-        verbose_name = "Gruppe eines Szenarios"
-        verbose_name_plural = "Gruppen eines Szenarios"
+        verbose_name = _("Gruppe eines Szenarios")
+        verbose_name_plural = _("Gruppen eines Szenarios")
         ordering = ["scenario", "number"]
         constraints = [
             models.UniqueConstraint(fields=["scenario", "number"], name="scenario_group_number_unique"),

@@ -23,6 +23,7 @@ Nothing in planning is above :attr:`Sensitivity.INTERNAL`; no rule here opens da
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from verbund.common.principal import Principal
 from verbund.common.roles import Role
@@ -35,10 +36,11 @@ PLANNER_ROLES = frozenset({Role.BERATUNGSSTELLE})
 #: Roles in a body that see their own body's recommendations.
 BODY_STAFF_ROLES = (Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG)
 
-PLANNERS_ONLY = "Nur die Beratungsstelle und der Plattformbetrieb planen landesweit."
-COST_MODELS_REFUSAL = "Kostenmodelle bearbeitet die Beratungsstelle."
-RECOMMEND_REFUSAL = "Empfehlungen für diese Körperschaft sind ihrer Verwaltung vorbehalten."
-USE_REFUSAL = "Die Planung steht der Beratungsstelle und den Verwaltungen der Kommunen offen."
+# The refusals, German in the code (gettext_noop): the services translate them when they refuse.
+PLANNERS_ONLY = gettext_noop("Nur die Beratungsstelle und der Plattformbetrieb planen landesweit.")
+COST_MODELS_REFUSAL = gettext_noop("Kostenmodelle bearbeitet die Beratungsstelle.")
+RECOMMEND_REFUSAL = gettext_noop("Empfehlungen für diese Körperschaft sind ihrer Verwaltung vorbehalten.")
+USE_REFUSAL = gettext_noop("Die Planung steht der Beratungsstelle und den Verwaltungen der Kommunen offen.")
 
 
 def plans(principal: Principal) -> bool:

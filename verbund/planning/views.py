@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.errors import Invalid, NotFound
@@ -47,7 +48,7 @@ GROUPS_PER_PAGE = 50
 
 def _require_use(request: HttpRequest) -> None:
     if not policies.uses_planning(principal_of(request)):
-        raise Http404("Nicht gefunden.")
+        raise Http404(_("Nicht gefunden."))
 
 
 def _state(value: str | None) -> str:
@@ -106,7 +107,11 @@ def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse
                     actor=request_actor(request), task=task, state=state, data=data, assumptions=assumptions
                 ),
             ):
-                messages.success(request, f"Kostenmodell {task.name} (Land {state}) gespeichert.")
+                messages.success(
+                    request,
+                    _("Kostenmodell %(task)s (Land %(state)s) gespeichert.")
+                    % {"task": task.name, "state": state},
+                )
                 return redirect(back)
     else:
         form = CostModelForm(initial=CostModelForm.initial_from(model))
@@ -127,7 +132,11 @@ def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse
 @refusals_as_messages
 def _cost_model_reset(request: HttpRequest, *, task: Task, state: str, back: str) -> HttpResponse:
     services.cost_model_reset(actor=request_actor(request), task=task, state=state)
-    messages.success(request, f"Für {task.name} gilt im Land {state} wieder das Standardmodell.")
+    messages.success(
+        request,
+        _("Für %(task)s gilt im Land %(state)s wieder das Standardmodell.")
+        % {"task": task.name, "state": state},
+    )
     return redirect(back)
 
 
@@ -205,14 +214,17 @@ def recommendation_adopt(request: HttpRequest, ars: str) -> HttpResponse:
     partner_ars = [a for a in request.POST.getlist("partner") if a != body.ars]
     partners = list(Body.objects.filter(ars__in=partner_ars))
     if not partners or len(partners) != len(set(partner_ars)):
-        raise Invalid("Bitte eine Empfehlung mit Partnern wählen.")
+        raise Invalid(_("Bitte eine Empfehlung mit Partnern wählen."))
     alliance = services.recommendation_adopt(
         actor=request_actor(request), body=body, task=task, partners=partners
     )
     messages.success(
         request,
-        f"Verbund „{alliance.name}“ im Status „Idee“ angelegt; Sie koordinieren ihn. "
-        "Nächster Schritt: die Partner ansprechen.",
+        _(
+            "Verbund „%(name)s“ im Status „Idee“ angelegt; Sie koordinieren ihn. "
+            "Nächster Schritt: die Partner ansprechen."
+        )
+        % {"name": alliance.name},
     )
     url = alliance.get_absolute_url()
     return redirect(url or reverse("planning:recommendations", kwargs={"ars": body.ars}))
@@ -233,7 +245,7 @@ def body_panel(request: HttpRequest, body: Body) -> str | None:
 
 def scenario_create(request: HttpRequest) -> HttpResponse:
     if not policies.plans(principal_of(request)):
-        raise Http404("Nicht gefunden.")
+        raise Http404(_("Nicht gefunden."))
     state = _state((request.POST or request.GET).get("state"))
     if request.method == "POST":
         form = ScenarioForm(request.POST, state=state)
@@ -271,10 +283,9 @@ def scenario_create(request: HttpRequest) -> HttpResponse:
 
 
 def _scenario(request: HttpRequest, pk: int) -> Scenario:
-    scenario = access_scenario(principal_of(request), pk)
-    if scenario.is_stale:
-        scenario = services.scenario_mark_stale(actor=request_actor(request), scenario=scenario)
-    return scenario
+    # A run that stopped (its worker died) is marked failed by the periodic task
+    # planning.fail_interrupted_runs, not when someone opens it.
+    return access_scenario(principal_of(request), pk)
 
 
 def _done_scenario(request: HttpRequest, pk: int) -> Scenario:
@@ -343,7 +354,7 @@ def scenario_status(request: HttpRequest, pk: int) -> JsonResponse:
 def scenario_delete(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     services.scenario_delete(actor=request_actor(request), scenario=scenario)
-    messages.success(request, f"Szenario „{scenario.name}“ gelöscht.")
+    messages.success(request, _("Szenario „%(name)s“ gelöscht.") % {"name": scenario.name})
     return redirect("planning:index")
 
 
@@ -361,7 +372,7 @@ def scenario_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = _scenario(request, pk)
     other_id = request.GET.get("mit", "")
     if not other_id.isdigit():
-        raise Http404("Nicht gefunden.")
+        raise Http404(_("Nicht gefunden."))
     other = _scenario(request, int(other_id))
     result = scenario_compare(scenario, other)
     return render(

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from pydantic import BaseModel
 
@@ -191,7 +192,7 @@ def _item_fields(row: dict[str, Any], base_url: str) -> dict[str, Any]:
         "key": row["key"],
         "name": row["name"],
         "kind": row["kind"],
-        "kind_label": KIND_LABELS.get(row["kind"], row["kind"]),
+        "kind_label": str(KIND_LABELS.get(row["kind"], row["kind"])),
         "is_stadt": row["is_stadt"],
         "state": row["state"],
         "parent_ars": row["parent__ars"],
@@ -316,7 +317,7 @@ def get_boundary(request: HttpRequest, ars: str = Path(..., pattern=ARS_PATTERN)
     body = access_body(api_principal(request), ars)
     boundary = BodyBoundary.objects.filter(body=body).select_related("body").first()
     if boundary is None:
-        raise NotFound("Für diese Körperschaft ist keine Grenze hinterlegt.")
+        raise NotFound(_("Für diese Körperschaft ist keine Grenze hinterlegt."))
     feature = BoundaryFeature.model_validate(boundary_feature(boundary))
     # Written here rather than by ninja: the media type is application/geo+json.
     return HttpResponse(feature.model_dump_json(), content_type=GEOJSON_MEDIA_TYPE)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from verbund.audit.services import audit_record
 from verbund.common.access import require
@@ -50,7 +51,7 @@ def check_may_import(actor: Actor) -> None:
     """Refuse a string or missing actor (``TypeError``) and an actor that may not import
     (:class:`~verbund.common.errors.Forbidden`); shared by both import services."""
     check_actor(actor)
-    require(policies.may_import(principal_for(actor)), policies.IMPORT_REFUSAL)
+    require(policies.may_import(principal_for(actor)), gettext(policies.IMPORT_REFUSAL))
 
 
 def imported_by(actor: Actor) -> Any:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from . import policies
 
@@ -23,23 +24,23 @@ if TYPE_CHECKING:
 
 
 class Kind(models.TextChoices):
-    LAND = "land", "Land"
-    REGIERUNGSBEZIRK = "regierungsbezirk", "Regierungsbezirk"
-    LANDKREIS = "landkreis", "Landkreis"
-    KREIS = "kreis", "Kreis"
-    REGIONALVERBAND = "regionalverband", "Regionalverband"
-    KREISFREIE_STADT = "kreisfreie_stadt", "Kreisfreie Stadt"
-    VERBANDSGEMEINDE = "verbandsgemeinde", "Verbandsgemeinde"
-    AMT = "amt", "Amt"
-    SAMTGEMEINDE = "samtgemeinde", "Samtgemeinde"
-    VERWALTUNGSGEMEINSCHAFT = "verwaltungsgemeinschaft", "Verwaltungsgemeinschaft"
-    KIRCHSPIELSLANDGEMEINDE = "kirchspielslandgemeinde", "Kirchspielslandgemeinde"
-    VERWALTUNGSVERBAND = "verwaltungsverband", "Verwaltungsverband"
-    VG_TRAEGERMODELL = "vg_traegermodell", "Verbandsgemeinde (Trägermodell)"
-    ERFUELLENDE_GEMEINDE = "erfuellende_gemeinde", "Erfüllende Gemeinde"
-    VERBANDSFREIE_GEMEINDE = "verbandsfreie_gemeinde", "Verbandsfreie Gemeinde"
-    ORTSGEMEINDE = "ortsgemeinde", "Ortsgemeinde"
-    GEMEINDEFREIES_GEBIET = "gemeindefreies_gebiet", "Gemeindefreies Gebiet"
+    LAND = "land", _("Land")
+    REGIERUNGSBEZIRK = "regierungsbezirk", _("Regierungsbezirk")
+    LANDKREIS = "landkreis", _("Landkreis")
+    KREIS = "kreis", _("Kreis")
+    REGIONALVERBAND = "regionalverband", _("Regionalverband")
+    KREISFREIE_STADT = "kreisfreie_stadt", _("Kreisfreie Stadt")
+    VERBANDSGEMEINDE = "verbandsgemeinde", _("Verbandsgemeinde")
+    AMT = "amt", _("Amt")
+    SAMTGEMEINDE = "samtgemeinde", _("Samtgemeinde")
+    VERWALTUNGSGEMEINSCHAFT = "verwaltungsgemeinschaft", _("Verwaltungsgemeinschaft")
+    KIRCHSPIELSLANDGEMEINDE = "kirchspielslandgemeinde", _("Kirchspielslandgemeinde")
+    VERWALTUNGSVERBAND = "verwaltungsverband", _("Verwaltungsverband")
+    VG_TRAEGERMODELL = "vg_traegermodell", _("Verbandsgemeinde (Trägermodell)")
+    ERFUELLENDE_GEMEINDE = "erfuellende_gemeinde", _("Erfüllende Gemeinde")
+    VERBANDSFREIE_GEMEINDE = "verbandsfreie_gemeinde", _("Verbandsfreie Gemeinde")
+    ORTSGEMEINDE = "ortsgemeinde", _("Ortsgemeinde")
+    GEMEINDEFREIES_GEBIET = "gemeindefreies_gebiet", _("Gemeindefreies Gebiet")
 
 
 #: Kinds grouped by administrative level (used for filters and for "different levels" checks).
@@ -98,47 +99,49 @@ class Body(models.Model):
     # "071315001", Gemeinde = AGS "07131001". A merged kreisfreie Stadt keeps its AGS, Berlin and
     # Hamburg (Land = Gemeinde) their Land key. The ARS may change (a Gemeinde moving to another
     # Verbandsgemeinde), the key does not.
-    key = models.CharField("Schlüssel", max_length=9, unique=True)
-    ars = models.CharField("Regionalschlüssel (ARS)", max_length=12, unique=True)
-    ags = models.CharField("Gemeindeschlüssel (AGS)", max_length=8, blank=True, db_index=True)
+    key = models.CharField(_("Schlüssel"), max_length=9, unique=True)
+    ars = models.CharField(_("Regionalschlüssel (ARS)"), max_length=12, unique=True)
+    ags = models.CharField(_("Gemeindeschlüssel (AGS)"), max_length=8, blank=True, db_index=True)
     # For Gemeinden: the 9-digit key of their Gemeindeverband (a verbandsfreie Gemeinde and a
     # kreisfreie Stadt have their own), used to join boundary layers keyed by Gemeindeverband.
-    association_key = models.CharField("Gemeindeverbandsschlüssel", max_length=9, blank=True, db_index=True)
-    name = models.CharField("Name", max_length=120, db_index=True)
-    kind = models.CharField("Art", max_length=32, choices=Kind.choices, db_index=True)
-    textkennzeichen = models.CharField("Textkennzeichen", max_length=2, blank=True)
-    is_stadt = models.BooleanField("Stadt", default=False)
-    seat = models.CharField("Verwaltungssitz", max_length=120, blank=True)
-    state = models.CharField("Land", max_length=2, db_index=True)
+    association_key = models.CharField(
+        _("Gemeindeverbandsschlüssel"), max_length=9, blank=True, db_index=True
+    )
+    name = models.CharField(_("Name"), max_length=120, db_index=True)
+    kind = models.CharField(_("Art"), max_length=32, choices=Kind.choices, db_index=True)
+    textkennzeichen = models.CharField(_("Textkennzeichen"), max_length=2, blank=True)
+    is_stadt = models.BooleanField(_("Stadt"), default=False)
+    seat = models.CharField(_("Verwaltungssitz"), max_length=120, blank=True)
+    state = models.CharField(_("Land"), max_length=2, db_index=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name="Übergeordnet",
+        verbose_name=_("Übergeordnet"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
-    population = models.PositiveIntegerField("Einwohner", null=True, blank=True)
-    population_male = models.PositiveIntegerField("Einwohner männlich", null=True, blank=True)
-    population_date = models.DateField("Bevölkerungsstand", null=True, blank=True)
-    area_ha = models.PositiveBigIntegerField("Fläche (ha)", null=True, blank=True)
-    postcode = models.CharField("Postleitzahl", max_length=5, blank=True)
-    postcode_multiple = models.BooleanField("mehrere Postleitzahlen", default=False)
-    gebietsstand = models.DateField("Gebietsstand")
-    valid_from = models.DateField("erstmals im Verzeichnis", null=True, blank=True)
-    dissolved_on = models.DateField("aufgelöst (Gebietsstand)", null=True, blank=True, db_index=True)
+    population = models.PositiveIntegerField(_("Einwohner"), null=True, blank=True)
+    population_male = models.PositiveIntegerField(_("Einwohner männlich"), null=True, blank=True)
+    population_date = models.DateField(_("Bevölkerungsstand"), null=True, blank=True)
+    area_ha = models.PositiveBigIntegerField(_("Fläche (ha)"), null=True, blank=True)
+    postcode = models.CharField(_("Postleitzahl"), max_length=5, blank=True)
+    postcode_multiple = models.BooleanField(_("mehrere Postleitzahlen"), default=False)
+    gebietsstand = models.DateField(_("Gebietsstand"))
+    valid_from = models.DateField(_("erstmals im Verzeichnis"), null=True, blank=True)
+    dissolved_on = models.DateField(_("aufgelöst (Gebietsstand)"), null=True, blank=True, db_index=True)
     successors = models.ManyToManyField(
-        "self", verbose_name="Nachfolger", symmetrical=False, blank=True, related_name="predecessors"
+        "self", verbose_name=_("Nachfolger"), symmetrical=False, blank=True, related_name="predecessors"
     )
-    centroid_lat = models.FloatField("Schwerpunkt Breite", null=True, blank=True)
-    centroid_lon = models.FloatField("Schwerpunkt Länge", null=True, blank=True)
+    centroid_lat = models.FloatField(_("Schwerpunkt Breite"), null=True, blank=True)
+    centroid_lon = models.FloatField(_("Schwerpunkt Länge"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[BodyQuerySet] = BodyQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Körperschaft"
-        verbose_name_plural = "Körperschaften"
+        verbose_name = _("Körperschaft")
+        verbose_name_plural = _("Körperschaften")
         ordering = ["ars"]
         indexes = [models.Index(fields=["state", "kind", "ars"], name="body_state_kind_ars")]
         constraints = [
@@ -173,17 +176,17 @@ class BodyBoundary(models.Model):
     """The boundary of a body as a GeoJSON geometry (WGS84), kept apart from the light Body row."""
 
     body = models.OneToOneField(Body, on_delete=models.CASCADE, related_name="boundary")
-    geometry = models.JSONField("Geometrie (GeoJSON)")
+    geometry = models.JSONField(_("Geometrie (GeoJSON)"))
     min_lon = models.FloatField()
     min_lat = models.FloatField()
     max_lon = models.FloatField()
     max_lat = models.FloatField()
-    source = models.CharField("Quelle", max_length=300)
+    source = models.CharField(_("Quelle"), max_length=300)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Grenze"
-        verbose_name_plural = "Grenzen"
+        verbose_name = _("Grenze")
+        verbose_name_plural = _("Grenzen")
 
     def __str__(self) -> str:
         return f"Grenze {self.body}"
@@ -194,11 +197,11 @@ class BodyNeighbour(models.Model):
 
     body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="neighbour_links")
     neighbour = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="+")
-    shared_border_m = models.FloatField("gemeinsame Grenze (m)")
+    shared_border_m = models.FloatField(_("gemeinsame Grenze (m)"))
 
     class Meta:
-        verbose_name = "Nachbarschaft"
-        verbose_name_plural = "Nachbarschaften"
+        verbose_name = _("Nachbarschaft")
+        verbose_name_plural = _("Nachbarschaften")
         constraints = [
             models.UniqueConstraint(fields=["body", "neighbour"], name="neighbour_pair_unique"),
             models.CheckConstraint(condition=~Q(body=models.F("neighbour")), name="neighbour_not_self"),
@@ -212,14 +215,14 @@ class RegistryImport(models.Model):
     """One run of ``import_registry``: which file, which issue, what it changed."""
 
     class Source(models.TextChoices):
-        GV100AD = "gv100ad", "Gemeindeverzeichnis GV100AD"
-        BOUNDARIES = "boundaries", "Grenzen (GeoJSON)"
+        GV100AD = "gv100ad", _("Gemeindeverzeichnis GV100AD")
+        BOUNDARIES = "boundaries", _("Grenzen (GeoJSON)")
 
     source = models.CharField(max_length=20, choices=Source.choices)
-    file_name = models.CharField("Datei", max_length=300)
+    file_name = models.CharField(_("Datei"), max_length=300)
     sha256 = models.CharField(max_length=64)
-    gebietsstand = models.DateField("Gebietsstand", null=True, blank=True)
-    state = models.CharField("Land-Filter", max_length=2, blank=True)
+    gebietsstand = models.DateField(_("Gebietsstand"), null=True, blank=True)
+    state = models.CharField(_("Land-Filter"), max_length=2, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -228,8 +231,8 @@ class RegistryImport(models.Model):
     counts = models.JSONField(default=dict)
 
     class Meta:
-        verbose_name = "Registerimport"
-        verbose_name_plural = "Registerimporte"
+        verbose_name = _("Registerimport")
+        verbose_name_plural = _("Registerimporte")
         ordering = ["-imported_at", "-id"]
 
     def __str__(self) -> str:
@@ -242,21 +245,21 @@ class TerritorialChange(models.Model):
     class ChangeKind(models.TextChoices):
         NEW = "new", "neu"
         RENAMED = "renamed", "umbenannt"
-        DISSOLVED = "dissolved", "aufgelöst"
+        DISSOLVED = "dissolved", _("aufgelöst")
         MERGED = "merged", "zusammengeschlossen"
         MOVED = "moved", "umgegliedert"
-        KIND_CHANGED = "kind_changed", "Art geändert"
+        KIND_CHANGED = "kind_changed", _("Art geändert")
 
     registry_import = models.ForeignKey(RegistryImport, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=ChangeKind.choices, db_index=True)
     body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="territorial_changes")
     # For a merger: the dissolved predecessors; renamed/moved: {"old": …, "new": …}.
     details = models.JSONField(default=dict, blank=True)
-    effective = models.DateField("Gebietsstand")
+    effective = models.DateField(_("Gebietsstand"))
 
     class Meta:
-        verbose_name = "Gebietsänderung"
-        verbose_name_plural = "Gebietsänderungen"
+        verbose_name = _("Gebietsänderung")
+        verbose_name_plural = _("Gebietsänderungen")
         ordering = ["effective", "kind", "body__ars"]
 
     def __str__(self) -> str:
@@ -273,3 +276,67 @@ def reference_date_for(gebietsstand: dt.date) -> dt.date:
     if (gebietsstand.month, gebietsstand.day) == (12, 31):
         return gebietsstand
     return dt.date(gebietsstand.year - 1, 12, 31)
+
+
+def import_upload_to(instance: RegistryImportJob, filename: str) -> str:
+    """Each upload in a folder of its own, so that it keeps its name (the import report names it)."""
+    import uuid
+
+    from django.utils import timezone
+
+    return f"registry/imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
+
+
+class RegistryImportJob(models.Model):
+    """An import started by Plattformbetrieb on the page ``/koerperschaften/import/``: the uploaded
+    files, and the state and result of the task that runs the import services on a worker
+    (:mod:`verbund.registry.jobs`, :mod:`verbund.registry.tasks`)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("wartet")
+        RUNNING = "running", _("läuft")
+        DONE = "done", _("fertig")
+        FAILED = "failed", _("fehlgeschlagen")
+
+    gv100ad = models.FileField(_("GV100AD-Datei"), upload_to=import_upload_to, max_length=300)
+    boundaries = models.FileField(
+        _("Grenzen (GeoJSON)"), upload_to=import_upload_to, max_length=300, blank=True
+    )
+    state = models.CharField(_("Land-Filter"), max_length=2, blank=True)
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("Fortschritt (%)"), default=0)
+    progress_note = models.CharField(_("Arbeitsschritt"), max_length=200, blank=True)
+    summary = models.TextField(_("Ergebnis"), blank=True)
+    error = models.TextField(_("Fehler"), blank=True)
+    task_id = models.CharField(_("Auftragsnummer der Warteschlange"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("gestartet von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
+    started_at = models.DateTimeField(_("gestartet"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("letztes Lebenszeichen"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Registerimport-Auftrag")
+        verbose_name_plural = _("Registerimport-Aufträge")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.gv100ad.name.rsplit("/", 1)[-1] if self.gv100ad else f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:import_detail", kwargs={"pk": self.pk})
+
+    @property
+    def boundaries_name(self) -> str:
+        return self.boundaries.name.rsplit("/", 1)[-1] if self.boundaries else ""
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from verbund.common.principal import Principal
 
@@ -22,7 +23,7 @@ from verbund.common.principal import Principal
 IMPORT = "registry.import"
 
 #: Refusal shown when an import is not allowed.
-IMPORT_REFUSAL = "Nur der Plattformbetrieb oder ein Registerimport darf das Register einlesen."
+IMPORT_REFUSAL = gettext_noop("Nur der Plattformbetrieb oder ein Registerimport darf das Register einlesen.")
 
 
 def may_view_body(principal: Principal, body_id: int | None = None) -> bool:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.common.access import access_object
 from verbund.common.data import sha256_of_file
@@ -43,10 +45,9 @@ def registry_attribution() -> str:
     latest = latest_gv100ad_import()
     if latest is None or latest.gebietsstand is None:
         return ""
-    return (
-        "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, "
-        f"Stand {latest.gebietsstand:%d.%m.%Y}"
-    )
+    return _("Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis GV100AD, Stand %(day)s") % {
+        "day": f"{latest.gebietsstand:%d.%m.%Y}"
+    }
 
 
 def registry_overview() -> dict[str, Any]:
@@ -86,7 +87,7 @@ def body_search(
     return qs.select_related("parent").order_by("ars")
 
 
-BODY_NOT_FOUND = "Körperschaft nicht gefunden."
+BODY_NOT_FOUND = gettext_noop("Körperschaft nicht gefunden.")
 
 
 def access_body(
@@ -109,7 +110,7 @@ def access_body(
         principal,
         need=need,
         refusal=refusal,
-        not_found=BODY_NOT_FOUND,
+        not_found=_(BODY_NOT_FOUND),
         ars=ars,
     )
     return body

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.errors import NotFound
 from verbund.common.principal import principal_of
@@ -35,16 +36,18 @@ PAGE_SIZE = 50
 
 
 class BodyFilterForm(forms.Form):
-    q = forms.CharField(label="Name oder Gemeindeschlüssel", required=False, max_length=100)
-    state = forms.ChoiceField(label="Land", required=False)
-    kind = forms.ChoiceField(label="Art", required=False, choices=[("", "Alle Arten"), *Kind.choices])
-    parent = forms.RegexField(label="Übergeordnete Körperschaft (ARS)", regex=r"^[0-9]{12}$", required=False)
-    include_dissolved = forms.BooleanField(label="Auch aufgelöste Körperschaften", required=False)
+    q = forms.CharField(label=_("Name oder Gemeindeschlüssel"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("Land"), required=False)
+    kind = forms.ChoiceField(label=_("Art"), required=False, choices=[("", _("Alle Arten")), *Kind.choices])
+    parent = forms.RegexField(
+        label=_("Übergeordnete Körperschaft (ARS)"), regex=r"^[0-9]{12}$", required=False
+    )
+    include_dissolved = forms.BooleanField(label=_("Auch aufgelöste Körperschaften"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lands = Body.objects.current().of_kind(Kind.LAND).order_by("state").values_list("state", "name")
-        self.fields["state"].choices = [("", "Alle Länder"), *lands]  # type: ignore[attr-defined]
+        self.fields["state"].choices = [("", _("Alle Länder")), *lands]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """The valid filters; an invalid one is dropped (and shown at its field) instead of failing."""
@@ -89,7 +92,7 @@ def body_detail(request: HttpRequest, ars: str) -> HttpResponse:
     try:
         body = body_get(principal=principal, ars=ars)
     except NotFound:
-        raise Http404(BODY_NOT_FOUND) from None
+        raise Http404(_(BODY_NOT_FOUND)) from None
     links = body_neighbours(principal=principal, body=body)
     neighbours = [
         {

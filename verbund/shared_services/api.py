@@ -15,6 +15,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router
 from ninja.files import UploadedFile
 from ninja.responses import Status as HttpStatus
@@ -191,7 +192,7 @@ def _line_out(line: SettlementLine) -> LineOut:
 def _cost_plan_out(service: SharedService, year: int, kind: str) -> CostPlanOut:
     view = cost_plan_view(service, year, kind)
     if view.plan is None:
-        raise Http404("Kein Kostenplan.")
+        raise Http404(_("Kein Kostenplan."))
     priced = list(view.totals.lines) if view.totals else []
     items = []
     for i, item in enumerate(view.plan.items.all()):

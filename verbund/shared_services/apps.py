@@ -1,11 +1,12 @@
 """Shared services: tasks one body performs for others, cost plans, allocation keys, settlements."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SharedServicesConfig(AppConfig):
     name = "verbund.shared_services"
-    verbose_name = "Geteilte Dienste"
+    verbose_name = _("Geteilte Dienste")
 
     def ready(self) -> None:
         from . import audit_actions  # noqa: F401  (declares this part's audit actions)

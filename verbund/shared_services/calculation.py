@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from verbund.common.german import format_money
 from verbund.registry.models import Body
@@ -222,7 +223,7 @@ def gather_inputs(service: SharedService, year: int, kind: str) -> SettlementInp
         population_date: dt.date | None
         if figure is not None:
             population, population_date = figure.population, figure.reference_date
-            source = f"Stichtagswert: {figure.source}"
+            source = _("Stichtagswert: %(source)s") % {"source": figure.source}
         else:
             population, population_date = body.population, body.population_date
             source = "Register"
@@ -242,16 +243,27 @@ def gather_inputs(service: SharedService, year: int, kind: str) -> SettlementInp
     plan = plan_input(cost_plan_for(service, year, plan_kind))
     key_config = dict(service.allocation_key)
     if _uses(key_config, "population") and registry_dates:
-        dates = ", ".join(sorted(d.strftime("%d.%m.%Y") for d in registry_dates if d)) or "ohne Datum"
+        dates = ", ".join(sorted(d.strftime("%d.%m.%Y") for d in registry_dates if d)) or _("ohne Datum")
         reference = _population_reference(key_config)
         notes.append(
-            f"Einwohnerzahlen aus dem Register (Stand {dates})"
-            + (f"; der Schlüssel nennt den Stichtag „{reference}“" if reference else "")
-            + ". Abweichende Stichtagswerte kann die Verbundkoordination je Jahr eintragen."
+            (
+                _(
+                    "Einwohnerzahlen aus dem Register (Stand %(dates)s); der Schlüssel nennt den Stichtag "
+                    "„%(reference)s“. Abweichende Stichtagswerte kann die Verbundkoordination "
+                    "je Jahr eintragen."
+                )
+                if reference
+                else _(
+                    "Einwohnerzahlen aus dem Register (Stand %(dates)s). Abweichende Stichtagswerte kann die "
+                    "Verbundkoordination je Jahr eintragen."
+                )
+            )
+            % {"dates": dates, "reference": reference}
         )
     if _uses(key_config, "volume") and kind == SettlementKind.ADVANCE:
         notes.append(
-            f"Abschläge nach Menge: Grundlage sind die erfassten Mengen des Vorjahres {volume_year}."
+            _("Abschläge nach Menge: Grundlage sind die erfassten Mengen des Vorjahres %(year)s.")
+            % {"year": volume_year}
         )
     inputs = SettlementInputs(
         service=service,
@@ -274,7 +286,10 @@ def gather_inputs(service: SharedService, year: int, kind: str) -> SettlementInp
         inputs.advance_settlement = advance
         if advance is None:
             notes.append(
-                "Für dieses Jahr sind keine Abschläge abgeschlossen; es werden keine Abschläge angerechnet."
+                _(
+                    "Für dieses Jahr sind keine Abschläge abgeschlossen; "
+                    "es werden keine Abschläge angerechnet."
+                )
             )
         else:
             inputs.advances = dict(advance.lines.values_list("body_id", "share"))
@@ -330,12 +345,18 @@ def engine_members(inputs: SettlementInputs) -> list[allocation.Member]:
 def compute(inputs: SettlementInputs) -> ComputedSettlement:
     """Run the engines over ``inputs``; ``allocation.AllocationError`` (German) if it cannot be done."""
     if inputs.plan.plan is None:
-        which = "Plan" if inputs.kind == SettlementKind.ADVANCE else "Ist"
-        raise allocation.AllocationError(f"Es gibt keinen Kostenplan „{which}“ für {inputs.year}.")
+        which = _("Plan") if inputs.kind == SettlementKind.ADVANCE else _("Ist")
+        raise allocation.AllocationError(
+            _("Es gibt keinen Kostenplan „%(kind)s“ für %(year)s.") % {"kind": which, "year": inputs.year}
+        )
     if inputs.plan.totals is None:
-        raise allocation.AllocationError(f"Der Kostenplan lässt sich nicht berechnen: {inputs.plan.error}")
+        raise allocation.AllocationError(
+            _("Der Kostenplan lässt sich nicht berechnen: %(error)s") % {"error": inputs.plan.error}
+        )
     if not inputs.members:
-        raise allocation.AllocationError(f"Im Jahr {inputs.year} erhält niemand diesen Dienst.")
+        raise allocation.AllocationError(
+            _("Im Jahr %(year)s erhält niemand diesen Dienst.") % {"year": inputs.year}
+        )
     totals = inputs.plan.totals
     names = {m.body.ars: m.body.name for m in inputs.members}
     key = allocation.parse_key(inputs.key_config)
@@ -349,14 +370,19 @@ def compute(inputs: SettlementInputs) -> ComputedSettlement:
     notes = list(inputs.notes) + list(result.notes)
     if totals.surplus:
         notes.append(
-            f"Die Erlöse übersteigen die Kosten um {format_money(totals.surplus)}; verteilt wird "
-            "0 EUR. Was mit dem Überschuss geschieht, regelt die Vereinbarung."
+            _(
+                "Die Erlöse übersteigen die Kosten um %(surplus)s; verteilt wird 0 EUR. Was mit dem "
+                "Überschuss geschieht, regelt die Vereinbarung."
+            )
+            % {"surplus": format_money(totals.surplus)}
         )
     if key.is_charge and result.total > totals.shared:
         notes.append(
-            f"Die Entgelte ({format_money(result.total)}) übersteigen die Kosten abzüglich Erlöse "
-            f"({format_money(totals.shared)}); eine Erstattung darf die ordnungsgemäß berechneten "
-            "Kosten nicht übersteigen."
+            _(
+                "Die Entgelte (%(charges)s) übersteigen die Kosten abzüglich Erlöse (%(net)s); eine "
+                "Erstattung darf die ordnungsgemäß berechneten Kosten nicht übersteigen."
+            )
+            % {"charges": format_money(result.total), "net": format_money(totals.shared)}
         )
     model = inputs.cost_model
     cost_model = (
@@ -428,7 +454,8 @@ def compute(inputs: SettlementInputs) -> ComputedSettlement:
                 )
             )
             notes.append(
-                f"{body.name} hat Abschläge gezahlt, erhält den Dienst im Jahr aber nicht: Erstattung."
+                _("%(name)s hat Abschläge gezahlt, erhält den Dienst im Jahr aber nicht: Erstattung.")
+                % {"name": body.name}
             )
     snapshot = {
         "year_days": inputs.year_days,
@@ -518,7 +545,8 @@ def preview(
     if total is None and not key.is_charge:
         if inputs.plan.totals is None:
             raise allocation.AllocationError(
-                inputs.plan.error or f"Für {year} gibt es keinen Plan; bitte einen Vorschaubetrag angeben."
+                inputs.plan.error
+                or _("Für %(year)s gibt es keinen Plan; bitte einen Vorschaubetrag angeben.") % {"year": year}
             )
         total = inputs.plan.totals.shared
     names = {m.body.ars: m.body.name for m in inputs.members}

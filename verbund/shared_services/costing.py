@@ -25,6 +25,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from verbund.common.i18n import _
 from verbund.common.money import cents, cents_to_decimal, largest_remainder, to_cents
 
 HUNDRED = Decimal(100)
@@ -95,15 +96,18 @@ def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> Plan
     fte_total = Decimal("0.00")
     for i, line in enumerate(lines):
         if line.category not in CATEGORIES:
-            raise CostPlanError(f"Unbekannte Kostenart {line.category!r}.")
+            raise CostPlanError(_("Unbekannte Kostenart %(category)r.") % {"category": line.category})
         if line.category == STAFF:
             if line.fte is None or line.fte < 0:
-                raise CostPlanError(f"Personal „{line.description}“: Stellenanteil fehlt oder ist negativ.")
+                raise CostPlanError(
+                    _("Personal „%(line)s“: Stellenanteil fehlt oder ist negativ.")
+                    % {"line": line.description}
+                )
             rate = rates.get(line.pay_grade)
             if rate is None:
                 raise CostPlanError(
-                    f"Personal „{line.description}“: für die Entgeltgruppe {line.pay_grade or '–'} "
-                    "ist kein Kostensatz hinterlegt."
+                    _("Personal „%(line)s“: für die Entgeltgruppe %(grade)s ist kein Kostensatz hinterlegt.")
+                    % {"line": line.description, "grade": line.pay_grade or "–"}
                 )
             amount = cents(line.fte * rate)
             priced[i] = PricedLine(line, amount, rate)
@@ -111,14 +115,19 @@ def plan_totals(lines: Iterable[CostLine], rates: Mapping[str, Decimal]) -> Plan
             fte_total += line.fte
         elif line.category != OVERHEAD:
             if line.amount is None or line.amount < 0:
-                raise CostPlanError(f"„{line.description}“: Betrag fehlt oder ist negativ.")
+                raise CostPlanError(
+                    _("„%(line)s“: Betrag fehlt oder ist negativ.") % {"line": line.description}
+                )
             amount = cents(line.amount)
             priced[i] = PricedLine(line, amount)
             sums[line.category] += amount
     for i, line in enumerate(lines):
         if line.category == OVERHEAD:
             if line.percent is None or line.percent < 0:
-                raise CostPlanError(f"Gemeinkosten „{line.description}“: Prozentsatz fehlt oder ist negativ.")
+                raise CostPlanError(
+                    _("Gemeinkosten „%(line)s“: Prozentsatz fehlt oder ist negativ.")
+                    % {"line": line.description}
+                )
             amount = cents(sums[STAFF] * line.percent / HUNDRED)
             priced[i] = PricedLine(line, amount)
             sums[OVERHEAD] += amount
@@ -156,7 +165,7 @@ def due_dates(year: int, count: int) -> list[dt.date]:
         return [dt.date(year, m, d) for m, d in QUARTER_DUE]
     if count == 12:
         return [dt.date(year, m, 15) for m in range(1, 13)]
-    raise CostPlanError("Abschläge: 1, 2, 4 oder 12 Raten.")
+    raise CostPlanError(_("Abschläge: 1, 2, 4 oder 12 Raten."))
 
 
 def instalments(amount: Decimal, count: int) -> list[Decimal]:

@@ -4,6 +4,10 @@ Everything is produced from the stored settlement (its lines and snapshot), neve
 finalized settlement always prints the same figures. The PDF uses the PDF core font (Helvetica,
 Latin-1) so no font file is shipped; the few characters outside Latin-1 are replaced. The CSV is for
 German spreadsheets: ``;`` as separator, decimal comma, UTF-8 with BOM.
+
+A settlement is an official document: the invoice and the overviews are German for every reader
+(``translation.override("de")``), and the column headers of the overviews are fixed German names
+that other programmes can rely on.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from verbund.common.german import format_date, format_money, format_number
@@ -35,12 +40,14 @@ def basis_text(component: dict[str, Any]) -> str:
     if component.get("basis") is None:
         return component.get("basis_label", "")
     scale = 2 if component["basis_label"] == "Menge" else 0
-    text = (
-        f"{format_number(Decimal(component['basis']), scale)} von "
-        f"{format_number(Decimal(component['basis_total']), scale)} {component['basis_label']}"
-    )
+    text = _("%(basis)s von %(total)s %(label)s") % {
+        "basis": format_number(Decimal(component["basis"]), scale),
+        "total": format_number(Decimal(component["basis_total"]), scale),
+        "label": component["basis_label"],
+    }
     if component.get("weight_share") is not None:
-        text += f" (Gewicht {format_number(Decimal(component['weight_share']) * 100, 4)} %)"
+        weight = format_number(Decimal(component["weight_share"]) * 100, 4)
+        text += " " + _("(Gewicht %(weight)s %%)") % {"weight": weight}
     return text
 
 
@@ -89,6 +96,7 @@ def _pair(pdf: FPDF, key: str, value: str, bold: bool = False) -> None:
     pdf.set_font("Helvetica", size=10)
 
 
+@translation.override("de")
 def invoice_pdf(settlement: Settlement, line: SettlementLine) -> bytes:
     """The member's invoice: who, what, the key explained with its own basis, share, advances, balance."""
     service = settlement.service
@@ -253,6 +261,7 @@ def _row_values(line: SettlementLine) -> list[Any]:
     ]
 
 
+@translation.override("de")
 def overview_xlsx(settlement: Settlement, lines: Sequence[SettlementLine]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -348,6 +357,7 @@ def _csv_value(value: Any) -> str:
     return str(value)
 
 
+@translation.override("de")
 def overview_csv(settlement: Settlement, lines: Sequence[SettlementLine]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from verbund.ui.forms import (
     DateInput,
@@ -37,20 +38,22 @@ ARS_REGEX = r"^[0-9]{12}$"
 
 
 class ServiceForm(KernForm):
-    name = forms.CharField(label="Bezeichnung", max_length=200, help_text="z. B. „Zentrale Vergabestelle“")
-    task = forms.ModelChoiceField(
-        label="Aufgabe", queryset=Task.objects.order_by("sort_order", "name"), to_field_name="slug"
+    name = forms.CharField(
+        label=_("Bezeichnung"), max_length=200, help_text=_("z. B. „Zentrale Vergabestelle“")
     )
-    provider = forms.ChoiceField(label="Erbringende Körperschaft")
+    task = forms.ModelChoiceField(
+        label=_("Aufgabe"), queryset=Task.objects.order_by("sort_order", "name"), to_field_name="slug"
+    )
+    provider = forms.ChoiceField(label=_("Erbringende Körperschaft"))
     recipients = forms.MultipleChoiceField(
-        label="Empfänger ab Beginn",
+        label=_("Empfänger ab Beginn"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="In der Regel auch die erbringende Körperschaft selbst.",
+        help_text=_("In der Regel auch die erbringende Körperschaft selbst."),
     )
-    start_date = forms.DateField(label="Beginn", widget=DateInput())
+    start_date = forms.DateField(label=_("Beginn"), widget=DateInput())
     description = forms.CharField(
-        label="Beschreibung", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Beschreibung"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -63,29 +66,29 @@ class ServiceEditForm(KernForm):
     """What the coordinator may change of a service besides key and recipients."""
 
     id_format = "edit_%s"
-    name = forms.CharField(label="Bezeichnung", max_length=200)
-    legal_basis = forms.ChoiceField(label="Rechtsgrundlage (Vereinbarung des Verbunds)", required=False)
+    name = forms.CharField(label=_("Bezeichnung"), max_length=200)
+    legal_basis = forms.ChoiceField(label=_("Rechtsgrundlage (Vereinbarung des Verbunds)"), required=False)
     legal_basis_note = forms.CharField(
-        label="Fundstelle", max_length=200, required=False, help_text="z. B. „§ 5 Kostenerstattung“"
+        label=_("Fundstelle"), max_length=200, required=False, help_text=_("z. B. „§ 5 Kostenerstattung“")
     )
     advance_instalments = forms.TypedChoiceField(
-        label="Abschläge je Jahr",
+        label=_("Abschläge je Jahr"),
         coerce=int,
-        choices=[(1, "jährlich"), (2, "halbjährlich"), (4, "vierteljährlich"), (12, "monatlich")],
+        choices=[(1, _("jährlich")), (2, _("halbjährlich")), (4, _("vierteljährlich")), (12, _("monatlich"))],
     )
     description = forms.CharField(
-        label="Beschreibung", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Beschreibung"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
     def __init__(self, *args: Any, agreements: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["legal_basis"].choices = [("", "– keine –"), *agreements]  # type: ignore[attr-defined]
+        self.fields["legal_basis"].choices = [("", _("– keine –")), *agreements]  # type: ignore[attr-defined]
 
 
 class RecipientForm(KernForm):
     id_format = "recipient_%s"
-    ars = forms.ChoiceField(label="Körperschaft")
-    from_date = forms.DateField(label="ab", widget=DateInput())
+    ars = forms.ChoiceField(label=_("Körperschaft"))
+    from_date = forms.DateField(label=_("ab"), widget=DateInput())
 
     def __init__(self, *args: Any, candidates: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -94,17 +97,17 @@ class RecipientForm(KernForm):
 
 class RecipientEndForm(KernForm):
     id_format = "end_%s"
-    until_date = forms.DateField(label="bis einschließlich", widget=DateInput())
+    until_date = forms.DateField(label=_("bis einschließlich"), widget=DateInput())
 
 
 class PopulationForm(KernForm):
     id_format = "population_%s"
-    ars = forms.ChoiceField(label="Körperschaft")
-    year = forms.IntegerField(label="Abrechnungsjahr", min_value=2000, max_value=2100)
-    population = GermanIntegerField(label="Einwohner", min_value=0)
-    reference_date = forms.DateField(label="Stichtag", widget=DateInput())
+    ars = forms.ChoiceField(label=_("Körperschaft"))
+    year = forms.IntegerField(label=_("Abrechnungsjahr"), min_value=2000, max_value=2100)
+    population = GermanIntegerField(label=_("Einwohner"), min_value=0)
+    reference_date = forms.DateField(label=_("Stichtag"), widget=DateInput())
     source = forms.CharField(
-        label="Quelle", max_length=200, help_text="z. B. Statistisches Landesamt, Stand 30.06."
+        label=_("Quelle"), max_length=200, help_text=_("z. B. Statistisches Landesamt, Stand 30.06.")
     )
 
     def __init__(self, *args: Any, recipients: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -116,25 +119,25 @@ class PopulationForm(KernForm):
 
 BASIS_CHOICES = [
     ("", "–"),
-    ("equal", "Grundbetrag (gleiche Teile)"),
-    ("population", "Einwohner"),
-    ("area", "Fläche"),
-    ("volume", "Menge (Fälle, Stunden …)"),
+    ("equal", _("Grundbetrag (gleiche Teile)")),
+    ("population", _("Einwohner")),
+    ("area", _("Fläche")),
+    ("volume", _("Menge (Fälle, Stunden …)")),
 ]
 TYPE_CHOICES = [
-    ("equal", "Grundbetrag: alle zahlen gleich viel"),
-    ("population", "nach Einwohnern"),
-    ("area", "nach Fläche"),
-    ("volume", "nach erfasster Menge"),
-    ("mix", "Mischschlüssel (z. B. 50 % Grundbetrag + 50 % Einwohner)"),
-    ("fixed_share", "fester Anteil für ein Mitglied, Rest nach Mischung oder Grundlage"),
-    ("price_per_unit", "Preis je Einheit (z. B. 1,90 EUR je Einwohner)"),
-    ("json", "erweitert: Schlüssel als JSON"),
+    ("equal", _("Grundbetrag: alle zahlen gleich viel")),
+    ("population", _("nach Einwohnern")),
+    ("area", _("nach Fläche")),
+    ("volume", _("nach erfasster Menge")),
+    ("mix", _("Mischschlüssel (z. B. 50 % Grundbetrag + 50 % Einwohner)")),
+    ("fixed_share", _("fester Anteil für ein Mitglied, Rest nach Mischung oder Grundlage")),
+    ("price_per_unit", _("Preis je Einheit (z. B. 1,90 EUR je Einwohner)")),
+    ("json", _("erweitert: Schlüssel als JSON")),
 ]
 PARTS = 3
 
 
-def _percent_field(label: str) -> GermanDecimalField:
+def _percent_field(label: Any) -> GermanDecimalField:
     """An optional 0–100 % share; the key's parts and the fixed share take the same input ("12,5")."""
     return GermanDecimalField(label=label, required=False, min_value=0, max_value=100, decimal_places=2)
 
@@ -143,57 +146,63 @@ class KeyForm(KernForm):
     """Builds a key configuration; :meth:`config` is the validated, normalised result."""
 
     id_format = "key_%s"
-    key_type = forms.ChoiceField(label="Art des Schlüssels", choices=TYPE_CHOICES, widget=forms.RadioSelect)
-    part1_weight = _percent_field("Teil 1: Anteil in %")
-    part1_basis = forms.ChoiceField(label="Teil 1: Grundlage", choices=BASIS_CHOICES, required=False)
-    part2_weight = _percent_field("Teil 2: Anteil in %")
-    part2_basis = forms.ChoiceField(label="Teil 2: Grundlage", choices=BASIS_CHOICES, required=False)
-    part3_weight = _percent_field("Teil 3: Anteil in %")
-    part3_basis = forms.ChoiceField(label="Teil 3: Grundlage", choices=BASIS_CHOICES, required=False)
-    fixed_member = forms.ChoiceField(label="Mitglied mit festem Anteil", required=False)
-    fixed_percent = _percent_field("Fester Anteil in %")
+    key_type = forms.ChoiceField(
+        label=_("Art des Schlüssels"), choices=TYPE_CHOICES, widget=forms.RadioSelect
+    )
+    part1_weight = _percent_field(_("Teil 1: Anteil in %"))
+    part1_basis = forms.ChoiceField(label=_("Teil 1: Grundlage"), choices=BASIS_CHOICES, required=False)
+    part2_weight = _percent_field(_("Teil 2: Anteil in %"))
+    part2_basis = forms.ChoiceField(label=_("Teil 2: Grundlage"), choices=BASIS_CHOICES, required=False)
+    part3_weight = _percent_field(_("Teil 3: Anteil in %"))
+    part3_basis = forms.ChoiceField(label=_("Teil 3: Grundlage"), choices=BASIS_CHOICES, required=False)
+    fixed_member = forms.ChoiceField(label=_("Mitglied mit festem Anteil"), required=False)
+    fixed_percent = _percent_field(_("Fester Anteil in %"))
     price = GermanDecimalField(
-        label="Preis je Einheit (EUR)", required=False, min_value=0, max_digits=14, decimal_places=4
+        label=_("Preis je Einheit (EUR)"), required=False, min_value=0, max_digits=14, decimal_places=4
     )
     price_unit = forms.ChoiceField(
-        label="Einheit des Preises",
+        label=_("Einheit des Preises"),
         required=False,
         choices=[
-            ("population", "je Einwohner"),
-            ("volume", "je erfasster Einheit (Fall, Stunde …)"),
-            ("area", "je Hektar"),
-            ("member", "je Mitglied und Jahr"),
+            ("population", _("je Einwohner")),
+            ("volume", _("je erfasster Einheit (Fall, Stunde …)")),
+            ("area", _("je Hektar")),
+            ("member", _("je Mitglied und Jahr")),
         ],
     )
     price_unit_label = forms.CharField(
-        label="Bezeichnung der Einheit", required=False, max_length=60, help_text="z. B. „Stunde“"
+        label=_("Bezeichnung der Einheit"), required=False, max_length=60, help_text=_("z. B. „Stunde“")
     )
     population_reference = forms.CharField(
-        label="Einwohner-Stichtag (Text)",
+        label=_("Einwohner-Stichtag (Text)"),
         required=False,
         max_length=100,
-        help_text="z. B. „30.06. des Vorjahres“",
+        help_text=_("z. B. „30.06. des Vorjahres“"),
     )
     volume_unit = forms.CharField(
-        label="Mengeneinheit", required=False, max_length=60, help_text="z. B. „Fallzahlen“"
+        label=_("Mengeneinheit"), required=False, max_length=60, help_text=_("z. B. „Fallzahlen“")
     )
     config_json = forms.CharField(
-        label="Schlüssel als JSON",
+        label=_("Schlüssel als JSON"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=(
-            'z. B. {"type": "fixed_share", "shares": {"073330000000": "30"}, "rest": {"type": "equal"}} '
-            "– Mitglieder mit ihrem Regionalschlüssel (ARS)"
+            _(
+                'z. B. {"type": "fixed_share", "shares": {"073330000000": "30"}, "rest": {"type": "equal"}} '
+                "– Mitglieder mit ihrem Regionalschlüssel (ARS)"
+            )
         ),
     )
     preview_year = forms.IntegerField(
-        label="Vorschau für das Jahr", min_value=2000, max_value=2100, required=False
+        label=_("Vorschau für das Jahr"), min_value=2000, max_value=2100, required=False
     )
-    preview_total = money_field("Vorschau-Betrag (EUR)", help_text="leer: Plankosten des Jahres")
+    preview_total = money_field(
+        cast(str, _("Vorschau-Betrag (EUR)")), help_text=cast(str, _("leer: Plankosten des Jahres"))
+    )
 
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fixed_member"].choices = [("", "– bitte wählen –"), *members]  # type: ignore[attr-defined]
+        self.fields["fixed_member"].choices = [("", _("– bitte wählen –")), *members]  # type: ignore[attr-defined]
         self._config: dict[str, Any] | None = None
 
     def _basis(self, basis: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -212,11 +221,11 @@ class KeyForm(KernForm):
                 parts.append({"weight": str(weight), "key": self._basis(basis, data)})
         if not parts:
             raise ValidationError(
-                {"part1_weight": "Bitte mindestens einen Teil mit Anteil und Grundlage angeben."}
+                {"part1_weight": _("Bitte mindestens einen Teil mit Anteil und Grundlage angeben.")}
             )
         if len(parts) == 1:
             if Decimal(parts[0]["weight"]) != 100:
-                raise ValidationError({"part1_weight": "Ein einzelner Teil trägt 100 %."})
+                raise ValidationError({"part1_weight": _("Ein einzelner Teil trägt 100 %.")})
             return dict(parts[0]["key"])
         return {"type": "mix", "parts": parts}
 
@@ -228,9 +237,9 @@ class KeyForm(KernForm):
             return self._parts(data)
         if key_type == "fixed_share":
             if not data.get("fixed_member"):
-                raise ValidationError({"fixed_member": "Bitte das Mitglied mit festem Anteil wählen."})
+                raise ValidationError({"fixed_member": _("Bitte das Mitglied mit festem Anteil wählen.")})
             if data.get("fixed_percent") is None:
-                raise ValidationError({"fixed_percent": "Bitte den festen Anteil in Prozent angeben."})
+                raise ValidationError({"fixed_percent": _("Bitte den festen Anteil in Prozent angeben.")})
             percent = Decimal(data["fixed_percent"])
             config: dict[str, Any] = {"type": "fixed_share", "shares": {data["fixed_member"]: str(percent)}}
             if percent < 100:
@@ -238,7 +247,7 @@ class KeyForm(KernForm):
             return config
         if key_type == "price_per_unit":
             if data.get("price") is None:
-                raise ValidationError({"price": "Bitte den Preis je Einheit angeben."})
+                raise ValidationError({"price": _("Bitte den Preis je Einheit angeben.")})
             config = {
                 "type": "price_per_unit",
                 "price": str(data["price"]),
@@ -251,10 +260,13 @@ class KeyForm(KernForm):
             loaded = json.loads(data.get("config_json") or "")
         except json.JSONDecodeError as exc:
             raise ValidationError(
-                {"config_json": f"Kein gültiges JSON: {exc.msg} (Zeile {exc.lineno})."}
+                {
+                    "config_json": _("Kein gültiges JSON: %(error)s (Zeile %(line)s).")
+                    % {"error": exc.msg, "line": exc.lineno}
+                }
             ) from exc
         if not isinstance(loaded, dict):
-            raise ValidationError({"config_json": "Der Schlüssel ist ein JSON-Objekt."})
+            raise ValidationError({"config_json": _("Der Schlüssel ist ein JSON-Objekt.")})
         return loaded
 
     def clean(self) -> dict[str, Any]:
@@ -270,7 +282,7 @@ class KeyForm(KernForm):
             field = "config_json" if data.get("key_type") == "json" else None
             if field is None and "weight" in exc.path:
                 field = "part1_weight"
-            self.add_error(field, f"Der Schlüssel ist nicht gültig: {exc}")
+            self.add_error(field, _("Der Schlüssel ist nicht gültig: %(error)s") % {"error": exc})
         return data
 
     @property
@@ -336,12 +348,12 @@ def key_initial(config: dict[str, Any]) -> dict[str, Any]:
 
 class CostItemForm(KernForm):
     id_format = "item_%s"
-    category = forms.ChoiceField(label="Kostenart", choices=CostCategory.choices)
-    description = forms.CharField(label="Bezeichnung", max_length=200)
-    fte = quantity_field("Stellenanteil (VZÄ, nur Personal)", max_digits=6)
-    pay_grade = forms.ChoiceField(label="Entgelt-/Besoldungsgruppe (nur Personal)", required=False)
-    amount = money_field("Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)")
-    percent = quantity_field("Prozent der Personalkosten (nur Gemeinkosten)", max_digits=5)
+    category = forms.ChoiceField(label=_("Kostenart"), choices=CostCategory.choices)
+    description = forms.CharField(label=_("Bezeichnung"), max_length=200)
+    fte = quantity_field(cast(str, _("Stellenanteil (VZÄ, nur Personal)")), max_digits=6)
+    pay_grade = forms.ChoiceField(label=_("Entgelt-/Besoldungsgruppe (nur Personal)"), required=False)
+    amount = money_field(cast(str, _("Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)")))
+    percent = quantity_field(cast(str, _("Prozent der Personalkosten (nur Gemeinkosten)")), max_digits=5)
 
     def __init__(self, *args: Any, pay_grades: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -350,17 +362,17 @@ class CostItemForm(KernForm):
 
 class CostPlanCopyForm(KernForm):
     id_format = "copy_%s"
-    source_year = forms.IntegerField(label="aus dem Jahr", min_value=2000, max_value=2100)
-    source_kind = forms.ChoiceField(label="aus dem Plan", choices=PlanKind.choices)
+    source_year = forms.IntegerField(label=_("aus dem Jahr"), min_value=2000, max_value=2100)
+    source_kind = forms.ChoiceField(label=_("aus dem Plan"), choices=PlanKind.choices)
 
 
 class VolumeForm(KernForm):
     id_format = "volume_%s"
-    ars = forms.ChoiceField(label="Körperschaft")
-    period_start = forms.DateField(label="von", widget=DateInput())
-    period_end = forms.DateField(label="bis einschließlich", widget=DateInput())
-    quantity = quantity_field("Menge", required=True, max_digits=12)
-    note = forms.CharField(label="Bemerkung", required=False, max_length=200)
+    ars = forms.ChoiceField(label=_("Körperschaft"))
+    period_start = forms.DateField(label=_("von"), widget=DateInput())
+    period_end = forms.DateField(label=_("bis einschließlich"), widget=DateInput())
+    quantity = quantity_field(cast(str, _("Menge")), required=True, max_digits=12)
+    note = forms.CharField(label=_("Bemerkung"), required=False, max_length=200)
 
     def __init__(self, *args: Any, recipients: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -370,19 +382,21 @@ class VolumeForm(KernForm):
 class VolumeImportForm(KernForm):
     id_format = "import_%s"
     file = forms.FileField(
-        label="CSV-Datei",
-        help_text="Spalten: ars;von;bis;menge;bemerkung (Kopfzeile erforderlich; Mengen wie 1.250 oder 12,5)",
+        label=_("CSV-Datei"),
+        help_text=_(
+            "Spalten: ars;von;bis;menge;bemerkung (Kopfzeile erforderlich; Mengen wie 1.250 oder 12,5)"
+        ),
     )
 
 
 class ComputeForm(KernForm):
     id_format = "compute_%s"
-    year = forms.IntegerField(label="Jahr", min_value=2000, max_value=2100)
-    kind = forms.ChoiceField(label="Art", choices=SettlementKind.choices)
+    year = forms.IntegerField(label=_("Jahr"), min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(label=_("Art"), choices=SettlementKind.choices)
 
 
 class CorrectionForm(KernForm):
     id_format = "correction_%s"
     reason = forms.CharField(
-        label="Grund der Korrektur", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=_("Grund der Korrektur"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 
 from verbund.alliances import policies as alliance_policies
 from verbund.common.principal import Principal, Sensitivity
@@ -39,12 +40,24 @@ MANAGE = "shared_services.manage"
 
 Need = Literal["manage", "maintain", "compute"]
 
-REFUSALS: dict[str, str] = {
-    "manage": "Nur die Verbundkoordination kann das festlegen.",
-    "maintain": "Nur die erbringende Körperschaft pflegt Kosten und Mengen.",
-    "compute": "Nur die Verbundkoordination und die erbringende Körperschaft berechnen Abrechnungen.",
-    "create": "Nur die Verbundkoordination kann Dienste des Verbunds anlegen.",
-}
+
+class _Refusals(dict[str, str]):
+    """The refusal texts, German in the code, read in the language of the request."""
+
+    def __getitem__(self, need: str) -> str:
+        return gettext(super().__getitem__(need))
+
+
+REFUSALS: dict[str, str] = _Refusals(
+    {
+        "manage": gettext_noop("Nur die Verbundkoordination kann das festlegen."),
+        "maintain": gettext_noop("Nur die erbringende Körperschaft pflegt Kosten und Mengen."),
+        "compute": gettext_noop(
+            "Nur die Verbundkoordination und die erbringende Körperschaft berechnen Abrechnungen."
+        ),
+        "create": gettext_noop("Nur die Verbundkoordination kann Dienste des Verbunds anlegen."),
+    }
+)
 
 
 # --- acting ---------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.alliances.models import Alliance
 from verbund.common.access import access_object
@@ -38,7 +40,7 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
-NOT_FOUND = "Kein solcher Dienst."
+NOT_FOUND = gettext_noop("Kein solcher Dienst.")
 
 
 # --- access -----------------------------------------------------------------------------------------
@@ -90,7 +92,7 @@ def access_service(
         principal,
         need=policies.need_for(need),
         refusal=policies.REFUSALS[need] if need else "",
-        not_found=NOT_FOUND,
+        not_found=_(NOT_FOUND),
         pk=_pk(service_id),
     )
 
@@ -112,7 +114,7 @@ def access_settlement(
         principal,
         need=None if allowed is None else (lambda p, settlement: allowed(p, settlement.service)),
         refusal=policies.REFUSALS[need] if need else "",
-        not_found="Keine solche Abrechnung.",
+        not_found=_("Keine solche Abrechnung."),
         pk=_pk(settlement_id),
     )
 
@@ -151,7 +153,7 @@ def key_description(service: SharedService, recipients: list[ServiceRecipient] |
     try:
         return allocation.describe_config(service.allocation_key, names)
     except allocation.KeyConfigError as exc:
-        return f"ungültiger Schlüssel: {exc}"
+        return _("ungültiger Schlüssel: %(error)s") % {"error": exc}
 
 
 def recipients_history(service: SharedService) -> list[ServiceRecipient]:

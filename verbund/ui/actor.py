@@ -10,6 +10,7 @@ from typing import cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from verbund.common.actors import Actor
 
@@ -18,5 +19,5 @@ def request_actor(request: HttpRequest) -> Actor:
     """``request.user`` as an :data:`Actor` (403 for an anonymous request)."""
     user = request.user
     if not user.is_authenticated:
-        raise PermissionDenied("Bitte melden Sie sich an.")
+        raise PermissionDenied(_("Bitte melden Sie sich an."))
     return cast(Actor, user)

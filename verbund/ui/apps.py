@@ -2,8 +2,9 @@
 for HTML views, and HTMX helpers. Floor 0: it knows no part."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class UiConfig(AppConfig):
     name = "verbund.ui"
-    verbose_name = "Oberfläche"
+    verbose_name = _("Oberfläche")

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from verbund.common.errors import as_refusal
 from verbund.common.german import GermanNumberError, format_number, normalize_number
@@ -193,7 +194,7 @@ class GermanIntegerField(forms.IntegerField):
             except GermanNumberError as exc:
                 raise forms.ValidationError(str(exc), code="invalid") from exc
             if number != number.to_integral_value():
-                raise forms.ValidationError("Bitte eine ganze Zahl eingeben.", code="invalid")
+                raise forms.ValidationError(_("Bitte eine ganze Zahl eingeben."), code="invalid")
             value = str(int(number))
         return super().to_python(value)
 

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _alliance_names(ids: Iterable[int]) -> dict[int, str]:
@@ -19,7 +20,7 @@ def _body_names(ids: Iterable[int]) -> dict[int, str]:
 
 class WebConfig(AppConfig):
     name = "verbund.web"
-    verbose_name = "Oberfläche"
+    verbose_name = _("Oberfläche")
 
     def ready(self) -> None:
         # The audit log (lowest floor) names its scopes through the parts above it.
@@ -27,3 +28,11 @@ class WebConfig(AppConfig):
 
         register_scope_names("alliance", _alliance_names)
         register_scope_names("body", _body_names)
+        # The audit actions of the legal pages (Impressum, Datenschutz, Barrierefreiheit, feedback).
+        from .audit_actions import LEGAL_PAGE_UPDATE  # noqa: F401
+
+        # Operations: the restore's audit action; tasks carry the request id that enqueued them.
+        from .backup import audit_actions  # noqa: F401
+        from .operations import celery_signals
+
+        celery_signals.connect()

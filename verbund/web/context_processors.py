@@ -38,6 +38,7 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
     return {
         "audit": may_read_audit(principal),
         "users_url": users_url if users_url and manages_users else "",
+        "queue": principal.is_operator,  # the task queue (verbund/web/queue.py)
     }
 
 

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import queue, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("betrieb/warteschlange/", queue.queue_view, name="queue"),
 ]

@@ -10,6 +10,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from verbund.common.access import authorize, require
 from verbund.common.actors import Actor, SystemActor
@@ -27,7 +28,7 @@ def principal_of_actor(actor: Actor) -> Principal:
 def require_change(actor: Actor, alliance: Alliance) -> Principal:
     """The actor's principal if it may change ``alliance`` (coordinators, operators, :data:`MANAGE`)."""
     principal = principal_of_actor(actor)
-    require(policies.may_change(principal, alliance.pk), policies.CHANGE_REFUSAL)
+    require(policies.may_change(principal, alliance.pk), _(policies.CHANGE_REFUSAL))
     return principal
 
 

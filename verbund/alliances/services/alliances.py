@@ -10,13 +10,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.access import require
 from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Conflict, Invalid
 
-from .. import lifecycle, policies
+from .. import events, lifecycle, policies
 from ..audit_actions import (
     ALLIANCE_CREATE,
     ALLIANCE_PUBLISH,
@@ -60,7 +61,7 @@ def _past_moment(changed_at: dt.datetime | None, field: str = "changed_at") -> d
     if changed_at is None:
         return now
     if changed_at > now:
-        raise ValidationError({field: "Das Datum kann nicht in der Zukunft liegen."})
+        raise ValidationError({field: _("Das Datum kann nicht in der Zukunft liegen.")})
     return changed_at
 
 
@@ -91,7 +92,7 @@ def alliance_create(
     principal = principal_of_actor(actor)
     require(
         policies.may_create(principal),
-        "Einen Verbund anlegen können Beschäftigte einer Körperschaft und die Beratungsstelle.",
+        _("Einen Verbund anlegen können Beschäftigte einer Körperschaft und die Beratungsstelle."),
     )
     changed_at = _past_moment(created_at, "created_at")
     alliance = Alliance(
@@ -130,6 +131,7 @@ def alliance_create(
         AllianceRole.objects.create(user_id=actor.pk, alliance=alliance, role=AllianceRoleKind.KOORDINATION)
         changes["coordinator"] = actor.get_username()
     audit_record(actor=actor, action=ALLIANCE_CREATE, target=alliance, changes=changes)
+    events.announce(events.FOUNDED, actor=actor, alliance=alliance, also=events.ADVISORY)
     return alliance
 
 
@@ -170,7 +172,7 @@ def alliance_update(*, actor: Actor, alliance: Alliance, data: Mapping[str, Any]
         raise ValidationError(
             {
                 "public_summary": (
-                    "Ein veröffentlichter Verbund braucht eine Kurzbeschreibung für die Öffentlichkeit."
+                    _("Ein veröffentlichter Verbund braucht eine Kurzbeschreibung für die Öffentlichkeit.")
                 )
             }
         )
@@ -190,7 +192,7 @@ def alliance_publish(*, actor: Actor, alliance: Alliance) -> Alliance:
     if alliance.is_published:
         return alliance
     if not alliance.public_summary.strip():
-        missing = "Bitte zuerst eine Kurzbeschreibung für die Öffentlichkeit eintragen."
+        missing = _("Bitte zuerst eine Kurzbeschreibung für die Öffentlichkeit eintragen.")
         raise Conflict(missing, code="public_summary_missing", fields={"public_summary": [missing]})
     alliance.is_published = True
     alliance.save(update_fields=["is_published", "updated_at"])
@@ -248,7 +250,7 @@ def alliance_transition(
             .first()
         )
         if last is not None and moment < last:
-            raise ValidationError({"changed_at": "Ein Statuswechsel kann nicht vor dem letzten liegen."})
+            raise ValidationError({"changed_at": _("Ein Statuswechsel kann nicht vor dem letzten liegen.")})
     from_status = locked.status
     locked.status = to_status
     locked.full_clean()
@@ -266,6 +268,14 @@ def alliance_transition(
         action=ALLIANCE_TRANSITION,
         target=locked,
         changes={"status": [from_status, to_status], **({"note": note.strip()} if note.strip() else {})},
+    )
+    ended = to_status == lifecycle.BEENDET
+    events.announce(
+        events.ENDED if ended else events.STATUS_CHANGED,
+        actor=actor,
+        alliance=locked,
+        text=str(locked.get_status_display()),
+        also=events.ADVISORY if ended else None,
     )
     alliance.status = locked.status  # the caller's object shows the new status too
     return change

@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.audit.services import audit_record
 from verbund.common.access import require
@@ -26,7 +28,9 @@ from ..audit_actions import COORDINATOR_ASSIGN, COORDINATOR_REVOKE
 from ..models import Alliance, AllianceRole, AllianceRoleKind, Membership
 from ._common import display_name, lock, require_change
 
-LAST_COORDINATOR = "Der Verbund braucht mindestens eine Koordination; bitte zuerst eine Nachfolge benennen."
+LAST_COORDINATOR = gettext_noop(
+    "Der Verbund braucht mindestens eine Koordination; bitte zuerst eine Nachfolge benennen."
+)
 
 
 def coordinator_candidates_filter(alliance: Alliance) -> dict[str, Any]:
@@ -41,7 +45,7 @@ def coordinator_candidates_filter(alliance: Alliance) -> dict[str, Any]:
 
 def _eligible(principal: Principal, alliance: Alliance, user: Any) -> None:
     if not getattr(user, "is_active", False):
-        raise Invalid(fields={"user": ["Nur aktive Benutzerkonten können die Koordination übernehmen."]})
+        raise Invalid(fields={"user": [_("Nur aktive Benutzerkonten können die Koordination übernehmen.")]})
     if principal.is_system or principal.is_operator:
         return
     members = set(Membership.objects.current().filter(alliance=alliance).values_list("body_id", flat=True))
@@ -49,8 +53,11 @@ def _eligible(principal: Principal, alliance: Alliance, user: Any) -> None:
         raise Invalid(
             fields={
                 "user": [
-                    f"{display_name(user)} arbeitet für keine Mitgliedskörperschaft des Verbunds; die "
-                    "Koordination kann nur an Beschäftigte der Mitglieder gehen."
+                    _(
+                        "%(name)s arbeitet für keine Mitgliedskörperschaft des Verbunds; die "
+                        "Koordination kann nur an Beschäftigte der Mitglieder gehen."
+                    )
+                    % {"name": display_name(user)}
                 ]
             }
         )
@@ -58,7 +65,10 @@ def _eligible(principal: Principal, alliance: Alliance, user: Any) -> None:
 
 def _assign(actor: Actor, principal: Principal, alliance: Alliance, user: Any) -> AllianceRole:
     if AllianceRole.objects.filter(alliance=alliance, user=user, role=AllianceRoleKind.KOORDINATION).exists():
-        raise Conflict(f"{display_name(user)} koordiniert den Verbund bereits.", code="already_coordinator")
+        raise Conflict(
+            _("%(name)s koordiniert den Verbund bereits.") % {"name": display_name(user)},
+            code="already_coordinator",
+        )
     _eligible(principal, alliance, user)
     role = AllianceRole(user=user, alliance=alliance, role=AllianceRoleKind.KOORDINATION)
     role.full_clean()
@@ -77,9 +87,12 @@ def _revoke(actor: Actor, alliance: Alliance, user: Any) -> None:
     roles = AllianceRole.objects.filter(alliance=alliance, role=AllianceRoleKind.KOORDINATION)
     role = roles.filter(user=user).first()
     if role is None:
-        raise Invalid(f"{display_name(user)} ist nicht Koordination dieses Verbunds.", code="not_coordinator")
+        raise Invalid(
+            _("%(name)s ist nicht Koordination dieses Verbunds.") % {"name": display_name(user)},
+            code="not_coordinator",
+        )
     if roles.count() == 1:
-        raise Conflict(LAST_COORDINATOR, code="last_coordinator")
+        raise Conflict(_(LAST_COORDINATOR), code="last_coordinator")
     role.delete()
     audit_record(
         actor=actor,
@@ -115,10 +128,10 @@ def coordinator_handover(*, actor: Actor, alliance: Alliance, user: Any) -> Alli
     principal = require_change(actor, alliance)
     require(
         policies.coordinates(principal, alliance.pk),
-        "Übergeben kann die Koordination nur, wer den Verbund koordiniert.",
+        _("Übergeben kann die Koordination nur, wer den Verbund koordiniert."),
     )
     if user.pk == principal.user_id:
-        raise Invalid(fields={"user": ["Bitte eine andere Person als Nachfolge wählen."]})
+        raise Invalid(fields={"user": [_("Bitte eine andere Person als Nachfolge wählen.")]})
     alliance = lock(alliance)
     role = AllianceRole.objects.filter(
         alliance=alliance, user=user, role=AllianceRoleKind.KOORDINATION

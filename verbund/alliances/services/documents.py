@@ -10,6 +10,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.access import require
@@ -17,7 +18,7 @@ from verbund.common.actors import Actor
 from verbund.common.documents import check_upload
 from verbund.registry.models import Body
 
-from .. import policies
+from .. import events, policies
 from ..audit_actions import AGREEMENT_ATTACH, RESOLUTION_RECORD
 from ..models import AgreementDocument, Alliance, CouncilResolution, DecidingOrgan, Membership
 from ._common import as_file, file_removed_on_error, lock, person, principal_of_actor, require_change
@@ -38,9 +39,9 @@ def agreement_attach(
     alliance = lock(alliance)
     title = title.strip()
     if not title:
-        raise ValidationError({"title": "Bitte einen Titel angeben (z. B. „Zweckvereinbarung“)."})
+        raise ValidationError({"title": _("Bitte einen Titel angeben (z. B. „Zweckvereinbarung“).")})
     if signed_on and signed_on > timezone.localdate():
-        raise ValidationError({"signed_on": "Das Unterschriftsdatum kann nicht in der Zukunft liegen."})
+        raise ValidationError({"signed_on": _("Das Unterschriftsdatum kann nicht in der Zukunft liegen.")})
     checked = check_upload(file, name=file_name)
     latest = AgreementDocument.objects.filter(alliance=alliance, title=title).aggregate(v=Max("version"))["v"]
     document = AgreementDocument(
@@ -75,6 +76,9 @@ def agreement_attach(
                 "signed_on": signed_on,
             },
         )
+    events.announce(
+        events.DOCUMENT_UPLOADED, actor=actor, alliance=alliance, text=str(document), document="agreement"
+    )
     return document
 
 
@@ -98,12 +102,15 @@ def resolution_record(
     principal = principal_of_actor(actor)
     require(
         policies.may_upload_resolution(principal, alliance.pk, body.pk),
-        f"Den Beschluss von {body.name} trägt die Verwaltungsleitung von {body.name} "
-        "oder die Verbundkoordination ein.",
+        _(
+            "Den Beschluss von %(name)s trägt die Verwaltungsleitung von %(name)s oder die "
+            "Verbundkoordination ein."
+        )
+        % {"name": body.name},
     )
     alliance = lock(alliance)
     if not Membership.objects.current().filter(alliance=alliance, body=body).exists():
-        raise ValidationError({"body": f"{body.name} ist kein Mitglied des Verbunds."})
+        raise ValidationError({"body": _("%(name)s ist kein Mitglied des Verbunds.") % {"name": body.name}})
     resolution = CouncilResolution(
         alliance=alliance,
         body=body,
@@ -142,4 +149,11 @@ def resolution_record(
                 "sha256": resolution.sha256,
             },
         )
+    events.announce(
+        events.DOCUMENT_UPLOADED,
+        actor=actor,
+        alliance=alliance,
+        text=resolution.subject,
+        document="resolution",
+    )
     return resolution

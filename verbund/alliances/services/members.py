@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.audit.services import audit_record
 from verbund.common.access import require
@@ -19,14 +21,14 @@ from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 from verbund.registry.models import Body
 
-from .. import policies
+from .. import events, policies
 from ..audit_actions import MEMBER_ADD, MEMBER_REMOVE, MEMBER_SET_ROLE, MEMBERSHIP_CONFIRM
 from ..models import Alliance, MemberRole, Membership
 from ._common import lock, person, principal_of_actor, require_change
 
 #: The messages of the model's constraints, checked first so that the state refusal is a Conflict.
-ALREADY_MEMBER = "Diese Körperschaft ist bereits Mitglied des Verbunds."
-LEAD_TAKEN = "Der Verbund hat bereits ein federführendes Mitglied."
+ALREADY_MEMBER = gettext_noop("Diese Körperschaft ist bereits Mitglied des Verbunds.")
+LEAD_TAKEN = gettext_noop("Der Verbund hat bereits ein federführendes Mitglied.")
 
 
 def _refuse_second_lead(alliance: Alliance, role: str, *, exclude: Membership | None = None) -> None:
@@ -37,7 +39,7 @@ def _refuse_second_lead(alliance: Alliance, role: str, *, exclude: Membership | 
     if exclude is not None:
         leads = leads.exclude(pk=exclude.pk)
     if leads.exists():
-        raise Conflict(LEAD_TAKEN, code="lead_taken", fields={"role": [LEAD_TAKEN]})
+        raise Conflict(_(LEAD_TAKEN), code="lead_taken", fields={"role": [_(LEAD_TAKEN)]})
 
 
 @transaction.atomic
@@ -56,15 +58,18 @@ def member_add(
     alliance = lock(alliance)
     if body.dissolved_on is not None:
         raise ValidationError(
-            {"body": f"{body.name} ist aufgelöst (Gebietsstand {body.dissolved_on:%d.%m.%Y})."}
+            {
+                "body": _("%(name)s ist aufgelöst (Gebietsstand %(dissolved_on)s).")
+                % {"name": body.name, "dissolved_on": format(body.dissolved_on, "%d.%m.%Y")}
+            }
         )
     if Membership.objects.current().filter(alliance=alliance, body=body).exists():
-        raise Conflict(ALREADY_MEMBER, code="already_member")
+        raise Conflict(_(ALREADY_MEMBER), code="already_member")
     _refuse_second_lead(alliance, role)
     joined_on = joined_on or timezone.localdate()
     if joined_on > timezone.localdate():
         # A future member would count as current today; enter the membership when it takes effect.
-        raise ValidationError({"joined_on": "Der Beitritt kann nicht in der Zukunft liegen."})
+        raise ValidationError({"joined_on": _("Der Beitritt kann nicht in der Zukunft liegen.")})
     last_left = (
         Membership.objects.filter(alliance=alliance, body=body, left_on__isnull=False)
         .aggregate(last=Max("left_on"))
@@ -74,7 +79,8 @@ def member_add(
         raise ValidationError(
             {
                 "joined_on": (
-                    f"Der erneute Beitritt kann nicht vor dem letzten Austritt ({last_left:%d.%m.%Y}) liegen."
+                    _("Der erneute Beitritt kann nicht vor dem letzten Austritt (%(last_left)s) liegen.")
+                    % {"last_left": format(last_left, "%d.%m.%Y")}
                 )
             }
         )
@@ -89,6 +95,9 @@ def member_add(
         body=body,
         changes={"member": body.ars, "name": body.name, "role": role, "joined_on": joined_on},
     )
+    events.announce(
+        events.MEMBER_ADDED, actor=actor, alliance=alliance, text=body.name, also=events.head_of(body.pk)
+    )
     return membership
 
 
@@ -102,13 +111,14 @@ def member_remove(
     membership = Membership.objects.select_related("body", "alliance").get(pk=membership.pk)
     if not membership.is_current:
         raise Conflict(
-            f"{membership.body.name} ist bereits am {membership.left_on:%d.%m.%Y} ausgetreten.",
+            _("%(name)s ist bereits am %(left_on)s ausgetreten.")
+            % {"name": membership.body.name, "left_on": format(membership.left_on, "%d.%m.%Y")},
             code="already_left",
         )
     membership.left_on = left_on or timezone.localdate()
     if membership.left_on > timezone.localdate():
         # The row stops counting as current at once, so a future date would hide a member today.
-        raise ValidationError({"left_on": "Der Austritt kann nicht in der Zukunft liegen."})
+        raise ValidationError({"left_on": _("Der Austritt kann nicht in der Zukunft liegen.")})
     if note.strip():
         membership.note = note.strip()
     membership.full_clean()
@@ -120,6 +130,13 @@ def member_remove(
         object_repr=membership.body.name,
         body=membership.body_id,
         changes={"member": membership.body.ars, "name": membership.body.name, "left_on": membership.left_on},
+    )
+    events.announce(
+        events.MEMBER_LEFT,
+        actor=actor,
+        alliance=membership.alliance,
+        text=membership.body.name,
+        also=events.head_of(membership.body_id),
     )
     return membership
 
@@ -136,7 +153,7 @@ def member_set_role(*, actor: Actor, membership: Membership, role: str) -> Membe
     membership = Membership.objects.select_related("body", "alliance").get(pk=membership.pk)
     if not membership.is_current:
         raise Conflict(
-            "Die Rolle eines ehemaligen Mitglieds kann nicht mehr geändert werden.", code="former_member"
+            _("Die Rolle eines ehemaligen Mitglieds kann nicht mehr geändert werden."), code="former_member"
         )
     if membership.role == role:
         return membership
@@ -165,15 +182,17 @@ def membership_confirm(*, actor: Actor, membership: Membership) -> Membership:
     )
     if not membership.is_current:
         raise Conflict(
-            "Eine beendete Mitgliedschaft kann nicht mehr bestätigt werden.", code="membership_ended"
+            _("Eine beendete Mitgliedschaft kann nicht mehr bestätigt werden."), code="membership_ended"
         )
     require(
         policies.may_confirm_membership(principal, membership),
-        f"Die Mitgliedschaft bestätigt die Verwaltungsleitung von {membership.body.name}.",
+        _("Die Mitgliedschaft bestätigt die Verwaltungsleitung von %(name)s.")
+        % {"name": membership.body.name},
     )
     if membership.is_confirmed:
         raise Conflict(
-            f"Die Mitgliedschaft wurde bereits am {membership.confirmed_at:%d.%m.%Y} bestätigt.",
+            _("Die Mitgliedschaft wurde bereits am %(confirmed_at)s bestätigt.")
+            % {"confirmed_at": format(membership.confirmed_at, "%d.%m.%Y")},
             code="already_confirmed",
         )
     membership.confirmed_at = timezone.now()

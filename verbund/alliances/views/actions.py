@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from verbund.common.access import require
@@ -66,7 +67,7 @@ def _membership(alliance: Alliance, membership_id: int) -> Membership:
         .first()
     )
     if membership is None:
-        raise NotFound("Keine solche Mitgliedschaft.")
+        raise NotFound(_("Keine solche Mitgliedschaft."))
     return membership
 
 
@@ -85,7 +86,7 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = _changeable(request, slug)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Der Statuswechsel ist nicht möglich: unbekannter Status.")
+        messages.error(request, _("Der Statuswechsel ist nicht möglich: unbekannter Status."))
         return back(alliance, "status")
 
     def move() -> str:
@@ -95,7 +96,9 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
             to_status=form.cleaned_data["to"],
             note=form.cleaned_data["note"],
         )
-        return f"Der Verbund ist jetzt im Status „{change.get_to_status_display()}“."
+        return _("Der Verbund ist jetzt im Status „%(to_status)s“.") % {
+            "to_status": change.get_to_status_display()
+        }
 
     return _button(request, alliance, "status", move)
 
@@ -112,7 +115,7 @@ def end(request: HttpRequest, slug: str) -> HttpResponse:
             to_status=lifecycle.BEENDET,
             note=request.POST.get("note", "")[:500],
         )
-        return "Der Verbund ist beendet."
+        return _("Der Verbund ist beendet.")
 
     return _button(request, alliance, "status", finish)
 
@@ -125,9 +128,9 @@ def publication(request: HttpRequest, slug: str) -> HttpResponse:
     def toggle() -> str:
         if publish:
             services.alliance_publish(actor=request_actor(request), alliance=alliance)
-            return "Der Verbund steht jetzt im öffentlichen Verzeichnis."
+            return _("Der Verbund steht jetzt im öffentlichen Verzeichnis.")
         services.alliance_unpublish(actor=request_actor(request), alliance=alliance)
-        return "Der Verbund ist nicht mehr öffentlich."
+        return _("Der Verbund ist nicht mehr öffentlich.")
 
     return _button(request, alliance, "", toggle)
 
@@ -144,7 +147,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         body = Body.objects.visible_to(principal).current().filter(ars=form.cleaned_data["ars"]).first()
         if body is None:
-            form.add_error("ars", "Keine solche Körperschaft im Register.")
+            form.add_error("ars", _("Keine solche Körperschaft im Register."))
             form.mark_errors()
         elif run_on_form(
             form,
@@ -157,7 +160,7 @@ def member_add(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             default_field="ars",
         ):
-            messages.success(request, f"{body.name} ist jetzt Mitglied des Verbunds.")
+            messages.success(request, _("%(name)s ist jetzt Mitglied des Verbunds.") % {"name": body.name})
             return back(alliance, "mitglieder")
     return render_detail(request, alliance, bound={"member": form, "search": search})
 
@@ -169,14 +172,14 @@ def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
     membership = _membership(alliance, membership_id)
     form = MemberRemoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Bitte ein gültiges Austrittsdatum angeben.")
+        messages.error(request, _("Bitte ein gültiges Austrittsdatum angeben."))
         return back(alliance, "mitglieder")
 
     def leave() -> str:
         services.member_remove(
             actor=request_actor(request), membership=membership, left_on=form.cleaned_data["left_on"]
         )
-        return f"Der Austritt von {membership.body.name} ist eingetragen."
+        return _("Der Austritt von %(name)s ist eingetragen.") % {"name": membership.body.name}
 
     return _button(request, alliance, "mitglieder", leave)
 
@@ -189,7 +192,7 @@ def member_confirm(request: HttpRequest, slug: str, membership_id: int) -> HttpR
 
     def confirm() -> str:
         services.membership_confirm(actor=request_actor(request), membership=membership)
-        return f"Die Mitgliedschaft von {membership.body.name} ist bestätigt."
+        return _("Die Mitgliedschaft von %(name)s ist bestätigt.") % {"name": membership.body.name}
 
     return _button(request, alliance, "mitglieder", confirm)
 
@@ -216,7 +219,11 @@ def agreement_upload(request: HttpRequest, slug: str) -> HttpResponse:
             default_field="file",
         )
         if document:
-            messages.success(request, f"„{document.title}“ ist als Fassung {document.version} gespeichert.")
+            messages.success(
+                request,
+                _("„%(title)s“ ist als Fassung %(version)s gespeichert.")
+                % {"title": document.title, "version": document.version},
+            )
             return back(alliance, "dokumente")
     return render_detail(request, alliance, bound={"agreement": form})
 
@@ -233,8 +240,10 @@ def resolution_upload(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     require(
         bool(bodies),
-        "Beschlüsse trägt die Verwaltungsleitung einer Mitgliedskörperschaft oder die "
-        "Verbundkoordination ein.",
+        _(
+            "Beschlüsse trägt die Verwaltungsleitung einer Mitgliedskörperschaft oder die "
+            "Verbundkoordination ein."
+        ),
     )
     form = ResolutionForm(request.POST, request.FILES, bodies=bodies)
     if form.is_valid():
@@ -256,7 +265,7 @@ def resolution_upload(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             default_field="file",
         ):
-            messages.success(request, f"Der Beschluss von {body.name} ist eingetragen.")
+            messages.success(request, _("Der Beschluss von %(name)s ist eingetragen.") % {"name": body.name})
             return back(alliance, "dokumente")
     return render_detail(request, alliance, bound={"resolution": form})
 
@@ -266,6 +275,8 @@ def _file_response(request: HttpRequest, document: Any) -> HttpResponse:
     response = FileResponse(
         opened.file, as_attachment=True, filename=opened.filename, content_type=opened.content_type
     )
+    if not response.has_header("Content-Length") and opened.size is not None:
+        response["Content-Length"] = str(opened.size)  # a stream from S3 does not know its length
     # Internal documents: never kept by shared caches.
     response["Cache-Control"] = "private, no-store"
     return cast(HttpResponse, response)  # a streaming response, passed through the decorators as is
@@ -275,7 +286,7 @@ def _file_response(request: HttpRequest, document: Any) -> HttpResponse:
 def agreement_file(request: HttpRequest, slug: str, document_id: int) -> HttpResponse:
     document = access_agreement(principal_of(request), document_id)
     if document.alliance.slug != slug:
-        raise NotFound("Kein solches Dokument.")
+        raise NotFound(_("Kein solches Dokument."))
     return _file_response(request, document)
 
 
@@ -283,7 +294,7 @@ def agreement_file(request: HttpRequest, slug: str, document_id: int) -> HttpRes
 def resolution_file(request: HttpRequest, slug: str, resolution_id: int) -> HttpResponse:
     resolution = access_resolution(principal_of(request), resolution_id)
     if resolution.alliance.slug != slug:
-        raise NotFound("Kein solches Dokument.")
+        raise NotFound(_("Kein solches Dokument."))
     return _file_response(request, resolution)
 
 
@@ -298,7 +309,7 @@ def _named_user(form: CoordinatorForm) -> Any:
         .first()
     )
     if user is None:
-        form.add_error("username", "Kein aktives Benutzerkonto mit diesem Benutzernamen.")
+        form.add_error("username", _("Kein aktives Benutzerkonto mit diesem Benutzernamen."))
         form.mark_errors()
     return user
 
@@ -337,7 +348,7 @@ def coordinator_add(request: HttpRequest, slug: str) -> HttpResponse:
         CoordinatorForm(request.POST),
         "coordinator",
         services.coordinator_assign,
-        done=lambda name: f"{name} koordiniert den Verbund jetzt mit.",
+        done=lambda name: _("%(name)s koordiniert den Verbund jetzt mit.") % {"name": name},
         after=lambda: back(alliance, "koordination"),
     )
 
@@ -352,7 +363,7 @@ def coordinator_handover(request: HttpRequest, slug: str) -> HttpResponse:
         HandoverForm(request.POST),
         "handover",
         services.coordinator_handover,
-        done=lambda name: f"Die Verbundkoordination ist an {name} übergeben.",
+        done=lambda name: _("Die Verbundkoordination ist an %(name)s übergeben.") % {"name": name},
         after=lambda: _still_visible(request, alliance),
     )
 
@@ -363,13 +374,13 @@ def coordinator_revoke(request: HttpRequest, slug: str, user_id: int) -> HttpRes
     alliance = _changeable(request, slug)
     user = get_user_model().objects.filter(pk=user_id, alliance_roles__alliance=alliance).first()
     if user is None:
-        raise NotFound("Keine solche Verbundkoordination.")
+        raise NotFound(_("Keine solche Verbundkoordination."))
     name = user.get_full_name() or user.get_username()
 
     @refusals_as_messages(fallback=alliance_url(alliance, "koordination"))
     def run(request: HttpRequest) -> HttpResponse:
         services.coordinator_revoke(actor=request_actor(request), alliance=alliance, user=user)
-        messages.success(request, f"{name} koordiniert den Verbund nicht mehr.")
+        messages.success(request, _("%(name)s koordiniert den Verbund nicht mehr.") % {"name": name})
         return _still_visible(request, alliance, "koordination")
 
     return run(request)

@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from verbund.common.documents import max_upload_mb
@@ -54,32 +56,36 @@ CANDIDATES = 10
 COORDINATOR_SUGGESTIONS = 50
 
 END_CONSEQUENCES = (
-    "Der Verbund steht danach im Status „beendet“.",
-    "Ein Statuswechsel ist danach nicht mehr möglich; ein Neustart ist ein neuer Verbund.",
+    gettext_lazy("Der Verbund steht danach im Status „beendet“."),
+    gettext_lazy("Ein Statuswechsel ist danach nicht mehr möglich; ein Neustart ist ein neuer Verbund."),
 )
 REMOVE_CONSEQUENCES = (
-    "Die Körperschaft scheidet mit dem heutigen Tag aus dem Verbund aus.",
-    "Die Mitgliedschaft bleibt in der Historie; ein späterer erneuter Beitritt ist möglich.",
+    gettext_lazy("Die Körperschaft scheidet mit dem heutigen Tag aus dem Verbund aus."),
+    gettext_lazy("Die Mitgliedschaft bleibt in der Historie; ein späterer erneuter Beitritt ist möglich."),
 )
 LEAVE_CONSEQUENCES = (
-    "Sie können den Verbund danach nicht mehr ändern.",
-    "Die übrigen Koordinatorinnen und Koordinatoren führen den Verbund weiter.",
+    gettext_lazy("Sie können den Verbund danach nicht mehr ändern."),
+    gettext_lazy("Die übrigen Koordinatorinnen und Koordinatoren führen den Verbund weiter."),
 )
-REVOKE_CONSEQUENCES = ("Die Person kann den Verbund danach nicht mehr ändern.",)
+REVOKE_CONSEQUENCES = (gettext_lazy("Die Person kann den Verbund danach nicht mehr ändern."),)
 
 
 def _fact_value(fact: Fact[Any]) -> str:
     value = fact.value
     if value is None:
-        return "nicht bestimmbar"
+        return _("nicht bestimmbar")
     if isinstance(value, bool):
-        return "ja" if value else "nein"
+        return _("ja") if value else _("nein")
     if isinstance(value, int):
         return number_format(value, force_grouping=True)
     if isinstance(value, Decimal):
         return f"{number_format(value, decimal_pos=2, force_grouping=True)} km²"
     if isinstance(value, tuple):
-        return "; ".join(f"{og} über {vg}" for og, vg in value) if value else "keine"
+        return (
+            "; ".join(_("%(og)s über %(vg)s") % {"og": og, "vg": vg} for og, vg in value)
+            if value
+            else _("keine")
+        )
     return str(value)
 
 
@@ -229,7 +235,7 @@ def detail_context(request: HttpRequest, alliance: Alliance, bound: dict[str, An
         targets = lifecycle.allowed_targets(alliance.status)
         context.update(
             transitions=[
-                {"value": t, "label": lifecycle.STATUS_LABELS[t]} for t in targets if t != lifecycle.BEENDET
+                {"value": t, "label": lifecycle.status_label(t)} for t in targets if t != lifecycle.BEENDET
             ],
             may_end=lifecycle.BEENDET in targets,
             end_consequences=END_CONSEQUENCES,

@@ -12,9 +12,11 @@ from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from verbund.common.licence import add_licence_header
 from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body, BodyBoundary, Kind
 from verbund.ui.views import is_htmx, paginate
@@ -156,30 +158,33 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def _open_data(response: HttpResponse) -> HttpResponse:
-    # Open data: any site may read it (no credentials are involved).
+    # Open data: any site may read it (no credentials are involved). Its content is German in every
+    # UI language (status labels, column headers): the same file for everyone, linkable and cacheable.
     response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return add_licence_header(response)  # the licence as a Link header (verbund.common.licence)
 
 
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse("\ufeff" + exports.export_csv(request), content_type="text/csv; charset=utf-8")
+    with translation.override("de"):
+        text = exports.export_csv(request)
+    response = HttpResponse("\ufeff" + text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verbuende.csv"'
     return _open_data(response)
 
 
 @require_GET
 def export_json(request: HttpRequest) -> HttpResponse:
-    return _open_data(
-        HttpResponse(exports.dumps(exports.export_json(request)), content_type="application/json")
-    )
+    with translation.override("de"):
+        data = exports.export_json(request)
+    return _open_data(HttpResponse(exports.dumps(data), content_type="application/json"))
 
 
 @require_GET
 def export_geojson(request: HttpRequest) -> HttpResponse:
-    return _open_data(
-        HttpResponse(exports.dumps(exports.export_geojson(request)), content_type="application/geo+json")
-    )
+    with translation.override("de"):
+        data = exports.export_geojson(request)
+    return _open_data(HttpResponse(exports.dumps(data), content_type="application/geo+json"))
 
 
 # --- panel on a body's page ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from verbund.common.access import require
 from verbund.common.principal import principal_of
@@ -34,8 +35,10 @@ def _new_slug(name: str) -> str:
 def create(request: HttpRequest) -> HttpResponse:
     require(
         policies.may_create(principal_of(request)),
-        "Einen Verbund anlegen können Beschäftigte einer Körperschaft (Sachbearbeitung, "
-        "Verwaltungsleitung), die Beratungsstelle und der Plattformbetrieb.",
+        _(
+            "Einen Verbund anlegen können Beschäftigte einer Körperschaft (Sachbearbeitung, "
+            "Verwaltungsleitung), die Beratungsstelle und der Plattformbetrieb."
+        ),
     )
     form = AllianceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -49,8 +52,11 @@ def create(request: HttpRequest) -> HttpResponse:
         if alliance:
             messages.success(
                 request,
-                f"Der Verbund „{alliance.name}“ ist angelegt; Sie sind als Verbundkoordination eingetragen. "
-                "Nehmen Sie jetzt die Mitglieder auf.",
+                _(
+                    "Der Verbund „%(name)s“ ist angelegt; Sie sind als Verbundkoordination "
+                    "eingetragen. Nehmen Sie jetzt die Mitglieder auf."
+                )
+                % {"name": alliance.name},
             )
             return redirect(alliance)
     return render(
@@ -85,7 +91,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         )
     ):
-        messages.success(request, "Die Angaben sind gespeichert.")
+        messages.success(request, _("Die Angaben sind gespeichert."))
         return redirect(alliance)
     return render(
         request, "alliances/alliance_form.html", {"form": form, "alliance": alliance, "nav": "alliances"}

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Query
 from ninja.responses import Status as HttpStatus
 
@@ -51,7 +52,9 @@ def _changes(payload: DraftIn) -> dict[str, Any]:
         found = dict(Body.objects.filter(ars__in=wanted).values_list("ars", "pk"))
         missing = sorted(set(wanted) - set(found))
         if missing:
-            raise ValidationError({"participants": f"Unbekannter Regionalschlüssel: {', '.join(missing)}."})
+            raise ValidationError(
+                {"participants": _("Unbekannter Regionalschlüssel: %(join)s.") % {"join": ", ".join(missing)}}
+            )
         data["participants"] = [found[ars] for ars in wanted]
     if "costs" in data:
         data["costs"] = [

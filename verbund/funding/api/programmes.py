@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query
 from ninja.responses import Status as HttpStatus
 
@@ -20,7 +21,9 @@ from .schemas import BudgetIn, BudgetYearOut, PresetOut, ProgrammeDetail, Progra
 )
 def list_presets(request: HttpRequest) -> list[PresetOut]:
     """RLP-Pilot, NRW, Bayern, Hessen (DOMAIN.md §2); nicht öffentliche Beträge als Platzhalter."""
-    return [PresetOut(key=k, label=label, rule_set=rs.to_dict()) for k, (label, rs) in rules.PRESETS.items()]
+    return [
+        PresetOut(key=k, label=_(label), rule_set=rs.to_dict()) for k, (label, rs) in rules.PRESETS.items()
+    ]
 
 
 @router.get(

@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verbund.common.documents import StoredFileMixin
 from verbund.common.german import format_money
@@ -45,53 +47,61 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
 
 
 class Status(models.TextChoices):
-    ENTWURF = workflow.ENTWURF, workflow.STATUS_LABELS[workflow.ENTWURF]
-    EINGEREICHT = workflow.EINGEREICHT, workflow.STATUS_LABELS[workflow.EINGEREICHT]
-    IN_PRUEFUNG = workflow.IN_PRUEFUNG, workflow.STATUS_LABELS[workflow.IN_PRUEFUNG]
-    RUECKFRAGE = workflow.RUECKFRAGE, workflow.STATUS_LABELS[workflow.RUECKFRAGE]
-    BEWILLIGT = workflow.BEWILLIGT, workflow.STATUS_LABELS[workflow.BEWILLIGT]
-    ABGELEHNT = workflow.ABGELEHNT, workflow.STATUS_LABELS[workflow.ABGELEHNT]
-    ZURUECKGEZOGEN = workflow.ZURUECKGEZOGEN, workflow.STATUS_LABELS[workflow.ZURUECKGEZOGEN]
-    NACHWEIS = workflow.NACHWEIS, workflow.STATUS_LABELS[workflow.NACHWEIS]
-    ABGESCHLOSSEN = workflow.ABGESCHLOSSEN, workflow.STATUS_LABELS[workflow.ABGESCHLOSSEN]
+    ENTWURF = workflow.ENTWURF, gettext_lazy(workflow.STATUS_LABELS[workflow.ENTWURF])
+    EINGEREICHT = workflow.EINGEREICHT, gettext_lazy(workflow.STATUS_LABELS[workflow.EINGEREICHT])
+    IN_PRUEFUNG = workflow.IN_PRUEFUNG, gettext_lazy(workflow.STATUS_LABELS[workflow.IN_PRUEFUNG])
+    RUECKFRAGE = workflow.RUECKFRAGE, gettext_lazy(workflow.STATUS_LABELS[workflow.RUECKFRAGE])
+    BEWILLIGT = workflow.BEWILLIGT, gettext_lazy(workflow.STATUS_LABELS[workflow.BEWILLIGT])
+    ABGELEHNT = workflow.ABGELEHNT, gettext_lazy(workflow.STATUS_LABELS[workflow.ABGELEHNT])
+    ZURUECKGEZOGEN = workflow.ZURUECKGEZOGEN, gettext_lazy(workflow.STATUS_LABELS[workflow.ZURUECKGEZOGEN])
+    NACHWEIS = workflow.NACHWEIS, gettext_lazy(workflow.STATUS_LABELS[workflow.NACHWEIS])
+    ABGESCHLOSSEN = workflow.ABGESCHLOSSEN, gettext_lazy(workflow.STATUS_LABELS[workflow.ABGESCHLOSSEN])
 
 
 class Application(models.Model):
     """A funding application of an alliance, filed by one member body on its behalf."""
 
     programme = models.ForeignKey(
-        Programme, verbose_name="Programm", on_delete=models.PROTECT, related_name="applications"
+        Programme,
+        verbose_name=gettext_lazy("Programm"),
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
-    number = models.PositiveIntegerField("laufende Nummer")
+    number = models.PositiveIntegerField(gettext_lazy("laufende Nummer"))
     alliance = models.ForeignKey(
         "alliances.Alliance",
-        verbose_name="Verbund",
+        verbose_name=gettext_lazy("Verbund"),
         on_delete=models.PROTECT,
         related_name="funding_applications",
     )
     applicant = models.ForeignKey(
-        "registry.Body", verbose_name="antragstellendes Mitglied", on_delete=models.PROTECT, related_name="+"
+        "registry.Body",
+        verbose_name=gettext_lazy("antragstellendes Mitglied"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    title = models.CharField("Vorhaben", max_length=200)
-    description = models.TextField("Beschreibung des Vorhabens", blank=True)
+    title = models.CharField(gettext_lazy("Vorhaben"), max_length=200)
+    description = models.TextField(gettext_lazy("Beschreibung des Vorhabens"), blank=True)
     fields = models.ManyToManyField(
-        "alliances.FieldOfAction", verbose_name="Handlungsfelder", blank=True, related_name="+"
+        "alliances.FieldOfAction", verbose_name=gettext_lazy("Handlungsfelder"), blank=True, related_name="+"
     )
     participants = models.ManyToManyField(
-        "registry.Body", verbose_name="beteiligte Mitglieder", blank=True, related_name="+"
+        "registry.Body", verbose_name=gettext_lazy("beteiligte Mitglieder"), blank=True, related_name="+"
     )
-    period_start = models.DateField("Beginn", null=True, blank=True)
-    period_end = models.DateField("Ende", null=True, blank=True)
+    period_start = models.DateField(gettext_lazy("Beginn"), null=True, blank=True)
+    period_end = models.DateField(gettext_lazy("Ende"), null=True, blank=True)
     requested_amount = models.DecimalField(
-        "beantragte Zuwendung (EUR)",
+        gettext_lazy("beantragte Zuwendung (EUR)"),
         max_digits=14,
         decimal_places=2,
         default=ZERO,
         validators=[MinValueValidator(ZERO)],
     )
-    special_need_region = models.BooleanField("Raum mit besonderem Handlungsbedarf", default=False)
+    special_need_region = models.BooleanField(
+        gettext_lazy("Raum mit besonderem Handlungsbedarf"), default=False
+    )
     baseline_annual_costs = models.DecimalField(
-        "jährliche Kosten ohne Kooperation (EUR)",
+        gettext_lazy("jährliche Kosten ohne Kooperation (EUR)"),
         max_digits=14,
         decimal_places=2,
         null=True,
@@ -99,7 +109,7 @@ class Application(models.Model):
         validators=[MinValueValidator(ZERO)],
     )
     expected_annual_costs = models.DecimalField(
-        "jährliche Kosten mit Kooperation (EUR)",
+        gettext_lazy("jährliche Kosten mit Kooperation (EUR)"),
         max_digits=14,
         decimal_places=2,
         null=True,
@@ -107,37 +117,39 @@ class Application(models.Model):
         validators=[MinValueValidator(ZERO)],
     )
     commitment_years = models.PositiveSmallIntegerField(
-        "geplante Dauer der Zusammenarbeit (Jahre)", null=True, blank=True
+        gettext_lazy("geplante Dauer der Zusammenarbeit (Jahre)"), null=True, blank=True
     )
     deviation_reason = models.TextField(
-        "Begründung für Abweichungen von den Förderregeln",
+        gettext_lazy("Begründung für Abweichungen von den Förderregeln"),
         blank=True,
-        help_text="Nötig, wenn eine Prüfung mit Begründung abweichen darf (z. B. Höchstbetrag).",
+        help_text=gettext_lazy(
+            "Nötig, wenn eine Prüfung mit Begründung abweichen darf (z. B. Höchstbetrag)."
+        ),
     )
     status = models.CharField(
-        "Status", max_length=20, choices=Status.choices, default=Status.ENTWURF, db_index=True
+        gettext_lazy("Status"), max_length=20, choices=Status.choices, default=Status.ENTWURF, db_index=True
     )
     #: The check results at the last submission or decision (``CheckResult.as_dict`` each).
-    checks = models.JSONField("Prüfergebnis", default=list, blank=True)
-    submitted_at = models.DateTimeField("eingereicht am", null=True, blank=True)
-    decided_at = models.DateTimeField("entschieden am", null=True, blank=True)
-    rejection_reason = models.TextField("Ablehnungsgründe", blank=True)
+    checks = models.JSONField(gettext_lazy("Prüfergebnis"), default=list, blank=True)
+    submitted_at = models.DateTimeField(gettext_lazy("eingereicht am"), null=True, blank=True)
+    decided_at = models.DateTimeField(gettext_lazy("entschieden am"), null=True, blank=True)
+    rejection_reason = models.TextField(gettext_lazy("Ablehnungsgründe"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="angelegt von",
+        verbose_name=gettext_lazy("angelegt von"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("angelegt", auto_now_add=True)
-    updated_at = models.DateTimeField("geändert", auto_now=True)
+    created_at = models.DateTimeField(gettext_lazy("angelegt"), auto_now_add=True)
+    updated_at = models.DateTimeField(gettext_lazy("geändert"), auto_now=True)
 
     objects: ClassVar[ApplicationQuerySet] = ApplicationQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Förderantrag"
-        verbose_name_plural = "Förderanträge"
+        verbose_name = gettext_lazy("Förderantrag")
+        verbose_name_plural = gettext_lazy("Förderanträge")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["programme", "status"], name="application_programme_status")]
         constraints = [
@@ -147,7 +159,7 @@ class Application(models.Model):
                 | Q(period_start__isnull=True)
                 | Q(period_end__gte=F("period_start")),
                 name="application_period_order",
-                violation_error_message="Das Ende des Vorhabens liegt vor seinem Beginn.",
+                violation_error_message=gettext_lazy("Das Ende des Vorhabens liegt vor seinem Beginn."),
             ),
         ]
 
@@ -172,23 +184,23 @@ class Application(models.Model):
 
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
-            raise ValidationError({"period_end": "Das Ende des Vorhabens liegt vor seinem Beginn."})
+            raise ValidationError({"period_end": _("Das Ende des Vorhabens liegt vor seinem Beginn.")})
 
 
 class ApplicationCost(models.Model):
     """One row of the cost plan: planned costs of a category in a year."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="costs")
-    category = models.CharField("Kostenart", max_length=30, choices=CostCategory.choices)
-    year = models.PositiveSmallIntegerField("Jahr")
+    category = models.CharField(gettext_lazy("Kostenart"), max_length=30, choices=CostCategory.choices)
+    year = models.PositiveSmallIntegerField(gettext_lazy("Jahr"))
     amount = models.DecimalField(
-        "Betrag (EUR)", max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
+        gettext_lazy("Betrag (EUR)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
     )
-    note = models.CharField("Erläuterung", max_length=300, blank=True)
+    note = models.CharField(gettext_lazy("Erläuterung"), max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "Kostenplanzeile"
-        verbose_name_plural = "Kostenplan"
+        verbose_name = gettext_lazy("Kostenplanzeile")
+        verbose_name_plural = gettext_lazy("Kostenplan")
         ordering = ["application", "year", "category"]
         constraints = [
             models.UniqueConstraint(
@@ -205,14 +217,14 @@ class ApplicationYear(models.Model):
     """The grant requested for one budget year of the programme (Mittelbedarf je Haushaltsjahr)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="requested_years")
-    year = models.PositiveSmallIntegerField("Haushaltsjahr")
+    year = models.PositiveSmallIntegerField(gettext_lazy("Haushaltsjahr"))
     amount = models.DecimalField(
-        "beantragt (EUR)", max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
+        gettext_lazy("beantragt (EUR)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
     )
 
     class Meta:
-        verbose_name = "Mittelbedarf je Haushaltsjahr"
-        verbose_name_plural = "Mittelbedarf je Haushaltsjahr"
+        verbose_name = gettext_lazy("Mittelbedarf je Haushaltsjahr")
+        verbose_name_plural = gettext_lazy("Mittelbedarf je Haushaltsjahr")
         ordering = ["application", "year"]
         constraints = [
             models.UniqueConstraint(fields=["application", "year"], name="application_year_unique"),
@@ -232,12 +244,12 @@ class ApplicationAttachment(StoredFileMixin):
     """A PDF attached to an application (checked like alliance documents)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
-    title = models.CharField("Bezeichnung", max_length=200)
-    file = models.FileField("Datei", upload_to=attachment_upload_to, max_length=255)
+    title = models.CharField(gettext_lazy("Bezeichnung"), max_length=200)
+    file = models.FileField(gettext_lazy("Datei"), upload_to=attachment_upload_to, max_length=255)
 
     class Meta:
-        verbose_name = "Anlage"
-        verbose_name_plural = "Anlagen"
+        verbose_name = gettext_lazy("Anlage")
+        verbose_name_plural = gettext_lazy("Anlagen")
         ordering = ["application", "uploaded_at", "id"]
 
     def __str__(self) -> str:
@@ -248,23 +260,23 @@ class ApplicationEvent(models.Model):
     """One step in the life of an application (its timeline): who did what, when, with which note."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("Aktion", max_length=30)
-    from_status = models.CharField("von", max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField("nach", max_length=20, choices=Status.choices)
-    at = models.DateTimeField("am", default=timezone.now)
+    action = models.CharField(gettext_lazy("Aktion"), max_length=30)
+    from_status = models.CharField(gettext_lazy("von"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(gettext_lazy("nach"), max_length=20, choices=Status.choices)
+    at = models.DateTimeField(gettext_lazy("am"), default=timezone.now)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="durch",
+        verbose_name=gettext_lazy("durch"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    note = models.TextField("Bemerkung", blank=True)
+    note = models.TextField(gettext_lazy("Bemerkung"), blank=True)
 
     class Meta:
-        verbose_name = "Verlaufseintrag"
-        verbose_name_plural = "Verlauf"
+        verbose_name = gettext_lazy("Verlaufseintrag")
+        verbose_name_plural = gettext_lazy("Verlauf")
         ordering = ["application", "at", "id"]
 
     def __str__(self) -> str:
@@ -275,20 +287,20 @@ class InfoRequest(models.Model):
     """A query of the funding authority (Rückfrage) and the alliance's answer."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="info_requests")
-    question = models.TextField("Rückfrage")
-    asked_at = models.DateTimeField("gestellt am", default=timezone.now)
+    question = models.TextField(gettext_lazy("Rückfrage"))
+    asked_at = models.DateTimeField(gettext_lazy("gestellt am"), default=timezone.now)
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    answer = models.TextField("Antwort", blank=True)
-    answered_at = models.DateTimeField("beantwortet am", null=True, blank=True)
+    answer = models.TextField(gettext_lazy("Antwort"), blank=True)
+    answered_at = models.DateTimeField(gettext_lazy("beantwortet am"), null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "Rückfrage"
-        verbose_name_plural = "Rückfragen"
+        verbose_name = gettext_lazy("Rückfrage")
+        verbose_name_plural = gettext_lazy("Rückfragen")
         ordering = ["application", "asked_at", "id"]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from .. import rules
 from ..rules import ZERO
@@ -17,8 +18,8 @@ __all__ = ["ZERO", "CostCategory"]
 
 
 class CostCategory(models.TextChoices):
-    PERSONAL = "personal", rules.COST_CATEGORIES["personal"]
-    SACHKOSTEN = "sachkosten", rules.COST_CATEGORIES["sachkosten"]
-    LEISTUNGEN_DRITTER = "leistungen_dritter", rules.COST_CATEGORIES["leistungen_dritter"]
-    IT_SOFTWARE = "it_software", rules.COST_CATEGORIES["it_software"]
-    QUALIFIZIERUNG = "qualifizierung", rules.COST_CATEGORIES["qualifizierung"]
+    PERSONAL = "personal", gettext_lazy(rules.COST_CATEGORIES["personal"])
+    SACHKOSTEN = "sachkosten", gettext_lazy(rules.COST_CATEGORIES["sachkosten"])
+    LEISTUNGEN_DRITTER = "leistungen_dritter", gettext_lazy(rules.COST_CATEGORIES["leistungen_dritter"])
+    IT_SOFTWARE = "it_software", gettext_lazy(rules.COST_CATEGORIES["it_software"])
+    QUALIFIZIERUNG = "qualifizierung", gettext_lazy(rules.COST_CATEGORIES["qualifizierung"])

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .. import rules
 from .applications import Application
@@ -34,34 +35,36 @@ class GrantNotice(models.Model):
     """The grant notice (Zuwendungsbescheid). Immutable once issued; the PDF is stored with it."""
 
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="grant")
-    amount = models.DecimalField("bewilligte Zuwendung (EUR)", max_digits=14, decimal_places=2)
+    amount = models.DecimalField(gettext_lazy("bewilligte Zuwendung (EUR)"), max_digits=14, decimal_places=2)
     planned_eligible_costs = models.DecimalField(
-        "zuwendungsfähige Ausgaben (EUR)", max_digits=14, decimal_places=2
+        gettext_lazy("zuwendungsfähige Ausgaben (EUR)"), max_digits=14, decimal_places=2
     )
     financing = models.CharField(
-        "Finanzierungsart",
+        gettext_lazy("Finanzierungsart"),
         max_length=20,
-        choices=list(rules.FINANCING.items()),
+        choices=[(code, gettext_lazy(label)) for code, label in rules.FINANCING.items()],
         default=rules.FINANCING_SHARE,
     )
-    period_start = models.DateField("Bewilligungszeitraum ab")
-    period_end = models.DateField("Bewilligungszeitraum bis")
-    conditions = models.TextField("Nebenbestimmungen")
+    period_start = models.DateField(gettext_lazy("Bewilligungszeitraum ab"))
+    period_end = models.DateField(gettext_lazy("Bewilligungszeitraum bis"))
+    conditions = models.TextField(gettext_lazy("Nebenbestimmungen"))
     override_reason = models.TextField(
-        "Begründung der Abweichung",
+        gettext_lazy("Begründung der Abweichung"),
         blank=True,
-        help_text="Warum trotz nicht erfüllter Prüfung bewilligt wurde.",
+        help_text=gettext_lazy("Warum trotz nicht erfüllter Prüfung bewilligt wurde."),
     )
-    issued_at = models.DateTimeField("erlassen am", default=timezone.now)
+    issued_at = models.DateTimeField(gettext_lazy("erlassen am"), default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    pdf = models.FileField("Bescheid (PDF)", upload_to=notice_upload_to, max_length=255, blank=True)
-    pdf_sha256 = models.CharField("SHA-256 des Bescheids", max_length=64, blank=True)
+    pdf = models.FileField(
+        gettext_lazy("Bescheid (PDF)"), upload_to=notice_upload_to, max_length=255, blank=True
+    )
+    pdf_sha256 = models.CharField(gettext_lazy("SHA-256 des Bescheids"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = "Zuwendungsbescheid"
-        verbose_name_plural = "Zuwendungsbescheide"
+        verbose_name = gettext_lazy("Zuwendungsbescheid")
+        verbose_name_plural = gettext_lazy("Zuwendungsbescheide")
         ordering = ["-issued_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="grant_amount_positive"),
@@ -81,13 +84,13 @@ class GrantYear(models.Model):
 
     grant = models.ForeignKey(GrantNotice, on_delete=models.CASCADE, related_name="years")
     programme_year = models.ForeignKey(ProgrammeYear, on_delete=models.PROTECT, related_name="grant_years")
-    amount = models.DecimalField("bewilligt (EUR)", max_digits=14, decimal_places=2)
+    amount = models.DecimalField(gettext_lazy("bewilligt (EUR)"), max_digits=14, decimal_places=2)
     # Kept by the services under a row lock; the constraint forbids drawing more than granted.
     drawn = models.DecimalField(
-        "ausgezahlt (EUR)", max_digits=14, decimal_places=2, default=ZERO, editable=False
+        gettext_lazy("ausgezahlt (EUR)"), max_digits=14, decimal_places=2, default=ZERO, editable=False
     )
     pending = models.DecimalField(
-        "abgerufen, noch nicht entschieden (EUR)",
+        gettext_lazy("abgerufen, noch nicht entschieden (EUR)"),
         max_digits=14,
         decimal_places=2,
         default=ZERO,
@@ -95,8 +98,8 @@ class GrantYear(models.Model):
     )
 
     class Meta:
-        verbose_name = "Bewilligung je Haushaltsjahr"
-        verbose_name_plural = "Bewilligungen je Haushaltsjahr"
+        verbose_name = gettext_lazy("Bewilligung je Haushaltsjahr")
+        verbose_name_plural = gettext_lazy("Bewilligungen je Haushaltsjahr")
         ordering = ["grant", "programme_year__year"]
         constraints = [
             models.UniqueConstraint(fields=["grant", "programme_year"], name="grant_year_unique"),
@@ -104,7 +107,7 @@ class GrantYear(models.Model):
             models.CheckConstraint(
                 condition=Q(drawn__gte=0) & Q(pending__gte=0) & Q(drawn__lte=F("amount") - F("pending")),
                 name="grant_year_drawn_within_grant",
-                violation_error_message="Abrufe dürfen die Bewilligung nicht übersteigen.",
+                violation_error_message=gettext_lazy("Abrufe dürfen die Bewilligung nicht übersteigen."),
             ),
         ]
 

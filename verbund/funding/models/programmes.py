@@ -21,6 +21,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verbund.common.principal import Principal
 
@@ -29,11 +31,11 @@ from .common import ZERO
 
 
 class Preset(models.TextChoices):
-    RLP_PILOT = "rlp_pilot", rules.PRESETS["rlp_pilot"][0]
-    NRW = "nrw", rules.PRESETS["nrw"][0]
-    BAYERN = "bayern", rules.PRESETS["bayern"][0]
-    HESSEN = "hessen", rules.PRESETS["hessen"][0]
-    OWN = "eigen", "eigenes Regelwerk"
+    RLP_PILOT = "rlp_pilot", gettext_lazy(rules.PRESETS["rlp_pilot"][0])
+    NRW = "nrw", gettext_lazy(rules.PRESETS["nrw"][0])
+    BAYERN = "bayern", gettext_lazy(rules.PRESETS["bayern"][0])
+    HESSEN = "hessen", gettext_lazy(rules.PRESETS["hessen"][0])
+    OWN = "eigen", gettext_lazy("eigenes Regelwerk")
 
 
 class ProgrammeQuerySet(models.QuerySet["Programme"]):
@@ -45,30 +47,34 @@ class ProgrammeQuerySet(models.QuerySet["Programme"]):
 class Programme(models.Model):
     """A funding programme: budget years, application window, eligible costs and a rule set."""
 
-    slug = models.SlugField("Kürzel (URL)", max_length=60, unique=True)
+    slug = models.SlugField(gettext_lazy("Kürzel (URL)"), max_length=60, unique=True)
     code = models.CharField(
-        "Aktenzeichen-Präfix",
+        gettext_lazy("Aktenzeichen-Präfix"),
         max_length=20,
-        help_text="Vorangestellt an die Nummer jedes Antrags, z. B. IKZ-RLP.",
+        help_text=gettext_lazy("Vorangestellt an die Nummer jedes Antrags, z. B. IKZ-RLP."),
     )
-    name = models.CharField("Name", max_length=200)
-    description = models.TextField("Beschreibung", blank=True)
-    state = models.CharField("Land", max_length=2, default="07")
-    preset = models.CharField("Vorlage", max_length=20, choices=Preset.choices, default=Preset.OWN)
-    rule_set = models.JSONField("Regelwerk")
+    name = models.CharField(gettext_lazy("Name"), max_length=200)
+    description = models.TextField(gettext_lazy("Beschreibung"), blank=True)
+    state = models.CharField(gettext_lazy("Land"), max_length=2, default="07")
+    preset = models.CharField(
+        gettext_lazy("Vorlage"), max_length=20, choices=Preset.choices, default=Preset.OWN
+    )
+    rule_set = models.JSONField(gettext_lazy("Regelwerk"))
     eligible_categories = models.JSONField(
-        "förderfähige Kostenarten", default=list, help_text="Kürzel der Kostenarten (CostCategory)."
+        gettext_lazy("förderfähige Kostenarten"),
+        default=list,
+        help_text=gettext_lazy("Kürzel der Kostenarten (CostCategory)."),
     )
-    window_opens = models.DateField("Antragsfrist ab", null=True, blank=True)
-    window_closes = models.DateField("Antragsfrist bis", null=True, blank=True)
+    window_opens = models.DateField(gettext_lazy("Antragsfrist ab"), null=True, blank=True)
+    window_closes = models.DateField(gettext_lazy("Antragsfrist bis"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[ProgrammeQuerySet] = ProgrammeQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Förderprogramm"
-        verbose_name_plural = "Förderprogramme"
+        verbose_name = gettext_lazy("Förderprogramm")
+        verbose_name_plural = gettext_lazy("Förderprogramme")
         ordering = ["name", "id"]
         constraints = [
             models.CheckConstraint(
@@ -76,7 +82,7 @@ class Programme(models.Model):
                 | Q(window_opens__isnull=True)
                 | Q(window_closes__gte=F("window_opens")),
                 name="programme_window_order",
-                violation_error_message="Das Ende der Antragsfrist liegt vor ihrem Beginn.",
+                violation_error_message=gettext_lazy("Das Ende der Antragsfrist liegt vor ihrem Beginn."),
             ),
         ]
 
@@ -96,7 +102,11 @@ class Programme(models.Model):
         return frozenset(self.eligible_categories or rules.COST_CATEGORIES)
 
     def category_labels(self) -> list[str]:
-        return [label for code, label in rules.COST_CATEGORIES.items() if code in self.category_codes]
+        return [
+            str(gettext_lazy(label))
+            for code, label in rules.COST_CATEGORIES.items()
+            if code in self.category_codes
+        ]
 
     def clean(self) -> None:
         errors: dict[str, Any] = {}
@@ -106,9 +116,11 @@ class Programme(models.Model):
             errors["rule_set"] = exc.messages
         unknown = sorted(set(self.eligible_categories or []) - set(rules.COST_CATEGORIES))
         if unknown:
-            errors["eligible_categories"] = f"Unbekannte Kostenart: {', '.join(unknown)}."
+            errors["eligible_categories"] = _("Unbekannte Kostenart: %(join)s.") % {
+                "join": ", ".join(unknown)
+            }
         if self.window_opens and self.window_closes and self.window_closes < self.window_opens:
-            errors["window_closes"] = "Das Ende der Antragsfrist liegt vor ihrem Beginn."
+            errors["window_closes"] = _("Das Ende der Antragsfrist liegt vor ihrem Beginn.")
         if errors:
             raise ValidationError(errors)
 
@@ -117,32 +129,37 @@ class ProgrammeYear(models.Model):
     """A budget year (Haushaltsjahr) of a programme. ``committed`` = sum of the grants of this year."""
 
     programme = models.ForeignKey(
-        Programme, verbose_name="Programm", on_delete=models.CASCADE, related_name="years"
+        Programme, verbose_name=gettext_lazy("Programm"), on_delete=models.CASCADE, related_name="years"
     )
-    year = models.PositiveSmallIntegerField("Haushaltsjahr")
+    year = models.PositiveSmallIntegerField(gettext_lazy("Haushaltsjahr"))
     budget = models.DecimalField(
-        "Haushaltsmittel (EUR)", max_digits=14, decimal_places=2, validators=[MinValueValidator(ZERO)]
+        gettext_lazy("Haushaltsmittel (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(ZERO)],
     )
     # Kept by the services under a row lock; the check constraint makes over-commitment impossible.
     committed = models.DecimalField(
-        "bewilligt (EUR)", max_digits=14, decimal_places=2, default=ZERO, editable=False
+        gettext_lazy("bewilligt (EUR)"), max_digits=14, decimal_places=2, default=ZERO, editable=False
     )
 
     class Meta:
-        verbose_name = "Haushaltsjahr"
-        verbose_name_plural = "Haushaltsjahre"
+        verbose_name = gettext_lazy("Haushaltsjahr")
+        verbose_name_plural = gettext_lazy("Haushaltsjahre")
         ordering = ["programme", "year"]
         constraints = [
             models.UniqueConstraint(
                 fields=["programme", "year"],
                 name="programme_year_unique",
-                violation_error_message="Dieses Haushaltsjahr hat das Programm bereits.",
+                violation_error_message=gettext_lazy("Dieses Haushaltsjahr hat das Programm bereits."),
             ),
             models.CheckConstraint(condition=Q(budget__gte=0), name="programme_year_budget_not_negative"),
             models.CheckConstraint(
                 condition=Q(committed__gte=0) & Q(committed__lte=F("budget")),
                 name="programme_year_committed_within_budget",
-                violation_error_message="Die Bewilligungen eines Jahres übersteigen seine Mittel.",
+                violation_error_message=gettext_lazy(
+                    "Die Bewilligungen eines Jahres übersteigen seine Mittel."
+                ),
             ),
         ]
 

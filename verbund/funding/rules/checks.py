@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from verbund.common.i18n import _, gettext_noop
+
 from .money import CENT, HUNDRED, ZERO, cents, eur, join_words, percent
 from .ruleset import (
     APPLICANT_KINDS,
@@ -91,7 +93,12 @@ OK = "ok"
 FAIL = "fail"
 WARNING = "warning"
 NOT_APPLICABLE = "n/a"
-STATUS_LABELS = {OK: "erfüllt", FAIL: "nicht erfüllt", WARNING: "Hinweis", NOT_APPLICABLE: "entfällt"}
+STATUS_LABELS = {
+    OK: gettext_noop("erfüllt"),
+    FAIL: gettext_noop("nicht erfüllt"),
+    WARNING: gettext_noop("Hinweis"),
+    NOT_APPLICABLE: gettext_noop("entfällt"),
+}
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ class CheckResult:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return _(STATUS_LABELS[self.status])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,34 +157,53 @@ def compute_cap(rules: RuleSet, facts: ApplicationFacts) -> CapResult:
     if tier is None:
         smallest = min(t.min_members for t in rules.cap_tiers)
         return CapResult(
-            None, (f"Für {members} Mitglieder sieht das Regelwerk keinen Höchstbetrag vor (ab {smallest}).",)
+            None,
+            (
+                _("Für %(members)s Mitglieder sieht das Regelwerk keinen Höchstbetrag vor (ab %(smallest)s).")
+                % {"members": members, "smallest": smallest},
+            ),
         )
     steps = []
     if tier.per_additional_member and members > tier.min_members:
         extra = members - tier.min_members
         steps.append(
-            f"{tier.min_members} Mitglieder {eur(tier.amount)} + {extra} weitere × "
-            f"{eur(tier.per_additional_member)} = {eur(tier.cap(members))}"
+            _("%(min_members)s Mitglieder %(eur)s + %(extra)s weitere × %(eur2)s = %(eur3)s")
+            % {
+                "min_members": tier.min_members,
+                "eur": eur(tier.amount),
+                "extra": extra,
+                "eur2": eur(tier.per_additional_member),
+                "eur3": eur(tier.cap(members)),
+            }
         )
     else:
-        steps.append(f"{members} {'Mitglied' if members == 1 else 'Mitglieder'}: {eur(tier.cap(members))}")
+        steps.append(
+            (_("1 Mitglied: %(amount)s") if members == 1 else _("%(members)s Mitglieder: %(amount)s"))
+            % {"members": members, "amount": eur(tier.cap(members))}
+        )
     amount = tier.cap(members)
     placeholder = assumption = False
     for increase in rules.increases:
         holds = _condition_holds(increase.condition, facts)
         if holds is None:
-            steps.append(f"ob „{increase.label}“ zutrifft, ist offen (Angaben fehlen), daher keine Erhöhung")
+            steps.append(
+                _("ob „%(label)s“ zutrifft, ist offen (Angaben fehlen), daher keine Erhöhung")
+                % {"label": increase.label}
+            )
             continue
         if not holds:
-            steps.append(f"keine Erhöhung für „{increase.label}“ (trifft nicht zu)")
+            steps.append(_("keine Erhöhung für „%(label)s“ (trifft nicht zu)") % {"label": increase.label})
             continue
         amount += increase.amount
         placeholder |= increase.basis == BASIS_PLACEHOLDER
         assumption |= increase.basis == BASIS_ASSUMPTION
-        steps.append(f"Erhöhung für „{increase.label}“: + {increase.amount_text()}")
+        steps.append(
+            _("Erhöhung für „%(label)s“: + %(amount_text)s")
+            % {"label": increase.label, "amount_text": increase.amount_text()}
+        )
     if rules.cap_ceiling is not None and amount > rules.cap_ceiling:
         amount = rules.cap_ceiling
-        steps.append(f"begrenzt auf die Obergrenze von {eur(rules.cap_ceiling)}")
+        steps.append(_("begrenzt auf die Obergrenze von %(eur)s") % {"eur": eur(rules.cap_ceiling)})
     return CapResult(cents(amount), tuple(steps), placeholder, assumption)
 
 
@@ -186,26 +212,33 @@ def compute_cap(rules: RuleSet, facts: ApplicationFacts) -> CapResult:
 
 def check_eligibility(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
     """Who may apply: a member body taking part, not an Ortsgemeinde (RLP), enough members."""
-    label = "Antragsberechtigung"
+    label = _("Antragsberechtigung")
     problems = []
     if facts.applicant_kind not in APPLICANT_KINDS:
         problems.append(
-            f"{facts.applicant_label} ist keine kommunale Gebietskörperschaft, die Anträge stellen kann."
+            _("%(applicant_label)s ist keine kommunale Gebietskörperschaft, die Anträge stellen kann.")
+            % {"applicant_label": facts.applicant_label}
         )
     if rules.ortsgemeinden_via_verbandsgemeinde and facts.applicant_kind == ORTSGEMEINDE:
         problems.append(
-            f"{facts.applicant_label} ist eine Ortsgemeinde; Ortsgemeinden stellen Anträge über ihre "
-            "Verbandsgemeinde."
+            _(
+                "%(applicant_label)s ist eine Ortsgemeinde; Ortsgemeinden stellen Anträge über "
+                "ihre Verbandsgemeinde."
+            )
+            % {"applicant_label": facts.applicant_label}
         )
     if not facts.applicant_takes_part:
         problems.append(
-            f"{facts.applicant_label} nimmt nicht am Vorhaben teil; ein Mitglied beantragt im Namen des "
-            "Verbunds, Dritte können keinen Antrag stellen."
+            _(
+                "%(applicant_label)s nimmt nicht am Vorhaben teil; ein Mitglied beantragt im "
+                "Namen des Verbunds, Dritte können keinen Antrag stellen."
+            )
+            % {"applicant_label": facts.applicant_label}
         )
     if facts.member_count < rules.min_members:
         problems.append(
-            f"Am Vorhaben nehmen {facts.member_count} Mitglieder teil; nötig sind mindestens "
-            f"{rules.min_members}."
+            _("Am Vorhaben nehmen %(member_count)s Mitglieder teil; nötig sind mindestens %(min_members)s.")
+            % {"member_count": facts.member_count, "min_members": rules.min_members}
         )
     if problems:
         return CheckResult("eligibility", label, FAIL, " ".join(problems))
@@ -213,45 +246,66 @@ def check_eligibility(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
         "eligibility",
         label,
         OK,
-        f"{facts.applicant_label} beantragt im Namen des Verbunds; am Vorhaben nehmen "
-        f"{facts.member_count} Mitglieder teil ({join_words(list(facts.participants))}).",
+        _(
+            "%(applicant_label)s beantragt im Namen des Verbunds; am Vorhaben nehmen "
+            "%(member_count)s Mitglieder teil (%(join_words)s)."
+        )
+        % {
+            "applicant_label": facts.applicant_label,
+            "member_count": facts.member_count,
+            "join_words": join_words(list(facts.participants)),
+        },
     )
 
 
 def check_single_application(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Ein Antrag je Verbund"
+    label = _("Ein Antrag je Verbund")
     if not rules.one_application_per_alliance:
         return CheckResult(
-            "single_application", label, NOT_APPLICABLE, "Das Regelwerk erlaubt mehrere Anträge je Verbund."
+            "single_application",
+            label,
+            NOT_APPLICABLE,
+            _("Das Regelwerk erlaubt mehrere Anträge je Verbund."),
         )
     if facts.other_open_applications:
         return CheckResult(
             "single_application",
             label,
             FAIL,
-            "Der Verbund hat in diesem Programm bereits einen Antrag "
-            f"({join_words(list(facts.other_open_applications))}); "
-            "ein Mitglied beantragt für den ganzen Verbund.",
+            _(
+                "Der Verbund hat in diesem Programm bereits einen Antrag (%(join_words)s); ein "
+                "Mitglied beantragt für den ganzen Verbund."
+            )
+            % {"join_words": join_words(list(facts.other_open_applications))},
         )
     return CheckResult(
-        "single_application", label, OK, "Der Verbund hat in diesem Programm keinen weiteren Antrag."
+        "single_application", label, OK, _("Der Verbund hat in diesem Programm keinen weiteren Antrag.")
     )
 
 
 def check_window(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Antragsfrist"
+    label = _("Antragsfrist")
     today, opens, closes = facts.today, facts.window_opens, facts.window_closes
     if today is None or (opens is None and closes is None):
-        return CheckResult("window", label, NOT_APPLICABLE, "Das Programm hat keine Antragsfrist.")
-    span = f"{opens:%d.%m.%Y}" if opens else "jederzeit"
-    span += f" bis {closes:%d.%m.%Y}" if closes else " ohne Enddatum"
+        return CheckResult("window", label, NOT_APPLICABLE, _("Das Programm hat keine Antragsfrist."))
+    span = f"{opens:%d.%m.%Y}" if opens else _("jederzeit")
+    span += " " + (_("bis %(closes)s") % {"closes": f"{closes:%d.%m.%Y}"} if closes else _("ohne Enddatum"))
     if opens and today < opens:
         return CheckResult(
-            "window", label, FAIL, f"Anträge können erst ab {opens:%d.%m.%Y} gestellt werden ({span})."
+            "window",
+            label,
+            FAIL,
+            _("Anträge können erst ab %(opens)s gestellt werden (%(span)s).")
+            % {"opens": format(opens, "%d.%m.%Y"), "span": span},
         )
     if closes and today > closes:
-        return CheckResult("window", label, FAIL, f"Die Antragsfrist ist am {closes:%d.%m.%Y} abgelaufen.")
-    return CheckResult("window", label, OK, f"Anträge sind möglich: {span}.")
+        return CheckResult(
+            "window",
+            label,
+            FAIL,
+            _("Die Antragsfrist ist am %(closes)s abgelaufen.") % {"closes": format(closes, "%d.%m.%Y")},
+        )
+    return CheckResult("window", label, OK, _("Anträge sind möglich: %(span)s.") % {"span": span})
 
 
 def _months(start: dt.date, end: dt.date) -> int:
@@ -262,29 +316,40 @@ def _months(start: dt.date, end: dt.date) -> int:
 
 
 def check_period(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Laufzeit"
+    label = _("Laufzeit")
     start, end = facts.period_start, facts.period_end
     if start is None or end is None:
-        return CheckResult("period", label, FAIL, "Bitte Beginn und Ende des Vorhabens angeben.")
+        return CheckResult("period", label, FAIL, _("Bitte Beginn und Ende des Vorhabens angeben."))
     if end < start:
-        return CheckResult("period", label, FAIL, "Das Ende des Vorhabens liegt vor seinem Beginn.")
+        return CheckResult("period", label, FAIL, _("Das Ende des Vorhabens liegt vor seinem Beginn."))
     months = _months(start, end)
-    span = f"{start:%d.%m.%Y} bis {end:%d.%m.%Y} ({months} Monate)"
+    span = _("%(start)s bis %(end)s (%(months)s Monate)") % {
+        "start": format(start, "%d.%m.%Y"),
+        "end": format(end, "%d.%m.%Y"),
+        "months": months,
+    }
     if rules.max_period_months is not None and months > rules.max_period_months:
         return CheckResult(
             "period",
             label,
             FAIL,
-            f"Die Laufzeit {span} ist länger als die höchstens {rules.max_period_months} Monate "
-            "des Programms.",
+            _(
+                "Die Laufzeit %(span)s ist länger als die höchstens %(max_period_months)s Monate "
+                "des Programms."
+            )
+            % {"span": span, "max_period_months": rules.max_period_months},
             overridable=True,
         )
-    limit = f"; höchstens {rules.max_period_months} Monate" if rules.max_period_months else ""
-    return CheckResult("period", label, OK, f"Laufzeit {span}{limit}.")
+    limit = (
+        _("; höchstens %(max_period_months)s Monate") % {"max_period_months": rules.max_period_months}
+        if rules.max_period_months
+        else ""
+    )
+    return CheckResult("period", label, OK, _("Laufzeit %(span)s%(limit)s.") % {"span": span, "limit": limit})
 
 
 def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Förderhöchstbetrag"
+    label = _("Förderhöchstbetrag")
     cap = compute_cap(rules, facts)
     reasoning = "; ".join(cap.steps)
     notes = []
@@ -300,14 +365,18 @@ def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
             "cap",
             label,
             WARNING,
-            "Im Regelwerk ist kein Höchstbetrag festgelegt (0,00 EUR); bitte festlegen.",
+            _("Im Regelwerk ist kein Höchstbetrag festgelegt (0,00 EUR); bitte festlegen."),
         )
     caveat = ""
     if cap.uses_placeholder:
-        caveat += " Die Höhe der Erhöhung ist nicht öffentlich und im Regelwerk noch nicht festgelegt."
+        caveat += _(" Die Höhe der Erhöhung ist nicht öffentlich und im Regelwerk noch nicht festgelegt.")
     if cap.uses_assumption:
-        caveat += " Die Höhe der Erhöhung ist eine Annahme, kein veröffentlichter Wert."
-    summary = f"Höchstbetrag {eur(cap.amount)} ({reasoning}).{caveat}"
+        caveat += _(" Die Höhe der Erhöhung ist eine Annahme, kein veröffentlichter Wert.")
+    summary = _("Höchstbetrag %(eur)s (%(reasoning)s).%(caveat)s") % {
+        "eur": eur(cap.amount),
+        "reasoning": reasoning,
+        "caveat": caveat,
+    }
     if facts_text:
         summary += f" {facts_text}"
     if facts.requested > cap.amount:
@@ -316,10 +385,16 @@ def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
             "cap",
             label,
             FAIL,
-            f"Beantragt sind {eur(facts.requested)}, {eur(over)} mehr als erlaubt. {summary}",
+            _("Beantragt sind %(eur)s, %(eur2)s mehr als erlaubt. %(summary)s")
+            % {"eur": eur(facts.requested), "eur2": eur(over), "summary": summary},
             overridable=True,
         )
-    return CheckResult("cap", label, OK, f"Beantragt sind {eur(facts.requested)}. {summary}")
+    return CheckResult(
+        "cap",
+        label,
+        OK,
+        _("Beantragt sind %(eur)s. %(summary)s") % {"eur": eur(facts.requested), "summary": summary},
+    )
 
 
 def funding_rate(requested: Decimal, eligible_costs: Decimal) -> Decimal | None:
@@ -335,47 +410,59 @@ def max_grant_by_rate(rules: RuleSet, eligible_costs: Decimal) -> Decimal:
 
 
 def check_rate(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Fördersatz"
+    label = _("Fördersatz")
     eligible = facts.eligible_costs
     ineligible = ""
     if facts.ineligible_costs:
-        ineligible = f" Nicht förderfähig (Kategorie nicht im Programm): {eur(facts.ineligible_costs)}."
+        ineligible = _(" Nicht förderfähig (Kategorie nicht im Programm): %(eur)s.") % {
+            "eur": eur(facts.ineligible_costs)
+        }
     if eligible <= 0:
         return CheckResult(
-            "rate", label, FAIL, "Der Kostenplan enthält keine förderfähigen Kosten." + ineligible
+            "rate", label, FAIL, _("Der Kostenplan enthält keine förderfähigen Kosten.") + ineligible
         )
     rate = funding_rate(facts.requested, eligible)
     assert rate is not None
     allowed = max_grant_by_rate(rules, eligible)
-    text = (
-        f"{eur(facts.requested)} von {eur(eligible)} förderfähigen Kosten = {percent(rate)}; "
-        f"erlaubt sind höchstens {percent(rules.max_rate_percent)} ({eur(allowed)})."
-    )
+    text = _(
+        "%(eur)s von %(eur2)s förderfähigen Kosten = %(percent)s; erlaubt sind höchstens "
+        "%(percent2)s (%(eur3)s)."
+    ) % {
+        "eur": eur(facts.requested),
+        "eur2": eur(eligible),
+        "percent": percent(rate),
+        "percent2": percent(rules.max_rate_percent),
+        "eur3": eur(allowed),
+    }
     if facts.requested > allowed:
         return CheckResult("rate", label, FAIL, text + ineligible, overridable=True)
     if facts.requested <= 0:
-        return CheckResult("rate", label, FAIL, "Bitte den beantragten Betrag angeben." + ineligible)
+        return CheckResult("rate", label, FAIL, _("Bitte den beantragten Betrag angeben.") + ineligible)
     return CheckResult("rate", label, OK, text + ineligible)
 
 
 def check_min_size(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Mindestgröße des Vorhabens"
+    label = _("Mindestgröße des Vorhabens")
     if rules.min_project_costs is None:
-        return CheckResult("min_size", label, NOT_APPLICABLE, "Das Regelwerk kennt keine Mindestgröße.")
+        return CheckResult("min_size", label, NOT_APPLICABLE, _("Das Regelwerk kennt keine Mindestgröße."))
     eligible = facts.eligible_costs
     if eligible < rules.min_project_costs:
         return CheckResult(
             "min_size",
             label,
             FAIL,
-            f"Vorhaben mit förderfähigen Kosten unter {eur(rules.min_project_costs)} werden nicht gefördert; "
-            f"geplant sind {eur(eligible)}.",
+            _(
+                "Vorhaben mit förderfähigen Kosten unter %(eur)s werden nicht gefördert; geplant "
+                "sind %(eur2)s."
+            )
+            % {"eur": eur(rules.min_project_costs), "eur2": eur(eligible)},
         )
     return CheckResult(
         "min_size",
         label,
         OK,
-        f"Förderfähige Kosten {eur(eligible)}, mindestens {eur(rules.min_project_costs)} sind nötig.",
+        _("Förderfähige Kosten %(eur)s, mindestens %(eur2)s sind nötig.")
+        % {"eur": eur(eligible), "eur2": eur(rules.min_project_costs)},
     )
 
 
@@ -393,59 +480,75 @@ def _meets_savings(baseline: Decimal, expected: Decimal, minimum: Decimal) -> bo
 
 
 def check_savings(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Einsparung"
+    label = _("Einsparung")
     baseline, expected = facts.baseline_annual_costs, facts.expected_annual_costs
     minimum = rules.min_savings_percent
     if baseline is None or expected is None:
         if minimum is None:
             return CheckResult(
-                "savings", label, NOT_APPLICABLE, "Das Regelwerk verlangt keine Einsparung; keine Angaben."
+                "savings", label, NOT_APPLICABLE, _("Das Regelwerk verlangt keine Einsparung; keine Angaben.")
             )
         return CheckResult(
             "savings",
             label,
             FAIL,
-            f"Nötig sind mindestens {percent(minimum)} Einsparung, rechnerisch nachgewiesen: bitte die "
-            "jährlichen Kosten ohne und mit Kooperation angeben.",
+            _(
+                "Nötig sind mindestens %(percent)s Einsparung, rechnerisch nachgewiesen: bitte "
+                "die jährlichen Kosten ohne und mit Kooperation angeben."
+            )
+            % {"percent": percent(minimum)},
             overridable=True,
         )
     share = savings_percent(baseline, expected)
     if share is None:
-        return CheckResult("savings", label, FAIL, "Die Kosten ohne Kooperation müssen größer als 0 sein.")
-    arithmetic = (
-        f"({eur(baseline)} − {eur(expected)}) ÷ {eur(baseline)} = {percent(share)} "
-        f"({eur(cents(baseline - expected))} je Jahr)"
-    )
+        return CheckResult("savings", label, FAIL, _("Die Kosten ohne Kooperation müssen größer als 0 sein."))
+    arithmetic = _("(%(eur)s − %(eur2)s) ÷ %(eur)s = %(percent)s (%(eur3)s je Jahr)") % {
+        "eur": eur(baseline),
+        "eur2": eur(expected),
+        "percent": percent(share),
+        "eur3": eur(cents(baseline - expected)),
+    }
     if minimum is None:
-        return CheckResult("savings", label, OK, f"Erwartete Einsparung: {arithmetic}.")
+        return CheckResult(
+            "savings", label, OK, _("Erwartete Einsparung: %(arithmetic)s.") % {"arithmetic": arithmetic}
+        )
     if not _meets_savings(baseline, expected, minimum):
         return CheckResult(
             "savings",
             label,
             FAIL,
-            f"Erwartete Einsparung {arithmetic}; nötig sind mindestens {percent(minimum)}.",
+            _("Erwartete Einsparung %(arithmetic)s; nötig sind mindestens %(percent)s.")
+            % {"arithmetic": arithmetic, "percent": percent(minimum)},
             overridable=True,
         )
     return CheckResult(
-        "savings", label, OK, f"Erwartete Einsparung {arithmetic}; nötig sind mindestens {percent(minimum)}."
+        "savings",
+        label,
+        OK,
+        _("Erwartete Einsparung %(arithmetic)s; nötig sind mindestens %(percent)s.")
+        % {"arithmetic": arithmetic, "percent": percent(minimum)},
     )
 
 
 def check_duration(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Dauer der Zusammenarbeit"
+    label = _("Dauer der Zusammenarbeit")
     minimum = rules.min_commitment_years
     years = facts.commitment_years
     if minimum is None:
-        text = "Das Regelwerk verlangt keine Mindestdauer."
+        text = _("Das Regelwerk verlangt keine Mindestdauer.")
         if years:
-            text += f" Angegeben: {years} Jahre."
+            text += _(" Angegeben: %(years)s Jahre.") % {"years": years}
         return CheckResult("duration", label, NOT_APPLICABLE, text)
     if years is None:
         return CheckResult(
             "duration",
             label,
             FAIL,
-            f"Die Zusammenarbeit muss mindestens {minimum} Jahre dauern; bitte die geplante Dauer angeben.",
+            _(
+                "Die Zusammenarbeit muss mindestens %(minimum)s Jahre dauern; bitte die geplante "
+                "Dauer angeben."
+            )
+            % {"minimum": minimum},
             overridable=True,
         )
     if years < minimum:
@@ -453,14 +556,21 @@ def check_duration(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
             "duration",
             label,
             FAIL,
-            f"Geplant sind {years} Jahre; die Zusammenarbeit muss mindestens {minimum} Jahre dauern.",
+            _("Geplant sind %(years)s Jahre; die Zusammenarbeit muss mindestens %(minimum)s Jahre dauern.")
+            % {"years": years, "minimum": minimum},
             overridable=True,
         )
-    return CheckResult("duration", label, OK, f"Geplant sind {years} Jahre; mindestens {minimum} sind nötig.")
+    return CheckResult(
+        "duration",
+        label,
+        OK,
+        _("Geplant sind %(years)s Jahre; mindestens %(minimum)s sind nötig.")
+        % {"years": years, "minimum": minimum},
+    )
 
 
 def check_resolutions(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
-    label = "Ratsbeschlüsse"
+    label = _("Ratsbeschlüsse")
     missing = list(facts.members_without_resolution)
     if not rules.council_resolutions_required:
         if missing:
@@ -468,53 +578,63 @@ def check_resolutions(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
                 "resolutions",
                 label,
                 WARNING,
-                f"Nicht verlangt; noch ohne Beschluss im Verbund: {join_words(missing)}.",
+                _("Nicht verlangt; noch ohne Beschluss im Verbund: %(join_words)s.")
+                % {"join_words": join_words(missing)},
             )
         return CheckResult(
-            "resolutions", label, NOT_APPLICABLE, "Nicht verlangt; alle Beschlüsse liegen vor."
+            "resolutions", label, NOT_APPLICABLE, _("Nicht verlangt; alle Beschlüsse liegen vor.")
         )
     if missing:
         return CheckResult(
             "resolutions",
             label,
             FAIL,
-            "Das Programm verlangt den Beschluss jedes beteiligten Mitglieds; "
-            f"es fehlen: {join_words(missing)}. "
-            "Beschlüsse werden beim Verbund erfasst und von dort übernommen.",
+            _(
+                "Das Programm verlangt den Beschluss jedes beteiligten Mitglieds; es fehlen: "
+                "%(join_words)s. Beschlüsse werden beim Verbund erfasst und von dort übernommen."
+            )
+            % {"join_words": join_words(missing)},
             overridable=True,
         )
-    return CheckResult("resolutions", label, OK, "Für jedes beteiligte Mitglied liegt ein Beschluss vor.")
+    return CheckResult("resolutions", label, OK, _("Für jedes beteiligte Mitglied liegt ein Beschluss vor."))
 
 
 def check_budget(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
     """Each requested budget year exists and has enough free budget; the years add up to the request."""
-    label = "Haushaltsmittel"
+    label = _("Haushaltsmittel")
     if not facts.requested_by_year:
         return CheckResult(
-            "budget", label, FAIL, "Bitte angeben, wie viel in welchem Haushaltsjahr benötigt wird."
+            "budget", label, FAIL, _("Bitte angeben, wie viel in welchem Haushaltsjahr benötigt wird.")
         )
     problems, fine = [], []
     for year in sorted(facts.requested_by_year):
         amount = facts.requested_by_year[year]
         budget = facts.budgets.get(year)
         if budget is None:
-            known = ", ".join(str(y) for y in sorted(facts.budgets)) or "keine"
-            problems.append(f"Für {year} hat das Programm keine Mittel (Haushaltsjahre: {known}).")
+            known = ", ".join(str(y) for y in sorted(facts.budgets)) or _("keine")
+            problems.append(
+                _("Für %(year)s hat das Programm keine Mittel (Haushaltsjahre: %(known)s).")
+                % {"year": year, "known": known}
+            )
         elif amount > budget.free:
             problems.append(
-                f"{year}: beantragt {eur(amount)}, frei sind nur noch {eur(budget.free)} "
-                f"von {eur(budget.budget)}."
+                _("%(year)s: beantragt %(eur)s, frei sind nur noch %(eur2)s von %(eur3)s.")
+                % {"year": year, "eur": eur(amount), "eur2": eur(budget.free), "eur3": eur(budget.budget)}
             )
         else:
-            fine.append(f"{year}: {eur(amount)} von noch freien {eur(budget.free)}")
+            fine.append(
+                _("%(year)s: %(eur)s von noch freien %(eur2)s")
+                % {"year": year, "eur": eur(amount), "eur2": eur(budget.free)}
+            )
     total = cents(sum(facts.requested_by_year.values(), ZERO))
     if total != cents(facts.requested):
         problems.append(
-            f"Die Beträge je Haushaltsjahr ergeben {eur(total)}, beantragt sind aber {eur(facts.requested)}."
+            _("Die Beträge je Haushaltsjahr ergeben %(eur)s, beantragt sind aber %(eur2)s.")
+            % {"eur": eur(total), "eur2": eur(facts.requested)}
         )
     if problems:
         return CheckResult("budget", label, FAIL, " ".join(problems + fine))
-    return CheckResult("budget", label, OK, "Mittel verfügbar: " + "; ".join(fine) + ".")
+    return CheckResult("budget", label, OK, _("Mittel verfügbar: ") + "; ".join(fine) + ".")
 
 
 #: The checks in the order a page shows them (each a plugin: ``(rules, facts) -> CheckResult``).

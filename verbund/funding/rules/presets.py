@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from verbund.common.i18n import _, gettext_noop
+
 from .money import HUNDRED, ZERO
 from .ruleset import (
     BASIS_PLACEHOLDER,
@@ -96,10 +98,10 @@ def _hessen() -> RuleSet:
 
 #: Presets a new programme can start from (key → factory). Hessen's caps are not in DOMAIN.md.
 PRESETS: dict[str, tuple[str, RuleSet]] = {
-    "rlp_pilot": ("RLP: IKZ-Pilotförderung", _rlp_pilot()),
+    "rlp_pilot": (gettext_noop("RLP: IKZ-Pilotförderung"), _rlp_pilot()),
     "nrw": ("NRW", _nrw()),
-    "bayern": ("Bayern", _bayern()),
-    "hessen": ("Hessen (nur Einsparregel, Höchstbeträge festlegen)", _hessen()),
+    "bayern": (gettext_noop("Bayern"), _bayern()),
+    "hessen": (gettext_noop("Hessen (nur Einsparregel, Höchstbeträge festlegen)"), _hessen()),
 }
 
 
@@ -108,4 +110,6 @@ def preset(key: str) -> RuleSet:
     try:
         return PRESETS[key][1]
     except KeyError:
-        raise RuleSetError([f"Unbekannte Vorlage „{key}“ ({', '.join(PRESETS)})."]) from None
+        raise RuleSetError(
+            [_("Unbekannte Vorlage „%(key)s“ (%(join)s).") % {"key": key, "join": ", ".join(PRESETS)}]
+        ) from None

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from verbund.common.i18n import _, gettext_noop
+
 from .money import CENT, HUNDRED, ZERO, cents, eur
 
 # --- Cost categories ---------------------------------------------------------------------------------
 
 #: Eligible cost categories a programme may allow (DOMAIN.md §2 frame, LHO § 44).
 COST_CATEGORIES: dict[str, str] = {
-    "personal": "Personal",
-    "sachkosten": "Sachkosten",
-    "leistungen_dritter": "Leistungen Dritter / Beratung",
-    "it_software": "IT / Software",
-    "qualifizierung": "Qualifizierung",
+    "personal": gettext_noop("Personal"),
+    "sachkosten": gettext_noop("Sachkosten"),
+    "leistungen_dritter": gettext_noop("Leistungen Dritter / Beratung"),
+    "it_software": gettext_noop("IT / Software"),
+    "qualifizierung": gettext_noop("Qualifizierung"),
 }
 
 # --- Conditions of increases ---------------------------------------------------------------------------
@@ -26,9 +28,9 @@ MIXED_LEVELS = "mixed_levels"
 NOT_CONTIGUOUS = "not_contiguous"
 SPECIAL_NEED_REGION = "special_need_region"
 CONDITIONS: dict[str, str] = {
-    MIXED_LEVELS: "Mitglieder auf verschiedenen Verwaltungsebenen",
-    NOT_CONTIGUOUS: "Mitglieder ohne gemeinsame Grenze",
-    SPECIAL_NEED_REGION: "Raum mit besonderem Handlungsbedarf",
+    MIXED_LEVELS: gettext_noop("Mitglieder auf verschiedenen Verwaltungsebenen"),
+    NOT_CONTIGUOUS: gettext_noop("Mitglieder ohne gemeinsame Grenze"),
+    SPECIAL_NEED_REGION: gettext_noop("Raum mit besonderem Handlungsbedarf"),
 }
 
 #: Where an amount comes from.
@@ -36,16 +38,16 @@ BASIS_PUBLIC = "public"
 BASIS_PLACEHOLDER = "placeholder"
 BASIS_ASSUMPTION = "assumption"
 BASES: dict[str, str] = {
-    BASIS_PUBLIC: "öffentlich bekannt",
-    BASIS_PLACEHOLDER: "nicht öffentlich, bitte festlegen",
-    BASIS_ASSUMPTION: "Annahme",
+    BASIS_PUBLIC: gettext_noop("öffentlich bekannt"),
+    BASIS_PLACEHOLDER: gettext_noop("nicht öffentlich, bitte festlegen"),
+    BASIS_ASSUMPTION: gettext_noop("Annahme"),
 }
 
 FINANCING_SHARE = "anteil"
 FINANCING_FIXED = "festbetrag"
 FINANCING: dict[str, str] = {
-    FINANCING_SHARE: "Anteilfinanzierung",
-    FINANCING_FIXED: "Festbetragsfinanzierung",
+    FINANCING_SHARE: gettext_noop("Anteilfinanzierung"),
+    FINANCING_FIXED: gettext_noop("Festbetragsfinanzierung"),
 }
 
 #: Registry kinds that may never apply themselves when ``ortsgemeinden_via_verbandsgemeinde`` is set.
@@ -105,12 +107,12 @@ class CapIncrease:
 
     @property
     def label(self) -> str:
-        return CONDITIONS.get(self.condition, self.condition)
+        return _(CONDITIONS[self.condition]) if self.condition in CONDITIONS else self.condition
 
     def amount_text(self) -> str:
         text = eur(self.amount)
         if self.basis != BASIS_PUBLIC:
-            text += f" ({BASES[self.basis]})"
+            text += f" ({_(BASES[self.basis])})"
         return text
 
 
@@ -198,36 +200,41 @@ class _RuleSetReader:
     def _money(self, value: Any, where: str, *, optional: bool = False) -> Decimal | None:
         if value is None or value == "":
             if not optional:
-                self.errors.append(f"{where}: Betrag fehlt.")
+                self.errors.append(_("%(where)s: Betrag fehlt.") % {"where": where})
             return None
         if isinstance(value, float | bool):
             self.errors.append(
-                f'{where}: Beträge bitte als Zeichenkette oder ganze Zahl angeben (z. B. "210000.00").'
+                _('%(where)s: Beträge bitte als Zeichenkette oder ganze Zahl angeben (z. B. "210000.00").')
+                % {"where": where}
             )
             return None
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
-            self.errors.append(f"{where}: „{value}“ ist kein Betrag.")
+            self.errors.append(
+                _("%(where)s: „%(value)s“ ist kein Betrag.") % {"where": where, "value": value}
+            )
             return None
         if not amount.is_finite() or amount < 0:
-            self.errors.append(f"{where}: Der Betrag darf nicht negativ sein.")
+            self.errors.append(_("%(where)s: Der Betrag darf nicht negativ sein.") % {"where": where})
             return None
         if amount != amount.quantize(CENT):
-            self.errors.append(f"{where}: Beträge haben höchstens zwei Nachkommastellen.")
+            self.errors.append(
+                _("%(where)s: Beträge haben höchstens zwei Nachkommastellen.") % {"where": where}
+            )
             return None
         return cents(amount)
 
     def _int(self, value: Any, where: str, *, optional: bool = False, minimum: int = 0) -> int | None:
         if value is None:
             if not optional:
-                self.errors.append(f"{where}: Zahl fehlt.")
+                self.errors.append(_("%(where)s: Zahl fehlt.") % {"where": where})
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.errors.append(f"{where}: ganze Zahl erwartet.")
+            self.errors.append(_("%(where)s: ganze Zahl erwartet.") % {"where": where})
             return None
         if value < minimum:
-            self.errors.append(f"{where}: mindestens {minimum}.")
+            self.errors.append(_("%(where)s: mindestens %(minimum)s.") % {"where": where, "minimum": minimum})
             return None
         return value
 
@@ -235,34 +242,35 @@ class _RuleSetReader:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self.errors.append(f"{where}: ja/nein (true/false) erwartet.")
+            self.errors.append(_("%(where)s: ja/nein (true/false) erwartet.") % {"where": where})
             return default
         return value
 
     def read(self) -> RuleSet:
         data = self.data
         if not isinstance(data, Mapping):
-            raise RuleSetError(["Regelwerk: ein JSON-Objekt erwartet."])
+            raise RuleSetError([_("Regelwerk: ein JSON-Objekt erwartet.")])
         unknown = sorted(set(data) - _KNOWN_KEYS)
         if unknown:
-            self.errors.append(f"Unbekannte Angaben im Regelwerk: {', '.join(unknown)}.")
+            self.errors.append(_("Unbekannte Angaben im Regelwerk: %(join)s.") % {"join": ", ".join(unknown)})
         name = str(data.get("name") or "").strip()
         if not name:
-            self.errors.append("name: Bitte das Regelwerk benennen.")
+            self.errors.append(_("name: Bitte das Regelwerk benennen."))
         min_members = self._int(data.get("min_members", 2), "min_members", minimum=1) or 2
         tiers = self._tiers(data.get("cap_tiers"))
         increases = self._increases(data.get("increases") or [])
         rate = self._money(data.get("max_rate_percent", "100"), "max_rate_percent")
         if rate is not None and not (ZERO < rate <= HUNDRED):
-            self.errors.append("max_rate_percent: zwischen 0 und 100.")
+            self.errors.append(_("max_rate_percent: zwischen 0 und 100."))
         financing = data.get("financing", FINANCING_SHARE)
         if financing not in FINANCING:
             self.errors.append(
-                f"financing: „{financing}“ ist keine Finanzierungsart ({', '.join(FINANCING)})."
+                _("financing: „%(financing)s“ ist keine Finanzierungsart (%(join)s).")
+                % {"financing": financing, "join": ", ".join(FINANCING)}
             )
         savings = self._money(data.get("min_savings_percent"), "min_savings_percent", optional=True)
         if savings is not None and savings > HUNDRED:
-            self.errors.append("min_savings_percent: höchstens 100.")
+            self.errors.append(_("min_savings_percent: höchstens 100."))
         rule_set = RuleSet(
             name=name,
             source=str(data.get("source") or ""),
@@ -296,13 +304,15 @@ class _RuleSetReader:
 
     def _tiers(self, raw: Any) -> tuple[CapTier, ...]:
         if not isinstance(raw, list) or not raw:
-            self.errors.append("cap_tiers: mindestens eine Stufe (Mitgliederzahl und Höchstbetrag) angeben.")
+            self.errors.append(
+                _("cap_tiers: mindestens eine Stufe (Mitgliederzahl und Höchstbetrag) angeben.")
+            )
             return ()
         tiers: list[CapTier] = []
         for index, item in enumerate(raw, start=1):
             where = f"cap_tiers[{index}]"
             if not isinstance(item, Mapping):
-                self.errors.append(f"{where}: ein Objekt erwartet.")
+                self.errors.append(_("%(where)s: ein Objekt erwartet.") % {"where": where})
                 continue
             members = self._int(item.get("min_members"), f"{where}.min_members", minimum=1)
             amount = self._money(item.get("amount"), f"{where}.amount")
@@ -316,24 +326,27 @@ class _RuleSetReader:
 
     def _increases(self, raw: Any) -> tuple[CapIncrease, ...]:
         if not isinstance(raw, list):
-            self.errors.append("increases: eine Liste erwartet.")
+            self.errors.append(_("increases: eine Liste erwartet."))
             return ()
         increases: list[CapIncrease] = []
         for index, item in enumerate(raw, start=1):
             where = f"increases[{index}]"
             if not isinstance(item, Mapping):
-                self.errors.append(f"{where}: ein Objekt erwartet.")
+                self.errors.append(_("%(where)s: ein Objekt erwartet.") % {"where": where})
                 continue
             condition = item.get("condition")
             if condition not in CONDITIONS:
                 self.errors.append(
-                    f"{where}.condition: „{condition}“ ist keine bekannte Bedingung "
-                    f"({', '.join(CONDITIONS)})."
+                    _("%(where)s.condition: „%(condition)s“ ist keine bekannte Bedingung (%(join)s).")
+                    % {"where": where, "condition": condition, "join": ", ".join(CONDITIONS)}
                 )
                 continue
             basis = item.get("basis", BASIS_PUBLIC)
             if basis not in BASES:
-                self.errors.append(f"{where}.basis: „{basis}“ unbekannt ({', '.join(BASES)}).")
+                self.errors.append(
+                    _("%(where)s.basis: „%(basis)s“ unbekannt (%(join)s).")
+                    % {"where": where, "basis": basis, "join": ", ".join(BASES)}
+                )
                 continue
             amount = self._money(item.get("amount"), f"{where}.amount")
             if amount is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
 
 from verbund.alliances.models import FieldOfAction
 from verbund.audit.services import audit_record
@@ -33,19 +34,19 @@ def person(actor: Actor) -> Any:
     return None if isinstance(actor, SystemActor) else actor
 
 
-def require_decider(principal: Principal, message: str = "Das entscheidet die Bewilligungsbehörde.") -> None:
-    require(policies.may_decide(principal), message)
+def require_decider(principal: Principal, message: str = "") -> None:
+    require(policies.may_decide(principal), message or _("Das entscheidet die Bewilligungsbehörde."))
 
 
 def money(value: Any, field: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({field: f"„{value}“ ist kein Betrag."}) from exc
+        raise ValidationError({field: _("„%(value)s“ ist kein Betrag.") % {"value": value}}) from exc
     if not amount.is_finite() or amount < 0:
-        raise ValidationError({field: "Der Betrag darf nicht negativ sein."})
+        raise ValidationError({field: _("Der Betrag darf nicht negativ sein.")})
     if amount != amount.quantize(CENT):
-        raise ValidationError({field: "Beträge haben höchstens zwei Nachkommastellen (Cent)."})
+        raise ValidationError({field: _("Beträge haben höchstens zwei Nachkommastellen (Cent).")})
     return cents(amount)
 
 
@@ -53,9 +54,14 @@ def year_of(value: Any, field: str) -> int:
     try:
         year = int(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationError({field: f"„{value}“ ist kein Jahr."}) from exc
+        raise ValidationError({field: _("„%(value)s“ ist kein Jahr.") % {"value": value}}) from exc
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationError({field: f"Das Jahr {year} liegt außerhalb von {MIN_YEAR}–{MAX_YEAR}."})
+        raise ValidationError(
+            {
+                field: _("Das Jahr %(year)s liegt außerhalb von %(MIN_YEAR)s–%(MAX_YEAR)s.")
+                % {"year": year, "MIN_YEAR": MIN_YEAR, "MAX_YEAR": MAX_YEAR}
+            }
+        )
     return year
 
 
@@ -127,7 +133,9 @@ def field_objects(slugs: Iterable[str | FieldOfAction]) -> list[FieldOfAction]:
     found = {f.slug: f for f in FieldOfAction.objects.filter(slug__in=wanted)}
     unknown = sorted(set(wanted) - set(found))
     if unknown:
-        raise ValidationError({"fields": f"Unbekanntes Handlungsfeld: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"fields": _("Unbekanntes Handlungsfeld: %(join)s.") % {"join": ", ".join(unknown)}}
+        )
     return [found[s] for s in wanted] + [f for f in items if isinstance(f, FieldOfAction)]
 
 
@@ -140,15 +148,19 @@ def enforce_checks(results: Sequence[rules.CheckResult], *, reason: str, who: st
     hard = rules.blocking(results)
     if hard:
         raise Invalid(
-            "Der Antrag erfüllt Förderregeln nicht, von denen nicht abgewichen werden kann. "
+            _("Der Antrag erfüllt Förderregeln nicht, von denen nicht abgewichen werden kann. ")
             + _failed_text(hard),
             code="checks_failed",
         )
     soft = rules.needing_reason(results)
     if soft and not reason.strip():
         raise Invalid(
-            f"Nicht erfüllt: {', '.join(r.label for r in soft)}. Eine Abweichung ist nur mit "
-            f"schriftlicher Begründung {who} möglich. " + _failed_text(soft),
+            _(
+                "Nicht erfüllt: %(join)s. Eine Abweichung ist nur mit schriftlicher Begründung "
+                "%(who)s möglich. "
+            )
+            % {"join": ", ".join(r.label for r in soft), "who": who}
+            + _failed_text(soft),
             code="checks_failed",
         )
 

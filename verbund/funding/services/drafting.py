@@ -15,6 +15,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.alliances.models import Alliance, FieldOfAction
 from verbund.common.access import require
@@ -88,7 +89,7 @@ def application_create(
     principal = principal_of_actor(actor)
     require(
         policies.may_draft_for(principal, alliance_id=alliance.pk, applicant_id=applicant.pk),
-        "Anträge entwerfen Beschäftigte des antragstellenden Mitglieds und die Verbundkoordination.",
+        _("Anträge entwerfen Beschäftigte des antragstellenden Mitglieds und die Verbundkoordination."),
     )
     return _create_application_rows(
         actor=actor,
@@ -118,8 +119,10 @@ def _create_application_rows(
     if applicant.pk not in members:
         raise ValidationError(
             {
-                "applicant": f"{applicant.name} ist kein Mitglied des Verbunds; Dritte können keinen "
-                "Antrag stellen."
+                "applicant": _(
+                    "%(name)s ist kein Mitglied des Verbunds; Dritte können keinen Antrag stellen."
+                )
+                % {"name": applicant.name}
             }
         )
     participant_ids = (
@@ -129,7 +132,9 @@ def _create_application_rows(
     )
     outside = set(participant_ids) - members
     if outside:
-        raise ValidationError({"participants": "Beteiligt sein können nur aktuelle Mitglieder des Verbunds."})
+        raise ValidationError(
+            {"participants": _("Beteiligt sein können nur aktuelle Mitglieder des Verbunds.")}
+        )
     locked = Programme.objects.select_for_update().get(pk=programme.pk)
     number = (Application.objects.filter(programme=locked).aggregate(n=Max("number"))["n"] or 0) + 1
     application = Application(
@@ -188,8 +193,8 @@ def _clean_costs(rows: Iterable[CostRow | Mapping[str, Any]]) -> list[CostRow]:
         if key in cleaned:
             raise ValidationError(
                 {
-                    "costs": f"Zeile {index}: {rules.COST_CATEGORIES[row.category]} {year} steht doppelt "
-                    "im Kostenplan."
+                    "costs": _("Zeile %(index)s: %(category)s %(year)s steht doppelt im Kostenplan.")
+                    % {"index": index, "category": _(rules.COST_CATEGORIES[row.category]), "year": year}
                 }
             )
         cleaned[key] = CostRow(row.category, year, money(row.amount, "costs"), row.note[:300])
@@ -245,7 +250,7 @@ def _apply_draft_changes(application: Application, data: Mapping[str, Any]) -> d
         ids = sorted({p if isinstance(p, int) else int(p.pk) for p in data["participants"]})
         if set(ids) - current_member_ids(application.alliance_id):
             raise ValidationError(
-                {"participants": "Beteiligt sein können nur aktuelle Mitglieder des Verbunds."}
+                {"participants": _("Beteiligt sein können nur aktuelle Mitglieder des Verbunds.")}
             )
         if ids != sorted(before.participant_ids):
             application.participants.set(ids)
@@ -315,10 +320,11 @@ def application_update(*, actor: Actor, application: Application, data: Mapping[
         raise ValueError(f"application_update cannot change {sorted(unknown)}")
     principal = principal_of_actor(actor)
     application = lock(application)
-    require(policies.may_draft(principal, application), "Sie dürfen diesen Antrag nicht bearbeiten.")
+    require(policies.may_draft(principal, application), _("Sie dürfen diesen Antrag nicht bearbeiten."))
     if not application.is_editable:
         raise Conflict(
-            f"Ein Antrag im Status „{application.get_status_display()}“ kann nicht mehr geändert werden.",
+            _("Ein Antrag im Status „%(status)s“ kann nicht mehr geändert werden.")
+            % {"status": application.get_status_display()},
             code="invalid_status",
         )
     changes = _apply_draft_changes(application, data)
@@ -335,14 +341,16 @@ def application_attach(
     attached here: they are recorded with the alliance and taken from there."""
     principal = principal_of_actor(actor)
     application = lock(application)
-    require(policies.may_draft(principal, application), "Sie dürfen diesem Antrag keine Anlagen hinzufügen.")
+    require(
+        policies.may_draft(principal, application), _("Sie dürfen diesem Antrag keine Anlagen hinzufügen.")
+    )
     if not application.is_editable:
         raise Conflict(
-            "Anlagen können nur im Entwurf oder bei einer Rückfrage ergänzt werden.",
+            _("Anlagen können nur im Entwurf oder bei einer Rückfrage ergänzt werden."),
             code="invalid_status",
         )
     if not title.strip():
-        raise ValidationError({"title": "Bitte die Anlage bezeichnen."})
+        raise ValidationError({"title": _("Bitte die Anlage bezeichnen.")})
     checked = check_upload(upload)
     attachment = ApplicationAttachment(
         application=application,
@@ -373,14 +381,14 @@ def info_request_answer(*, actor: Actor, info_request: InfoRequest, answer: str)
     """The applicant side answers a query (the answer can be changed until resubmission)."""
     principal = principal_of_actor(actor)
     application = lock(info_request.application)
-    require(policies.may_draft(principal, application), "Sie dürfen diese Rückfrage nicht beantworten.")
+    require(policies.may_draft(principal, application), _("Sie dürfen diese Rückfrage nicht beantworten."))
     if application.status != workflow.RUECKFRAGE:
         raise Conflict(
-            "Rückfragen werden beantwortet, solange der Antrag im Status „Rückfrage“ ist.",
+            _("Rückfragen werden beantwortet, solange der Antrag im Status „Rückfrage“ ist."),
             code="invalid_status",
         )
     if not answer.strip():
-        raise ValidationError({"answer": "Bitte eine Antwort eingeben."})
+        raise ValidationError({"answer": _("Bitte eine Antwort eingeben.")})
     info = InfoRequest.objects.select_for_update().get(pk=info_request.pk)
     old = info.answer
     info.answer = answer.strip()

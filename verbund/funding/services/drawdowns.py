@@ -15,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.common.access import require
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 
-from .. import notifications, policies, rules, workflow
+from .. import events, policies, rules, workflow
 from ..models import Application, Drawdown, DrawdownStatus, GrantYear
 from ._common import audit, money, person, principal_of_actor, require_decider, year_of
 
@@ -33,7 +34,7 @@ def _grant_year_locked(application: Application, year: int) -> GrantYear:
         .first()
     )
     if grant_year is None:
-        raise ValidationError({"year": f"Für {year} wurde nichts bewilligt."})
+        raise ValidationError({"year": _("Für %(year)s wurde nichts bewilligt.") % {"year": year}})
     return grant_year
 
 
@@ -51,24 +52,36 @@ def drawdown_request(
     principal = principal_of_actor(actor)
     require(
         policies.may_draft(principal, application),
-        "Mittel rufen das antragstellende Mitglied und die Verbundkoordination ab.",
+        _("Mittel rufen das antragstellende Mitglied und die Verbundkoordination ab."),
     )
     amount = money(amount, "amount")
     if amount <= 0:
-        raise ValidationError({"amount": "Der Betrag muss größer als 0 sein."})
+        raise ValidationError({"amount": _("Der Betrag muss größer als 0 sein.")})
     grant_year = _grant_year_locked(application, year_of(year, "year"))
     status = Application.objects.filter(pk=application.pk).values_list("status", flat=True).get()
     if status != workflow.BEWILLIGT:
         raise Conflict(
-            "Mittel können nur abgerufen werden, solange der Antrag bewilligt und der Verwendungsnachweis "
-            "noch nicht eingereicht ist.",
+            _(
+                "Mittel können nur abgerufen werden, solange der Antrag bewilligt und der "
+                "Verwendungsnachweis "
+                "noch nicht eingereicht ist."
+            ),
             code="invalid_status",
         )
     if amount > grant_year.available:
         raise Conflict(
-            f"Abrufbar sind für {grant_year.programme_year.year} noch {rules.eur(grant_year.available)} "
-            f"(bewilligt {rules.eur(grant_year.amount)}, ausgezahlt {rules.eur(grant_year.drawn)}, "
-            f"beantragt {rules.eur(grant_year.pending)}); {rules.eur(amount)} ist zu viel.",
+            _(
+                "Abrufbar sind für %(year)s noch %(eur)s (bewilligt %(eur2)s, ausgezahlt "
+                "%(eur3)s, beantragt %(eur4)s); %(eur5)s ist zu viel."
+            )
+            % {
+                "year": grant_year.programme_year.year,
+                "eur": rules.eur(grant_year.available),
+                "eur2": rules.eur(grant_year.amount),
+                "eur3": rules.eur(grant_year.drawn),
+                "eur4": rules.eur(grant_year.pending),
+                "eur5": rules.eur(amount),
+            },
             code="drawdown_exceeds_grant",
         )
     GrantYear.objects.filter(pk=grant_year.pk).update(pending=F("pending") + amount)
@@ -87,9 +100,10 @@ def drawdown_request(
         },
     )
     if notify:
-        notifications.notify_authority(
+        events.notify_authority(
+            events.DRAWDOWN_REQUESTED,
+            actor,
             application,
-            "Mittelabruf",
             f"Abgerufen werden {rules.eur(amount)} ({grant_year.programme_year.year}).",
         )
     return drawdown
@@ -107,7 +121,7 @@ def _decide_drawdown(
     drawdown = Drawdown.objects.select_for_update().get(pk=drawdown.pk)
     if drawdown.status != DrawdownStatus.REQUESTED:
         raise Conflict(
-            f"Dieser Mittelabruf ist bereits {drawdown.get_status_display()}.",
+            _("Dieser Mittelabruf ist bereits %(status)s.") % {"status": drawdown.get_status_display()},
             code="invalid_status",
         )
     if approve:
@@ -136,9 +150,10 @@ def _decide_drawdown(
     )
     verb = "freigegeben" if approve else "zurückgegeben"
     if notify:
-        notifications.notify_applicant(
+        events.notify_applicant(
+            events.DRAWDOWN_RELEASED if approve else events.DRAWDOWN_RETURNED,
+            actor,
             application,
-            f"Mittelabruf {verb}",
             f"Der Mittelabruf über {rules.eur(drawdown.amount)} wurde {verb}. {note}".strip(),
         )
     return drawdown
@@ -155,5 +170,5 @@ def drawdown_return(*, actor: Actor, drawdown: Drawdown, reason: str) -> Drawdow
     """Return a drawdown request unpaid (its amount becomes available again)."""
     principal_of_actor(actor)
     if not reason.strip():
-        raise ValidationError({"reason": "Bitte begründen, warum der Abruf zurückgegeben wird."})
+        raise ValidationError({"reason": _("Bitte begründen, warum der Abruf zurückgegeben wird.")})
     return _decide_drawdown(actor, drawdown, approve=False, note=reason)

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
@@ -51,10 +53,10 @@ def programme_create(
 ) -> Programme:
     """Create a programme from a preset (:data:`rules.PRESETS`) or an own ``rule_set`` (JSON)."""
     principal = principal_of_actor(actor)
-    require_decider(principal, "Programme legt die Bewilligungsbehörde an.")
+    require_decider(principal, _("Programme legt die Bewilligungsbehörde an."))
     if rule_set is None:
         if preset not in rules.PRESETS:
-            raise ValidationError({"preset": f"Unbekannte Vorlage „{preset}“."})
+            raise ValidationError({"preset": _("Unbekannte Vorlage „%(preset)s“.") % {"preset": preset}})
         data = rules.preset(preset).to_dict()
     else:
         data = dict(rule_set)
@@ -97,7 +99,13 @@ def programme_create(
 
 
 def _rule_set_text(data: Any) -> dict[str, Any] | str:
-    """A rule set as the audit log shows it: its rules in German words (no JSON keys)."""
+    """A rule set as the audit log shows it: its rules in German words (no JSON keys), whatever the
+    language of the person who changed it."""
+    with translation.override("de"):
+        return _rule_set_words(data)
+
+
+def _rule_set_words(data: Any) -> dict[str, Any] | str:
     try:
         rule_set = rules.RuleSet.from_dict(data)
     except (rules.RuleSetError, TypeError, ValueError, AttributeError):
@@ -154,7 +162,7 @@ def programme_update(*, actor: Actor, programme: Programme, data: Mapping[str, A
     if unknown:
         raise ValueError(f"programme_update cannot change {sorted(unknown)}")
     principal = principal_of_actor(actor)
-    require_decider(principal, "Programme ändert die Bewilligungsbehörde.")
+    require_decider(principal, _("Programme ändert die Bewilligungsbehörde."))
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     changes = {}
     for name, value in data.items():
@@ -177,7 +185,7 @@ def programme_year_set(
 ) -> ProgrammeYear:
     """Create a budget year or change its budget; never below what grants have already committed."""
     principal = principal_of_actor(actor)
-    require_decider(principal, "Haushaltsmittel legt die Bewilligungsbehörde fest.")
+    require_decider(principal, _("Haushaltsmittel legt die Bewilligungsbehörde fest."))
     year = year_of(year, "year")
     amount = money(budget, "budget")
     row = ProgrammeYear.objects.select_for_update().filter(programme=programme, year=year).first()
@@ -191,8 +199,8 @@ def programme_year_set(
         return row
     if amount < row.committed:
         raise Conflict(
-            f"Für {year} sind bereits {rules.eur(row.committed)} bewilligt; die Mittel können nicht auf "
-            f"{rules.eur(amount)} sinken.",
+            _("Für %(year)s sind bereits %(eur)s bewilligt; die Mittel können nicht auf %(eur2)s sinken.")
+            % {"year": year, "eur": rules.eur(row.committed), "eur2": rules.eur(amount)},
             code="budget_below_committed",
         )
     if amount != row.budget:

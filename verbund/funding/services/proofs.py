@@ -9,12 +9,13 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 from verbund.common.money import cents
 
-from .. import notifications, rules
+from .. import events, rules
 from ..models import Application, GrantNotice, GrantYear, UseProof, UseProofCost, UseProofStatus
 from ..rules import ZERO
 from ._common import (
@@ -37,22 +38,24 @@ def use_proof_submit(
     """Submit the proof of use: actual costs per category and the report; the settlement (what the
     alliance is entitled to, what it must repay) is computed at once and shown to both sides."""
     application = lock_for_signer(
-        actor, application, "Den Verwendungsnachweis reicht die Verwaltungsleitung ein."
+        actor, application, _("Den Verwendungsnachweis reicht die Verwaltungsleitung ein.")
     )
     check_status(application, "submit_proof")
     if not report.strip():
-        raise ValidationError({"report": "Bitte den Sachbericht eingeben."})
+        raise ValidationError({"report": _("Bitte den Sachbericht eingeben.")})
     grant = GrantNotice.objects.get(application=application)
     years = list(GrantYear.objects.select_for_update().filter(grant=grant).order_by("programme_year__year"))
     if any(y.pending for y in years):
         raise Conflict(
-            "Es sind noch Mittelabrufe offen; bitte deren Entscheidung abwarten.",
+            _("Es sind noch Mittelabrufe offen; bitte deren Entscheidung abwarten."),
             code="pending_drawdowns",
         )
     costs = {}
     for category, value in actual_costs.items():
         if category not in rules.COST_CATEGORIES:
-            raise ValidationError({"actual_costs": f"Unbekannte Kostenart „{category}“."})
+            raise ValidationError(
+                {"actual_costs": _("Unbekannte Kostenart „%(category)s“.") % {"category": category}}
+            )
         costs[category] = money(value, "actual_costs")
     eligible = cents(sum((v for k, v in costs.items() if k in application.programme.category_codes), ZERO))
     drawn = cents(sum((y.drawn for y in years), ZERO))
@@ -87,7 +90,7 @@ def use_proof_submit(
             "repayment": settlement.repayment,
         },
     )
-    notifications.notify_authority(application, "Verwendungsnachweis eingereicht", settlement.explanation)
+    events.notify_authority(events.PROOF_SUBMITTED, actor, application, settlement.explanation)
     return proof
 
 
@@ -97,7 +100,7 @@ def _decide_proof(actor: Actor, proof: UseProof, *, accept: bool, note: str) -> 
     proof = UseProof.objects.select_for_update().get(pk=proof.pk)
     if proof.status != UseProofStatus.SUBMITTED:
         raise Conflict(
-            f"Dieser Verwendungsnachweis ist bereits {proof.get_status_display()}.",
+            _("Dieser Verwendungsnachweis ist bereits %(status)s.") % {"status": proof.get_status_display()},
             code="invalid_status",
         )
     check_status(application, "accept_proof" if accept else "return_proof")
@@ -120,10 +123,10 @@ def _decide_proof(actor: Actor, proof: UseProof, *, accept: bool, note: str) -> 
         )
         if proof.repayment_amount:
             message += f"\nBitte erstatten Sie {rules.eur(proof.repayment_amount)}."
-        notifications.notify_applicant(application, "Verwendungsnachweis angenommen", message)
+        events.notify_applicant(events.PROOF_CHECKED, actor, application, message)
     else:
-        notifications.notify_applicant(
-            application, "Verwendungsnachweis zurückgegeben", f"Bitte überarbeiten: {note.strip()}"
+        events.notify_applicant(
+            events.PROOF_CHECKED, actor, application, f"Bitte überarbeiten: {note.strip()}"
         )
     return proof
 
@@ -139,5 +142,5 @@ def use_proof_return(*, actor: Actor, proof: UseProof, reason: str) -> UseProof:
     """Send the proof back for correction; the application is granted again (no new drawdowns expected)."""
     principal_of_actor(actor)
     if not reason.strip():
-        raise ValidationError({"reason": "Bitte begründen, was zu überarbeiten ist."})
+        raise ValidationError({"reason": _("Bitte begründen, was zu überarbeiten ist.")})
     return _decide_proof(actor, proof, accept=False, note=reason)

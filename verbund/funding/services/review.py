@@ -16,20 +16,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict, Invalid
 from verbund.common.money import cents
 
-from .. import notifications, rules
+from .. import events, rules
 from ..models import Application, GrantNotice, GrantYear, InfoRequest, ProgrammeYear
 from ..notice_pdf import render_grant_notice
 from ..rules import ZERO
@@ -64,12 +65,19 @@ DEFAULT_CONDITIONS = (
 )
 
 
+def _recorded(checks: Callable[[], list[rules.CheckResult]]) -> list[rules.CheckResult]:
+    """The checks as the application and the audit log keep them: in German, whoever reads them later
+    (the results that refuse or answer the acting user are in their language)."""
+    with translation.override("de"):
+        return checks()
+
+
 def _enforce_applicant_checks(application: Application, results: list[rules.CheckResult]) -> None:
     """Refuse on a blocking failure; an overridable one needs the applicant's ``deviation_reason``."""
     enforce_checks(
         results,
         reason=application.deviation_reason,
-        who="des Antragstellers (Feld „Begründung für Abweichungen“)",
+        who=_("des Antragstellers (Feld „Begründung für Abweichungen“)"),
     )
 
 
@@ -80,12 +88,13 @@ def application_submit(
     """Sign and submit: every check runs again; a blocking failure refuses, an overridable one needs
     the applicant's written reason (``deviation_reason``). Notifies the funding authority."""
     application = lock_for_signer(
-        actor, application, "Einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds."
+        actor, application, _("Einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.")
     )
     check_status(application, "submit")
     results = application_checks(application, today=today)
     _enforce_applicant_checks(application, results)
-    store_checks(application, results)
+    recorded = _recorded(lambda: application_checks(application, today=today))
+    store_checks(application, recorded)
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at"])
     transition(application, "submit", actor)
@@ -95,13 +104,14 @@ def application_submit(
         application=application,
         changes={
             "requested_amount": application.requested_amount,
-            "checks": check_outcomes(results),
+            "checks": check_outcomes(recorded),
         },
     )
     if notify:
-        notifications.notify_authority(
+        events.notify_authority(
+            events.SUBMITTED,
+            actor,
             application,
-            "neuer Antrag eingereicht",
             f"{application.applicant.name} hat einen Förderantrag eingereicht.",
         )
     return results
@@ -111,15 +121,15 @@ def application_submit(
 def application_withdraw(*, actor: Actor, application: Application, reason: str = "") -> Application:
     """The applicant withdraws before a decision."""
     application = lock_for_signer(
-        actor, application, "Zurückziehen kann nur die Verwaltungsleitung des antragstellenden Mitglieds."
+        actor, application, _("Zurückziehen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.")
     )
     check_status(application, "withdraw")
     was_submitted = application.submitted_at is not None
     transition(application, "withdraw", actor, reason)
     audit(actor=actor, action="application.withdraw", application=application, changes={"reason": reason})
     if was_submitted:
-        notifications.notify_authority(
-            application, "Antrag zurückgezogen", reason or "Der Antrag wurde zurückgezogen."
+        events.notify_authority(
+            events.WITHDRAWN, actor, application, reason or "Der Antrag wurde zurückgezogen."
         )
     return application
 
@@ -133,8 +143,8 @@ def application_review(*, actor: Actor, application: Application, notify: bool =
     transition(application, "review", actor)
     audit(actor=actor, action="application.review", application=application)
     if notify:
-        notifications.notify_applicant(
-            application, "Prüfung begonnen", "Die Bewilligungsbehörde prüft Ihren Antrag."
+        events.notify_applicant(
+            events.REVIEW_STARTED, actor, application, "Die Bewilligungsbehörde prüft Ihren Antrag."
         )
     return application
 
@@ -144,7 +154,7 @@ def application_request_info(*, actor: Actor, application: Application, question
     """A query of the authority; the application can be edited again until it is resubmitted."""
     require_decider(principal_of_actor(actor))
     if not question.strip():
-        raise ValidationError({"question": "Bitte die Rückfrage formulieren."})
+        raise ValidationError({"question": _("Bitte die Rückfrage formulieren.")})
     application = lock(application)
     check_status(application, "request_info")
     info = InfoRequest.objects.create(
@@ -157,9 +167,10 @@ def application_request_info(*, actor: Actor, application: Application, question
         application=application,
         changes={"question": info.question},
     )
-    notifications.notify_applicant(
+    events.notify_applicant(
+        events.QUERY_ASKED,
+        actor,
         application,
-        "Rückfrage der Bewilligungsbehörde",
         f"Rückfrage:\n{info.question}\n\nBitte beantworten und erneut einreichen.",
     )
     return info
@@ -173,25 +184,28 @@ def application_resubmit(
     application = lock_for_signer(
         actor,
         application,
-        "Erneut einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds.",
+        _("Erneut einreichen kann nur die Verwaltungsleitung des antragstellenden Mitglieds."),
     )
     check_status(application, "resubmit")
     if InfoRequest.objects.filter(application=application, answered_at__isnull=True).exists():
-        raise Invalid("Bitte zuerst jede Rückfrage beantworten.", code="unanswered_query")
+        raise Invalid(_("Bitte zuerst jede Rückfrage beantworten."), code="unanswered_query")
     results = application_checks(application, today=today)
     # The window is a rule of first submission; an answer to a query may come after it closed.
     results = [r for r in results if r.code != "window"]
     _enforce_applicant_checks(application, results)
-    store_checks(application, results)
+    recorded = [
+        r for r in _recorded(lambda: application_checks(application, today=today)) if r.code != "window"
+    ]
+    store_checks(application, recorded)
     transition(application, "resubmit", actor, "erneut eingereicht")
     audit(
         actor=actor,
         action="application.resubmit",
         application=application,
-        changes={"checks": check_outcomes(results)},
+        changes={"checks": check_outcomes(recorded)},
     )
-    notifications.notify_authority(
-        application, "Rückfrage beantwortet", "Der Antrag wurde nach der Rückfrage erneut eingereicht."
+    events.notify_authority(
+        events.QUERY_ANSWERED, actor, application, "Der Antrag wurde nach der Rückfrage erneut eingereicht."
     )
     return results
 
@@ -225,12 +239,14 @@ def application_grant(
     amounts = {y: a for y, a in amounts.items() if a > 0}
     total = cents(sum(amounts.values(), ZERO))
     if total <= 0:
-        raise ValidationError({"amounts_by_year": "Bitte den bewilligten Betrag je Haushaltsjahr angeben."})
+        raise ValidationError(
+            {"amounts_by_year": _("Bitte den bewilligten Betrag je Haushaltsjahr angeben.")}
+        )
     if total > application.requested_amount:
         raise ValidationError(
             {
-                "amounts_by_year": "Bewilligt werden kann höchstens der beantragte Betrag "
-                f"({rules.eur(application.requested_amount)})."
+                "amounts_by_year": _("Bewilligt werden kann höchstens der beantragte Betrag (%(eur)s).")
+                % {"eur": rules.eur(application.requested_amount)}
             }
         )
     # Lock the budget years in year order (a fixed order: concurrent grants never deadlock).
@@ -243,7 +259,7 @@ def application_grant(
     missing = sorted(set(amounts) - set(years))
     if missing:
         raise Conflict(
-            f"Das Programm hat keine Mittel für {', '.join(map(str, missing))}.",
+            _("Das Programm hat keine Mittel für %(join)s.") % {"join": ", ".join(map(str, missing))},
             code="budget_exceeded",
         )
     draft = draft_of(application)
@@ -256,9 +272,9 @@ def application_grant(
     budget = next(r for r in results if r.code == "budget")
     if budget.status == rules.FAIL:
         raise Conflict(budget.explanation, code="budget_exceeded")
-    enforce_checks(results, reason=override_reason, who="der Bewilligungsbehörde")
+    enforce_checks(results, reason=override_reason, who=_("der Bewilligungsbehörde"))
     if start is None or end is None:
-        raise ValidationError({"period_start": "Bitte den Bewilligungszeitraum angeben."})
+        raise ValidationError({"period_start": _("Bitte den Bewilligungszeitraum angeben.")})
     for year, amount in amounts.items():
         # The F() update and the check constraint (committed ≤ budget) are the last line of defence.
         ProgrammeYear.objects.filter(pk=years[year].pk).update(committed=F("committed") + amount)
@@ -282,7 +298,12 @@ def application_grant(
     )
     application.decided_at = timezone.now()
     application.save(update_fields=["decided_at"])
-    store_checks(application, results)
+    recorded = [
+        r
+        for r in _recorded(lambda: application_checks(application, draft, today=today))
+        if r.code != "window"
+    ]
+    store_checks(application, recorded)
     transition(application, "grant", actor, f"bewilligt: {rules.eur(total)}")
     pdf = render_grant_notice(grant)
     grant.pdf.save(f"bescheid-{application.reference}.pdf", ContentFile(pdf), save=False)
@@ -297,13 +318,14 @@ def application_grant(
             "years": {str(y): str(a) for y, a in amounts.items()},
             "period": [start, end],
             "override_reason": grant.override_reason,
-            "checks": check_outcomes(results),
+            "checks": check_outcomes(recorded),
         },
     )
     if notify:
-        notifications.notify_applicant(
+        events.notify_applicant(
+            events.GRANT_ISSUED,
+            actor,
             application,
-            "Zuwendungsbescheid erlassen",
             f"Bewilligt: {rules.eur(total)} für {start:%d.%m.%Y} bis {end:%d.%m.%Y}. "
             "Der Bescheid liegt als PDF bereit.",
         )
@@ -315,7 +337,7 @@ def application_reject(*, actor: Actor, application: Application, reasons: str) 
     """Refuse the application, with the reasons (they are sent to the applicant)."""
     require_decider(principal_of_actor(actor))
     if not reasons.strip():
-        raise ValidationError({"reasons": "Eine Ablehnung braucht eine Begründung."})
+        raise ValidationError({"reasons": _("Eine Ablehnung braucht eine Begründung.")})
     application = lock(application)
     check_status(application, "reject")
     application.rejection_reason = reasons.strip()
@@ -328,5 +350,5 @@ def application_reject(*, actor: Actor, application: Application, reasons: str) 
         application=application,
         changes={"reasons": reasons.strip()},
     )
-    notifications.notify_applicant(application, "Antrag abgelehnt", f"Begründung:\n{reasons.strip()}")
+    events.notify_applicant(events.REJECTED, actor, application, f"Begründung:\n{reasons.strip()}")
     return application

@@ -2,7 +2,7 @@
 granted with notice → drawdowns → proof of use → closed, or rejected / withdrawn), who may take
 each step (403), the checks that refuse a step (422) or need a written reason, budget integrity
 (grants within the year's budget, drawdowns within the grant), the audit record of every write and
-the e-mail to the other side sent only after commit."""
+the event for the other side published only after commit (verbund.notifications)."""
 
 from __future__ import annotations
 
@@ -219,9 +219,9 @@ def test_submit_runs_the_checks_stores_them_and_notifies_the_authority(
     assert draft.status == workflow.EINGEREICHT and draft.submitted_at is not None
     assert {r.code for r in results} >= {"eligibility", "cap", "rate", "budget"}
     assert [c["code"] for c in draft.checks] == [r.code for r in results]
-    assert len(callbacks) == 1
-    assert mail.outbox[-1].bcc == ["bewilligung@example.org"]
-    assert "IKZ-RLP-0001" in mail.outbox[-1].subject
+    assert len(callbacks) == 2  # the event's fan-out, then the one e-mail it queued
+    assert mail.outbox[-1].to == ["bewilligung@example.org"]
+    assert "IKZ-RLP-0001" in mail.outbox[-1].subject and "Förderantrag eingereicht" in mail.outbox[-1].subject
     assert actions(draft)[-1] == "application.submit"
 
 
@@ -280,8 +280,8 @@ def test_query_answer_and_resubmit(draft, world, django_capture_on_commit_callba
         )
     draft.refresh_from_db()
     assert draft.status == workflow.RUECKFRAGE
-    assert "Rückfrage" in mail.outbox[-1].subject
-    assert "leitung.a@example.org" in mail.outbox[-1].bcc
+    asked = [m for m in mail.outbox if "Rückfrage" in m.subject]
+    assert "leitung.a@example.org" in [m.to[0] for m in asked]
 
     # while under query the alliance may edit again
     services.application_update(actor=world.clerk_a, application=draft, data={"description": "Ergänzt."})

@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verbund.alliances.selectors import alliance_documents
@@ -57,7 +59,7 @@ def application_list_view(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "status": status,
             "q": q,
-            "statuses": list(workflow.STATUS_LABELS.items()),
+            "statuses": [(value, _(label)) for value, label in workflow.STATUS_LABELS.items()],
             "nav": "funding",
         },
     )
@@ -69,7 +71,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
         request.POST or None, principal=principal_of(request), initial=request.GET or None
     )
     if not form.fields["alliance_applicant"].choices:  # type: ignore[attr-defined]
-        raise Forbidden("Anträge stellen Mitglieder eines Verbunds; Sie gehören zu keinem.")
+        raise Forbidden(_("Anträge stellen Mitglieder eines Verbunds; Sie gehören zu keinem."))
     if request.method == "POST" and form.is_valid():
         alliance, applicant = form.alliance_and_applicant()
         application = run_on_form(
@@ -83,7 +85,11 @@ def application_create(request: HttpRequest) -> HttpResponse:
             ),
         )
         if application:
-            messages.success(request, f"Antrag {application.reference} angelegt. Bitte vervollständigen.")
+            messages.success(
+                request,
+                _("Antrag %(reference)s angelegt. Bitte vervollständigen.")
+                % {"reference": application.reference},
+            )
             return redirect("funding:application_edit", pk=application.pk)
     return render(request, "funding/application_create.html", {"form": form, "nav": "funding"})
 
@@ -164,7 +170,9 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_application(principal_of(request), pk, need="draft")
     if not application.is_editable:
         messages.info(
-            request, f"Ein Antrag im Status „{application.get_status_display()}“ ist nicht mehr änderbar."
+            request,
+            _("Ein Antrag im Status „%(status)s“ ist nicht mehr änderbar.")
+            % {"status": application.get_status_display()},
         )
         return redirect(application)
     form = DraftForm(request.POST or None, application=application)
@@ -176,7 +184,7 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if saved:
-            messages.success(request, "Entwurf gespeichert.")
+            messages.success(request, _("Entwurf gespeichert."))
             return redirect(application)
     checks = application_checks(application, form.to_draft() if form.is_bound else None)
     return render(
@@ -199,14 +207,14 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 #: The URL's word for a button → the service step and the message on success.
-ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
+ACTIONS: dict[str, tuple[Callable[..., object], Any]] = {
     "einreichen": (
         services.application_submit,
-        "Antrag eingereicht. Die Bewilligungsbehörde ist benachrichtigt.",
+        gettext_lazy("Antrag eingereicht. Die Bewilligungsbehörde ist benachrichtigt."),
     ),
-    "zurueckziehen": (services.application_withdraw, "Antrag zurückgezogen."),
-    "pruefen": (services.application_review, "Prüfung begonnen."),
-    "erneut-einreichen": (services.application_resubmit, "Antrag erneut eingereicht."),
+    "zurueckziehen": (services.application_withdraw, gettext_lazy("Antrag zurückgezogen.")),
+    "pruefen": (services.application_review, gettext_lazy("Prüfung begonnen.")),
+    "erneut-einreichen": (services.application_resubmit, gettext_lazy("Antrag erneut eingereicht.")),
 }
 
 
@@ -216,7 +224,7 @@ ACTIONS: dict[str, tuple[Callable[..., object], str]] = {
 def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, withdraw, start review, resubmit (buttons on the detail page)."""
     if action not in ACTIONS:
-        raise Http404("Unbekannte Aktion.")
+        raise Http404(_("Unbekannte Aktion."))
     step, done = ACTIONS[action]
     application = access_application(principal_of(request), pk)
     extra = {"reason": request.POST.get("reason", "")} if action == "zurueckziehen" else {}
@@ -236,8 +244,8 @@ def application_request_info(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.application_request_info(
             actor=request_actor(request), application=application, question=data["question"]
         ),
-        "Rückfrage gestellt; der Verbund ist benachrichtigt.",
-        "Bitte die Rückfrage formulieren.",
+        _("Rückfrage gestellt; der Verbund ist benachrichtigt."),
+        _("Bitte die Rückfrage formulieren."),
     )
     return redirect(application)
 
@@ -254,8 +262,8 @@ def info_answer(request: HttpRequest, pk: int, info_pk: int) -> HttpResponse:
         lambda data: services.info_request_answer(
             actor=request_actor(request), info_request=info, answer=data["answer"]
         ),
-        "Antwort gespeichert. Bitte den Antrag erneut einreichen.",
-        "Bitte eine Antwort eingeben.",
+        _("Antwort gespeichert. Bitte den Antrag erneut einreichen."),
+        _("Bitte eine Antwort eingeben."),
     )
     return redirect(application)
 
@@ -291,7 +299,7 @@ def application_grant(request: HttpRequest, pk: int) -> HttpResponse:
         )
         if granted:
             messages.success(
-                request, "Bewilligt. Der Zuwendungsbescheid ist erstellt; der Verbund ist benachrichtigt."
+                request, _("Bewilligt. Der Zuwendungsbescheid ist erstellt; der Verbund ist benachrichtigt.")
             )
             return redirect(application)
     checks = application_checks(application, draft)
@@ -313,8 +321,8 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.application_reject(
             actor=request_actor(request), application=application, reasons=data["reasons"]
         ),
-        "Antrag abgelehnt; der Verbund ist benachrichtigt.",
-        "Eine Ablehnung braucht eine Begründung.",
+        _("Antrag abgelehnt; der Verbund ist benachrichtigt."),
+        _("Eine Ablehnung braucht eine Begründung."),
     )
     return redirect(application)
 
@@ -325,11 +333,11 @@ def grant_pdf(request: HttpRequest, pk: int) -> FileResponse:
     application = access_application(principal_of(request), pk)
     grant = GrantNotice.objects.filter(application=application).first()
     if grant is None or not grant.pdf:
-        raise Http404("Kein Bescheid.")
+        raise Http404(_("Kein Bescheid."))
     try:
         handle = grant.pdf.storage.open(grant.pdf.name, "rb")
     except OSError as exc:
-        raise Http404("Kein Bescheid.") from exc
+        raise Http404(_("Kein Bescheid.")) from exc
     return FileResponse(
         handle,
         as_attachment=False,
@@ -349,8 +357,8 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.application_attach(
             actor=request_actor(request), application=application, upload=data["file"], title=data["title"]
         ),
-        "Anlage hinzugefügt.",
-        "Bitte Bezeichnung und PDF-Datei angeben.",
+        _("Anlage hinzugefügt."),
+        _("Bitte Bezeichnung und PDF-Datei angeben."),
     )
     return redirect(application)
 
@@ -362,7 +370,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     try:
         handle = attachment.file.storage.open(attachment.file.name, "rb")
     except OSError as exc:
-        raise Http404("Keine solche Anlage.") from exc
+        raise Http404(_("Keine solche Anlage.")) from exc
     return FileResponse(
         handle,
         as_attachment=True,

@@ -9,8 +9,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from verbund.common.licence import add_licence_header
 from verbund.common.principal import principal_of
 from verbund.ui.views import paginate
 
@@ -90,10 +91,14 @@ def _export_notices(request: HttpRequest) -> Any:
 def _download(content: str | bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    # The grants are published data (transparency platform): the export names their licence.
+    return add_licence_header(response)
 
 
+# The exports are records for the ministry and the transparency platform: German headers and labels
+# in every UI language, so that their readers (people and programs) always get the same columns.
 @login_required
+@translation.override("de")
 def export_csv(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.grants_csv(_export_notices(request)), "text/csv; charset=utf-8", "bewilligungen.csv"
@@ -101,6 +106,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@translation.override("de")
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.grants_xlsx(_export_notices(request)),
@@ -110,6 +116,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@translation.override("de")
 def export_transparency(request: HttpRequest) -> HttpResponse:
     return _download(
         exports.transparency_csv(_export_notices(request)),

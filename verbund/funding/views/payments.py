@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.principal import principal_of
@@ -57,8 +58,8 @@ def drawdown_request(request: HttpRequest, pk: int) -> HttpResponse:
             amount=data["amount"],
             note=data["note"],
         ),
-        "Mittelabruf gestellt; die Bewilligungsbehörde ist benachrichtigt.",
-        "Bitte Haushaltsjahr und Betrag angeben.",
+        _("Mittelabruf gestellt; die Bewilligungsbehörde ist benachrichtigt."),
+        _("Bitte Haushaltsjahr und Betrag angeben."),
     )
     return redirect(application)
 
@@ -77,8 +78,8 @@ def drawdown_decide(request: HttpRequest, pk: int) -> HttpResponse:
         give_back=lambda note: services.drawdown_return(
             actor=request_actor(request), drawdown=drawdown, reason=note
         ),
-        approved="Mittelabruf freigegeben.",
-        returned="Mittelabruf zurückgegeben.",
+        approved=_("Mittelabruf freigegeben."),
+        returned=_("Mittelabruf zurückgegeben."),
     )
     if request.POST.get("next", "") == "queue":
         return redirect("funding:queue")
@@ -121,7 +122,7 @@ def proof_decide(request: HttpRequest, pk: int) -> HttpResponse:
         give_back=lambda note: services.use_proof_return(
             actor=request_actor(request), proof=proof, reason=note
         ),
-        approved="Verwendungsnachweis angenommen; das Verfahren ist abgeschlossen.",
-        returned="Verwendungsnachweis zurückgegeben.",
+        approved=_("Verwendungsnachweis angenommen; das Verfahren ist abgeschlossen."),
+        returned=_("Verwendungsnachweis zurückgegeben."),
     )
     return redirect(proof.application)

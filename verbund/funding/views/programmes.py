@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from verbund.common.access import require
 from verbund.common.principal import principal_of
@@ -62,7 +63,7 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def programme_create(request: HttpRequest) -> HttpResponse:
-    require(policies.may_decide(principal_of(request)), "Programme legt die Bewilligungsbehörde an.")
+    require(policies.may_decide(principal_of(request)), _("Programme legt die Bewilligungsbehörde an."))
     form = ProgrammeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -130,7 +131,7 @@ def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 )
 
         if run_on_form(form, save):
-            messages.success(request, "Programm gespeichert.")
+            messages.success(request, _("Programm gespeichert."))
             return redirect(programme)
     return render(
         request,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from verbund.common.errors import Forbidden, NotFound
 from verbund.common.principal import Principal
 from verbund.registry.models import Kind
@@ -76,7 +78,7 @@ def access_cost_model(
     if task is None or model is None:
         raise NotFound()
     if need == "edit" and not policies.edits_cost_models(principal):
-        raise Forbidden(policies.COST_MODELS_REFUSAL)
+        raise Forbidden(_(policies.COST_MODELS_REFUSAL))
     return task, model
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from verbund.alliances.models import Alliance, Membership, Status
 from verbund.common.principal import Principal
@@ -225,6 +226,10 @@ def existing_alliances(
     return result
 
 
+#: A warning stored with a plan (German, whoever started it; shown by verbund.planning.messages).
+OVERLAP = gettext_noop("„%(alliance)s“ überschneidet sich mit %(names)s; die Verbünde bilden eine Gruppe.")
+
+
 def fixed_groups(
     problem: Problem, alliances: Sequence[Mapping[str, Any]]
 ) -> tuple[list[tuple[list[int], list[Mapping[str, Any]]]], list[str]]:
@@ -242,9 +247,7 @@ def fixed_groups(
         joined = [g for g in groups if g[0] & members]
         if joined:
             names = ", ".join(f"„{a['name']}“" for g in joined for a in g[1])
-            warnings.append(
-                f"„{alliance['name']}“ überschneidet sich mit {names}; die Verbünde bilden eine Gruppe."
-            )
+            warnings.append(OVERLAP % {"alliance": alliance["name"], "names": names})
             for g in joined:
                 groups.remove(g)
                 members |= g[0]

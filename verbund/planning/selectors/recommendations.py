@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from verbund.common.access import access_object
 from verbund.common.errors import NotFound
@@ -75,10 +76,13 @@ def body_recommendations(
 
     if not holds_task(body, task):
         kinds = ", ".join(str(Kind(k).label) for k in task.holder_kinds if k in Kind.values)
-        raise ValidationError(f"{body.name} nimmt die Aufgabe „{task.name}“ nicht wahr (zuständig: {kinds}).")
+        raise ValidationError(
+            _("%(body)s nimmt die Aufgabe „%(task)s“ nicht wahr (zuständig: %(kinds)s).")
+            % {"body": body.name, "task": task.name, "kinds": kinds}
+        )
     model = effective_cost_model(task, body.state)
     if model is None:
-        raise ValidationError(f"Für „{task.name}“ gibt es kein Kostenmodell.")
+        raise ValidationError(_("Für „%(task)s“ gibt es kein Kostenmodell.") % {"task": task.name})
     qs = holders(task=task, state=body.state)
     names = alliance_names_of(principal, qs.values_list("pk", flat=True))
     problem = build_problem(task=task, state=body.state, params=cost_parameters(model), alliance_names=names)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from verbund.common.access import access_object
 from verbund.common.german import format_number
@@ -153,7 +154,7 @@ class Comparison:
 def scenario_compare(a: Scenario, b: Scenario, *, limit: int = 200) -> Comparison:
     """Two plans of the same task and Land side by side: savings, groups in both, bodies that move."""
     if a.task_id != b.task_id or a.state != b.state:
-        raise ValidationError("Vergleichbar sind nur Szenarien derselben Aufgabe im selben Land.")
+        raise ValidationError(_("Vergleichbar sind nur Szenarien derselben Aufgabe im selben Land."))
     part_a, part_b = _partition(a), _partition(b)
     common = sorted(set(part_a) & set(part_b))
     groups_a = {g for g in part_a.values() if len(g) > 1}
@@ -277,8 +278,9 @@ def scenario_status_quo(scenario: Scenario) -> StatusQuo:
         difference=scenario_saving - total,
         bodies_in_alliances=in_alliances,
         kept=sum(1 for r in rows if r.kept),
-        summary=(
-            f"{len(rows)} bestehende Verbünde teilen die Aufgabe (geteilter Dienst) mit "
-            f"{format_number(in_alliances)} Körperschaften"
-        ),
+        summary=_(
+            "%(count)s bestehende Verbünde teilen die Aufgabe (geteilter Dienst) "
+            "mit %(bodies)s Körperschaften"
+        )
+        % {"count": len(rows), "bodies": format_number(in_alliances)},
     )

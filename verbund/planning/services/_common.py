@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from verbund.common.access import authorize
 from verbund.common.actors import Actor, SystemActor
@@ -23,12 +24,12 @@ RUN_ACTOR = SystemActor(name="Planung", capabilities=frozenset({policies.MANAGE}
 def checked(actor: Actor, allowed: Callable[[Principal], bool], refusal: str) -> Principal:
     """The fresh principal of ``actor`` (a ``TypeError`` for strings and anonymous users), after
     ``allowed(principal)`` said yes; else :class:`~verbund.common.errors.Forbidden` with ``refusal``."""
-    return authorize(actor, allowed, refusal)
+    return authorize(actor, allowed, _(refusal))
 
 
 def check_state(state: str) -> None:
     if not re.fullmatch(r"[0-9]{2}", state or ""):
-        raise ValidationError({"state": "Bitte einen zweistelligen Land-Schlüssel angeben (z. B. 07)."})
+        raise ValidationError({"state": _("Bitte einen zweistelligen Land-Schlüssel angeben (z. B. 07).")})
 
 
 def member_shares(total: Decimal, weights: Sequence[float]) -> list[Decimal]:

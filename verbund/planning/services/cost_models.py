@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
@@ -44,7 +45,9 @@ def cost_model_update(
     if model is None:
         default = TaskCostModel.objects.filter(task=task, state="").first()
         if default is None:
-            raise ValidationError(f"Für „{task.name}“ gibt es kein Standard-Kostenmodell.")
+            raise ValidationError(
+                _("Für „%(task)s“ gibt es kein Standard-Kostenmodell.") % {"task": task.name}
+            )
         model = TaskCostModel(
             task=task,
             state=state,
@@ -58,7 +61,7 @@ def cost_model_update(
         try:
             value = Decimal(str(data[name]))
         except ArithmeticError as exc:
-            raise ValidationError({name: "Bitte eine Zahl angeben."}) from exc
+            raise ValidationError({name: _("Bitte eine Zahl angeben.")}) from exc
         if getattr(model, name) != value:
             changes[name] = [getattr(model, name), value]
             setattr(model, name, value)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from verbund.alliances.models import Alliance, FieldOfAction
 from verbund.alliances.services import alliance_create, member_add
@@ -54,20 +55,20 @@ def recommendation_adopt(
     checked(actor, lambda p: policies.recommends_for(p, body.pk), policies.RECOMMEND_REFUSAL)
     members = [body, *[p for p in partners if p.pk != body.pk]]
     if len({m.pk for m in members}) != len(members) or len(members) < 2:
-        raise ValidationError("Bitte mindestens einen weiteren, verschiedenen Partner angeben.")
+        raise ValidationError(_("Bitte mindestens einen weiteren, verschiedenen Partner angeben."))
     if len(members) > 10:
-        raise ValidationError("Höchstens 10 Mitglieder.")
+        raise ValidationError(_("Höchstens 10 Mitglieder."))
     others = [
         m for m in members if m.kind not in task.holder_kinds or m.state != body.state or m.dissolved_on
     ]
     if others:
         raise ValidationError(
-            f"{', '.join(m.name for m in others)} nimmt die Aufgabe „{task.name}“ nicht wahr (oder liegt in "
-            "einem anderen Land)."
+            _("%(names)s nimmt die Aufgabe „%(task)s“ nicht wahr (oder liegt in einem anderen Land).")
+            % {"names": ", ".join(m.name for m in others), "task": task.name}
         )
     model = effective_cost_model(task, body.state)
     if model is None:
-        raise ValidationError(f"Für „{task.name}“ gibt es kein Kostenmodell.")
+        raise ValidationError(_("Für „%(task)s“ gibt es kein Kostenmodell.") % {"task": task.name})
     problem = build_problem(
         task=task,
         state=body.state,

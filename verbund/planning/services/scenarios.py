@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
@@ -16,15 +17,15 @@ from verbund.registry.models import Body, Kind
 from verbund.shared_services.models import Task
 
 from .. import policies
-from ..models import STALE_AFTER, RunStatus, Scenario, ScenarioGroup, SolverKind
+from ..models import RunStatus, Scenario, ScenarioGroup, SolverKind
 from ..selectors import cost_model_snapshot, effective_cost_model, existing_alliances, holders
 from ._common import check_state, checked
-from .runs import _fail, _start_thread, runs_in_background, scenario_run
+from .runs import check_exact_size, enqueue_run, runs_in_background, scenario_run
 
 
 def _positive(name: str, value: float | int | None, label: str) -> None:
     if value is not None and value <= 0:
-        raise ValidationError({name: f"{label} muss größer als 0 sein."})
+        raise ValidationError({name: _("%(what)s muss größer als 0 sein.") % {"what": label}})
 
 
 def _kreis_names(kreise: Sequence[str]) -> str:
@@ -61,23 +62,23 @@ def scenario_create(
     principal = checked(actor, policies.plans, policies.PLANNERS_ONLY)
     check_state(state)
     if solver not in SolverKind.values:
-        raise ValidationError({"solver": "Unbekanntes Verfahren."})
+        raise ValidationError({"solver": _("Unbekanntes Verfahren.")})
     if max_members is not None and max_members < 2:
-        raise ValidationError({"max_members": "Eine Gruppe braucht mindestens 2 Mitglieder."})
-    _positive("max_population", max_population, "Die Höchstzahl an Einwohnern")
-    _positive("max_distance_km", max_distance_km, "Die Höchstentfernung")
+        raise ValidationError({"max_members": _("Eine Gruppe braucht mindestens 2 Mitglieder.")})
+    _positive("max_population", max_population, _("Die Höchstzahl an Einwohnern"))
+    _positive("max_distance_km", max_distance_km, _("Die Höchstentfernung"))
     bad = [k for k in kreise if not re.fullmatch(r"[0-9]{5}", k) or not k.startswith(state)]
     if bad:
-        raise ValidationError({"kreise": f"Kein Kreis dieses Landes: {', '.join(bad)}."})
+        raise ValidationError({"kreise": _("Kein Kreis dieses Landes: %(keys)s.") % {"keys": ", ".join(bad)}})
     kinds = list(holder_kinds) if holder_kinds else None
     if kinds and set(kinds) - set(Kind.values):
-        raise ValidationError({"holder_kinds": "Unbekannte Art von Körperschaft."})
+        raise ValidationError({"holder_kinds": _("Unbekannte Art von Körperschaft.")})
     model = effective_cost_model(task, state)
     if model is None:
-        raise ValidationError(f"Für „{task.name}“ gibt es kein Kostenmodell.")
+        raise ValidationError(_("Für „%(task)s“ gibt es kein Kostenmodell.") % {"task": task.name})
     count = holders(task=task, state=state, kinds=kinds, kreise=kreise).count()
     if count == 0:
-        raise ValidationError("In dieser Auswahl nimmt keine Körperschaft die Aufgabe wahr.")
+        raise ValidationError(_("In dieser Auswahl nimmt keine Körperschaft die Aufgabe wahr."))
     alliances = existing_alliances(task=task, state=state, kinds=kinds, kreise=kreise)
     if not keep_alliances:
         kept: list[int] = []
@@ -114,6 +115,7 @@ def scenario_create(
         created_by_id=principal.user_id if principal.is_person else None,
     )
     scenario.full_clean()
+    check_exact_size(scenario)  # an exact region that is too large is refused up front
     scenario.save()
     audit_record(
         actor=actor,
@@ -134,31 +136,14 @@ def scenario_create(
 
 
 def scenario_start(*, actor: Actor, scenario: Scenario, background: bool | None = None) -> Scenario:
-    """Run the scenario now (returns it finished) or after the commit in a background thread."""
+    """Run the scenario now (returns it finished) or, after the commit, as a task on the queue
+    (returns it queued; a worker runs it, :func:`verbund.planning.tasks.run_scenario`)."""
     checked(actor, policies.plans, policies.PLANNERS_ONLY)
     if background is None:
         background = runs_in_background(scenario)
     if not background:
         return scenario_run(actor=actor, scenario_id=scenario.pk)
-    pk = scenario.pk
-    transaction.on_commit(lambda: _start_thread(pk))
-    return scenario
-
-
-@transaction.atomic
-def scenario_mark_stale(*, actor: Actor, scenario: Scenario) -> Scenario:
-    """A queued or running scenario without a sign of life for a while is marked as interrupted
-    (when a planner looks at it; the audit log names the run, "Planung")."""
-    checked(actor, policies.plans, policies.PLANNERS_ONLY)
-    if not scenario.is_stale:
-        return scenario
-    minutes = int(STALE_AFTER.total_seconds() // 60)
-    message = (
-        f"Der Lauf wurde abgebrochen (seit über {minutes} Minuten kein Fortschritt, z. B. nach einem "
-        "Neustart des Servers). Bitte neu starten."
-    )
-    _fail(scenario, message)
-    scenario.refresh_from_db()
+    enqueue_run(scenario.pk)
     return scenario
 
 
@@ -168,7 +153,7 @@ def scenario_restart(*, actor: Actor, scenario: Scenario) -> Scenario:
     checked(actor, policies.plans, policies.PLANNERS_ONLY)
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
     if scenario.status == RunStatus.DONE or (not scenario.is_finished and not scenario.is_stale):
-        raise Conflict("Nur ein fehlgeschlagenes oder abgebrochenes Szenario kann neu gestartet werden.")
+        raise Conflict(_("Nur ein fehlgeschlagenes oder abgebrochenes Szenario kann neu gestartet werden."))
     ScenarioGroup.objects.filter(scenario=scenario).delete()
     scenario.status = RunStatus.QUEUED
     scenario.progress = 0

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from verbund.common.german import format_number
+from verbund.common.i18n import _, gettext_noop
 
 from ..model import GroupCost, Instance
 
@@ -100,27 +101,32 @@ def group_problems(instance: Instance, members: Sequence[int], constraints: Cons
     problems = []
     c = constraints
     if c.max_members is not None and len(members) > c.max_members:
-        problems.append(f"{len(members)} Mitglieder, höchstens {c.max_members} erlaubt")
+        problems.append(
+            _("%(count)s Mitglieder, höchstens %(limit)s erlaubt")
+            % {"count": len(members), "limit": c.max_members}
+        )
     population = int(instance.population[members].sum())
     if c.max_population is not None and population > c.max_population:
         problems.append(
-            f"{format_number(population)} Einwohner, höchstens {format_number(c.max_population)} erlaubt"
+            _("%(count)s Einwohner, höchstens %(limit)s erlaubt")
+            % {"count": format_number(population), "limit": format_number(c.max_population)}
         )
     if c.within_kreis and len({instance.kreis[i] for i in members}) > 1:
-        problems.append("Mitglieder aus verschiedenen Kreisen")
+        problems.append(_("Mitglieder aus verschiedenen Kreisen"))
     if c.contiguous and not is_connected(instance, members):
-        problems.append("kein zusammenhängendes Gebiet")
+        problems.append(_("kein zusammenhängendes Gebiet"))
     if not instance.located[members].all():
-        problems.append("Mitglied ohne Lage (kein Flächenschwerpunkt)")
+        problems.append(_("Mitglied ohne Lage (kein Flächenschwerpunkt)"))
     elif (
         c.max_distance_km is not None
         and instance.group_cost(members, max_distance_km=c.max_distance_km) is None
     ):
         problems.append(
-            f"kein Mitglied liegt höchstens {format_number(c.max_distance_km, 1)} km von allen anderen"
+            _("kein Mitglied liegt höchstens %(km)s km von allen anderen")
+            % {"km": format_number(c.max_distance_km, 1)}
         )
     if constraints.fixed_members.intersection(members):
-        problems.append("enthält Mitglieder eines festen Verbunds")
+        problems.append(_("enthält Mitglieder eines festen Verbunds"))
     return problems
 
 
@@ -235,11 +241,16 @@ def _finish(
     return PlanResult(solver=solver, groups=costs, seconds=time.perf_counter() - started, **kwargs)
 
 
+#: Texts a run stores (in German, whoever started it) and :mod:`verbund.planning.messages` shows in
+#: the reader's language: the warning of a plan, the progress notes of the solvers.
+UNLOCATED = gettext_noop(
+    "%(count)s Körperschaften ohne Flächenschwerpunkt bleiben allein (keine Entfernungen)."
+)
+STORED_MESSAGES: list[str] = [UNLOCATED]
+
+
 def _warnings(instance: Instance) -> list[str]:
     missing = int((~instance.located).sum())
     if not missing:
         return []
-    return [
-        f"{format_number(missing)} Körperschaften ohne Flächenschwerpunkt bleiben allein "
-        "(keine Entfernungen)."
-    ]
+    return [UNLOCATED % {"count": format_number(missing)}]

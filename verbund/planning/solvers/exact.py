@@ -14,6 +14,7 @@ from scipy.sparse import csc_array
 from scipy.spatial import cKDTree
 
 from verbund.common.german import format_number
+from verbund.common.i18n import _, gettext_noop
 
 from ..model import FloatArray, Instance, chord_to_km
 from .core import (
@@ -21,6 +22,7 @@ from .core import (
     EXACT_MAX_GROUPS,
     EXACT_MIP_GAP,
     EXACT_TIME_LIMIT,
+    STORED_MESSAGES,
     Constraints,
     ExactTooLarge,
     PlanningError,
@@ -29,6 +31,22 @@ from .core import (
     _finish,
     _warnings,
 )
+
+#: Refusals and progress notes, German in the code; a run stores them, :mod:`verbund.planning.messages`
+#: shows the stored German text in the reader's language.
+NO_LIMITS = gettext_noop(
+    "Ohne Höchstzahl an Mitgliedern, Entfernungsgrenze oder zusammenhängende Gruppen ist jede "
+    "Teilmenge eine mögliche Gruppe; die exakte Lösung braucht mindestens eine dieser Grenzen."
+)
+TOO_MANY_GROUPS = gettext_noop(
+    "Mehr als %(count)s mögliche Gruppen: für die exakte Lösung ist die Region zu groß. "
+    "Region verkleinern, Grenzen enger fassen oder die Heuristik wählen."
+)
+ENUMERATION_TIMEOUT = gettext_noop("Zeitgrenze beim Aufzählen der möglichen Gruppen erreicht.")
+NO_SOLUTION = gettext_noop("HiGHS fand in %(seconds)s s keine Lösung (%(message)s).")
+ENUMERATING = gettext_noop("Mögliche Gruppen werden aufgezählt")
+SOLVING = gettext_noop("HiGHS löst das Aufteilungsproblem (%(count)s mögliche Gruppen)")
+STORED_MESSAGES.extend([NO_LIMITS, TOO_MANY_GROUPS, ENUMERATION_TIMEOUT, NO_SOLUTION, ENUMERATING, SOLVING])
 
 # --- exact ------------------------------------------------------------------------------------------
 
@@ -81,10 +99,7 @@ def enumerate_groups(
         [i for i in range(instance.n) if instance.located[i] and i not in fixed], dtype=np.int64
     )
     if not c.contiguous and c.max_distance_km is None and c.max_members is None and allowed.size > 20:
-        raise ExactTooLarge(
-            "Ohne Höchstzahl an Mitgliedern, Entfernungsgrenze oder zusammenhängende Gruppen ist jede "
-            "Teilmenge eine mögliche Gruppe; die exakte Lösung braucht mindestens eine dieser Grenzen."
-        )
+        raise ExactTooLarge(_(NO_LIMITS))
     return _enumerate(instance, c, allowed, max_groups=max_groups, deadline=deadline, progress=progress)
 
 
@@ -123,16 +138,12 @@ def _enumerate(
             out.setdefault(len(sub), []).append(tuple(sub))
             count += 1
             if count > max_groups:
-                raise ExactTooLarge(
-                    f"Mehr als {format_number(max_groups)} mögliche Gruppen: "
-                    "für die exakte Lösung ist die Region "
-                    "zu groß. Region verkleinern, Grenzen enger fassen oder die Heuristik wählen."
-                )
+                raise ExactTooLarge(_(TOO_MANY_GROUPS) % {"count": format_number(max_groups)})
             ticks += 1
             if ticks >= 20000:
                 ticks = 0
                 if time.perf_counter() > deadline:
-                    raise ExactTooLarge("Zeitgrenze beim Aufzählen der möglichen Gruppen erreicht.")
+                    raise ExactTooLarge(_(ENUMERATION_TIMEOUT))
         if len(sub) == k:
             return
         ext = list(ext)
@@ -149,7 +160,7 @@ def _enumerate(
     nodes = allowed.tolist()
     for position, v in enumerate(nodes):
         if position % 50 == 0:
-            report(0.5 * position / len(nodes), "Mögliche Gruppen werden aufgezählt")
+            report(0.5 * position / len(nodes), ENUMERATING)
         extend([v], int(population[v]), [u for u in adjacency[v] if u > v], {v, *adjacency[v]}, v)
     return {size: np.array(groups, dtype=np.int64) for size, groups in sorted(out.items())}
 
@@ -267,7 +278,9 @@ def _solve_packing(
         }
     )
     if res.x is None:
-        raise PlanningError(f"HiGHS fand in {format_number(time_limit, 0)} s keine Lösung ({res.message}).")
+        raise PlanningError(
+            _(NO_SOLUTION) % {"seconds": format_number(time_limit, 0), "message": res.message}
+        )
     picked = np.flatnonzero(res.x > 0.5)
     bound = getattr(res, "mip_dual_bound", None)
     upper = -float(bound) if bound is not None and math.isfinite(bound) else None
@@ -334,7 +347,7 @@ def plan_exact(
         instance, constraints, max_groups=max_groups, deadline=deadline, progress=report
     )
     columns = sum(len(g) for g in by_size.values())
-    report(0.6, f"HiGHS löst das Aufteilungsproblem ({format_number(columns)} mögliche Gruppen)")
+    report(0.6, SOLVING % {"count": format_number(columns)})
     packing = _solve_packing(
         instance,
         by_size,

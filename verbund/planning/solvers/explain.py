@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from verbund.common.german import format_number, join_words
+from verbund.common.i18n import _
 
 from ..model import GroupCost, Instance
 from .core import is_connected
@@ -26,52 +27,72 @@ def explain(instance: Instance, group: GroupCost, body: int) -> list[str]:
     reasons = []
     share = group.saving / group.standalone if group.standalone else 0.0
     reasons.append(
-        f"Gemeinsam {whole_euros(group.saving)} im Jahr günstiger als allein "
-        f"({format_number(100 * share, 1)} % von {whole_euros(group.standalone)})."
+        _("Gemeinsam %(saving)s im Jahr günstiger als allein (%(percent)s %% von %(standalone)s).")
+        % {
+            "saving": whole_euros(group.saving),
+            "percent": format_number(100 * share, 1),
+            "standalone": whole_euros(group.standalone),
+        }
     )
     if group.host == body:
         reasons.append(
-            f"Am günstigsten übernimmt {names[body]} selbst die Aufgabe für alle "
-            "(kürzeste Wege, gewichtet nach Fallzahlen)."
+            _(
+                "Am günstigsten übernimmt %(host)s selbst die Aufgabe für alle "
+                "(kürzeste Wege, gewichtet nach Fallzahlen)."
+            )
+            % {"host": names[body]}
         )
     else:
         reasons.append(
-            f"Am günstigsten übernimmt {names[group.host]} die Aufgabe für alle "
-            "(kürzeste Wege, gewichtet nach Fallzahlen)."
+            _(
+                "Am günstigsten übernimmt %(host)s die Aufgabe für alle "
+                "(kürzeste Wege, gewichtet nach Fallzahlen)."
+            )
+            % {"host": names[group.host]}
         )
     distances = [
         f"{names[i]} {format_number(instance.distance_km(i, group.host), 1)} km"
         for i in members
         if i != group.host
     ]
-    reasons.append(f"Entfernung zu {names[group.host]} (Luftlinie): {join_words(distances)}.")
+    reasons.append(
+        _("Entfernung zu %(host)s (Luftlinie): %(distances)s.")
+        % {"host": names[group.host], "distances": join_words(distances)}
+    )
     bordering = [names[p] for p in partners if p in instance.neighbour_sets[body]]
     if bordering:
-        reasons.append(f"Gemeinsame Grenze mit {join_words(bordering)}.")
+        reasons.append(_("Gemeinsame Grenze mit %(names)s.") % {"names": join_words(bordering)})
     if is_connected(instance, members):
-        reasons.append("Die Gruppe bildet ein zusammenhängendes Gebiet.")
+        reasons.append(_("Die Gruppe bildet ein zusammenhängendes Gebiet."))
     else:
-        reasons.append("Nicht alle Mitglieder grenzen aneinander.")
+        reasons.append(_("Nicht alle Mitglieder grenzen aneinander."))
     sizes = [f"{names[i]} {format_number(int(instance.population[i]))}" for i in members]
     reasons.append(
-        f"Einwohner: {join_words(sizes)}; zusammen {format_number(int(instance.population[members].sum()))} "
-        f"Einwohner und rund {format_number(float(instance.volume[members].sum()))} "
-        f"{instance.volume_label} im Jahr."
+        _("Einwohner: %(sizes)s; zusammen %(population)s Einwohner und rund %(volume)s %(unit)s im Jahr.")
+        % {
+            "sizes": join_words(sizes),
+            "population": format_number(int(instance.population[members].sum())),
+            "volume": format_number(float(instance.volume[members].sum())),
+            "unit": instance.volume_label,
+        }
     )
     shared: dict[str, list[str]] = {}
     for p in partners:
         for alliance in sorted(instance.alliances[body] & instance.alliances[p]):
             shared.setdefault(alliance, []).append(names[p])
     for alliance, with_names in shared.items():
-        reasons.append(f"Bereits gemeinsam im Verbund „{alliance}“ mit {join_words(with_names)}.")
+        reasons.append(
+            _("Bereits gemeinsam im Verbund „%(alliance)s“ mit %(names)s.")
+            % {"alliance": alliance, "names": join_words(with_names)}
+        )
     kinds = instance.kinds
     same_kreis = len({instance.kreis[i] for i in members}) == 1
     if same_kreis and all(kinds[i] in KREISANGEHOERIG for i in members):
         reasons.append(
-            "Alle im selben Kreis: eine Zweckvereinbarung genehmigt die Kreisverwaltung (§ 12 KomZG)."
+            _("Alle im selben Kreis: eine Zweckvereinbarung genehmigt die Kreisverwaltung (§ 12 KomZG).")
         )
     else:
         reasons.append(
-            "Über Kreisgrenzen oder mit Kreisen und kreisfreien Städten: genehmigt die ADD (§ 12 KomZG)."
+            _("Über Kreisgrenzen oder mit Kreisen und kreisfreien Städten: genehmigt die ADD (§ 12 KomZG).")
         )
     return reasons

@@ -10,9 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from verbund.common.i18n import gettext_noop
+
 from ..model import GroupCost, Instance, chord_to_km
 from .core import (
     EPS,
+    STORED_MESSAGES,
     WINDOW_BUDGET_BASE,
     WINDOW_BUDGET_PER_BODY,
     WINDOW_SIZE,
@@ -25,6 +28,14 @@ from .core import (
 )
 from .state import _State, candidate_edges
 from .windows import _improve_windows
+
+#: The progress notes of the heuristic (stored by a run in German, shown by verbund.planning.messages).
+CANDIDATES = gettext_noop("Kandidaten werden bestimmt")
+MERGING = gettext_noop("Runde %(round)s: Gruppen werden zusammengelegt")
+IMPROVING = gettext_noop("Runde %(round)s: Gruppen werden verbessert")
+DISSOLVING = gettext_noop("Kleine Gruppen werden über Ketten aufgelöst")
+WINDOWS = gettext_noop("Fenster benachbarter Gruppen werden exakt neu aufgeteilt")
+STORED_MESSAGES.extend([CANDIDATES, MERGING, IMPROVING, DISSOLVING, WINDOWS])
 
 
 def _greedy_merge(
@@ -336,7 +347,7 @@ def plan_heuristic(
     constraints = constraints or Constraints()
     deadline = started + time_limit if time_limit is not None else math.inf
     report = progress or (lambda fraction, note: None)
-    report(0.0, "Kandidaten werden bestimmt")
+    report(0.0, CANDIDATES)
     a_edges, b_edges = candidate_edges(instance, constraints)
     adjacency: list[list[int]] = [[] for _ in range(instance.n)]
     for a, b in zip(a_edges.tolist(), b_edges.tolist(), strict=True):
@@ -346,20 +357,20 @@ def plan_heuristic(
     merges = moves = 0
     dirty: set[int] | None = None
     for round_no in range(rounds):
-        report(0.1 + 0.8 * round_no / rounds, f"Runde {round_no + 1}: Gruppen werden zusammengelegt")
+        report(0.1 + 0.8 * round_no / rounds, MERGING % {"round": round_no + 1})
         merged, merged_bodies = _greedy_merge(state, a_edges, b_edges, adjacency)
         if round_no and not merged:
             break
         if dirty is not None:
             dirty |= merged_bodies | {o for m in merged_bodies for o in adjacency[m]}
-        report(0.1 + 0.8 * (round_no + 0.5) / rounds, f"Runde {round_no + 1}: Gruppen werden verbessert")
+        report(0.1 + 0.8 * (round_no + 0.5) / rounds, IMPROVING % {"round": round_no + 1})
         improved, touched = _local_search(state, adjacency, deadline, dirty)
         dirty = touched | {o for m in touched for o in adjacency[m]}
         merges += merged
         moves += improved
         if not improved or time.perf_counter() >= deadline:
             break
-    report(0.85, "Kleine Gruppen werden über Ketten aufgelöst")
+    report(0.85, DISSOLVING)
     dissolved, touched = _dissolve_small_groups(state, adjacency, deadline)
     if touched:
         improved, _ = _local_search(
@@ -368,7 +379,7 @@ def plan_heuristic(
         moves += improved
     windows = 0
     if window_size > 1 and time.perf_counter() < deadline:
-        report(0.9, "Fenster benachbarter Gruppen werden exakt neu aufgeteilt")
+        report(0.9, WINDOWS)
         budget = WINDOW_BUDGET_BASE + WINDOW_BUDGET_PER_BODY * instance.n
         window_deadline = min(deadline, time.perf_counter() + budget)
         windows, touched = _improve_windows(state, adjacency, window_deadline, window_size=window_size)

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 from hypothesis import given
@@ -34,7 +33,7 @@ from verbund.planning.selectors import (
 from verbund.planning.services import runs
 from verbund.planning.solvers import PlanningError
 from verbund.shared_services.models import TaskCostModel
-from verbund.shared_services.tests.factories import SharedServiceFactory, ensure_seed_data
+from verbund.shared_services.tests.factories import SharedServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -282,11 +281,11 @@ def test_a_silent_run_is_marked_as_interrupted(pw):
     Scenario.objects.filter(pk=scenario.pk).update(
         status=RunStatus.RUNNING, heartbeat_at=timezone.now() - dt.timedelta(hours=1)
     )
+    with override_settings(PLANNING_RUN_INTERRUPTED_AFTER=120):
+        assert services.scenario_fail_interrupted(actor=services.RUN_ACTOR) == [scenario.pk]
     scenario.refresh_from_db()
-    assert scenario.is_stale
-    scenario = services.scenario_mark_stale(actor=pw.advisory, scenario=scenario)
     assert scenario.status == RunStatus.FAILED
-    assert "abgebrochen" in scenario.error
+    assert scenario.error.startswith("Der Rechenprozess wurde unterbrochen (seit über 120 Sekunden")
     restarted = services.scenario_restart(actor=pw.advisory, scenario=scenario)
     done = services.scenario_start(actor=pw.advisory, scenario=restarted, background=False)
     assert done.status == RunStatus.DONE
@@ -309,19 +308,19 @@ def test_delete_scenario(pw, done_scenario):
     assert AuditEntry.objects.filter(action="scenario.delete").exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_large_runs_go_to_a_background_thread(pw):
-    ensure_seed_data()
+def test_large_runs_go_to_the_task_queue_after_the_commit(pw, django_capture_on_commit_callbacks):
     scenario = services.scenario_create(
         actor=pw.advisory, task=pw.task, state="07", max_members=3, contiguous=True
     )
     with override_settings(PLANNING_RUN_IN_BACKGROUND=True):
         assert not services.runs_in_background(scenario)  # six bodies: in the request
-        with transaction.atomic():
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
             started = services.scenario_start(actor=pw.advisory, scenario=scenario, background=True)
-            assert started.status == RunStatus.QUEUED
-            assert scenario.pk not in services.THREADS  # only after the commit
-    services.THREADS[scenario.pk].join(timeout=60)
+        assert started.status == RunStatus.QUEUED
+        assert len(callbacks) == 1  # queued only once the scenario is committed
+        scenario.refresh_from_db()
+        assert scenario.status == RunStatus.QUEUED
+        callbacks[0]()  # the tests run tasks eagerly: the worker's work happens here
     scenario.refresh_from_db()
     assert scenario.status == RunStatus.DONE, scenario.error
     assert scenario.groups.exists()

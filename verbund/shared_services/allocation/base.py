@@ -13,6 +13,7 @@ from operator import attrgetter
 
 import numpy as np
 
+from verbund.common.i18n import _, gettext_noop
 from verbund.common.money import CENT
 
 __all__ = ["CENT", "AllocationError", "KeyConfigError", "Member", "MemberTable"]
@@ -113,16 +114,21 @@ class MemberTable:
         keys = tuple(map(_KEY, ordered))
         if len(set(keys)) != len(keys):
             dupes = sorted(k for k, n in Counter(keys).items() if n > 1)
-            raise AllocationError(f"Mitglied mehrfach angegeben: {', '.join(dupes)}.")
+            raise AllocationError(
+                _("Mitglied mehrfach angegeben: %(members)s.") % {"members": ", ".join(dupes)}
+            )
         if year_days not in (365, 366):
-            raise AllocationError("Ein Jahr hat 365 oder 366 Tage.")
+            raise AllocationError(_("Ein Jahr hat 365 oder 366 Tage."))
         raw_days = list(map(_DAYS, ordered))
         if None in raw_days:
             raw_days = [year_days if d is None else d for d in raw_days]
         days = np.array(raw_days, dtype=np.int64)
         if len(days) and (days.min() < 0 or days.max() > year_days):
             bad = [m.key for m, d in zip(ordered, raw_days, strict=True) if d < 0 or d > year_days]
-            raise AllocationError(f"Beteiligungstage außerhalb von 0 bis {year_days}: {', '.join(bad)}.")
+            raise AllocationError(
+                _("Beteiligungstage außerhalb von 0 bis %(days)s: %(members)s.")
+                % {"days": year_days, "members": ", ".join(bad)}
+            )
         self._members: tuple[Member, ...] | None = tuple(ordered)
         self._keys: tuple[str, ...] | None = keys
         self._parent: MemberTable | None = None
@@ -153,15 +159,20 @@ class MemberTable:
         cached = self._columns.get(name)
         if cached is not None:
             return cached
-        label = _COLUMN_LABELS[name]
+        label = _(_COLUMN_LABELS[name])
         raw = list(map(attrgetter(name), self.members))
         if None in raw:
             missing = [m.name or m.key for m, value in zip(self.members, raw, strict=True) if value is None]
-            raise AllocationError(f"Es fehlt {label} für: {', '.join(missing)}.")
+            raise AllocationError(
+                _("Es fehlt %(what)s für: %(members)s.") % {"what": label, "members": ", ".join(missing)}
+            )
         values = np.array(_hundredths(raw) if name == "volume" else raw, dtype=np.int64)
         if len(values) and values.min() < 0:
             negative = [m.name or m.key for m, v in zip(self.members, raw, strict=True) if v < 0]
-            raise AllocationError(f"Negative Werte ({label}) für: {', '.join(negative)}.")
+            raise AllocationError(
+                _("Negative Werte (%(what)s) für: %(members)s.")
+                % {"what": label, "members": ", ".join(negative)}
+            )
         self._columns[name] = values
         return values
 
@@ -191,7 +202,11 @@ class MemberTable:
 
 _KEY = attrgetter("key")
 _DAYS = attrgetter("days")
-_COLUMN_LABELS = {"population": "die Einwohnerzahl", "area_ha": "die Fläche", "volume": "die Menge"}
+_COLUMN_LABELS = {
+    "population": gettext_noop("die Einwohnerzahl"),
+    "area_ha": gettext_noop("die Fläche"),
+    "volume": gettext_noop("die Menge"),
+}
 
 
 def _hundredths(values: list[Decimal | int | float]) -> list[int]:
@@ -200,6 +215,8 @@ def _hundredths(values: list[Decimal | int | float]) -> list[int]:
     for value in values:
         scaled = (value if type(value) is Decimal else Decimal(str(value))).scaleb(2)
         if scaled != scaled.to_integral_value():  # Decimal with Decimal: no slow mixed comparison
-            raise AllocationError(f"Mengen haben höchstens zwei Nachkommastellen: {value}.")
+            raise AllocationError(
+                _("Mengen haben höchstens zwei Nachkommastellen: %(value)s.") % {"value": value}
+            )
         out.append(int(scaled))
     return out

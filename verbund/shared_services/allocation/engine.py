@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from verbund.common.i18n import _
+
 from .base import AllocationError, Member, MemberTable
 from .keys import KEY_TYPES, AllocationKey, parse_key
 from .results import Allocation
@@ -36,7 +38,7 @@ def named_members(config: Any) -> set[str]:
 def key_types() -> list[dict[str, Any]]:
     """The registered keys for a key editor or the API: type, German label, help, fields."""
     return [
-        {"type": cls.type, "label": cls.label, "help": cls.help, "fields": list(cls.fields)}
+        {"type": cls.type, "label": _(cls.label), "help": _(cls.help), "fields": list(cls.fields)}
         for cls in KEY_TYPES.values()
     ]
 
@@ -65,13 +67,13 @@ def allocate(
         total_cents = sum(c.amount_cents for c in components)
     else:
         if total is None:
-            raise AllocationError("Für diesen Schlüssel wird ein zu verteilender Betrag benötigt.")
+            raise AllocationError(_("Für diesen Schlüssel wird ein zu verteilender Betrag benötigt."))
         total_cents = to_cents(total)
         if total_cents < 0:
-            raise AllocationError("Der zu verteilende Betrag darf nicht negativ sein.")
+            raise AllocationError(_("Der zu verteilende Betrag darf nicht negativ sein."))
         if len(table) == 0:
             if total_cents:
-                raise AllocationError("Es gibt kein beteiligtes Mitglied, auf das verteilt werden kann.")
+                raise AllocationError(_("Es gibt kein beteiligtes Mitglied, auf das verteilt werden kann."))
             components = []
         else:
             components = key.components(total_cents, table, notes)

@@ -9,6 +9,8 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
+from verbund.common.i18n import _, gettext_noop
+
 from .base import (
     _INT64_SAFE,
     FULL,
@@ -42,16 +44,19 @@ def register_key(cls: K) -> K:
 def parse_key(config: Any, path: str = "") -> AllocationKey:
     """Validate a key configuration and build the key; :class:`KeyConfigError` (German) if invalid."""
     if not isinstance(config, Mapping):
-        raise KeyConfigError("Ein Schlüssel ist ein Objekt mit dem Feld „type“.", path)
+        raise KeyConfigError(_("Ein Schlüssel ist ein Objekt mit dem Feld „type“."), path)
     key_type = config.get("type")
     cls = KEY_TYPES.get(key_type) if isinstance(key_type, str) else None
     if cls is None:
         known = ", ".join(sorted(KEY_TYPES))
-        raise KeyConfigError(f"Unbekannter Schlüsseltyp {key_type!r}; möglich: {known}.", _join(path, "type"))
+        raise KeyConfigError(
+            _("Unbekannter Schlüsseltyp %(type)r; möglich: %(known)s.") % {"type": key_type, "known": known},
+            _join(path, "type"),
+        )
     allowed = {"type", *cls.fields}
     unknown = sorted(set(config) - allowed)
     if unknown:
-        raise KeyConfigError(f"Unbekannte Angabe(n): {', '.join(unknown)}.", path)
+        raise KeyConfigError(_("Unbekannte Angabe(n): %(names)s.") % {"names": ", ".join(unknown)}, path)
     return cls.from_config(config, path)
 
 
@@ -104,12 +109,14 @@ class WeightKey(AllocationKey):
         basis = self.basis(table)
         weights = self.weights(table)
         if total_cents and int(weights.sum()) == 0:
-            raise AllocationError(f"Schlüssel „{self.label}“: die Summe der Werte ist 0.")
+            raise AllocationError(
+                _("Schlüssel „%(key)s“: die Summe der Werte ist 0.") % {"key": _(self.label)}
+            )
         cents = largest_remainder(total_cents, weights)
         return [
             Component(
-                label=self.label,
-                basis_label=self.basis_label,
+                label=_(self.label),
+                basis_label=_(self.basis_label),
                 amount_cents=total_cents,
                 cents=cents,
                 basis=basis,
@@ -122,9 +129,11 @@ class WeightKey(AllocationKey):
 @register_key
 class EqualKey(WeightKey):
     type = "equal"
-    label = "Grundbetrag"
-    help = "Alle Mitglieder zahlen gleich viel (bei Beteiligung über einen Teil des Jahres anteilig)."
-    basis_label = "Beteiligungstage"
+    label = gettext_noop("Grundbetrag")
+    help = gettext_noop(
+        "Alle Mitglieder zahlen gleich viel (bei Beteiligung über einen Teil des Jahres anteilig)."
+    )
+    basis_label = gettext_noop("Beteiligungstage")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], path: str) -> EqualKey:
@@ -134,7 +143,7 @@ class EqualKey(WeightKey):
         return {"type": self.type}
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
-        return "Grundbetrag zu gleichen Teilen"
+        return _("Grundbetrag zu gleichen Teilen")
 
     def basis(self, table: MemberTable) -> Array:
         return table.days
@@ -146,10 +155,10 @@ class EqualKey(WeightKey):
 @register_key
 class PopulationKey(WeightKey):
     type = "population"
-    label = "Einwohner"
-    help = "Nach Einwohnerzahl zum vereinbarten Stichtag (z. B. 30.06. des Vorjahres)."
+    label = gettext_noop("Einwohner")
+    help = gettext_noop("Nach Einwohnerzahl zum vereinbarten Stichtag (z. B. 30.06. des Vorjahres).")
     fields = ("reference",)
-    basis_label = "Einwohner"
+    basis_label = gettext_noop("Einwohner")
 
     def __init__(self, reference: str = "") -> None:
         self.reference = reference
@@ -162,7 +171,9 @@ class PopulationKey(WeightKey):
         return {"type": self.type, **({"reference": self.reference} if self.reference else {})}
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
-        return "nach Einwohnern" + (f" (Stichtag: {self.reference})" if self.reference else "")
+        if self.reference:
+            return _("nach Einwohnern (Stichtag: %(date)s)") % {"date": self.reference}
+        return _("nach Einwohnern")
 
     def basis(self, table: MemberTable) -> Array:
         return table.column("population")
@@ -171,9 +182,9 @@ class PopulationKey(WeightKey):
 @register_key
 class AreaKey(WeightKey):
     type = "area"
-    label = "Fläche"
-    help = "Nach Fläche des Gebiets (Hektar)."
-    basis_label = "Fläche (ha)"
+    label = gettext_noop("Fläche")
+    help = gettext_noop("Nach Fläche des Gebiets (Hektar).")
+    basis_label = gettext_noop("Fläche (ha)")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], path: str) -> AreaKey:
@@ -183,7 +194,7 @@ class AreaKey(WeightKey):
         return {"type": self.type}
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
-        return "nach Fläche"
+        return _("nach Fläche")
 
     def basis(self, table: MemberTable) -> Array:
         return table.column("area_ha")
@@ -192,10 +203,10 @@ class AreaKey(WeightKey):
 @register_key
 class VolumeKey(WeightKey):
     type = "volume"
-    label = "Menge"
-    help = "Nach erfasster Menge (Fälle, Stunden …) im Abrechnungszeitraum."
+    label = gettext_noop("Menge")
+    help = gettext_noop("Nach erfasster Menge (Fälle, Stunden …) im Abrechnungszeitraum.")
     fields = ("unit",)
-    basis_label = "Menge"
+    basis_label = gettext_noop("Menge")
     basis_scale = VOLUME_SCALE
 
     def __init__(self, unit: str = "") -> None:
@@ -209,7 +220,7 @@ class VolumeKey(WeightKey):
         return {"type": self.type, **({"unit": self.unit} if self.unit else {})}
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
-        return f"nach {self.unit}" if self.unit else "nach erfasster Menge"
+        return _("nach %(unit)s") % {"unit": self.unit} if self.unit else _("nach erfasster Menge")
 
     def basis(self, table: MemberTable) -> Array:
         return table.column("volume")
@@ -224,8 +235,8 @@ class MixKey(AllocationKey):
     """Weighted mixture: the total is split among the parts by their percentages, each part by its key."""
 
     type = "mix"
-    label = "Mischschlüssel"
-    help = (
+    label = gettext_noop("Mischschlüssel")
+    help = gettext_noop(
         "Mehrere Schlüssel mit Gewichten, die zusammen 100 % ergeben "
         "(z. B. 50 % Grundbetrag + 50 % Einwohner)."
     )
@@ -239,22 +250,24 @@ class MixKey(AllocationKey):
         raw = config.get("parts")
         here = _join(path, "parts")
         if not isinstance(raw, list) or len(raw) < 2:
-            raise KeyConfigError("Ein Mischschlüssel braucht mindestens zwei Teile.", here)
+            raise KeyConfigError(_("Ein Mischschlüssel braucht mindestens zwei Teile."), here)
         parts = []
         for i, item in enumerate(raw):
             where = f"{here}[{i}]"
             if not isinstance(item, Mapping) or set(item) != {"weight", "key"}:
-                raise KeyConfigError("Jeder Teil hat genau „weight“ (Prozent) und „key“.", where)
+                raise KeyConfigError(_("Jeder Teil hat genau „weight“ (Prozent) und „key“."), where)
             weight = _percent(item["weight"], _join(where, "weight"))
             if weight == 0:
-                raise KeyConfigError("Ein Teil mit 0 % ist überflüssig.", _join(where, "weight"))
+                raise KeyConfigError(_("Ein Teil mit 0 % ist überflüssig."), _join(where, "weight"))
             key = parse_key(item["key"], _join(where, "key"))
             if key.is_charge:
-                raise KeyConfigError("Ein Preis je Einheit kann nicht Teil einer Mischung sein.", where)
+                raise KeyConfigError(_("Ein Preis je Einheit kann nicht Teil einer Mischung sein."), where)
             parts.append((weight, key))
         total = sum(w for w, _ in parts)
         if total != FULL:
-            raise KeyConfigError(f"Die Gewichte ergeben {format_percent(total)} %, nicht 100 %.", here)
+            raise KeyConfigError(
+                _("Die Gewichte ergeben %(total)s %%, nicht 100 %%.") % {"total": format_percent(total)}, here
+            )
         return cls(parts)
 
     def to_config(self) -> dict[str, Any]:
@@ -281,8 +294,8 @@ class FixedShareKey(AllocationKey):
     """Named members pay fixed percentages (pro rata temporis); the rest is split among the others."""
 
     type = "fixed_share"
-    label = "Fester Anteil"
-    help = (
+    label = gettext_noop("Fester Anteil")
+    help = gettext_noop(
         "Benannte Mitglieder tragen einen festen Prozentsatz (z. B. der Landkreis 30 %); "
         "der Rest wird unter den übrigen Mitgliedern nach einem weiteren Schlüssel verteilt."
     )
@@ -297,26 +310,28 @@ class FixedShareKey(AllocationKey):
         raw = config.get("shares")
         here = _join(path, "shares")
         if not isinstance(raw, Mapping) or not raw:
-            raise KeyConfigError("Mindestens ein Mitglied mit festem Anteil angeben.", here)
+            raise KeyConfigError(_("Mindestens ein Mitglied mit festem Anteil angeben."), here)
         shares = {}
         for member_key, value in raw.items():
             if not isinstance(member_key, str) or not member_key.strip():
-                raise KeyConfigError("Mitglieder werden mit ihrem Schlüssel angegeben.", here)
+                raise KeyConfigError(_("Mitglieder werden mit ihrem Schlüssel angegeben."), here)
             shares[member_key.strip()] = _percent(value, f"{here}.{member_key}")
         fixed_total = sum(shares.values())
         if fixed_total > FULL:
             raise KeyConfigError(
-                f"Die festen Anteile ergeben {format_percent(fixed_total)} %, mehr als 100 %.", here
+                _("Die festen Anteile ergeben %(total)s %%, mehr als 100 %%.")
+                % {"total": format_percent(fixed_total)},
+                here,
             )
         rest = None
         if "rest" in config and config["rest"] is not None:
             rest = parse_key(config["rest"], _join(path, "rest"))
             if rest.is_charge:
                 raise KeyConfigError(
-                    "Der Rest kann nicht nach Preis je Einheit verteilt werden.", _join(path, "rest")
+                    _("Der Rest kann nicht nach Preis je Einheit verteilt werden."), _join(path, "rest")
                 )
         elif fixed_total < FULL:
-            raise KeyConfigError("Für den Rest ist ein Schlüssel anzugeben („rest“).", _join(path, "rest"))
+            raise KeyConfigError(_("Für den Rest ist ein Schlüssel anzugeben („rest“)."), _join(path, "rest"))
         return cls(shares, rest)
 
     def to_config(self) -> dict[str, Any]:
@@ -335,11 +350,17 @@ class FixedShareKey(AllocationKey):
     def describe(self, names: Mapping[str, str] | None = None) -> str:
         names = {} if names is None else names
         fixed = ", ".join(
-            f"{names.get(k, k)} trägt fest {format_percent(v)} %" for k, v in self.shares.items()
+            _("%(member)s trägt fest %(percent)s %%")
+            % {"member": names.get(k, k), "percent": format_percent(v)}
+            for k, v in self.shares.items()
         )
         if self.rest is None or self.rest_percent == 0:
             return fixed
-        return f"{fixed}; der Rest ({format_percent(self.rest_percent)} %): {self.rest.describe(names)}"
+        return _("%(fixed)s; der Rest (%(percent)s %%): %(rest)s") % {
+            "fixed": fixed,
+            "percent": format_percent(self.rest_percent),
+            "rest": self.rest.describe(names),
+        }
 
     def components(self, total_cents: int, table: MemberTable, notes: list[str]) -> list[Component]:
         fixed_keys = list(self.shares)
@@ -352,8 +373,11 @@ class FixedShareKey(AllocationKey):
             days = int(table.days[i]) if i is not None else 0
             if i is None:
                 notes.append(
-                    f"{member_key} ist in diesem Jahr nicht beteiligt; "
-                    "sein fester Anteil wird mit dem Rest verteilt."
+                    _(
+                        "%(member)s ist in diesem Jahr nicht beteiligt; "
+                        "sein fester Anteil wird mit dem Rest verteilt."
+                    )
+                    % {"member": member_key}
                 )
             part_weights.append(self.shares[member_key] * days)
         # 100 % fixed (no rest key): what a member does not pay for its missing days is borne by the
@@ -367,9 +391,9 @@ class FixedShareKey(AllocationKey):
                 continue
             cents = np.zeros(len(table), dtype=np.int64)
             cents[i] = amount
-            label = f"Fester Anteil {format_percent(self.shares[member_key])} %"
+            label = _("Fester Anteil %(percent)s %%") % {"percent": format_percent(self.shares[member_key])}
             result.append(
-                Component(label=label, basis_label="fester Anteil", amount_cents=int(amount), cents=cents)
+                Component(label=label, basis_label=_("fester Anteil"), amount_cents=int(amount), cents=cents)
             )
         rest_cents = int(amounts[-1])
         if rest_cents:
@@ -377,9 +401,9 @@ class FixedShareKey(AllocationKey):
             sub, sub_positions = table.subset(set(fixed_keys))
             if len(sub) == 0:
                 raise AllocationError(
-                    "Außer den Mitgliedern mit festem Anteil ist niemand beteiligt, der den Rest trägt."
+                    _("Außer den Mitgliedern mit festem Anteil ist niemand beteiligt, der den Rest trägt.")
                 )
-            prefix = f"Rest ({format_percent(self.rest_percent)} %): "
+            prefix = _("Rest (%(percent)s %%): ") % {"percent": format_percent(self.rest_percent)}
             for part in self.rest.components(rest_cents, sub, notes):
                 result.append(part.scattered(sub_positions, len(table), prefix))
         return result
@@ -390,18 +414,18 @@ class PricePerUnitKey(AllocationKey):
     """A charge: each member pays price × its units (pro rata temporis for per-year units)."""
 
     type = "price_per_unit"
-    label = "Preis je Einheit"
-    help = (
+    label = gettext_noop("Preis je Einheit")
+    help = gettext_noop(
         "Ein Entgelt je Einheit, z. B. 1,90 EUR je Einwohner oder 175 EUR je Stunde; "
         "die Summe ist der Gesamtbetrag."
     )
     fields = ("price", "unit", "unit_label")
     is_charge = True
     UNITS: ClassVar[dict[str, str]] = {
-        "population": "Einwohner",
-        "volume": "Einheit (erfasste Menge)",
-        "area": "Hektar",
-        "member": "Mitglied und Jahr",
+        "population": gettext_noop("Einwohner"),
+        "volume": gettext_noop("Einheit (erfasste Menge)"),
+        "area": gettext_noop("Hektar"),
+        "member": gettext_noop("Mitglied und Jahr"),
     }
 
     def __init__(self, price: int, unit: str, unit_label: str = "") -> None:
@@ -411,10 +435,13 @@ class PricePerUnitKey(AllocationKey):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], path: str) -> PricePerUnitKey:
-        price = _scaled(config.get("price"), _join(path, "price"), PRICE_SCALE, "Preis", 4)
+        price = _scaled(config.get("price"), _join(path, "price"), PRICE_SCALE, _("Preis"), 4)
         unit = config.get("unit", "population")
         if unit not in cls.UNITS:
-            raise KeyConfigError(f"Einheit muss eine von {', '.join(cls.UNITS)} sein.", _join(path, "unit"))
+            raise KeyConfigError(
+                _("Einheit muss eine von %(units)s sein.") % {"units": ", ".join(cls.UNITS)},
+                _join(path, "unit"),
+            )
         return cls(price, unit, _text(config.get("unit_label", ""), _join(path, "unit_label"), 60))
 
     def to_config(self) -> dict[str, Any]:
@@ -424,8 +451,8 @@ class PricePerUnitKey(AllocationKey):
         return config
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
-        unit = self.unit_label or self.UNITS[self.unit]
-        return f"{format_price(self.price)} EUR je {unit}"
+        unit = self.unit_label or _(self.UNITS[self.unit])
+        return _("%(price)s EUR je %(unit)s") % {"price": format_price(self.price), "unit": unit}
 
     def components(self, total_cents: int, table: MemberTable, notes: list[str]) -> list[Component]:
         if self.unit == "volume":
@@ -443,12 +470,12 @@ class PricePerUnitKey(AllocationKey):
             # price (1/10,000 EUR) × units × days / year_days → cents: ÷ (100 × year_days)
             numerator, denominator = weights * self.price, (PRICE_SCALE // 100) * table.year_days
         if len(numerator) and int(numerator.max()) >= _INT64_SAFE // 2:
-            raise AllocationError("Die Beträge sind zu groß für eine Berechnung auf den Cent.")
+            raise AllocationError(_("Die Beträge sind zu groß für eine Berechnung auf den Cent."))
         cents = _half_up_div(numerator, denominator)
         return [
             Component(
                 label=self.describe(),
-                basis_label=self.unit_label or self.UNITS[self.unit],
+                basis_label=self.unit_label or _(self.UNITS[self.unit]),
                 amount_cents=int(cents.sum()),
                 cents=cents,
                 basis=basis,
@@ -479,32 +506,38 @@ def _join(path: str, name: str) -> str:
 
 def _text(value: Any, path: str, max_length: int) -> str:
     if not isinstance(value, str):
-        raise KeyConfigError("Text erwartet.", path)
+        raise KeyConfigError(_("Text erwartet."), path)
     value = value.strip()
     if len(value) > max_length:
-        raise KeyConfigError(f"Höchstens {max_length} Zeichen.", path)
+        raise KeyConfigError(_("Höchstens %(count)s Zeichen.") % {"count": max_length}, path)
     return value
 
 
 def _scaled(value: Any, path: str, scale: int, what: str, places: int) -> int:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal | float):
-        raise KeyConfigError(f"{what}: eine Zahl erwartet.", path)
+        raise KeyConfigError(_("%(what)s: eine Zahl erwartet.") % {"what": what}, path)
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation as exc:
-        raise KeyConfigError(f"{what}: keine gültige Zahl ({value!r}).", path) from exc
+        raise KeyConfigError(
+            _("%(what)s: keine gültige Zahl (%(value)r).") % {"what": what, "value": value}, path
+        ) from exc
     if not number.is_finite():
-        raise KeyConfigError(f"{what}: keine gültige Zahl ({value!r}).", path)
+        raise KeyConfigError(
+            _("%(what)s: keine gültige Zahl (%(value)r).") % {"what": what, "value": value}, path
+        )
     if number < 0:
-        raise KeyConfigError(f"{what} darf nicht negativ sein.", path)
+        raise KeyConfigError(_("%(what)s darf nicht negativ sein.") % {"what": what}, path)
     scaled = number * scale
     if scaled != scaled.to_integral_value():
-        raise KeyConfigError(f"{what}: höchstens {places} Nachkommastellen.", path)
+        raise KeyConfigError(
+            _("%(what)s: höchstens %(places)s Nachkommastellen.") % {"what": what, "places": places}, path
+        )
     return int(scaled)
 
 
 def _percent(value: Any, path: str) -> int:
-    result = _scaled(value, path, PERCENT_SCALE, "Prozentsatz", 2)
+    result = _scaled(value, path, PERCENT_SCALE, _("Prozentsatz"), 2)
     if result > FULL:
-        raise KeyConfigError("Ein Prozentsatz liegt zwischen 0 und 100.", path)
+        raise KeyConfigError(_("Ein Prozentsatz liegt zwischen 0 und 100."), path)
     return result

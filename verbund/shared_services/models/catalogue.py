@@ -12,32 +12,33 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from verbund.registry.labels import state_name
 
 
 class VolumeUnit(models.TextChoices):
-    CASES = "cases", "Fälle"
-    HOURS = "hours", "Stunden"
-    INHABITANTS = "inhabitants", "Einwohner"
+    CASES = "cases", _("Fälle")
+    HOURS = "hours", _("Stunden")
+    INHABITANTS = "inhabitants", _("Einwohner")
 
 
 class Task(models.Model):
     """A municipal task that one body can perform for others (Kfz-Zulassung, Standesamt, …)."""
 
     slug = models.SlugField(unique=True)
-    name = models.CharField("Aufgabe", max_length=120)
-    description = models.TextField("Beschreibung", blank=True)
+    name = models.CharField(_("Aufgabe"), max_length=120)
+    description = models.TextField(_("Beschreibung"), blank=True)
     # registry.Kind values of the bodies that normally hold the task (DOMAIN.md §4, GemO § 67).
-    holder_kinds = models.JSONField("zuständige Arten von Körperschaften", default=list)
-    legal_basis = models.CharField("Rechtsgrundlage der Zuständigkeit", max_length=200, blank=True)
-    volume_unit = models.CharField("Mengeneinheit", max_length=20, choices=VolumeUnit.choices)
-    volume_unit_label = models.CharField("Mengeneinheit (Bezeichnung)", max_length=60, blank=True)
+    holder_kinds = models.JSONField(_("zuständige Arten von Körperschaften"), default=list)
+    legal_basis = models.CharField(_("Rechtsgrundlage der Zuständigkeit"), max_length=200, blank=True)
+    volume_unit = models.CharField(_("Mengeneinheit"), max_length=20, choices=VolumeUnit.choices)
+    volume_unit_label = models.CharField(_("Mengeneinheit (Bezeichnung)"), max_length=60, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = "Aufgabe"
-        verbose_name_plural = "Aufgaben"
+        verbose_name = _("Aufgabe")
+        verbose_name_plural = _("Aufgaben")
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
@@ -53,34 +54,36 @@ class TaskCostModel(models.Model):
     """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="cost_models")
-    state = models.CharField("Land", max_length=2, blank=True, help_text="leer = Standard für alle Länder")
-    fixed_cost = models.DecimalField("Fixkosten F (EUR/Jahr)", max_digits=12, decimal_places=2)
-    unit_cost = models.DecimalField("Kosten je Einheit c (EUR)", max_digits=12, decimal_places=4)
+    state = models.CharField(
+        _("Land"), max_length=2, blank=True, help_text=_("leer = Standard für alle Länder")
+    )
+    fixed_cost = models.DecimalField(_("Fixkosten F (EUR/Jahr)"), max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(_("Kosten je Einheit c (EUR)"), max_digits=12, decimal_places=4)
     scale_exponent = models.DecimalField(
-        "Größenexponent β",
+        _("Größenexponent β"),
         max_digits=4,
         decimal_places=3,
         validators=[MinValueValidator(Decimal("0.100")), MaxValueValidator(Decimal("1.000"))],
     )
     volume_per_inhabitant = models.DecimalField(
-        "Menge je Einwohner und Jahr", max_digits=10, decimal_places=5
+        _("Menge je Einwohner und Jahr"), max_digits=10, decimal_places=5
     )
     overhead_per_member = models.DecimalField(
-        "Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)", max_digits=12, decimal_places=2
+        _("Koordinationsaufwand je weiterem Mitglied (EUR/Jahr)"), max_digits=12, decimal_places=2
     )
     travel_cost_per_case_km = models.DecimalField(
-        "Wegekosten je Fall und km (EUR)", max_digits=8, decimal_places=4
+        _("Wegekosten je Fall und km (EUR)"), max_digits=8, decimal_places=4
     )
     detour_factor = models.DecimalField(
-        "Umwegfaktor", max_digits=4, decimal_places=2, default=Decimal("1.30"),
+        _("Umwegfaktor"), max_digits=4, decimal_places=2, default=Decimal("1.30"),
         validators=[MinValueValidator(Decimal("1.00"))],
     )  # fmt: skip
-    assumptions = models.TextField("Annahmen und Quellen")
+    assumptions = models.TextField(_("Annahmen und Quellen"))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Kostenmodell"
-        verbose_name_plural = "Kostenmodelle"
+        verbose_name = _("Kostenmodell")
+        verbose_name_plural = _("Kostenmodelle")
         constraints = [
             models.UniqueConstraint(fields=["task", "state"], name="cost_model_unique_per_state"),
             models.CheckConstraint(
@@ -95,7 +98,7 @@ class TaskCostModel(models.Model):
     def clean(self) -> None:
         for name in ("fixed_cost", "unit_cost", "volume_per_inhabitant", "overhead_per_member"):
             if getattr(self, name) is not None and getattr(self, name) < 0:
-                raise ValidationError({name: "Der Wert darf nicht negativ sein."})
+                raise ValidationError({name: _("Der Wert darf nicht negativ sein.")})
 
     def as_parameters(self) -> dict[str, str]:
         """The parameters as strings, for results that must say which parameters they used."""
@@ -116,8 +119,8 @@ class TaskCostModel(models.Model):
 
 
 class PayScheme(models.TextChoices):
-    TVOED = "tvoed", "TVöD (VKA), Beschäftigte"
-    BESOLDUNG = "besoldung", "Besoldung (LBesG RLP), Beamtinnen und Beamte"
+    TVOED = "tvoed", _("TVöD (VKA), Beschäftigte")
+    BESOLDUNG = "besoldung", _("Besoldung (LBesG RLP), Beamtinnen und Beamte")
 
 
 class PayGrade(models.Model):
@@ -128,19 +131,19 @@ class PayGrade(models.Model):
     supplement); ``is_assumption`` says so, and every cost plan shows which rate it used.
     """
 
-    code = models.CharField("Entgelt-/Besoldungsgruppe", max_length=10)
-    scheme = models.CharField("Tarif", max_length=20, choices=PayScheme.choices)
-    year = models.PositiveSmallIntegerField("Jahr")
+    code = models.CharField(_("Entgelt-/Besoldungsgruppe"), max_length=10)
+    scheme = models.CharField(_("Tarif"), max_length=20, choices=PayScheme.choices)
+    year = models.PositiveSmallIntegerField(_("Jahr"))
     annual_cost = models.DecimalField(
-        "Personalkosten je Vollzeitstelle (EUR/Jahr)", max_digits=10, decimal_places=2
+        _("Personalkosten je Vollzeitstelle (EUR/Jahr)"), max_digits=10, decimal_places=2
     )
-    is_assumption = models.BooleanField("Annahme (kein amtlicher Satz)", default=True)
-    source = models.CharField("Quelle / Herleitung", max_length=300)
+    is_assumption = models.BooleanField(_("Annahme (kein amtlicher Satz)"), default=True)
+    source = models.CharField(_("Quelle / Herleitung"), max_length=300)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = "Personalkostensatz"
-        verbose_name_plural = "Personalkostensätze"
+        verbose_name = _("Personalkostensatz")
+        verbose_name_plural = _("Personalkostensätze")
         ordering = ["year", "sort_order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["code", "year"], name="pay_grade_unique_per_year"),

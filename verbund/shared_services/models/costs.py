@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .services import SharedService
 
@@ -12,81 +16,85 @@ from .services import SharedService
 
 
 class PlanKind(models.TextChoices):
-    PLAN = "plan", "Plan (Grundlage der Abschläge)"
-    ACTUAL = "actual", "Ist (Grundlage der Spitzabrechnung)"
+    PLAN = "plan", _("Plan (Grundlage der Abschläge)")
+    ACTUAL = "actual", _("Ist (Grundlage der Spitzabrechnung)")
 
 
 class CostPlan(models.Model):
     """The costs of a service in one year: planned (for the advances) or actual (final settlement)."""
 
     service = models.ForeignKey(SharedService, on_delete=models.CASCADE, related_name="cost_plans")
-    year = models.PositiveSmallIntegerField("Jahr")
-    kind = models.CharField("Art", max_length=10, choices=PlanKind.choices, default=PlanKind.PLAN)
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    kind = models.CharField(_("Art"), max_length=10, choices=PlanKind.choices, default=PlanKind.PLAN)
     is_example = models.BooleanField(
-        "Beispielzahlen", default=False, help_text="Demo- oder Schätzwerte, keine echten Haushaltszahlen."
+        _("Beispielzahlen"),
+        default=False,
+        help_text=_("Demo- oder Schätzwerte, keine echten Haushaltszahlen."),
     )
-    note = models.TextField("Erläuterung", blank=True)
+    note = models.TextField(_("Erläuterung"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Kostenplan"
-        verbose_name_plural = "Kostenpläne"
+        verbose_name = _("Kostenplan")
+        verbose_name_plural = _("Kostenpläne")
         ordering = ["service", "-year", "kind"]
         constraints = [
             models.UniqueConstraint(fields=["service", "year", "kind"], name="cost_plan_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display().split(' ')[0]} {self.year}: {self.service}"
+        with translation.override("de"):  # the name is stored in the audit log: German for every writer
+            return f"{self.get_kind_display().split(' ')[0]} {self.year}: {self.service}"
 
 
 class CostCategory(models.TextChoices):
-    STAFF = "staff", "Personal"
-    MATERIAL = "material", "Sachkosten"
-    IT = "it", "IT"
-    OTHER = "other", "Sonstige Kosten"
-    OVERHEAD = "overhead", "Gemeinkosten (% der Personalkosten)"
-    REVENUE = "revenue", "Erlöse / Gebühren"
+    STAFF = "staff", _("Personal")
+    MATERIAL = "material", _("Sachkosten")
+    IT = "it", _("IT")
+    OTHER = "other", _("Sonstige Kosten")
+    OVERHEAD = "overhead", _("Gemeinkosten (% der Personalkosten)")
+    REVENUE = "revenue", _("Erlöse / Gebühren")
 
 
 class CostItem(models.Model):
     """One line of a cost plan; which fields it uses depends on ``category`` (see :meth:`clean`)."""
 
     plan = models.ForeignKey(CostPlan, on_delete=models.CASCADE, related_name="items")
-    category = models.CharField("Kostenart", max_length=10, choices=CostCategory.choices)
-    description = models.CharField("Bezeichnung", max_length=200)
-    fte = models.DecimalField("Stellenanteil (VZÄ)", max_digits=6, decimal_places=2, null=True, blank=True)
-    pay_grade = models.CharField("Entgelt-/Besoldungsgruppe", max_length=10, blank=True)
-    amount = models.DecimalField("Betrag (EUR)", max_digits=12, decimal_places=2, null=True, blank=True)
-    percent = models.DecimalField("Prozentsatz", max_digits=5, decimal_places=2, null=True, blank=True)
+    category = models.CharField(_("Kostenart"), max_length=10, choices=CostCategory.choices)
+    description = models.CharField(_("Bezeichnung"), max_length=200)
+    fte = models.DecimalField(_("Stellenanteil (VZÄ)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    pay_grade = models.CharField(_("Entgelt-/Besoldungsgruppe"), max_length=10, blank=True)
+    amount = models.DecimalField(_("Betrag (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    percent = models.DecimalField(_("Prozentsatz"), max_digits=5, decimal_places=2, null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = "Kostenposition"
-        verbose_name_plural = "Kostenpositionen"
+        verbose_name = _("Kostenposition")
+        verbose_name_plural = _("Kostenpositionen")
         ordering = ["plan", "sort_order", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}: {self.description}"
+        with translation.override("de"):  # the name is stored in the audit log: German for every writer
+            return f"{self.get_category_display()}: {self.description}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if self.category == CostCategory.STAFF:
             if self.fte is None or self.fte <= 0:
-                errors["fte"] = "Bitte den Stellenanteil angeben (z. B. 0,5 oder 1,25)."
+                errors["fte"] = _("Bitte den Stellenanteil angeben (z. B. 0,5 oder 1,25).")
             if not self.pay_grade:
-                errors["pay_grade"] = "Bitte die Entgelt- oder Besoldungsgruppe angeben."
+                errors["pay_grade"] = _("Bitte die Entgelt- oder Besoldungsgruppe angeben.")
             self.amount = None
             self.percent = None
         elif self.category == CostCategory.OVERHEAD:
             if self.percent is None or self.percent < 0:
-                errors["percent"] = "Bitte den Gemeinkostenzuschlag in Prozent angeben."
+                errors["percent"] = _("Bitte den Gemeinkostenzuschlag in Prozent angeben.")
             self.amount = None
             self.fte = None
             self.pay_grade = ""
         else:
             if self.amount is None or self.amount < 0:
-                errors["amount"] = "Bitte einen Betrag von mindestens 0 EUR angeben."
+                errors["amount"] = _("Bitte einen Betrag von mindestens 0 EUR angeben.")
             self.fte = None
             self.pay_grade = ""
             self.percent = None
@@ -102,18 +110,18 @@ class VolumeRecord(models.Model):
 
     service = models.ForeignKey(SharedService, on_delete=models.CASCADE, related_name="volumes")
     body = models.ForeignKey(
-        "registry.Body", verbose_name="Körperschaft", on_delete=models.PROTECT, related_name="+"
+        "registry.Body", verbose_name=_("Körperschaft"), on_delete=models.PROTECT, related_name="+"
     )
-    period_start = models.DateField("von")
-    period_end = models.DateField("bis einschließlich")
-    quantity = models.DecimalField("Menge", max_digits=12, decimal_places=2)
-    note = models.CharField("Bemerkung", max_length=200, blank=True)
-    source = models.CharField("Herkunft", max_length=200, blank=True)
+    period_start = models.DateField(_("von"))
+    period_end = models.DateField(_("bis einschließlich"))
+    quantity = models.DecimalField(_("Menge"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("Bemerkung"), max_length=200, blank=True)
+    source = models.CharField(_("Herkunft"), max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Menge"
-        verbose_name_plural = "Mengen"
+        verbose_name = _("Menge")
+        verbose_name_plural = _("Mengen")
         ordering = ["service", "period_start", "body__name"]
         constraints = [
             models.UniqueConstraint(fields=["service", "body", "period_start"], name="volume_unique_period"),
@@ -127,13 +135,13 @@ class VolumeRecord(models.Model):
         return f"{self.body}: {self.quantity} ({self.period_start:%d.%m.%Y}–{self.period_end:%d.%m.%Y})"
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.period_start and self.period_end:
             if self.period_end < self.period_start:
-                errors["period_end"] = "Das Ende des Zeitraums liegt vor seinem Beginn."
+                errors["period_end"] = _("Das Ende des Zeitraums liegt vor seinem Beginn.")
             elif self.period_end.year != self.period_start.year:
-                errors["period_end"] = "Ein Zeitraum liegt innerhalb eines Kalenderjahres."
+                errors["period_end"] = _("Ein Zeitraum liegt innerhalb eines Kalenderjahres.")
         if self.quantity is not None and self.quantity < 0:
-            errors["quantity"] = "Die Menge darf nicht negativ sein."
+            errors["quantity"] = _("Die Menge darf nicht negativ sein.")
         if errors:
             raise ValidationError(errors)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.principal import Principal
 
@@ -34,55 +35,60 @@ class SharedService(models.Model):
     """
 
     alliance = models.ForeignKey(
-        "alliances.Alliance", verbose_name="Verbund", on_delete=models.PROTECT, related_name="shared_services"
+        "alliances.Alliance",
+        verbose_name=_("Verbund"),
+        on_delete=models.PROTECT,
+        related_name="shared_services",
     )
-    task = models.ForeignKey(Task, verbose_name="Aufgabe", on_delete=models.PROTECT, related_name="services")
-    name = models.CharField("Bezeichnung", max_length=200)
-    description = models.TextField("Beschreibung", blank=True)
+    task = models.ForeignKey(
+        Task, verbose_name=_("Aufgabe"), on_delete=models.PROTECT, related_name="services"
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=200)
+    description = models.TextField(_("Beschreibung"), blank=True)
     provider = models.ForeignKey(
         "registry.Body",
-        verbose_name="Erbringende Körperschaft",
+        verbose_name=_("Erbringende Körperschaft"),
         on_delete=models.PROTECT,
         related_name="provided_services",
     )
     legal_basis = models.ForeignKey(
         "alliances.AgreementDocument",
-        verbose_name="Rechtsgrundlage (Vereinbarung)",
+        verbose_name=_("Rechtsgrundlage (Vereinbarung)"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="shared_services",
     )
     legal_basis_note = models.CharField(
-        "Fundstelle", max_length=200, blank=True, help_text="z. B. „§ 5 Kostenerstattung“"
+        _("Fundstelle"), max_length=200, blank=True, help_text=_("z. B. „§ 5 Kostenerstattung“")
     )
-    allocation_key = models.JSONField("Verteilungsschlüssel", default=dict)
+    allocation_key = models.JSONField(_("Verteilungsschlüssel"), default=dict)
     advance_instalments = models.PositiveSmallIntegerField(
-        "Abschläge je Jahr",
+        _("Abschläge je Jahr"),
         default=4,
-        choices=[(1, "jährlich"), (2, "halbjährlich"), (4, "vierteljährlich"), (12, "monatlich")],
+        choices=[(1, _("jährlich")), (2, _("halbjährlich")), (4, _("vierteljährlich")), (12, _("monatlich"))],
     )
-    start_date = models.DateField("Beginn")
-    end_date = models.DateField("Ende", null=True, blank=True)
+    start_date = models.DateField(_("Beginn"))
+    end_date = models.DateField(_("Ende"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[SharedServiceQuerySet] = SharedServiceQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Geteilter Dienst"
-        verbose_name_plural = "Geteilte Dienste"
+        verbose_name = _("Geteilter Dienst")
+        verbose_name_plural = _("Geteilte Dienste")
         ordering = ["alliance", "name", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["alliance", "name"],
                 name="shared_service_name_unique",
-                violation_error_message="Der Verbund hat bereits einen Dienst mit dieser Bezeichnung.",
+                violation_error_message=_("Der Verbund hat bereits einen Dienst mit dieser Bezeichnung."),
             ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="shared_service_end_after_start",
-                violation_error_message="Das Ende darf nicht vor dem Beginn liegen.",
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
             ),
         ]
 
@@ -95,16 +101,16 @@ class SharedService(models.Model):
     def clean(self) -> None:
         from ..allocation import KeyConfigError, parse_key
 
-        errors = {}
+        errors: dict[str, Any] = {}
         try:
             self.allocation_key = parse_key(self.allocation_key).to_config()
         except KeyConfigError as exc:
-            errors["allocation_key"] = f"Ungültiger Verteilungsschlüssel: {exc}"
+            errors["allocation_key"] = _("Ungültiger Verteilungsschlüssel: %(error)s") % {"error": exc}
         if self.end_date and self.start_date and self.end_date < self.start_date:
-            errors["end_date"] = "Das Ende darf nicht vor dem Beginn liegen."
+            errors["end_date"] = _("Das Ende darf nicht vor dem Beginn liegen.")
         legal_basis = self.legal_basis if self.legal_basis_id else None
         if legal_basis is not None and self.alliance_id and legal_basis.alliance_id != self.alliance_id:
-            errors["legal_basis"] = "Die Rechtsgrundlage muss eine Vereinbarung dieses Verbunds sein."
+            errors["legal_basis"] = _("Die Rechtsgrundlage muss eine Vereinbarung dieses Verbunds sein.")
         if errors:
             raise ValidationError(errors)
 
@@ -132,31 +138,31 @@ class ServiceRecipient(models.Model):
     service = models.ForeignKey(SharedService, on_delete=models.CASCADE, related_name="recipients")
     body = models.ForeignKey(
         "registry.Body",
-        verbose_name="Körperschaft",
+        verbose_name=_("Körperschaft"),
         on_delete=models.PROTECT,
         related_name="received_services",
     )
-    from_date = models.DateField("ab")
-    until_date = models.DateField("bis einschließlich", null=True, blank=True)
+    from_date = models.DateField(_("ab"))
+    until_date = models.DateField(_("bis einschließlich"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: ClassVar[ServiceRecipientQuerySet] = ServiceRecipientQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Empfänger"
-        verbose_name_plural = "Empfänger"
+        verbose_name = _("Empfänger")
+        verbose_name_plural = _("Empfänger")
         ordering = ["service", "from_date", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["service", "body"],
                 condition=Q(until_date__isnull=True),
                 name="recipient_one_open_per_body",
-                violation_error_message="Diese Körperschaft erhält den Dienst bereits.",
+                violation_error_message=_("Diese Körperschaft erhält den Dienst bereits."),
             ),
             models.CheckConstraint(
                 condition=Q(until_date__isnull=True) | Q(until_date__gte=F("from_date")),
                 name="recipient_until_after_from",
-                violation_error_message="Das Ende darf nicht vor dem Beginn liegen.",
+                violation_error_message=_("Das Ende darf nicht vor dem Beginn liegen."),
             ),
         ]
 
@@ -165,7 +171,7 @@ class ServiceRecipient(models.Model):
 
     def clean(self) -> None:
         if self.until_date is not None and self.until_date < self.from_date:
-            raise ValidationError({"until_date": "Das Ende darf nicht vor dem Beginn liegen."})
+            raise ValidationError({"until_date": _("Das Ende darf nicht vor dem Beginn liegen.")})
 
 
 class PopulationFigure(models.Model):
@@ -177,18 +183,18 @@ class PopulationFigure(models.Model):
     """
 
     service = models.ForeignKey(SharedService, on_delete=models.CASCADE, related_name="population_figures")
-    year = models.PositiveSmallIntegerField("Abrechnungsjahr")
+    year = models.PositiveSmallIntegerField(_("Abrechnungsjahr"))
     body = models.ForeignKey(
-        "registry.Body", verbose_name="Körperschaft", on_delete=models.PROTECT, related_name="+"
+        "registry.Body", verbose_name=_("Körperschaft"), on_delete=models.PROTECT, related_name="+"
     )
-    population = models.PositiveIntegerField("Einwohner")
-    reference_date = models.DateField("Stichtag")
-    source = models.CharField("Quelle", max_length=200)
+    population = models.PositiveIntegerField(_("Einwohner"))
+    reference_date = models.DateField(_("Stichtag"))
+    source = models.CharField(_("Quelle"), max_length=200)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "Einwohnerzahl zum Stichtag"
-        verbose_name_plural = "Einwohnerzahlen zum Stichtag"
+        verbose_name = _("Einwohnerzahl zum Stichtag")
+        verbose_name_plural = _("Einwohnerzahlen zum Stichtag")
         ordering = ["service", "year", "body__name"]
         constraints = [
             models.UniqueConstraint(fields=["service", "year", "body"], name="population_figure_unique"),

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from verbund.common.errors import Conflict
 from verbund.common.principal import Principal
@@ -17,13 +20,13 @@ from .services import SharedService
 
 
 class SettlementKind(models.TextChoices):
-    ADVANCE = "advance", "Abschläge"
-    FINAL = "final", "Spitzabrechnung"
+    ADVANCE = "advance", _("Abschläge")
+    FINAL = "final", _("Spitzabrechnung")
 
 
 class SettlementStatus(models.TextChoices):
-    DRAFT = "draft", "Entwurf"
-    FINALIZED = "finalized", "abgeschlossen"
+    DRAFT = "draft", _("Entwurf")
+    FINALIZED = "finalized", _("abgeschlossen")
 
 
 class SettlementFinalizedError(Conflict):
@@ -35,8 +38,10 @@ class SettlementFinalizedError(Conflict):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             detail
-            or "Die Abrechnung ist abgeschlossen und kann nicht mehr geändert werden; "
-            "eine Korrektur legt eine neue Fassung an."
+            or gettext(
+                "Die Abrechnung ist abgeschlossen und kann nicht mehr geändert werden; "
+                "eine Korrektur legt eine neue Fassung an."
+            )
         )
 
 
@@ -70,37 +75,37 @@ class Settlement(models.Model):
     """
 
     service = models.ForeignKey(SharedService, on_delete=models.PROTECT, related_name="settlements")
-    year = models.PositiveSmallIntegerField("Jahr")
-    kind = models.CharField("Art", max_length=10, choices=SettlementKind.choices)
-    version = models.PositiveSmallIntegerField("Fassung", default=1)
+    year = models.PositiveSmallIntegerField(_("Jahr"))
+    kind = models.CharField(_("Art"), max_length=10, choices=SettlementKind.choices)
+    version = models.PositiveSmallIntegerField(_("Fassung"), default=1)
     status = models.CharField(
-        "Status", max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
+        _("Status"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
     )
     previous = models.ForeignKey(
         "self",
-        verbose_name="korrigiert Fassung",
+        verbose_name=_("korrigiert Fassung"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="corrections",
     )
-    reason = models.TextField("Grund der Korrektur", blank=True)
+    reason = models.TextField(_("Grund der Korrektur"), blank=True)
     net_cost = models.DecimalField(
-        "Kosten abzüglich Erlöse (EUR)", max_digits=14, decimal_places=2, default=Decimal("0.00")
+        _("Kosten abzüglich Erlöse (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
     total = models.DecimalField(
-        "Verteilter Betrag (EUR)", max_digits=14, decimal_places=2, default=Decimal("0.00")
+        _("Verteilter Betrag (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
-    key_config = models.JSONField("Schlüssel (Stand der Berechnung)", default=dict)
-    key_description = models.TextField("Schlüssel (Erläuterung)", blank=True)
-    snapshot = models.JSONField("Berechnungsgrundlagen", default=dict)
+    key_config = models.JSONField(_("Schlüssel (Stand der Berechnung)"), default=dict)
+    key_description = models.TextField(_("Schlüssel (Erläuterung)"), blank=True)
+    snapshot = models.JSONField(_("Berechnungsgrundlagen"), default=dict)
     inputs_digest = models.CharField(max_length=64, blank=True)
-    instalments = models.PositiveSmallIntegerField("Abschläge je Jahr", default=4)
-    computed_at = models.DateTimeField("berechnet am", null=True, blank=True)
+    instalments = models.PositiveSmallIntegerField(_("Abschläge je Jahr"), default=4)
+    computed_at = models.DateTimeField(_("berechnet am"), null=True, blank=True)
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    finalized_at = models.DateTimeField("abgeschlossen am", null=True, blank=True)
+    finalized_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
     finalized_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -109,8 +114,8 @@ class Settlement(models.Model):
     objects: ClassVar[SettlementQuerySet] = SettlementQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Abrechnung"
-        verbose_name_plural = "Abrechnungen"
+        verbose_name = _("Abrechnung")
+        verbose_name_plural = _("Abrechnungen")
         ordering = ["service", "-year", "kind", "-version"]
         constraints = [
             models.UniqueConstraint(
@@ -120,13 +125,14 @@ class Settlement(models.Model):
                 fields=["service", "year", "kind"],
                 condition=Q(status="draft"),
                 name="settlement_one_draft",
-                violation_error_message="Es gibt bereits einen Entwurf dieser Abrechnung.",
+                violation_error_message=_("Es gibt bereits einen Entwurf dieser Abrechnung."),
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="settlement_version_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.year} (Fassung {self.version}): {self.service}"
+        with translation.override("de"):  # the name is stored in the audit log: German for every writer
+            return f"{self.get_kind_display()} {self.year} (Fassung {self.version}): {self.service}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Immutability is an invariant of the row, not a business step: it holds for every writer.
@@ -177,30 +183,30 @@ class SettlementLine(models.Model):
 
     settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="lines")
     body = models.ForeignKey(
-        "registry.Body", verbose_name="Körperschaft", on_delete=models.PROTECT, related_name="+"
+        "registry.Body", verbose_name=_("Körperschaft"), on_delete=models.PROTECT, related_name="+"
     )
-    days = models.PositiveSmallIntegerField("Beteiligungstage")
-    population = models.PositiveIntegerField("Einwohner", null=True, blank=True)
-    population_date = models.DateField("Einwohner-Stichtag", null=True, blank=True)
-    population_source = models.CharField("Einwohner-Quelle", max_length=200, blank=True)
-    area_ha = models.PositiveBigIntegerField("Fläche (ha)", null=True, blank=True)
-    volume = models.DecimalField("Menge", max_digits=12, decimal_places=2, null=True, blank=True)
-    share = models.DecimalField("Anteil (EUR)", max_digits=14, decimal_places=2)
-    components = models.JSONField("Aufschlüsselung", default=list)
+    days = models.PositiveSmallIntegerField(_("Beteiligungstage"))
+    population = models.PositiveIntegerField(_("Einwohner"), null=True, blank=True)
+    population_date = models.DateField(_("Einwohner-Stichtag"), null=True, blank=True)
+    population_source = models.CharField(_("Einwohner-Quelle"), max_length=200, blank=True)
+    area_ha = models.PositiveBigIntegerField(_("Fläche (ha)"), null=True, blank=True)
+    volume = models.DecimalField(_("Menge"), max_digits=12, decimal_places=2, null=True, blank=True)
+    share = models.DecimalField(_("Anteil (EUR)"), max_digits=14, decimal_places=2)
+    components = models.JSONField(_("Aufschlüsselung"), default=list)
     advance_paid = models.DecimalField(
-        "Abschläge (EUR)", max_digits=14, decimal_places=2, default=Decimal("0.00")
+        _("Abschläge (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00")
     )
-    balance = models.DecimalField("Saldo (EUR)", max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    instalments = models.JSONField("Abschlagsraten", default=list)
+    balance = models.DecimalField(_("Saldo (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    instalments = models.JSONField(_("Abschlagsraten"), default=list)
     standalone_cost = models.DecimalField(
-        "Kosten allein (Schätzung, EUR)", max_digits=14, decimal_places=2, null=True, blank=True
+        _("Kosten allein (Schätzung, EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
 
     objects: ClassVar[SettlementLineQuerySet] = SettlementLineQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
-        verbose_name = "Abrechnungszeile"
-        verbose_name_plural = "Abrechnungszeilen"
+        verbose_name = _("Abrechnungszeile")
+        verbose_name_plural = _("Abrechnungszeilen")
         ordering = ["settlement", "body__name", "body__ars"]
         constraints = [
             models.UniqueConstraint(fields=["settlement", "body"], name="settlement_line_unique"),

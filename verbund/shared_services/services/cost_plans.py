@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
@@ -33,9 +35,9 @@ def cost_plan_ensure(
     """The cost plan of ``year`` and ``kind`` (``plan``/``actual``), created empty if missing."""
     check(actor, service, "maintain")
     if kind not in PlanKind.values:
-        raise ValidationError({"kind": "Art des Kostenplans: plan oder actual."})
+        raise ValidationError({"kind": _("Art des Kostenplans: plan oder actual.")})
     if not 2000 <= year <= 2100:
-        raise ValidationError({"year": "Bitte ein Jahr zwischen 2000 und 2100 angeben."})
+        raise ValidationError({"year": _("Bitte ein Jahr zwischen 2000 und 2100 angeben.")})
     plan, created = CostPlan.objects.get_or_create(
         service=service, year=year, kind=kind, defaults={"is_example": is_example, "note": note.strip()}
     )
@@ -110,7 +112,9 @@ def cost_item_add(
     """Add a line: staff (``fte`` × rate of ``pay_grade``), overhead (``percent`` of staff), or ``amount``."""
     check(actor, plan.service, "maintain")
     if category == CostCategory.STAFF and pay_grade and not _pay_grade_known(pay_grade, plan.year):
-        raise ValidationError({"pay_grade": f"Für {pay_grade} ist kein Personalkostensatz hinterlegt."})
+        raise ValidationError(
+            {"pay_grade": _("Für %(grade)s ist kein Personalkostensatz hinterlegt.") % {"grade": pay_grade}}
+        )
     order = (plan.items.aggregate(last=Max("sort_order")).get("last") or 0) + 1
     item = CostItem(
         plan=plan,
@@ -149,7 +153,12 @@ def cost_item_update(*, actor: Actor, item: CostItem, data: Mapping[str, Any]) -
         and item.pay_grade
         and not _pay_grade_known(item.pay_grade, item.plan.year)
     ):
-        raise ValidationError({"pay_grade": f"Für {item.pay_grade} ist kein Personalkostensatz hinterlegt."})
+        raise ValidationError(
+            {
+                "pay_grade": _("Für %(grade)s ist kein Personalkostensatz hinterlegt.")
+                % {"grade": item.pay_grade}
+            }
+        )
     item.full_clean()
     after = _item_values(item)
     changes = {k: [_cents(before[k]), _cents(after[k])] for k in ITEM_FIELDS if before[k] != after[k]}
@@ -181,22 +190,23 @@ def cost_plan_copy(*, actor: Actor, source: CostPlan, year: int, kind: str) -> C
         actor=actor, service=source.service, year=year, kind=kind, is_example=source.is_example
     )
     if target.pk == source.pk:
-        raise ValidationError({"kind": "Quelle und Ziel sind derselbe Kostenplan."})
+        raise ValidationError({"kind": _("Quelle und Ziel sind derselbe Kostenplan.")})
     if target.items.exists():
-        raise ValidationError({"kind": "Der Zielplan hat schon Positionen; bitte erst leeren."})
+        raise ValidationError({"kind": _("Der Zielplan hat schon Positionen; bitte erst leeren.")})
     CostItem.objects.bulk_create(
         CostItem(plan=target, **{name: getattr(item, name) for name in ITEM_FIELDS})
         for item in source.items.all()
     )
+    with translation.override("de"):  # stored in the audit log: German for every writer
+        copied = {
+            "from": f"{source.get_kind_display()} {source.year}",
+            "to": f"{target.get_kind_display()} {target.year}",
+        }
     audit_record(
         actor=actor,
         action="cost_plan.copy",
         target=target,
         **_scope(source.service),
-        changes={
-            "from": f"{source.get_kind_display()} {source.year}",
-            "to": f"{target.get_kind_display()} {target.year}",
-            "items": target.items.count(),
-        },
+        changes={**copied, "items": target.items.count()},
     )
     return target

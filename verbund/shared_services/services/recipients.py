@@ -9,6 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from verbund.alliances.models import AgreementDocument, Alliance
 from verbund.audit.services import audit_record
@@ -50,7 +52,9 @@ def service_create(
     """
     check_create(actor, alliance)
     if not is_current_member(alliance, provider):
-        raise ValidationError({"provider": f"{provider.name} ist kein aktuelles Mitglied des Verbunds."})
+        raise ValidationError(
+            {"provider": _("%(name)s ist kein aktuelles Mitglied des Verbunds.") % {"name": provider.name}}
+        )
     _check_named_members(allocation_key or {}, {provider.ars, *(b.ars for b in recipients)})
     service = SharedService(
         alliance=alliance,
@@ -120,7 +124,9 @@ def service_set_key(*, actor: Actor, service: SharedService, config: Mapping[str
     try:
         normalised = allocation.validate_key(dict(config))
     except allocation.KeyConfigError as exc:
-        raise ValidationError({"allocation_key": f"Ungültiger Verteilungsschlüssel: {exc}"}) from exc
+        raise ValidationError(
+            {"allocation_key": _("Ungültiger Verteilungsschlüssel: %(error)s") % {"error": exc}}
+        ) from exc
     service = lock(service)
     _check_named_members(
         normalised, set(ServiceRecipient.objects.filter(service=service).values_list("body__ars", flat=True))
@@ -150,10 +156,11 @@ def _check_named_members(config: Mapping[str, Any], recipient_ars: set[str]) -> 
     if unknown:
         raise ValidationError(
             {
-                "allocation_key": (
-                    f"Der Schlüssel nennt {', '.join(unknown)}; das ist kein Empfänger des Dienstes. "
+                "allocation_key": _(
+                    "Der Schlüssel nennt %(members)s; das ist kein Empfänger des Dienstes. "
                     "Mitglieder werden mit ihrem 12-stelligen Regionalschlüssel (ARS) angegeben."
                 )
+                % {"members": ", ".join(unknown)}
             }
         )
 
@@ -163,7 +170,8 @@ def _describe_key(config: Mapping[str, Any] | None, names: Mapping[str, str]) ->
     if not config:
         return ""
     try:
-        return allocation.describe_config(config, names)
+        with translation.override("de"):  # stored in the audit log: German for every writer
+            return allocation.describe_config(config, names)
     except allocation.KeyConfigError:
         return "ungültiger Schlüssel"
 
@@ -174,9 +182,16 @@ def _names(service: SharedService) -> dict[str, str]:
 
 def _add_recipient(service: SharedService, body: Body, from_date: dt.date) -> ServiceRecipient:
     if not is_current_member(service.alliance, body):
-        raise ValidationError({"body": f"{body.name} ist kein aktuelles Mitglied des Verbunds."})
+        raise ValidationError(
+            {"body": _("%(name)s ist kein aktuelles Mitglied des Verbunds.") % {"name": body.name}}
+        )
     if from_date < service.start_date:
-        raise ValidationError({"from_date": f"Der Dienst beginnt erst am {service.start_date:%d.%m.%Y}."})
+        raise ValidationError(
+            {
+                "from_date": _("Der Dienst beginnt erst am %(date)s.")
+                % {"date": f"{service.start_date:%d.%m.%Y}"}
+            }
+        )
     last_until = (
         ServiceRecipient.objects.filter(service=service, body=body, until_date__isnull=False)
         .aggregate(last=Max("until_date"))
@@ -185,14 +200,14 @@ def _add_recipient(service: SharedService, body: Body, from_date: dt.date) -> Se
     if last_until is not None and from_date <= last_until:
         raise ValidationError(
             {
-                "from_date": (
-                    f"{body.name} erhielt den Dienst bis {last_until:%d.%m.%Y}; "
-                    "der neue Beginn muss danach liegen."
+                "from_date": _(
+                    "%(name)s erhielt den Dienst bis %(date)s; der neue Beginn muss danach liegen."
                 )
+                % {"name": body.name, "date": f"{last_until:%d.%m.%Y}"}
             }
         )
     if ServiceRecipient.objects.filter(service=service, body=body, until_date__isnull=True).exists():
-        raise ValidationError({"body": f"{body.name} erhält den Dienst bereits."})
+        raise ValidationError({"body": _("%(name)s erhält den Dienst bereits.") % {"name": body.name}})
     recipient = ServiceRecipient(service=service, body=body, from_date=from_date)
     recipient.full_clean()
     recipient.save()
@@ -225,9 +240,9 @@ def recipient_end(*, actor: Actor, recipient: ServiceRecipient, until_date: dt.d
     lock(service)
     recipient = ServiceRecipient.objects.select_related("body").get(pk=recipient.pk)
     if recipient.until_date is not None:
-        raise ValidationError({"until_date": "Diese Teilnahme ist bereits beendet."})
+        raise ValidationError({"until_date": _("Diese Teilnahme ist bereits beendet.")})
     if until_date < recipient.from_date:
-        raise ValidationError({"until_date": "Das Ende darf nicht vor dem Beginn liegen."})
+        raise ValidationError({"until_date": _("Das Ende darf nicht vor dem Beginn liegen.")})
     recipient.until_date = until_date
     recipient.full_clean()
     recipient.save(update_fields=["until_date"])
@@ -255,11 +270,11 @@ def population_figure_set(
     """Enter (or replace) a member's population at the key's reference date, for ``year``'s settlements."""
     check(actor, service, "manage")
     if not ServiceRecipient.objects.filter(service=service, body=body).exists():
-        raise ValidationError({"body": f"{body.name} erhält diesen Dienst nicht."})
+        raise ValidationError({"body": _("%(name)s erhält diesen Dienst nicht.") % {"name": body.name}})
     if population < 0:
-        raise ValidationError({"population": "Die Einwohnerzahl darf nicht negativ sein."})
+        raise ValidationError({"population": _("Die Einwohnerzahl darf nicht negativ sein.")})
     if not source.strip():
-        raise ValidationError({"source": "Bitte die Quelle angeben (z. B. Statistisches Landesamt)."})
+        raise ValidationError({"source": _("Bitte die Quelle angeben (z. B. Statistisches Landesamt).")})
     figure = PopulationFigure.objects.filter(service=service, year=year, body=body).first()
     old_population = None if figure is None else figure.population
     old_date = None if figure is None else figure.reference_date

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict, Invalid
 
-from .. import allocation, calculation
+from .. import allocation, calculation, events
 from ..models import (
     Settlement,
     SettlementFinalizedError,
@@ -60,10 +61,17 @@ def _persist(settlement: Settlement, computed: calculation.ComputedSettlement, a
 
 
 def _compute_or_refuse(service: SharedService, year: int, kind: str) -> calculation.ComputedSettlement:
+    """Compute in German: a settlement is an official document, and its key description, notes and
+    component labels are stored (and checked by the digest) as the same text for every writer."""
     try:
-        return calculation.compute(calculation.gather_inputs(service, year, kind))
-    except allocation.AllocationError as exc:
-        raise Invalid(str(exc), code="settlement_not_computable") from exc
+        with translation.override("de"):
+            return calculation.compute(calculation.gather_inputs(service, year, kind))
+    except allocation.AllocationError as german:
+        try:  # the refusal in the reader's language
+            calculation.compute(calculation.gather_inputs(service, year, kind))
+        except allocation.AllocationError as exc:
+            raise Invalid(str(exc), code="settlement_not_computable") from exc
+        raise Invalid(str(german), code="settlement_not_computable") from german
 
 
 def _latest_version(service: SharedService, year: int, kind: str) -> Settlement | None:
@@ -74,10 +82,10 @@ def _latest_version(service: SharedService, year: int, kind: str) -> Settlement 
 def _check_year_kind(year: int, kind: str) -> None:
     if kind not in SettlementKind.values:
         raise ValidationError(
-            {"kind": "Art der Abrechnung: advance (Abschläge) oder final (Spitzabrechnung)."}
+            {"kind": _("Art der Abrechnung: advance (Abschläge) oder final (Spitzabrechnung).")}
         )
     if not 2000 <= year <= 2100:
-        raise ValidationError({"year": "Bitte ein Jahr zwischen 2000 und 2100 angeben."})
+        raise ValidationError({"year": _("Bitte ein Jahr zwischen 2000 und 2100 angeben.")})
 
 
 @transaction.atomic
@@ -96,7 +104,11 @@ def settlement_compute(*, actor: Actor, service: SharedService, year: int, kind:
         latest = _latest_version(service, year, kind)
         if latest is not None:
             raise SettlementFinalizedError(
-                f"{latest} ist abgeschlossen. Für Änderungen bitte eine Korrektur (neue Fassung) anlegen."
+                _(
+                    "%(settlement)s ist abgeschlossen. "
+                    "Für Änderungen bitte eine Korrektur (neue Fassung) anlegen."
+                )
+                % {"settlement": latest}
             )
         draft = Settlement(service=service, year=year, kind=kind, version=1)
     computed = _compute_or_refuse(service, year, kind)
@@ -119,14 +131,17 @@ def settlement_correct(*, actor: Actor, settlement: Settlement, reason: str) -> 
     service = lock(service)
     settlement = Settlement.objects.get(pk=settlement.pk)
     if not settlement.is_finalized:
-        raise Conflict("Nur eine abgeschlossene Abrechnung kann korrigiert werden.", code="settlement_draft")
+        raise Conflict(
+            _("Nur eine abgeschlossene Abrechnung kann korrigiert werden."), code="settlement_draft"
+        )
     if not reason.strip():
-        raise ValidationError({"reason": "Bitte den Grund der Korrektur angeben."})
+        raise ValidationError({"reason": _("Bitte den Grund der Korrektur angeben.")})
     latest = _latest_version(service, settlement.year, settlement.kind)
     assert latest is not None
     if latest.pk != settlement.pk:
         raise Conflict(
-            f"Es gibt bereits eine neuere Fassung ({latest.version}); bitte diese korrigieren.",
+            _("Es gibt bereits eine neuere Fassung (%(version)s); bitte diese korrigieren.")
+            % {"version": latest.version},
             code="settlement_superseded",
         )
     draft = Settlement(
@@ -162,12 +177,14 @@ def settlement_finalize(*, actor: Actor, settlement: Settlement) -> Settlement:
     service = lock(service)
     settlement = Settlement.objects.select_related("service").get(pk=settlement.pk)
     if settlement.is_finalized:
-        raise SettlementFinalizedError("Diese Abrechnung ist bereits abgeschlossen.")
+        raise SettlementFinalizedError(_("Diese Abrechnung ist bereits abgeschlossen."))
     current = _compute_or_refuse(service, settlement.year, settlement.kind)
     if current.digest != settlement.inputs_digest:
         raise Conflict(
-            "Die Grundlagen (Kosten, Schlüssel, Empfänger, Mengen oder Einwohner) haben sich seit der "
-            "Berechnung geändert. Bitte neu berechnen und prüfen, dann abschließen.",
+            _(
+                "Die Grundlagen (Kosten, Schlüssel, Empfänger, Mengen oder Einwohner) haben sich seit der "
+                "Berechnung geändert. Bitte neu berechnen und prüfen, dann abschließen."
+            ),
             code="settlement_stale",
         )
     settlement.status = SettlementStatus.FINALIZED
@@ -187,6 +204,7 @@ def settlement_finalize(*, actor: Actor, settlement: Settlement) -> Settlement:
             "digest": settlement.inputs_digest,
         },
     )
+    events.settlement_finalized(actor=actor, settlement=settlement)
     return settlement
 
 

@@ -11,6 +11,7 @@ from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
@@ -30,7 +31,7 @@ CSV_MAX_BYTES = 5 * 1024 * 1024
 
 def _check_volume_body(service: SharedService, body: Body) -> None:
     if not ServiceRecipient.objects.filter(service=service, body=body).exists():
-        raise ValidationError({"body": f"{body.name} erhält diesen Dienst nicht."})
+        raise ValidationError({"body": _("%(name)s erhält diesen Dienst nicht.") % {"name": body.name}})
 
 
 def _overlapping(service: SharedService, body: Body, start: dt.date, end: dt.date) -> VolumeRecord | None:
@@ -55,10 +56,15 @@ def _volume_upsert(
     if clash is not None:
         raise ValidationError(
             {
-                "period_start": (
-                    f"Der Zeitraum überschneidet sich mit dem erfassten Zeitraum "
-                    f"{clash.period_start:%d.%m.%Y}–{clash.period_end:%d.%m.%Y} von {body.name}."
+                "period_start": _(
+                    "Der Zeitraum überschneidet sich mit dem erfassten Zeitraum "
+                    "%(start)s–%(end)s von %(name)s."
                 )
+                % {
+                    "start": f"{clash.period_start:%d.%m.%Y}",
+                    "end": f"{clash.period_end:%d.%m.%Y}",
+                    "name": body.name,
+                }
             }
         )
     record = VolumeRecord.objects.filter(service=service, body=body, period_start=start).first()
@@ -135,7 +141,9 @@ class VolumeImportError(ImportFileError):
     the messages of the field ``file``, so that a form shows each line."""
 
     def __init__(self, errors: list[str], *, path: str) -> None:
-        more = f" (und {len(errors) - 1} weitere Fehler)" if len(errors) > 1 else ""
+        more = (
+            " " + _("(und %(count)s weitere Fehler)") % {"count": len(errors) - 1} if len(errors) > 1 else ""
+        )
         Refusal.__init__(self, errors[0] + more, code=self.code, status=self.status)
         self.fields = {"file": list(errors)}
         self.errors = errors
@@ -152,7 +160,11 @@ class VolumeImportResult:
 
     @property
     def summary(self) -> str:
-        return f"{self.created} neu, {self.updated} geändert, {self.unchanged} unverändert."
+        return _("%(created)s neu, %(updated)s geändert, %(unchanged)s unverändert.") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 CSV_COLUMNS = {
@@ -171,7 +183,7 @@ def _parse_date(value: str) -> dt.date:
             return dt.datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a calendar date, no time
         except ValueError:
             continue
-    raise ValueError("Datum als TT.MM.JJJJ oder JJJJ-MM-TT angeben")
+    raise ValueError(_("Datum als TT.MM.JJJJ oder JJJJ-MM-TT angeben"))
 
 
 def _parse_quantity(value: str) -> Decimal:
@@ -180,11 +192,11 @@ def _parse_quantity(value: str) -> Decimal:
     try:
         number = parse_decimal(value)
     except GermanNumberError:
-        raise ValueError("keine Zahl (Beispiel: 1.250 oder 12,5)") from None
+        raise ValueError(_("keine Zahl (Beispiel: 1.250 oder 12,5)")) from None
     if not number.is_finite() or number < 0:
-        raise ValueError("eine Zahl ab 0 angeben")
+        raise ValueError(_("eine Zahl ab 0 angeben"))
     if number != number.quantize(Decimal("0.01")):
-        raise ValueError("höchstens zwei Nachkommastellen")
+        raise ValueError(_("höchstens zwei Nachkommastellen"))
     return number
 
 
@@ -200,7 +212,9 @@ def volume_import_csv(
     check(actor, service, "maintain")
     raw = file.read(CSV_MAX_BYTES + 1)
     if len(raw) > CSV_MAX_BYTES:
-        raise ImportFileError(f"Die Datei ist größer als {CSV_MAX_BYTES // (1024 * 1024)} MB.", path=name)
+        raise ImportFileError(
+            _("Die Datei ist größer als %(size)s MB.") % {"size": CSV_MAX_BYTES // (1024 * 1024)}, path=name
+        )
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8-sig")
@@ -209,7 +223,7 @@ def volume_import_csv(
     else:
         text = raw.lstrip("\ufeff")
     if not text.strip():
-        raise ImportFileError("Die Datei ist leer.", path=name)
+        raise ImportFileError(_("Die Datei ist leer."), path=name)
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -223,7 +237,8 @@ def volume_import_csv(
     missing = [c for c in ("ars", "von", "bis", "menge") if c not in columns]
     if missing:
         raise ImportFileError(
-            f"Kopfzeile: es fehlen die Spalten {', '.join(missing)} (erwartet: ars;von;bis;menge;bemerkung).",
+            _("Kopfzeile: es fehlen die Spalten %(columns)s (erwartet: ars;von;bis;menge;bemerkung).")
+            % {"columns": ", ".join(missing)},
             path=name,
             line=1,
         )
@@ -255,7 +270,8 @@ def volume_import_csv(
             fail(
                 line_number,
                 "ars",
-                f"{cell('ars') or '(leer)'} erhält diesen Dienst nicht oder ist unbekannt.",
+                _("%(key)s erhält diesen Dienst nicht oder ist unbekannt.")
+                % {"key": cell("ars") or _("(leer)")},
             )
             continue
         body = found
@@ -270,7 +286,9 @@ def volume_import_csv(
             fail(line_number, "bis", str(exc))
             continue
         if end < start or end.year != start.year:
-            fail(line_number, "bis", "Der Zeitraum muss innerhalb eines Kalenderjahres liegen (von ≤ bis).")
+            fail(
+                line_number, "bis", _("Der Zeitraum muss innerhalb eines Kalenderjahres liegen (von ≤ bis).")
+            )
             continue
         try:
             quantity = _parse_quantity(cell("menge"))
@@ -279,14 +297,19 @@ def volume_import_csv(
             continue
         earlier = seen.get((body.pk, start))
         if earlier is not None:
-            fail(line_number, "von", f"derselbe Zeitraum von {body.name} steht schon in Zeile {earlier}.")
+            fail(
+                line_number,
+                "von",
+                _("derselbe Zeitraum von %(name)s steht schon in Zeile %(line)s.")
+                % {"name": body.name, "line": earlier},
+            )
             continue
         seen[(body.pk, start)] = line_number
         rows.append((line_number, body, start, end, quantity, cell("bemerkung")[:200]))
         if len(errors) >= 50:
             break
     if not rows and not errors:
-        raise ImportFileError("Die Datei enthält keine Mengen.", path=name)
+        raise ImportFileError(_("Die Datei enthält keine Mengen."), path=name)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     if not errors:
         source = f"CSV-Import {name}"[:200]

@@ -369,7 +369,8 @@ def test_a_new_key_is_a_registered_class():
 
 def test_the_engines_import_no_django():
     """The allocation package and costing.py are pure: testable and benchmarkable without Django.
-    Of Verbund they import only the pure helpers verbund.common.money and verbund.common.german."""
+    Of Verbund they import only the pure helpers verbund.common.money, verbund.common.german and
+    verbund.common.i18n (gettext without Django)."""
     import ast
     import subprocess
     import sys
@@ -378,7 +379,7 @@ def test_the_engines_import_no_django():
     import verbund.shared_services as part
 
     root = Path(part.__file__).parent
-    allowed = {"verbund.common.money", "verbund.common.german", "verbund.common"}
+    allowed = {"verbund.common.money", "verbund.common.german", "verbund.common.i18n", "verbund.common"}
     for path in [*sorted((root / "allocation").glob("*.py")), root / "costing.py"]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level}

@@ -6,6 +6,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verbund.alliances.models import Alliance, Membership
 from verbund.common.errors import NotFound
@@ -43,7 +44,7 @@ def recipient_bodies(service: SharedService) -> list[Body]:
 def body_of(ars: str) -> Body:
     body = Body.objects.filter(ars=ars).first()
     if body is None:
-        raise NotFound("Keine solche Körperschaft.")
+        raise NotFound(_("Keine solche Körperschaft."))
     return body
 
 
@@ -66,4 +67,4 @@ def form_problems(form: forms.BaseForm) -> str:
     for name, errors in form.errors.items():
         if name in form.fields:
             parts.append(f"{form.fields[name].label}: {' '.join(str(e) for e in errors)}")
-    return "Bitte die Angaben prüfen: " + "; ".join(parts)
+    return _("Bitte die Angaben prüfen: %(problems)s") % {"problems": "; ".join(parts)}

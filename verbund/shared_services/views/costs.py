@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.access import require
@@ -26,7 +27,7 @@ from ._common import NAV, body_of, choices, form_problems, recipient_bodies, thi
 
 def _check_kind(kind: str) -> str:
     if kind not in PlanKind.values:
-        raise Http404("Kein solcher Kostenplan.")
+        raise Http404(_("Kein solcher Kostenplan."))
     return kind
 
 
@@ -52,7 +53,10 @@ def _cost_plan_page(
         "access": service_access(principal, service),
         "year": year,
         "kind": kind,
-        "page_title": f"Kostenplan {'Plan' if kind == PlanKind.PLAN else 'Ist'} {year}",
+        "page_title": (
+            _("Kostenplan Plan %(year)s") if kind == PlanKind.PLAN else _("Kostenplan Ist %(year)s")
+        )
+        % {"year": year},
         "other_kind": PlanKind.ACTUAL if kind == PlanKind.PLAN else PlanKind.PLAN,
         "view": view,
         "rows": rows,
@@ -105,7 +109,9 @@ def cost_item_add(request: HttpRequest, service_id: int, year: int, kind: str) -
         )
 
     if form.is_valid() and run_on_form(form, add, default_field="description"):
-        messages.success(request, f"„{form.cleaned_data['description']}“ ist hinzugefügt.")
+        messages.success(
+            request, _("„%(item)s“ ist hinzugefügt.") % {"item": form.cleaned_data["description"]}
+        )
         return redirect(_plan_url(service, year, kind) + "#positionen")
     return _cost_plan_page(request, principal, service, year, kind, item_form=form)
 
@@ -117,7 +123,7 @@ def cost_item_delete(
     service = access_service(principal_of(request), service_id, need="maintain")
     item = get_object_or_404(CostItem, pk=item_id, plan__service=service, plan__year=year, plan__kind=kind)
     services.cost_item_delete(actor=request_actor(request), item=item)
-    messages.success(request, f"„{item.description}“ ist entfernt.")
+    messages.success(request, _("„%(item)s“ ist entfernt.") % {"item": item.description})
     return redirect(_plan_url(service, year, kind) + "#positionen")
 
 
@@ -132,13 +138,13 @@ def cost_plan_copy(request: HttpRequest, service_id: int, year: int, kind: str) 
             year=form.cleaned_data["source_year"], kind=form.cleaned_data["source_kind"]
         ).first()
         if source is None:
-            form.add_error("source_year", "Diesen Kostenplan gibt es nicht.")
+            form.add_error("source_year", _("Diesen Kostenplan gibt es nicht."))
     if source is not None and run_on_form(
         form,
         lambda: services.cost_plan_copy(actor=request_actor(request), source=source, year=year, kind=kind),
         default_field="source_kind",
     ):
-        messages.success(request, f"Die Positionen aus {source} sind übernommen.")
+        messages.success(request, _("Die Positionen aus %(plan)s sind übernommen.") % {"plan": source})
     else:
         messages.error(request, form_problems(form))
     return redirect(_plan_url(service, year, kind))
@@ -174,7 +180,9 @@ def volumes(request: HttpRequest, service_id: int) -> HttpResponse:
             )
             if result:
                 messages.success(
-                    request, f"Import von {import_form.cleaned_data['file'].name}: {result.summary}"
+                    request,
+                    _("Import von %(file)s: %(summary)s")
+                    % {"file": import_form.cleaned_data["file"].name, "summary": result.summary},
                 )
                 return redirect(reverse("shared_services:volumes", args=[service.pk]) + f"?jahr={year}")
         else:
@@ -194,7 +202,7 @@ def volumes(request: HttpRequest, service_id: int) -> HttpResponse:
                     ),
                     default_field="period_start",
                 ):
-                    messages.success(request, "Die Menge ist erfasst.")
+                    messages.success(request, _("Die Menge ist erfasst."))
                     return redirect(
                         reverse("shared_services:volumes", args=[service.pk])
                         + f"?jahr={data['period_start'].year}"

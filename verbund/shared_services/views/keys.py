@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.german import format_number
@@ -34,7 +35,7 @@ def _key_form(service: SharedService, data: Any = None) -> KeyForm:
 def _preview_context(service: SharedService, form: KeyForm) -> dict[str, Any]:
     context: dict[str, Any] = {"service": service, "form": form, "preview": None, "preview_error": ""}
     if not form.is_valid():
-        context["preview_error"] = (
+        context["preview_error"] = _(
             "Der Schlüssel ist noch nicht vollständig oder nicht gültig (siehe Hinweise am Feld)."
         )
         return context
@@ -75,7 +76,7 @@ def key_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         )
     ):
         messages.success(
-            request, "Der Verteilungsschlüssel ist gespeichert. Offene Entwürfe bitte neu berechnen."
+            request, _("Der Verteilungsschlüssel ist gespeichert. Offene Entwürfe bitte neu berechnen.")
         )
         return back(service, "schluessel")
     if request.method == "POST":

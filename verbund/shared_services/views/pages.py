@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.alliances import policies as alliance_policies
@@ -109,7 +110,9 @@ def service_create(request: HttpRequest, slug: str) -> HttpResponse:
         )
         if service:
             messages.success(
-                request, f"Der Dienst „{service.name}“ ist angelegt. Legen Sie jetzt den Schlüssel fest."
+                request,
+                _("Der Dienst „%(name)s“ ist angelegt. Legen Sie jetzt den Schlüssel fest.")
+                % {"name": service.name},
             )
             return redirect("shared_services:key_edit", service_id=service.pk)
     return render(
@@ -133,7 +136,7 @@ def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
             service.allocation_key, {r.body.ars: r.body.name for r in history}
         )
     except allocation.KeyConfigError as exc:
-        key_description = f"ungültig: {exc}"
+        key_description = _("ungültig: %(error)s") % {"error": exc}
     context = {
         "service": service,
         "access": service_access(principal, service),
@@ -189,7 +192,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
         if run_on_form(
             form, lambda: services.service_update(actor=request_actor(request), service=service, data=data)
         ):
-            messages.success(request, "Die Angaben sind gespeichert.")
+            messages.success(request, _("Die Angaben sind gespeichert."))
             return back(service, "angaben")
     messages.error(request, form_problems(form))
     return back(service, "angaben")
@@ -213,7 +216,9 @@ def recipient_add(request: HttpRequest, service_id: int) -> HttpResponse:
         )
         if recipient:
             messages.success(
-                request, f"{recipient.body.name} erhält den Dienst ab {recipient.from_date:%d.%m.%Y}."
+                request,
+                _("%(name)s erhält den Dienst ab %(date)s.")
+                % {"name": recipient.body.name, "date": f"{recipient.from_date:%d.%m.%Y}"},
             )
             return back(service, "empfaenger")
     messages.error(request, form_problems(form))
@@ -236,7 +241,8 @@ def recipient_end(request: HttpRequest, service_id: int, recipient_id: int) -> H
     ):
         messages.success(
             request,
-            f"{recipient.body.name} erhält den Dienst bis {form.cleaned_data['until_date']:%d.%m.%Y}.",
+            _("%(name)s erhält den Dienst bis %(date)s.")
+            % {"name": recipient.body.name, "date": f"{form.cleaned_data['until_date']:%d.%m.%Y}"},
         )
     else:
         messages.error(request, form_problems(form))
@@ -262,7 +268,7 @@ def population_set(request: HttpRequest, service_id: int) -> HttpResponse:
             ),
             default_field="population",
         ):
-            messages.success(request, "Die Einwohnerzahl zum Stichtag ist eingetragen.")
+            messages.success(request, _("Die Einwohnerzahl zum Stichtag ist eingetragen."))
             return back(service, "stichtag", f"jahr={data['year']}")
     messages.error(request, form_problems(form))
     return back(service, "stichtag")
@@ -276,7 +282,9 @@ def population_delete(request: HttpRequest, service_id: int, figure_id: int) -> 
     )
     services.population_figure_delete(actor=request_actor(request), figure=figure)
     messages.success(
-        request, f"Der Stichtagswert von {figure.body.name} ist entfernt; es gilt wieder das Register."
+        request,
+        _("Der Stichtagswert von %(name)s ist entfernt; es gilt wieder das Register.")
+        % {"name": figure.body.name},
     )
     return redirect(
         reverse("shared_services:service_detail", args=[service.pk]) + f"?jahr={figure.year}#stichtag"

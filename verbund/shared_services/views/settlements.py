@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.access import require
@@ -30,6 +31,15 @@ from ..selectors import (
 from ._common import NAV, this_year
 
 
+def _name(settlement: Settlement) -> str:
+    """The settlement's name in the reader's language (``str(settlement)`` is the German one of the log)."""
+    return _("%(kind)s %(year)s (Fassung %(version)s)") % {
+        "kind": settlement.get_kind_display(),
+        "year": settlement.year,
+        "version": settlement.version,
+    }
+
+
 def settlements(request: HttpRequest, service_id: int) -> HttpResponse:
     principal = principal_of(request)
     service = access_service(principal, service_id)
@@ -47,7 +57,9 @@ def settlements(request: HttpRequest, service_id: int) -> HttpResponse:
             default_field="year",
         )
         if settlement:
-            messages.success(request, f"{settlement} ist berechnet (Entwurf).")
+            messages.success(
+                request, _("%(settlement)s ist berechnet (Entwurf).") % {"settlement": _name(settlement)}
+            )
             return redirect(settlement.get_absolute_url())
     context = {
         "service": service,
@@ -84,9 +96,11 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
         "share_total": sum((line.share for line in lines), Decimal("0.00")),
         "correction_form": CorrectionForm(),
         "finalize_consequences": [
-            "Die Anteile werden verbindlich; die Mitglieder können ihre Rechnungen abrufen.",
-            "Die Fassung kann danach nicht mehr geändert oder gelöscht werden; "
-            "Änderungen sind nur als Korrektur (neue Fassung) möglich.",
+            _("Die Anteile werden verbindlich; die Mitglieder können ihre Rechnungen abrufen."),
+            _(
+                "Die Fassung kann danach nicht mehr geändert oder gelöscht werden; "
+                "Änderungen sind nur als Korrektur (neue Fassung) möglich."
+            ),
         ],
         "nav": NAV,
     }
@@ -108,10 +122,14 @@ def settlement_finalize(request: HttpRequest, settlement_id: int) -> HttpRespons
 @refusals_as_messages
 def _finalize(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     if not request.POST.get("confirmed"):
-        messages.error(request, "Bitte den Abschluss bestätigen.")
+        messages.error(request, _("Bitte den Abschluss bestätigen."))
         return redirect(settlement.get_absolute_url())
     services.settlement_finalize(actor=request_actor(request), settlement=settlement)
-    messages.success(request, f"{settlement} ist abgeschlossen und kann nicht mehr geändert werden.")
+    messages.success(
+        request,
+        _("%(settlement)s ist abgeschlossen und kann nicht mehr geändert werden.")
+        % {"settlement": _name(settlement)},
+    )
     return redirect(settlement.get_absolute_url())
 
 
@@ -128,11 +146,15 @@ def settlement_correct(request: HttpRequest, settlement_id: int) -> HttpResponse
     )
     if not draft:
         messages.error(
-            request, "Keine Korrektur angelegt: " + " ".join(str(e) for e in form.errors.get("reason", []))
+            request,
+            _("Keine Korrektur angelegt: %(problems)s")
+            % {"problems": " ".join(str(e) for e in form.errors.get("reason", []))},
         )
         return redirect(settlement.get_absolute_url())
     messages.success(
-        request, f"Fassung {draft.version} ist als Entwurf angelegt; sie zeigt die Unterschiede."
+        request,
+        _("Fassung %(version)s ist als Entwurf angelegt; sie zeigt die Unterschiede.")
+        % {"version": draft.version},
     )
     return redirect(draft.get_absolute_url())
 
@@ -148,7 +170,7 @@ def _recompute(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     services.settlement_compute(
         actor=request_actor(request), service=settlement.service, year=settlement.year, kind=settlement.kind
     )
-    messages.success(request, "Der Entwurf ist mit den aktuellen Grundlagen neu berechnet.")
+    messages.success(request, _("Der Entwurf ist mit den aktuellen Grundlagen neu berechnet."))
     return redirect(settlement.get_absolute_url())
 
 
@@ -162,7 +184,7 @@ def settlement_discard(request: HttpRequest, settlement_id: int) -> HttpResponse
 def _discard(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     service = settlement.service
     services.settlement_discard(actor=request_actor(request), settlement=settlement)
-    messages.success(request, "Der Entwurf ist verworfen.")
+    messages.success(request, _("Der Entwurf ist verworfen."))
     return redirect("shared_services:settlements", service_id=service.pk)
 
 
@@ -181,10 +203,10 @@ def invoice_pdf(request: HttpRequest, settlement_id: int, ars: str) -> HttpRespo
     settlement = access_settlement(principal, settlement_id)
     line = settlement.lines.select_related("body").filter(body__ars=ars).first()
     if line is None:
-        raise Http404("Keine solche Zeile.")
+        raise Http404(_("Keine solche Zeile."))
     require(
         policies.sees_line_of(principal, settlement.service, line.body_id),
-        "Sie sehen nur die Rechnungen Ihrer eigenen Körperschaft.",
+        _("Sie sehen nur die Rechnungen Ihrer eigenen Körperschaft."),
     )
     filename = exports.export_filename(settlement, f"-{ars}.pdf")
     return _download(exports.invoice_pdf(settlement, line), "application/pdf", filename)
@@ -196,7 +218,7 @@ def _overview_lines(request: HttpRequest, settlement_id: int) -> tuple[Settlemen
     access = service_access(principal, settlement.service)
     require(
         access.sees_all_lines,
-        "Die Übersicht aller Mitglieder sehen Koordination und erbringende Körperschaft.",
+        _("Die Übersicht aller Mitglieder sehen Koordination und erbringende Körperschaft."),
     )
     return settlement, settlement_lines(settlement, access)
 

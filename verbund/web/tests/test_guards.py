@@ -93,6 +93,9 @@ PAGES = {
     "alliance_detail_coordinator": lambda body: alliance_page(body, coordinator=True),
     "alliance_edit": lambda body: alliance_page(body, view="edit", coordinator=True),
     "alliance_create": lambda body: ("/verbuende/neu/", UserFactory.create(staff_of=body)),
+    "barrierefreiheit": lambda body: "/barrierefreiheit/",
+    "opendata": lambda body: "/opendata/",
+    "legal_edit": lambda body: ("/betrieb/rechtstexte/barrierefreiheit/", UserFactory.create(operator=True)),
     **FUNDING_PAGES,
     **SHARED_SERVICES_PAGES,
     **PLANNING_PAGES,
@@ -233,6 +236,7 @@ def _token(s: Any) -> dict[str, Any]:
 SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # registry
     "registry:body_detail": lambda s: {"ars": s.body.ars},
+    "registry:import_detail": lambda s: {"pk": _pk("registry.registryimportjob")},
     # alliances
     "alliances:detail": lambda s: {"slug": s.alliance.slug},
     "alliances:edit": lambda s: {"slug": s.alliance.slug},
@@ -270,6 +274,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "accounts:body_users": lambda s: {"ars": s.vg.ars},
     "accounts:invite": lambda s: {"ars": s.vg.ars},
     "accounts:set_password": _token,
+    "accounts:password_reset_confirm": _token,
     # funding
     "funding:programme_detail": lambda s: {"slug": s.programme.slug},
     "funding:programme_edit": lambda s: {"slug": s.programme.slug},
@@ -338,6 +343,16 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "planning:scenario_export_geojson": lambda s: {"pk": _pk("planning.scenario")},
     "planning:scenario_delete": lambda s: {"pk": _pk("planning.scenario")},
     "planning:scenario_restart": lambda s: {"pk": _pk("planning.scenario")},
+    # legal pages (web shell)
+    "legal:edit": lambda s: {"kind": "impressum"},
+    "legal:feedback_handle": lambda s: {"pk": _pk("web.accessibilityfeedback")},
+    # notifications
+    "notifications:open": lambda s: {"pk": _pk("notifications.notification")},
+    "notifications:mark_read": lambda s: {"pk": _pk("notifications.notification")},
+    "notifications:webhook_detail": lambda s: {"pk": _pk("notifications.webhooksubscription")},
+    "notifications:webhook_delete": lambda s: {"pk": _pk("notifications.webhooksubscription")},
+    "notifications:mail_redeliver": lambda s: {"pk": _pk("notifications.outboxmail")},
+    "notifications:delivery_redeliver": lambda s: {"pk": _pk("notifications.webhookdelivery")},
 }
 
 

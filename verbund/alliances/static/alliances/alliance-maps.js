@@ -86,7 +86,7 @@
 
   var MAX_LINKS = 8;
 
-  function directoryPopup(properties, alliances, base) {
+  function directoryPopup(properties, alliances, base, more) {
     var box = element("div", undefined, "vb-map-popup");
     box.appendChild(element("strong", properties.name));
     var list = element("ul");
@@ -98,7 +98,9 @@
     });
     box.appendChild(list);
     if (properties.alliances.length > MAX_LINKS) {
-      box.appendChild(element("div", "und " + (properties.alliances.length - MAX_LINKS) + " weitere"));
+      // "more" comes from the page in its language (data-label-more, "__N__" stands for the number).
+      var rest = String(properties.alliances.length - MAX_LINKS);
+      box.appendChild(element("div", (more || "und __N__ weitere").replace("__N__", rest)));
     }
     return box;
   }
@@ -124,7 +126,7 @@
       onEachFeature: function (feature, featureLayer) {
         featureLayer.bindTooltip(element("span", feature.properties.name));
         featureLayer.bindPopup(function () {
-          return directoryPopup(feature.properties, data.alliances, base);
+          return directoryPopup(feature.properties, data.alliances, base, state.container.dataset.labelMore);
         });
       }
     }).addTo(state.map);

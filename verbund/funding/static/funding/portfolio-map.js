@@ -17,12 +17,15 @@
     if (container.dataset.tileUrl) {
       L.tileLayer(container.dataset.tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
     }
+    // The words come from the page, in its language (data-label-one / data-label-many).
+    var one = container.dataset.labelOne || "Bewilligung";
+    var many = container.dataset.labelMany || "Bewilligungen";
     var max = points.reduce(function (m, p) { return Math.max(m, Number(p.total)); }, 1);
     var layer = L.featureGroup();
     points.forEach(function (p) {
       var radius = 6 + 24 * Math.sqrt(Number(p.total) / max);
       L.circleMarker([p.lat, p.lon], { radius: radius, color: "#0b3b8c", weight: 1.5, fillColor: "#2f6fd6", fillOpacity: 0.45 })
-        .bindTooltip(p.name + ": " + formatEur(p.total) + " (" + p.count + (p.count === 1 ? " Bewilligung)" : " Bewilligungen)"))
+        .bindTooltip(p.name + ": " + formatEur(p.total) + " (" + p.count + " " + (p.count === 1 ? one : many) + ")")
         .addTo(layer);
     });
     layer.addTo(map);

@@ -55,7 +55,10 @@
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
-        var text = p.name + (p.size > 1 ? " – Gruppe " + p.group + (p.host ? " (Gastgeber)" : "") : " – allein");
+        // the words come translated from the page (data-text-*), German if missing
+        var words = container.dataset;
+        var group = words.textGroup || "Gruppe", host = words.textHost || "Gastgeber", alone = words.textAlone || "allein";
+        var text = p.name + (p.size > 1 ? " – " + group + " " + p.group + (p.host ? " (" + host + ")" : "") : " – " + alone);
         layer.bindTooltip(text, { sticky: true });
       }
     }).addTo(map);

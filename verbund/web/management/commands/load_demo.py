@@ -116,6 +116,14 @@ def load_planning(stdout: Any, stderr: Any) -> Logins:
     return []
 
 
+def load_notifications(stdout: Any, stderr: Any) -> Logins:
+    """The demo users' inbox: the events the other parts' demo data published (notifications.demo)."""
+    from verbund.notifications.demo import load_demo_notifications
+
+    load_demo_notifications(stdout=stdout)
+    return []
+
+
 @dataclass(frozen=True)
 class DemoPart:
     name: str
@@ -130,6 +138,7 @@ DEMO_PARTS = (
     DemoPart("funding", "Förderung", load_funding),
     DemoPart("shared_services", "Geteilte Dienste", load_shared_services),
     DemoPart("planning", "Planung", load_planning),
+    DemoPart("notifications", "Benachrichtigungen", load_notifications),
 )
 
 

@@ -1,0 +1,32 @@
+"""The events the planning part publishes (verbund.notifications): a planning run finished or failed.
+
+The recipient is whoever started the scenario (it may run for minutes on a worker; the user need not
+keep the page open).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+from verbund.common.actors import Actor
+from verbund.common.german import format_money
+from verbund.notifications.services import Audience, publish, register_event_type
+
+from .models import Scenario
+
+RUN_FINISHED = register_event_type("planning.run_finished", label=gettext_lazy("Planungslauf fertig"))
+RUN_FAILED = register_event_type("planning.run_failed", label=gettext_lazy("Planungslauf fehlgeschlagen"))
+
+
+def run_ended(*, actor: Actor, scenario: Scenario, error: str = "") -> None:
+    """Tell the scenario's author that its run ended (after commit)."""
+    text = error or "Einsparung: " + format_money(scenario.total_saving)
+    publish(
+        RUN_FAILED if error else RUN_FINISHED,
+        actor=actor,
+        title=scenario.name,
+        text=text,
+        path=scenario.get_absolute_url(),
+        audience=Audience.users(scenario.created_by_id),
+        payload={"scenario": scenario.pk, "status": "failed" if error else "done"},
+    )
