@@ -6,10 +6,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.local
 
-.PHONY: install messages run test lint typecheck pytest bench browser vendor openapi clean
+.PHONY: install run test lint typecheck pytest bench browser vendor openapi clean
 
-## install: create .venv and install the pinned dependencies (idempotent; redone when pyproject changes)
+## install: create .venv and install the pinned dependencies (idempotent; redone when pyproject changes),
+## then compile the English catalogues (.po → .mo, in Python: no system gettext needed)
 install: $(VENV)/.installed
+	@$(BIN)/python -m tools.translations compile
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,12 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-## messages: compile the English catalogues (.po → .mo) in Python, no system gettext needed
-messages: install
-	@$(BIN)/python -m tools.translations compile
-
 ## run: install, migrate, load registry and demo data (default SQLite file, or VERBUND_DEMO=1), then web server, worker and scheduler (Procfile; Ctrl-C stops all) on http://127.0.0.1:$(PORT)
-run: install messages
+run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py load_demo --if-default-database
 	$(BIN)/honcho start --procfile Procfile --port $(PORT)
@@ -41,11 +39,11 @@ typecheck: install
 browser:
 	@bash scripts/ensure-chromium.sh
 
-pytest: install messages
+pytest: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 ## bench: benchmarks, printed as JSON lines
-bench: install messages
+bench: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m bench $(BENCH_ARGS)
 
 ## openapi: rewrite the committed OpenAPI schema after an intended API change

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -27,8 +26,8 @@ from verbund.ui.actor import request_actor
 from verbund.ui.forms import KernForm, run_on_form
 
 from . import two_factor
-from .forms import SetPasswordKernForm
 from .password_reset import PasswordResetKernForm, address_allowed, password_reset
+from .views import SetPasswordView
 
 # --- forgotten password ------------------------------------------------------------------------------
 
@@ -75,29 +74,18 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
         return context
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(SetPasswordView):
     """The link of the e-mail: choose a new password (the token leaves the URL first, like Django's)."""
 
     template_name = "accounts/password_reset_confirm.html"
-    form_class = SetPasswordKernForm
-    success_url = reverse_lazy("accounts:login")
+    reset_url_token = "set-password"
+    title = gettext_lazy("Neues Passwort wählen")
 
-    def get_user(self, uidb64: str) -> Any:
-        user = super().get_user(uidb64)
-        return user if user is not None and user.is_active else None
+    def set_password(self, user: Any, password: str) -> None:
+        password_reset(actor=user, user=user, password=password)
 
-    def form_valid(self, form: Any) -> HttpResponse:
-        user = self.user
-        done = run_on_form(
-            form,
-            lambda: password_reset(actor=user, user=user, password=form.cleaned_data["new_password1"]),
-            default_field="new_password2",
-        )
-        if not done:
-            return self.form_invalid(form)
-        del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
-        messages.success(self.request, _("Ihr Passwort ist geändert. Sie können sich jetzt anmelden."))
-        return HttpResponseRedirect(self.get_success_url())
+    def done_message(self) -> str:
+        return _("Ihr Passwort ist geändert. Sie können sich jetzt anmelden.")
 
 
 # --- second factor -----------------------------------------------------------------------------------

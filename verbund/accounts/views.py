@@ -478,15 +478,22 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
         user = super().get_user(uidb64)
         return user if user is not None and user.is_active else None
 
+    def set_password(self, user: Any, password: str) -> None:
+        """The service that sets the password (the holder acts); the reset by e-mail has its own."""
+        user_set_password(actor=user, user=user, password=password)
+
+    def done_message(self) -> str:
+        return _("Ihr Passwort ist gesetzt. Sie können sich jetzt anmelden.")
+
     def form_valid(self, form: Any) -> HttpResponse:
         user = self.user
         done = run_on_form(
             form,
-            lambda: user_set_password(actor=user, user=user, password=form.cleaned_data["new_password1"]),
+            lambda: self.set_password(user, form.cleaned_data["new_password1"]),
             default_field="new_password2",
         )
         if not done:
             return self.form_invalid(form)
         del self.request.session[INTERNAL_RESET_SESSION_TOKEN]
-        messages.success(self.request, _("Ihr Passwort ist gesetzt. Sie können sich jetzt anmelden."))
+        messages.success(self.request, self.done_message())
         return HttpResponseRedirect(self.get_success_url())

@@ -25,6 +25,7 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from verbund.alliances.models import Alliance, Membership, Status
+from verbund.alliances.selectors import member_points
 from verbund.common.money import cents
 from verbund.common.principal import Principal
 from verbund.funding.models import GrantYear, Programme
@@ -135,47 +136,7 @@ def alliance_map(principal: Principal) -> dict[str, Any]:
     ``alliances`` lists ``[slug, name, status]``; a point's ``alliances`` are indexes into it, and
     its ``status`` is that of its first alliance (the colour). ``colours`` maps status → colour.
     """
-    rows = (
-        Membership.objects.current()
-        .filter(
-            alliance__in=active_alliances(principal).order_by().values("pk"),
-            body__centroid_lat__isnull=False,
-            body__centroid_lon__isnull=False,
-        )
-        .order_by("alliance__name", "alliance_id", "body__name")
-        .values_list(
-            "alliance_id",
-            "alliance__slug",
-            "alliance__name",
-            "alliance__status",
-            "body_id",
-            "body__name",
-            "body__centroid_lon",
-            "body__centroid_lat",
-        )
-    )
-    alliances: list[list[str]] = []
-    index: dict[int, int] = {}
-    features: dict[int, dict[str, Any]] = {}
-    for alliance_id, slug, name, status, body_id, body_name, lon, lat in rows:
-        assert lon is not None and lat is not None  # filtered above
-        if alliance_id not in index:
-            index[alliance_id] = len(alliances)
-            alliances.append([slug, name, status])
-        feature = features.get(body_id)
-        if feature is None:
-            feature = features[body_id] = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-                "properties": {"name": body_name, "status": status, "alliances": []},
-            }
-        feature["properties"]["alliances"].append(index[alliance_id])
-    return {
-        "type": "FeatureCollection",
-        "alliances": alliances,
-        "colours": STATUS_COLOURS,
-        "features": list(features.values()),
-    }
+    return {**member_points(active_alliances(principal)), "colours": STATUS_COLOURS}
 
 
 @dataclass

@@ -165,7 +165,7 @@ class TestDirectory:
     def test_map_data_has_one_point_per_member_body_with_its_alliances(self, directory, world):
         html = page(client_for().get(DIRECTORY))
         data = embedded_json(html, "vb-directory-data")
-        assert [name for _slug, name in data["alliances"]] == ["Gemeinde-App", "Krisenvorsorge Stromausfall"]
+        assert [entry[1] for entry in data["alliances"]] == ["Gemeinde-App", "Krisenvorsorge Stromausfall"]
         points = {f["properties"]["name"]: f for f in data["features"]}
         assert set(points) == {"Wörrstadt", "Enkenbach-Alsenborn", "Landstuhl"}
         assert points["Landstuhl"]["properties"]["alliances"] == [1]

@@ -24,8 +24,8 @@ from verbund.ui.views import is_htmx, paginate
 from .. import exports, policies
 from ..forms import DirectoryFilterForm
 from ..geometry import simplified
-from ..models import AllianceQuerySet, Membership
-from ..selectors import alliance_list, alliances_of_body, current_memberships
+from ..models import AllianceQuerySet
+from ..selectors import alliance_list, alliances_of_body, current_memberships, member_points
 from ._common import STATUS_BADGES, map_settings
 
 
@@ -42,53 +42,14 @@ def directory_queryset(principal: Principal, filters: dict[str, Any]) -> Allianc
 
 
 def directory_map(qs: AllianceQuerySet, *, outlines: bool = True) -> dict[str, Any]:
-    """The members of every alliance in ``qs`` as one FeatureCollection of centroids (one query).
+    """The members of the alliances in ``qs`` (:func:`~verbund.alliances.selectors.member_points`).
 
-    One Feature per body, however many alliances it belongs to: ``properties.alliances`` holds
-    indexes into the top-level ``alliances`` list (``[slug, name]``), in the order of the directory.
-    That keeps the map of a thousand alliances a few hundred kilobytes and one query. ``outlines``
-    holds the simplified Kreise of the Länder shown (:func:`kreis_outlines`, cached); an HTMX update
-    of the results leaves it out, because the map keeps the outlines it has.
+    ``outlines`` holds the simplified Kreise of the Länder shown (:func:`kreis_outlines`, cached); an
+    HTMX update of the results leaves it out, because the map keeps the outlines it has.
     """
-    rows = (
-        Membership.objects.current()
-        .filter(
-            alliance__in=qs.order_by().values("pk"),
-            body__centroid_lat__isnull=False,
-            body__centroid_lon__isnull=False,
-        )
-        .order_by("alliance__name", "alliance_id", "body__name")
-        .values_list(
-            "alliance_id",
-            "alliance__slug",
-            "alliance__name",
-            "body_id",
-            "body__ars",
-            "body__name",
-            "body__centroid_lon",
-            "body__centroid_lat",
-        )
-    )
-    alliances: list[list[str]] = []
-    index: dict[int, int] = {}
-    features: dict[int, dict[str, Any]] = {}
-    for alliance_id, slug, name, body_id, ars, body_name, lon, lat in rows:
-        assert lon is not None and lat is not None  # filtered above
-        if alliance_id not in index:
-            index[alliance_id] = len(alliances)
-            alliances.append([slug, name])
-        feature = features.get(body_id)
-        if feature is None:
-            feature = features[body_id] = {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-                "properties": {"ars": ars, "name": body_name, "alliances": []},
-            }
-        feature["properties"]["alliances"].append(index[alliance_id])
-    points = list(features.values())
-    data: dict[str, Any] = {"type": "FeatureCollection", "alliances": alliances, "features": points}
+    data = member_points(qs)
     if outlines:
-        data["outlines"] = kreis_outlines(f["properties"]["ars"][:2] for f in points)
+        data["outlines"] = kreis_outlines(f["properties"]["ars"][:2] for f in data["features"])
     return data
 
 
