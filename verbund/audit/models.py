@@ -16,6 +16,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from verbund.common.models import AppendOnlyModel, AppendOnlyQuerySet
@@ -105,3 +106,46 @@ class SensitiveRead(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.object_repr}"
+
+
+class AuditExport(models.Model):
+    """A CSV export of the audit log too large to answer inside the request: the requester's filter,
+    and the state and result of the task that writes the file (:mod:`verbund.audit.exports`,
+    :mod:`verbund.audit.tasks`). Only the requester downloads it; it is deleted after
+    :data:`~verbund.audit.exports.KEEP_EXPORTS`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("wartet")
+        RUNNING = "running", _("läuft")
+        DONE = "done", _("fertig")
+        FAILED = "failed", _("fehlgeschlagen")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Angefordert von"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    query = models.CharField(_("Filter"), max_length=2000, blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    row_count = models.PositiveIntegerField(_("Einträge"), null=True, blank=True)
+    file = models.FileField(_("Datei"), upload_to="exports/", blank=True)
+    error = models.TextField(_("Fehler"), blank=True)
+    created_at = models.DateTimeField(_("Angefordert"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("Begonnen"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("Beendet"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Protokollexport")
+        verbose_name_plural = _("Protokollexporte")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return _("Protokollexport %(number)s") % {"number": self.pk}
+
+    def get_absolute_url(self) -> str:
+        return reverse("audit:export_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -9,36 +9,34 @@ log's existence is none of their business. The principal comes from
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable
-from dataclasses import replace
-
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone, translation
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from verbund.common.principal import Principal, Sensitivity, principal_of
-from verbund.ui.views import paginate
+from verbund.common.storage import open_stored
+from verbund.ui.actor import request_actor
+from verbund.ui.views import is_htmx, paginate
 
+from .exports import (
+    KEEP_EXPORTS,
+    audit_export_start,
+    export_filename,
+    filtered_entries,
+    record_export,
+    with_scopes,
+    write_csv,
+)
 from .forms import AuditFilterForm
-from .models import AuditEntryQuerySet
-from .presenters import BERLIN, EntryView, object_type_label, present
-from .selectors import audit_entries, may_read_audit, may_read_sensitive_reads, scope_names, sensitive_reads
+from .models import AuditEntryQuerySet, AuditExport
+from .presenters import BERLIN, object_type_label, present
+from .selectors import may_read_audit, may_read_sensitive_reads, sensitive_reads
 
 PAGE_SIZE = 50
-#: The export is a document and stays German whatever the reader's language (like official documents).
-CSV_HEADERS = (
-    "Zeitpunkt",
-    "Handelnde Person",
-    "Systemvorgang",
-    "Eintrag",
-    "Änderungen",
-    "Objektart",
-    "Objekt",
-    "Bezug (Verbund, Körperschaft)",
-)
+#: Up to this many entries the CSV is answered in the request; a larger export runs on the queue.
+AUDIT_EXPORT_DIRECT_MAX = 5000
 
 
 def _reader(request: HttpRequest) -> Principal:
@@ -49,26 +47,7 @@ def _reader(request: HttpRequest) -> Principal:
 
 
 def _filtered(request: HttpRequest, principal: Principal) -> tuple[AuditFilterForm, AuditEntryQuerySet]:
-    visible = audit_entries(principal)
-    form = AuditFilterForm(request.GET or None, principal=principal, visible=visible)
-    return form, form.apply(visible).order_by("-at", "-id")
-
-
-def _with_scopes(rows: list[EntryView]) -> list[EntryView]:
-    """Name the alliance and body of each row (two queries for the whole page at most)."""
-    alliances = scope_names("alliance", (r.entry.alliance_id for r in rows if r.entry.alliance_id))
-    bodies = scope_names("body", (r.entry.body_id for r in rows if r.entry.body_id))
-    return [
-        replace(
-            row,
-            scope=" · ".join(
-                names[key]
-                for names, key in ((alliances, row.entry.alliance_id), (bodies, row.entry.body_id))
-                if key
-            ),
-        )
-        for row in rows
-    ]
+    return filtered_entries(principal, request.GET)
 
 
 @require_GET
@@ -76,7 +55,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     principal = _reader(request)
     form, entries = _filtered(request, principal)
     page = paginate(request, entries, per_page=PAGE_SIZE)
-    rows = _with_scopes([present(entry) for entry in page.object_list])
+    rows = with_scopes([present(entry) for entry in page.object_list])
     query = request.GET.copy()
     query.pop("seite", None)
     return render(
@@ -93,50 +72,66 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered history as CSV for German spreadsheet programs (:func:`exports.write_csv`): up to
+    :data:`AUDIT_EXPORT_DIRECT_MAX` entries in this answer, a larger export as a job on the queue,
+    whose page the reader is sent to. Either way the export is recorded in the log."""
+    principal = _reader(request)
+    _form, entries = _filtered(request, principal)
+    query = request.GET.urlencode()
+    count = entries.count()
+    if count > AUDIT_EXPORT_DIRECT_MAX:
+        job = audit_export_start(actor=request_actor(request), query=query, rows=count)
+        return redirect(job.get_absolute_url())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+    rows = write_csv(response, entries)
+    with transaction.atomic():
+        record_export(actor=request_actor(request), query=query, rows=rows)
+    return response
 
 
-def _csv_rows(entries: Iterable[EntryView]) -> list[list[str]]:
-    rows = []
-    for view in entries:
-        entry = view.entry
-        rows.append(
-            [
-                _csv_safe(value)
-                for value in (
-                    view.at_text,
-                    entry.actor_label,
-                    "Ja" if entry.is_system else "Nein",
-                    view.sentence,
-                    view.changes_text,
-                    view.object_type_label,
-                    entry.object_repr,
-                    view.scope,
-                )
-            ]
-        )
-    return rows
+def _own_export(request: HttpRequest, pk: int) -> AuditExport:
+    """The export ``pk`` if this reader requested it; 404 for everyone else."""
+    _reader(request)
+    if not request.user.is_authenticated:
+        raise Http404
+    return get_object_or_404(AuditExport, pk=pk, requested_by_id=request.user.pk)
 
 
 @require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
-    """The filtered history as CSV for German spreadsheet programs: UTF-8 with BOM, semicolons; German
-    in every language (an export is a document, like the official ones)."""
-    principal = _reader(request)
-    _form, entries = _filtered(request, principal)
-    with translation.override("de"):
-        views = _with_scopes([present(entry) for entry in entries.iterator(chunk_size=2000)])
-        rows = _csv_rows(views)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.now().astimezone(BERLIN).strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'attachment; filename="protokoll-{stamp}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    writer.writerows(rows)
-    return response
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The state of an export job (polled with HTMX while it waits or runs), and its download."""
+    job = _own_export(request, pk)
+    if is_htmx(request):
+        response = render(request, "audit/_export_status.html", {"job": job})
+        if job.is_finished:
+            response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "audit/export_detail.html",
+        {"job": job, "keep_days": KEEP_EXPORTS.days, "nav": "audit"},
+    )
+
+
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The finished export's file, streamed from the storage (requester only)."""
+    job = _own_export(request, pk)
+    if job.status != AuditExport.Status.DONE or not job.file:
+        raise Http404
+    try:
+        stream = open_stored(job.file)
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        stream,
+        as_attachment=True,
+        filename=export_filename(job.created_at),
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 @require_GET

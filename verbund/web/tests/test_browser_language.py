@@ -30,9 +30,9 @@ def test_the_switch_remembers_english_in_the_cookie_and_the_account(live_server,
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("heading", level=1)).to_have_text("Körperschaften")
 
-    # the switch: a labelled select and a button; back on the same page, now English
-    page.get_by_label("Sprache").select_option("en")
-    page.get_by_role("button", name="Sprache wechseln").click()
+    # the switch: one button per language; back on the same page, now English
+    expect(page.get_by_role("button", name="Deutsch")).to_be_disabled()
+    page.get_by_role("button", name="English").click()
     expect(page).to_have_url(live_server.url + "/koerperschaften/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Public bodies")
@@ -49,12 +49,10 @@ def test_the_switch_remembers_english_in_the_cookie_and_the_account(live_server,
     assert User.objects.get(username="erika").language == "en"
 
     # back to German with the switch while signed in: the account follows
-    page.get_by_label("Language").select_option("de")
-    page.get_by_role("button", name="Change language").click()
+    page.get_by_role("button", name="Deutsch").click()
     expect(page.locator("html")).to_have_attribute("lang", "de")
     assert User.objects.get(username="erika").language == "de"
-    page.get_by_label("Sprache").select_option("en")
-    page.get_by_role("button", name="Sprache wechseln").click()
+    page.get_by_role("button", name="English").click()
     assert User.objects.get(username="erika").language == "en"
     page.get_by_role("button", name=SIGN_OUT).click()
 

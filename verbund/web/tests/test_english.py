@@ -253,9 +253,12 @@ def test_the_switch_is_in_the_header_with_both_languages_named_in_their_own(clie
     page = client.get("/").content.decode()
     form = re.search(r'<form[^>]*action="/sprache/setlang/".*?</form>', page, flags=re.S)
     assert form, "the language switch is in the header"
-    assert '<option value="de" lang="de" selected>Deutsch</option>' in form.group(0)
-    assert '<option value="en" lang="en">English</option>' in form.group(0)
-    assert '<label class="kern-sr-only" for="vb-language">Sprache</label>' in form.group(0)
+    buttons = re.findall(r"<button[^>]*>.*?</button>", form.group(0), flags=re.S)
+    assert len(buttons) == 2
+    german, english = buttons
+    assert 'value="de" lang="de"' in german and "aria-current" in german and "Deutsch" in german
+    assert 'value="en" lang="en"' in english and "aria-current" not in english and "English" in english
+    assert 'aria-label="Sprache"' in form.group(0)
     assert 'name="next" value="/"' in form.group(0)
 
 

@@ -237,6 +237,9 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # registry
     "registry:body_detail": lambda s: {"ars": s.body.ars},
     "registry:import_detail": lambda s: {"pk": _pk("registry.registryimportjob")},
+    # audit
+    "audit:export_detail": lambda s: {"pk": _pk("audit.auditexport")},
+    "audit:export_download": lambda s: {"pk": _pk("audit.auditexport")},
     # alliances
     "alliances:detail": lambda s: {"slug": s.alliance.slug},
     "alliances:edit": lambda s: {"slug": s.alliance.slug},
