@@ -25,4 +25,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # A planning run whose worker died is marked failed (German reason) and can be restarted.
     "planning-fail-interrupted-runs": {"task": "planning.fail_interrupted_runs", "schedule": 30.0},
+    # Likewise a registry import started from the operator's page.
+    "registry-fail-interrupted-imports": {"task": "registry.fail_interrupted_imports", "schedule": 60.0},
 }

@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 #: A job delivered again takes over a running one whose last sign of life is older than this.
 RECLAIM_AFTER = dt.timedelta(minutes=2)
+#: A running job that has not reported for this long is marked failed by the periodic sweep
+#: (its worker died, and a broker without redelivery, like the filesystem default, will not run it again).
+INTERRUPTED_AFTER = dt.timedelta(minutes=15)
 #: Who acts when the person who started a job no longer exists.
 JOB_ACTOR = SystemActor(name="Registerimport (Warteschlange)", capabilities=frozenset({IMPORT}))
 
@@ -200,3 +203,25 @@ def _finish(job_id: int, *, status: str, error: str, summary: list[str]) -> Regi
         heartbeat_at=timezone.now(),
     )
     return RegistryImportJob.objects.get(pk=job_id)
+
+
+def registry_import_fail_interrupted() -> int:
+    """Mark running jobs whose worker stopped reporting as failed, with the German reason; returns how many.
+
+    Each file is imported in one transaction, so an interrupted job left the registry as it was before
+    that file; the operator starts the import again.
+    """
+    now = timezone.now()
+    return RegistryImportJob.objects.filter(
+        status=RegistryImportJob.Status.RUNNING, heartbeat_at__lt=now - INTERRUPTED_AFTER
+    ).update(
+        status=RegistryImportJob.Status.FAILED,
+        error=_(
+            "Der Import wurde unterbrochen: der Hintergrundprozess hat sich seit %(minutes)d Minuten nicht "
+            "gemeldet. Bitte starten Sie den Import neu."
+        )
+        % {"minutes": INTERRUPTED_AFTER.seconds // 60},
+        progress=0,
+        progress_note=_("fehlgeschlagen"),
+        finished_at=now,
+    )

@@ -92,3 +92,37 @@ def test_only_the_operator_sees_the_import_page(client, who):
     assert client.get("/koerperschaften/import/").status_code == 404
     assert client.post("/koerperschaften/import/", {"gv100ad": _upload()}).status_code == 404
     assert not RegistryImportJob.objects.exists()
+
+
+def test_an_import_whose_worker_died_ends_failed_with_a_german_reason(client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from verbund.registry import tasks
+    from verbund.registry.jobs import INTERRUPTED_AFTER
+
+    client.force_login(UserFactory.create(operator=True))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("verbund.registry.tasks.import_registry_files.delay", lambda pk: None)
+        client.post("/koerperschaften/import/", {"gv100ad": _upload()})
+        client.post("/koerperschaften/import/", {"gv100ad": _upload()})
+    silent, alive = RegistryImportJob.objects.order_by("pk")
+    now = timezone.now()
+    RegistryImportJob.objects.filter(pk=silent.pk).update(
+        status=RegistryImportJob.Status.RUNNING,
+        heartbeat_at=now - INTERRUPTED_AFTER - dt.timedelta(seconds=1),
+    )
+    RegistryImportJob.objects.filter(pk=alive.pk).update(
+        status=RegistryImportJob.Status.RUNNING, heartbeat_at=now - dt.timedelta(minutes=1)
+    )
+
+    assert tasks.fail_interrupted_imports.apply().get() == 1
+
+    silent.refresh_from_db()
+    alive.refresh_from_db()
+    assert silent.status == RegistryImportJob.Status.FAILED
+    assert "Der Import wurde unterbrochen" in silent.error and "15 Minuten" in silent.error
+    assert alive.status == RegistryImportJob.Status.RUNNING
+    page = client.get(f"/koerperschaften/import/{silent.pk}/").content.decode()
+    assert "Der Import wurde unterbrochen" in page
