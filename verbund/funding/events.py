@@ -9,6 +9,9 @@ and through the queue (inbox, e-mail per the recipient's preference, webhooks).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.utils.translation import gettext_lazy
 
 from verbund.alliances.policies import COORDINATOR
@@ -62,12 +65,20 @@ def applicant_side(application: Application) -> Audience:
     )
 
 
-def _publish(event: EventType, actor: Actor, application: Application, text: str, audience: Audience) -> None:
+def _publish(
+    event: EventType,
+    actor: Actor,
+    application: Application,
+    text: str,
+    audience: Audience,
+    params: Mapping[str, Any] | None,
+) -> None:
     publish(
         event,
         actor=actor,
         title=f"{application.reference} – {application.title}",
         text=text,
+        text_params=params,
         path=application.get_absolute_url(),
         audience=audience,
         alliance_id=application.alliance_id,
@@ -76,11 +87,24 @@ def _publish(event: EventType, actor: Actor, application: Application, text: str
     )
 
 
-def notify_authority(event: EventType, actor: Actor, application: Application, text: str) -> None:
-    """Tell the funding authority (published after commit)."""
-    _publish(event, actor, application, text, authority())
+def notify_authority(
+    event: EventType,
+    actor: Actor,
+    application: Application,
+    text: str,
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    """Tell the funding authority (published after commit). ``text``: a German sentence marked with
+    ``gettext_noop`` (translated for each reader), ``params`` the values of its placeholders."""
+    _publish(event, actor, application, text, authority(), params)
 
 
-def notify_applicant(event: EventType, actor: Actor, application: Application, text: str) -> None:
-    """Tell the applicant side (published after commit)."""
-    _publish(event, actor, application, text, applicant_side(application))
+def notify_applicant(
+    event: EventType,
+    actor: Actor,
+    application: Application,
+    text: str,
+    params: Mapping[str, Any] | None = None,
+) -> None:
+    """Tell the applicant side (published after commit); ``text`` and ``params`` as above."""
+    _publish(event, actor, application, text, applicant_side(application), params)

@@ -97,6 +97,7 @@ def render_event_mail(event: Event, user: Any) -> tuple[str, str]:
             {
                 "user": user,
                 "event": event,
+                "text": event.display_text,
                 "label": label,
                 "url": absolute_url(event.path),
                 "inbox_url": absolute_url("/benachrichtigungen/"),
@@ -262,6 +263,7 @@ def webhook_payload(event: Event, delivery: WebhookDelivery) -> dict[str, Any]:
     """The JSON body of a webhook call (documented in docs/notifications.md)."""
     with translation.override(settings.LANGUAGE_CODE):
         label = event_type_label(event.event_type)
+        text = event.display_text
     return {
         "id": delivery.pk,
         "event": {
@@ -269,7 +271,7 @@ def webhook_payload(event: Event, delivery: WebhookDelivery) -> dict[str, Any]:
             "type": event.event_type,
             "label": label,
             "title": event.title,
-            "text": event.text,
+            "text": text,
             "url": absolute_url(event.path),
             "alliance_id": event.alliance_id,
             "body_id": event.body_id,

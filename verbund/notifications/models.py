@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from verbund.common.principal import Principal
@@ -42,7 +43,10 @@ class Event(models.Model):
     )
     actor_name = models.CharField(_("ausgelöst von (Name)"), max_length=150, blank=True)
     title = models.CharField(_("Titel"), max_length=300)
+    #: German; a fixed sentence of the publisher (marked with gettext_noop) with ``%(name)s``
+    #: placeholders, translated for each reader; data (names, amounts, a user's words) are ``text_params``.
     text = models.TextField(_("Text"), blank=True)
+    text_params = models.JSONField(_("Werte im Text"), default=dict, blank=True)
     path = models.CharField(_("Pfad"), max_length=500, blank=True)
     alliance_id = models.IntegerField(_("Verbund (Kennung)"), null=True, blank=True, db_index=True)
     body_id = models.IntegerField(_("Körperschaft (Kennung)"), null=True, blank=True)
@@ -64,6 +68,20 @@ class Event(models.Model):
         from .services import event_type_label
 
         return event_type_label(self.event_type)
+
+    @property
+    def display_text(self) -> str:
+        """The text in the active language: the publisher's sentence translated, the values inserted
+        as they were (a text without a catalogue entry, e.g. a stored reason, stays as written)."""
+        if not self.text:
+            return ""
+        sentence = gettext(self.text)
+        if not self.text_params:
+            return sentence
+        try:
+            return (sentence % self.text_params).strip()
+        except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder
+            return (self.text % self.text_params).strip()
 
 
 class MailState(models.TextChoices):

@@ -128,6 +128,7 @@ def publish(
     actor: Actor,
     title: str,
     text: str = "",
+    text_params: Mapping[str, Any] | None = None,
     path: str = "",
     audience: Audience,
     alliance_id: int | None = None,
@@ -146,7 +147,8 @@ def publish(
         actor=actor if isinstance(actor, AbstractBaseUser) else None,  # type: ignore[misc]
         actor_name=actor_label(actor)[:150],
         title=title[:300],
-        text=text,
+        text=str(text),
+        text_params={key: str(value) for key, value in (text_params or {}).items()},
         path=path,
         alliance_id=alliance_id,
         body_id=body_id,

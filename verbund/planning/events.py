@@ -6,7 +6,7 @@ keep the page open).
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from verbund.common.actors import Actor
 from verbund.common.german import format_money
@@ -20,12 +20,13 @@ RUN_FAILED = register_event_type("planning.run_failed", label=gettext_lazy("Plan
 
 def run_ended(*, actor: Actor, scenario: Scenario, error: str = "") -> None:
     """Tell the scenario's author that its run ended (after commit)."""
-    text = error or "Einsparung: " + format_money(scenario.total_saving)
     publish(
         RUN_FAILED if error else RUN_FINISHED,
         actor=actor,
         title=scenario.name,
-        text=text,
+        # a failure's reason is one of planning's stored German messages, translated where shown
+        text=error or gettext_noop("Einsparung: %(saving)s"),
+        text_params=None if error else {"saving": format_money(scenario.total_saving)},
         path=scenario.get_absolute_url(),
         audience=Audience.users(scenario.created_by_id),
         payload={"scenario": scenario.pk, "status": "failed" if error else "done"},

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.common.access import require
 from verbund.common.actors import Actor
@@ -104,7 +105,8 @@ def drawdown_request(
             events.DRAWDOWN_REQUESTED,
             actor,
             application,
-            f"Abgerufen werden {rules.eur(amount)} ({grant_year.programme_year.year}).",
+            gettext_noop("Abgerufen werden %(amount)s (%(year)s)."),
+            {"amount": rules.eur(amount), "year": grant_year.programme_year.year},
         )
     return drawdown
 
@@ -148,13 +150,18 @@ def _decide_drawdown(
             "note": drawdown.decision_note,
         },
     )
-    verb = "freigegeben" if approve else "zurückgegeben"
     if notify:
+        text = (
+            gettext_noop("Der Mittelabruf über %(amount)s wurde freigegeben. %(note)s")
+            if approve
+            else gettext_noop("Der Mittelabruf über %(amount)s wurde zurückgegeben. %(note)s")
+        )
         events.notify_applicant(
             events.DRAWDOWN_RELEASED if approve else events.DRAWDOWN_RETURNED,
             actor,
             application,
-            f"Der Mittelabruf über {rules.eur(drawdown.amount)} wurde {verb}. {note}".strip(),
+            text,
+            {"amount": rules.eur(drawdown.amount), "note": note.strip()},
         )
     return drawdown
 

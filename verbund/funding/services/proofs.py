@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
@@ -117,16 +118,25 @@ def _decide_proof(actor: Actor, proof: UseProof, *, accept: bool, note: str) -> 
         changes={"repayment": proof.repayment_amount, "note": proof.decision_note},
     )
     if accept:
-        message = (
+        params = {"explanation": proof.explanation}
+        message = gettext_noop(
             "Der Verwendungsnachweis ist geprüft und angenommen; das Verfahren ist abgeschlossen. "
-            + proof.explanation
+            "%(explanation)s"
         )
         if proof.repayment_amount:
-            message += f"\nBitte erstatten Sie {rules.eur(proof.repayment_amount)}."
-        events.notify_applicant(events.PROOF_CHECKED, actor, application, message)
+            message = gettext_noop(
+                "Der Verwendungsnachweis ist geprüft und angenommen; das Verfahren ist abgeschlossen. "
+                "%(explanation)s\nBitte erstatten Sie %(repayment)s."
+            )
+            params["repayment"] = rules.eur(proof.repayment_amount)
+        events.notify_applicant(events.PROOF_CHECKED, actor, application, message, params)
     else:
         events.notify_applicant(
-            events.PROOF_CHECKED, actor, application, f"Bitte überarbeiten: {note.strip()}"
+            events.PROOF_CHECKED,
+            actor,
+            application,
+            gettext_noop("Bitte überarbeiten: %(note)s"),
+            {"note": note.strip()},
         )
     return proof
 

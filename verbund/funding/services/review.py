@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict, Invalid
@@ -112,7 +113,8 @@ def application_submit(
             events.SUBMITTED,
             actor,
             application,
-            f"{application.applicant.name} hat einen Förderantrag eingereicht.",
+            gettext_noop("%(applicant)s hat einen Förderantrag eingereicht."),
+            {"applicant": application.applicant.name},
         )
     return results
 
@@ -129,7 +131,13 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str 
     audit(actor=actor, action="application.withdraw", application=application, changes={"reason": reason})
     if was_submitted:
         events.notify_authority(
-            events.WITHDRAWN, actor, application, reason or "Der Antrag wurde zurückgezogen."
+            events.WITHDRAWN,
+            actor,
+            application,
+            gettext_noop("Der Antrag wurde zurückgezogen. Begründung: %(reason)s")
+            if reason
+            else gettext_noop("Der Antrag wurde zurückgezogen."),
+            {"reason": reason} if reason else None,
         )
     return application
 
@@ -144,7 +152,10 @@ def application_review(*, actor: Actor, application: Application, notify: bool =
     audit(actor=actor, action="application.review", application=application)
     if notify:
         events.notify_applicant(
-            events.REVIEW_STARTED, actor, application, "Die Bewilligungsbehörde prüft Ihren Antrag."
+            events.REVIEW_STARTED,
+            actor,
+            application,
+            gettext_noop("Die Bewilligungsbehörde prüft Ihren Antrag."),
         )
     return application
 
@@ -171,7 +182,8 @@ def application_request_info(*, actor: Actor, application: Application, question
         events.QUERY_ASKED,
         actor,
         application,
-        f"Rückfrage:\n{info.question}\n\nBitte beantworten und erneut einreichen.",
+        gettext_noop("Rückfrage:\n%(question)s\n\nBitte beantworten und erneut einreichen."),
+        {"question": info.question},
     )
     return info
 
@@ -205,7 +217,10 @@ def application_resubmit(
         changes={"checks": check_outcomes(recorded)},
     )
     events.notify_authority(
-        events.QUERY_ANSWERED, actor, application, "Der Antrag wurde nach der Rückfrage erneut eingereicht."
+        events.QUERY_ANSWERED,
+        actor,
+        application,
+        gettext_noop("Der Antrag wurde nach der Rückfrage erneut eingereicht."),
     )
     return results
 
@@ -326,8 +341,10 @@ def application_grant(
             events.GRANT_ISSUED,
             actor,
             application,
-            f"Bewilligt: {rules.eur(total)} für {start:%d.%m.%Y} bis {end:%d.%m.%Y}. "
-            "Der Bescheid liegt als PDF bereit.",
+            gettext_noop(
+                "Bewilligt: %(amount)s für %(start)s bis %(end)s. Der Bescheid liegt als PDF bereit."
+            ),
+            {"amount": rules.eur(total), "start": f"{start:%d.%m.%Y}", "end": f"{end:%d.%m.%Y}"},
         )
     return grant
 
@@ -350,5 +367,11 @@ def application_reject(*, actor: Actor, application: Application, reasons: str) 
         application=application,
         changes={"reasons": reasons.strip()},
     )
-    events.notify_applicant(events.REJECTED, actor, application, f"Begründung:\n{reasons.strip()}")
+    events.notify_applicant(
+        events.REJECTED,
+        actor,
+        application,
+        gettext_noop("Begründung:\n%(reasons)s"),
+        {"reasons": reasons.strip()},
+    )
     return application

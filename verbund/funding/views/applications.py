@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from verbund.alliances.selectors import alliance_documents
 from verbund.common.errors import Forbidden
 from verbund.common.principal import principal_of
+from verbund.common.storage import open_stored
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
@@ -335,7 +336,7 @@ def grant_pdf(request: HttpRequest, pk: int) -> FileResponse:
     if grant is None or not grant.pdf:
         raise Http404(_("Kein Bescheid."))
     try:
-        handle = grant.pdf.storage.open(grant.pdf.name, "rb")
+        handle = open_stored(grant.pdf)  # streamed, also from S3
     except OSError as exc:
         raise Http404(_("Kein Bescheid.")) from exc
     return FileResponse(
@@ -368,7 +369,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
     application = access_application(principal_of(request), pk)
     attachment = get_object_or_404(ApplicationAttachment, pk=attachment_pk, application=application)
     try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
+        handle = open_stored(attachment.file)
     except OSError as exc:
         raise Http404(_("Keine solche Anlage.")) from exc
     return FileResponse(

@@ -159,3 +159,33 @@ def test_the_mail_frame_follows_the_recipients_language(
     assert "Guten Tag" not in message.body
     monkeypatch.undo()
     assert delivery.language_of(people.head_a) == "de"
+
+
+def test_the_publishers_sentence_is_translated_and_its_values_are_not(
+    people, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.utils import translation
+
+    # a fixed sentence of funding (marked with gettext_noop, English in funding's events.po)
+    # with a value a person wrote, which no catalogue may touch
+    event = publish_now(
+        django_capture_on_commit_callbacks,
+        Audience.users(people.head_a.pk),
+        text="Der Antrag wurde zurückgezogen. Begründung: %(reason)s",
+        text_params={"reason": "Der Antrag wurde zurückgezogen."},
+    )
+    with translation.override("en"):
+        assert event.display_text == (
+            "The application has been withdrawn. Reason: Der Antrag wurde zurückgezogen."
+        )
+    with translation.override("de"):
+        assert event.display_text == (
+            "Der Antrag wurde zurückgezogen. Begründung: Der Antrag wurde zurückgezogen."
+        )
+    german_mail = mail.outbox[-1].body
+    assert "Begründung: Der Antrag wurde zurückgezogen." in german_mail
+
+    monkeypatch.setattr(delivery, "language_of", lambda user: "en")
+    subject, body = delivery.render_event_mail(event, people.head_a)
+    assert "The application has been withdrawn. Reason: Der Antrag wurde zurückgezogen." in body
+    assert subject.startswith("[Verbund] ")
