@@ -233,3 +233,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": revoked},
             messages.SUCCESS,
         )
+
+
+# The second factor is removed through the audited service (the operator's button on the user page,
+# accounts:two_factor_reset), never by deleting a device in the admin.
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

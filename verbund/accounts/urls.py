@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("benutzer/<str:username>/sperren/", views.user_deactivate_view, name="user_deactivate"),
     path("benutzer/<str:username>/freischalten/", views.user_reactivate_view, name="user_reactivate"),
+    path(
+        "benutzer/<str:username>/zweiter-faktor-zuruecksetzen/",
+        views.two_factor_reset_view,
+        name="two_factor_reset",
+    ),
     path("koerperschaften/<str:ars>/", views.body_users, name="body_users"),
     path("koerperschaften/<str:ars>/einladen/", views.invite, name="invite"),
     path("koerperschaft-vorschlaege/", views.body_suggestions, name="body_suggestions"),

@@ -40,7 +40,7 @@ from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
-from . import policies, selectors
+from . import policies, selectors, two_factor
 from .forms import NewUserForm, RoleAssignForm, SetPasswordKernForm, TokenForm, UserSearchForm
 from .language import cookie_after_login
 from .models import ApiToken, RoleAssignment, User
@@ -309,6 +309,17 @@ def _detail_page(
             "form": form,
             "may_deactivate": target is not None and policies.may_deactivate(principal, target),
             "may_reactivate": not user.is_active and policies.may_reactivate(principal),
+            "may_reset_two_factor": principal.is_operator and two_factor.confirmed_device(user) is not None,
+            "two_factor_consequences": [
+                _(
+                    "Die Authenticator-App der Person gilt nicht mehr; sie meldet sich nur mit dem "
+                    "Passwort an."
+                ),
+                _(
+                    "Ist der zweite Faktor für ihre Rolle vorgeschrieben, richtet sie ihn bei der nächsten "
+                    "Anmeldung neu ein. Der Vorgang wird im Protokoll festgehalten."
+                ),
+            ],
             "revoke_consequences": [
                 _("Die Person verliert sofort alle Rechte, die diese Rolle gibt."),
                 _("Der Vorgang wird im Protokoll festgehalten; die Rolle kann später neu vergeben werden."),
@@ -423,6 +434,23 @@ def user_deactivate_view(request: HttpRequest, username: str) -> HttpResponse:
         back,
         user_deactivate,
         _("Das Benutzerkonto %(username)s ist gesperrt.") % {"username": user.username},
+    )
+
+
+@login_required
+@require_POST
+def two_factor_reset_view(request: HttpRequest, username: str) -> HttpResponse:
+    """Plattformbetrieb removes the second factor of a person who lost their device (audited)."""
+    principal = principal_of(request)
+    user = selectors.access_user(principal, username)
+    require(principal.is_operator, _("Nur der Plattformbetrieb setzt den zweiten Faktor zurück."))
+    back = reverse("accounts:user_detail", kwargs={"username": username})
+    return _account_button(
+        request,
+        user,
+        back,
+        two_factor.two_factor_remove,
+        _("Der zweite Faktor von %(username)s ist zurückgesetzt.") % {"username": user.username},
     )
 
 

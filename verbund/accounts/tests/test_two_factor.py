@@ -200,3 +200,34 @@ def test_without_the_setting_operators_are_free(operator: Any) -> None:
     client = Client()
     _password_login(client, operator.username)
     assert client.get("/verbuende/").status_code == 200
+
+
+def test_the_operator_resets_a_lost_device_on_the_user_page_and_it_is_audited(
+    clerk: Any, operator: Any
+) -> None:
+    from django.contrib import admin
+
+    owner = Client()
+    owner.force_login(clerk)
+    _enrol(owner)
+    page = f"/konto/benutzer/{clerk.username}/"
+    reset = f"/konto/benutzer/{clerk.username}/zweiter-faktor-zuruecksetzen/"
+
+    # the clerk's own head or anyone else but the operator has no such button and is refused
+    other = Client()
+    other.force_login(UserFactory.create())
+    assert other.post(reset).status_code in (403, 404)
+    assert TOTPDevice.objects.filter(user=clerk).exists()
+
+    admin_client = Client()
+    admin_client.force_login(operator)
+    shown = admin_client.get(page).content.decode()
+    assert "Zweiten Faktor zurücksetzen" in shown
+    done = admin_client.post(reset, follow=True)
+    assert f"Der zweite Faktor von {clerk.username} ist zurückgesetzt." in done.content.decode()
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    entry = AuditEntry.objects.get(action="user.two_factor_remove")
+    assert entry.actor_id == operator.pk
+    # without a device there is nothing to reset, and the admin offers no unaudited way
+    assert "Zweiten Faktor zurücksetzen" not in admin_client.get(page).content.decode()
+    assert not admin.site.is_registered(TOTPDevice)

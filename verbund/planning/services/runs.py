@@ -147,9 +147,13 @@ class _Pulse:
                     fields["progress_note"] = (
                         _("%(note)s (seit %(seconds)s s)") % {"note": self.note, "seconds": seconds}
                     )[:200]
-                Scenario.objects.filter(pk=self.pk, status=RunStatus.RUNNING).update(**fields)
-        except Exception:  # the run goes on; a missing heartbeat only shows it as interrupted later
-            logger.exception("heartbeat of scenario %s failed", self.pk)
+                try:
+                    Scenario.objects.filter(pk=self.pk, status=RunStatus.RUNNING).update(**fields)
+                except Exception:
+                    # A busy or briefly unreachable database must not end the heartbeat: the run goes
+                    # on, and without beats it would be taken for interrupted. Try again next beat.
+                    logger.warning("heartbeat of scenario %s failed; trying again", self.pk, exc_info=True)
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection
 

@@ -148,6 +148,37 @@ def test_the_pulse_writes_a_heartbeat_while_the_solver_is_silent(pw, monkeypatch
     assert not pulse.thread.is_alive()
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failed_beat_does_not_end_the_heartbeat(pw, monkeypatch):
+    """A locked or briefly unreachable database fails one beat; the next ones are written."""
+    from django.db import OperationalError
+    from django.db.models import QuerySet
+
+    monkeypatch.setattr(runs, "PULSE_SECONDS", 0.05)
+    scenario = _running(pw, heartbeat_age=dt.timedelta(minutes=5))
+    old = Scenario.objects.get(pk=scenario.pk).heartbeat_at
+    failed = []
+    update = QuerySet.update
+
+    def first_beat_fails(self, **fields):
+        if self.model is Scenario and "heartbeat_at" in fields and not failed:
+            failed.append(True)
+            raise OperationalError("database table is locked: planning_scenario")
+        return update(self, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", first_beat_fails)
+    pulse = runs._Pulse(scenario.pk)
+    with pulse.running():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            current = Scenario.objects.get(pk=scenario.pk)
+            if failed and current.heartbeat_at and current.heartbeat_at > old:
+                break
+            time.sleep(0.05)
+    assert failed == [True]
+    assert Scenario.objects.get(pk=scenario.pk).heartbeat_at > old
+
+
 # --- the exact method's limit, up front ---------------------------------------------------------------------
 
 

@@ -274,6 +274,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     },
     "accounts:user_deactivate": lambda s: {"username": s.clerk.username},
     "accounts:user_reactivate": lambda s: {"username": s.clerk.username},
+    "accounts:two_factor_reset": lambda s: {"username": s.clerk.username},
     "accounts:body_users": lambda s: {"ars": s.vg.ars},
     "accounts:invite": lambda s: {"ars": s.vg.ars},
     "accounts:set_password": _token,
