@@ -157,7 +157,8 @@ def test_a_failed_beat_does_not_end_the_heartbeat(pw, monkeypatch):
     monkeypatch.setattr(runs, "PULSE_SECONDS", 0.05)
     scenario = _running(pw, heartbeat_age=dt.timedelta(minutes=5))
     old = Scenario.objects.get(pk=scenario.pk).heartbeat_at
-    failed = []
+    assert old is not None
+    failed: list[bool] = []
     update = QuerySet.update
 
     def first_beat_fails(self, **fields):
@@ -176,7 +177,8 @@ def test_a_failed_beat_does_not_end_the_heartbeat(pw, monkeypatch):
                 break
             time.sleep(0.05)
     assert failed == [True]
-    assert Scenario.objects.get(pk=scenario.pk).heartbeat_at > old
+    beat = Scenario.objects.get(pk=scenario.pk).heartbeat_at
+    assert beat is not None and beat > old
 
 
 # --- the exact method's limit, up front ---------------------------------------------------------------------
