@@ -9,8 +9,9 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.local
 .PHONY: install run test lint typecheck pytest bench browser vendor openapi clean
 
 ## install: create .venv and install the pinned dependencies (idempotent; redone when pyproject changes),
-## then compile the English catalogues (.po → .mo, in Python: no system gettext needed)
+## then Debian's PDF libraries if missing (Pango, HarfBuzz subset) and the English catalogues (.po → .mo, in Python)
 install: $(VENV)/.installed
+	@bash scripts/ensure-pdf-libraries.sh
 	@$(BIN)/python -m tools.translations compile
 
 $(VENV)/.installed: pyproject.toml

@@ -6,6 +6,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests must not depend on the machine's speed: on a loaded 2-core machine Hypothesis's
+# health checks ("too slow", "data too large" under time pressure) and per-example deadlines fail
+# tests that are correct. Every profile a test sets on top keeps this (settings inherit the profile).
+hypothesis_settings.register_profile(
+    "verbund", deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
+)
+hypothesis_settings.load_profile("verbund")
 
 
 def shared_data_file(relative: str) -> Path:

@@ -270,9 +270,23 @@ def unmarked(path: Path) -> list[str]:
     return sorted(problems, key=lambda problem: int(problem.split(":")[0]))
 
 
+_OFFICIAL_DOCUMENT = re.compile(r"""\{%\s*extends\s+["']common/pdf/""")
+
+
+def official_document(path: Path) -> bool:
+    """A template of an official document (notice, invoice, letter): printed in German whatever the
+    reader's language (``verbund.common.pdf.render_pdf``), so its text is not for translation."""
+    return (path.parent.name == "pdf" and path.parent.parent.name == "common") or bool(
+        _OFFICIAL_DOCUMENT.search(path.read_text(encoding="utf-8"))
+    )
+
+
 def templates() -> Iterator[Path]:
+    """The templates of the UI (official documents left out, see :func:`official_document`)."""
     for part in parts():
-        yield from sorted((part / "templates").rglob("*.html"))
+        yield from (
+            path for path in sorted((part / "templates").rglob("*.html")) if not official_document(path)
+        )
 
 
 def main(argv: list[str]) -> int:

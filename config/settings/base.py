@@ -265,12 +265,28 @@ VERBUND_GV100AD_URL = env(
     "Archiv/GV100ADQ/GV100AD3011.zip?__blob=publicationFile",
     "Official download of the GV100AD (zip or txt), used when the data directory is missing.",
 )
+# The federal base map (basemap.de, BKG, CC BY 4.0) as an optional background of every map. Off by
+# default: no page asks a third party for anything unless the operator switches it on.
+BASEMAP_DE_TILE_URL = (
+    "https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_farbe/default/"
+    "GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png"
+)
+BASEMAP_DE_ATTRIBUTION = "© basemap.de / BKG | Datenquellen: © GeoBasis-DE (CC BY 4.0)"
+VERBUND_MAP_BASEMAP_DE = env(
+    "VERBUND_MAP_BASEMAP_DE",
+    False,
+    "Draw the federal base map basemap.de (tiles from sgx.geodatenzentrum.de) under the maps.",
+)
 VERBUND_MAP_TILE_URL = env(
     "VERBUND_MAP_TILE_URL",
-    "",
+    BASEMAP_DE_TILE_URL if VERBUND_MAP_BASEMAP_DE else "",
     "Optional tile URL template for maps ({z}/{x}/{y}); empty = no external tiles.",
 )
-VERBUND_MAP_TILE_ATTRIBUTION = env("VERBUND_MAP_TILE_ATTRIBUTION", "", "Attribution of the tiles.")
+VERBUND_MAP_TILE_ATTRIBUTION = env(
+    "VERBUND_MAP_TILE_ATTRIBUTION",
+    BASEMAP_DE_ATTRIBUTION if VERBUND_MAP_BASEMAP_DE else "",
+    "Attribution of the tiles.",
+)
 PLANNING_RUN_IN_BACKGROUND = env(
     "PLANNING_RUN_IN_BACKGROUND",
     True,
@@ -319,7 +335,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Log level.")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint and fontTools report every layout step and glyph subset at INFO.
+    "loggers": {name: {"level": "WARNING"} for name in ("axes", "weasyprint", "fontTools")},
 }
 
 # --- Legal pages and open data -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def test_no_template_text_is_left_unmarked(part: Path) -> None:
     problems = [
         f"{path.relative_to(translations.ROOT)}:{problem}"
         for path in sorted((part / "templates").rglob("*.html"))
+        if not translations.official_document(path)
         for problem in translations.unmarked(path)
     ]
     assert not problems, f"{len(problems)} unmarked text(s):\n" + "\n".join(problems[:40])
@@ -48,3 +49,20 @@ def test_the_extractor_reads_python_and_templates(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(translations, "ROOT", tmp_path)
     found = {message.msgid: message.where for message in translations.extract(part)}
     assert found == {"Antrag": "teil/views.py:2", "Bescheid": "teil/templates/a.html:2"}
+
+
+def test_official_documents_are_left_to_german(tmp_path):
+    """Notices, invoices and letters extend ``common/pdf/…`` and stay German: ``unmarked`` skips them,
+    while an ordinary page with the same text is reported."""
+    from tools.translations import official_document, templates
+
+    notice = tmp_path / "notice.html"
+    notice.write_text('{% extends "common/pdf/letter.html" %}{% block body %}<p>Bescheid</p>{% endblock %}')
+    page = tmp_path / "page.html"
+    page.write_text('{% extends "base.html" %}{% block content %}<p>Bescheid</p>{% endblock %}')
+    assert official_document(notice)
+    assert not official_document(page)
+    assert translations.unmarked(page)
+    listed = {path.name for path in templates()}
+    assert "grant_notice.html" not in listed and "letter.html" not in listed
+    assert "portfolio.html" in listed

@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tools.translations import official_document
+
 REPO = Path(settings.BASE_DIR)
 TEMPLATES = sorted((REPO / "verbund").rglob("templates/**/*.html"))
 
@@ -76,6 +78,40 @@ def test_the_map_tile_host_is_allowed_when_configured() -> None:
     ]
 
 
+def _map_settings(**environment: str) -> dict[str, object]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, django; django.setup()\n"
+        "from django.conf import settings\n"
+        "print(json.dumps({'img-src': settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'],"
+        " 'url': settings.VERBUND_MAP_TILE_URL, 'attribution': settings.VERBUND_MAP_TILE_ATTRIBUTION}))"
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        **environment,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    data: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    return data
+
+
+def test_the_federal_base_map_is_off_by_default_and_allows_exactly_its_host_when_on() -> None:
+    off = _map_settings()
+    assert off == {"img-src": ["'self'", "data:"], "url": "", "attribution": ""}  # nothing leaves the server
+    on = _map_settings(VERBUND_MAP_BASEMAP_DE="true")
+    assert on["img-src"] == ["'self'", "data:", "https://sgx.geodatenzentrum.de"]
+    assert str(on["url"]).startswith("https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/")
+    assert "{z}" in str(on["url"]) and "GeoBasis-DE" in str(on["attribution"])
+
+
 def test_the_templates_were_found() -> None:
     assert len(TEMPLATES) > 50
     assert any(path.name == "base.html" for path in TEMPLATES)
@@ -90,8 +126,11 @@ def test_no_inline_script_handler_or_style(path: Path) -> None:
         if "src=" not in attributes and not DATA_BLOCK.search(attributes):
             problems.append(f"inline <script> at offset {match.start()}")
     problems += [f"event handler: {m.group(0)[-40:]!r}" for m in EVENT_HANDLER.finditer(source)]
-    problems += [f"style attribute: {m.group(0)[-40:]!r}" for m in STYLE_ATTRIBUTE.finditer(source)]
-    problems += [f"<style> element at offset {m.start()}" for m in STYLE_ELEMENT.finditer(source)]
+    if not official_document(path):
+        # Notices, invoices and letters (extending common/pdf/…) are laid out by WeasyPrint on the
+        # server and never sent to a browser: their page styles may be inline. Scripts never.
+        problems += [f"style attribute: {m.group(0)[-40:]!r}" for m in STYLE_ATTRIBUTE.finditer(source)]
+        problems += [f"<style> element at offset {m.start()}" for m in STYLE_ELEMENT.finditer(source)]
     problems += [f"javascript: URL: {m.group(0)!r}" for m in JAVASCRIPT_URL.finditer(source)]
     assert not problems, f"{path.relative_to(REPO)}: move it into the part's static/ files: {problems}"
 
