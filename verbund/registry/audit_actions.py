@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_noop
 
-from verbund.audit.actions import audit_action, audit_labels
+from verbund.audit.actions import audit_action, audit_labels, audit_value_labels
 
 REGISTRY_IMPORT = audit_action(
     "registry.import", gettext_noop("hat das Gemeindeverzeichnis {object} eingelesen")
@@ -32,6 +32,48 @@ audit_labels(
         "links_deleted": gettext_noop("Nachbarschaften entfernt"),
         "unmatched": gettext_noop("nicht zugeordnet"),
         "unmatched_keys": gettext_noop("nicht zugeordnete Schlüssel"),
+    }
+)
+
+# Which bodies an import changed (ImportResult.audit_changes, BoundaryImportResult.audit_changes):
+# {"count": n, "bodies": ["Partenheim (07331056)", …], "not_listed": n}; updated bodies in groups of
+# the same changed fields (codes, shown with the labels below).
+audit_labels(
+    {
+        "created_bodies": gettext_noop("angelegte Körperschaften"),
+        "updated_bodies": gettext_noop("geänderte Körperschaften"),
+        "dissolved_bodies": gettext_noop("aufgelöste Körperschaften"),
+        "boundary_bodies": gettext_noop("Körperschaften mit neuer oder geänderter Grenze"),
+        "neighbour_bodies": gettext_noop("Körperschaften mit geänderten Nachbarschaften"),
+        "count": gettext_noop("Anzahl"),
+        "not_listed": gettext_noop("weitere, nicht einzeln aufgeführt"),
+        "only_gebietsstand": gettext_noop("nur Gebietsstand geändert"),
+        "changed_fields": gettext_noop("geänderte Felder"),
+        "groups": gettext_noop("Gruppen"),
+    }
+)
+audit_value_labels(
+    {
+        "changed_fields": [
+            ("ars", gettext_noop("Regionalschlüssel (ARS)")),
+            ("ags", gettext_noop("Gemeindeschlüssel (AGS)")),
+            ("association_key", gettext_noop("Gemeindeverbandsschlüssel")),
+            ("name", gettext_noop("Name")),
+            ("kind", gettext_noop("Art")),
+            ("textkennzeichen", gettext_noop("Textkennzeichen")),
+            ("is_stadt", gettext_noop("Stadt")),
+            ("seat", gettext_noop("Verwaltungssitz")),
+            ("state", gettext_noop("Land")),
+            ("parent_id", gettext_noop("Übergeordnet")),
+            ("population", gettext_noop("Einwohner")),
+            ("population_male", gettext_noop("Einwohner männlich")),
+            ("population_date", gettext_noop("Bevölkerungsstand")),
+            ("area_ha", gettext_noop("Fläche (ha)")),
+            ("postcode", gettext_noop("Postleitzahl")),
+            ("postcode_multiple", gettext_noop("mehrere Postleitzahlen")),
+            ("gebietsstand", gettext_noop("Gebietsstand")),
+            ("dissolved_on", gettext_noop("aufgelöst (Gebietsstand)")),
+        ]
     }
 )
 

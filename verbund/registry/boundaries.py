@@ -29,6 +29,7 @@ from verbund.common.german import format_number
 
 from .audit_actions import REGISTRY_IMPORT_BOUNDARIES
 from .geometry import BoundaryCollection, BoundaryFeature, KeyKind, load_boundaries
+from .import_report import body_label, listed_bodies
 from .importer import check_may_import, imported_by
 from .models import Body, BodyBoundary, BodyNeighbour, Kind, RegistryImport
 
@@ -68,6 +69,10 @@ class BoundaryImportResult:
     unmatched: list[str] = dataclasses.field(default_factory=list)
     #: The run record; ``None`` when nothing changed (then nothing at all was written).
     registry_import: RegistryImport | None = None
+    #: Which bodies got a new or changed boundary, and whose neighbour links changed, as (key, name):
+    #: the audit entry names them (bounded).
+    boundary_bodies: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    neighbour_bodies: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -97,6 +102,14 @@ class BoundaryImportResult:
             "links_deleted": self.links_deleted,
             "unmatched": len(self.unmatched),
             "unmatched_keys": self.unmatched[:UNMATCHED_KEPT],
+        }
+
+    def audit_changes(self) -> dict[str, Any]:
+        """The audit record: :meth:`counts` and which bodies' boundaries and neighbour links changed."""
+        return {
+            **self.counts(),
+            "boundary_bodies": listed_bodies([body_label(k, n) for k, n in self.boundary_bodies]),
+            "neighbour_bodies": listed_bodies([body_label(k, n) for k, n in self.neighbour_bodies]),
         }
 
     def summary(self) -> str:
@@ -200,6 +213,7 @@ def registry_import_boundaries(
     path: str | Path,
     actor: Actor,
     progress: Progress | None = None,
+    collection: BoundaryCollection | None = None,
 ) -> BoundaryImportResult:
     """Import one boundary GeoJSON file (one layer): boundaries, centroids, neighbour links.
 
@@ -209,7 +223,9 @@ def registry_import_boundaries(
     Features whose key names no current body are reported, not fatal (the file may hold areas the
     registry does not, such as a condominium); a file of which no feature matches is an error,
     because then the registry has not been imported yet. ``progress(step, total)`` is called with the
-    number of steps done so far.
+    number of steps done so far. ``collection`` is the file already read with
+    :func:`~verbund.registry.geometry.load_boundaries` (:mod:`verbund.registry.import_run` reads
+    every file of a run before it writes anything).
     """
     check_may_import(actor)
     path = Path(path)
@@ -218,7 +234,8 @@ def registry_import_boundaries(
         if progress is not None:
             progress(step, PROGRESS_STEPS)
 
-    collection = load_boundaries(path)
+    if collection is None:
+        collection = load_boundaries(path)
     if not collection.features:
         raise ImportFileError("Die Datei enthält keine Gebiete.", path=collection.file_name, field="features")
     sha256 = sha256_of_file(path)
@@ -233,6 +250,7 @@ def registry_import_boundaries(
             )
         report(2)
         created, updated = _store_boundaries(collection, matched)
+        by_id = {body.pk: body for body in matched.values()}
         report(3)
         centroids = _store_centroids(collection, matched)
         report(4)
@@ -242,7 +260,7 @@ def registry_import_boundaries(
             a, b = matched[pair.key_a].pk, matched[pair.key_b].pk
             desired[(a, b)] = pair.shared_border_m
             desired[(b, a)] = pair.shared_border_m
-        links_created, links_updated, links_deleted = _store_neighbours(
+        links_created, links_updated, links_deleted, relinked = _store_neighbours(
             desired, {body.pk for body in matched.values()}
         )
         report(5)
@@ -251,13 +269,15 @@ def registry_import_boundaries(
             features=len(collection.features),
             boundaries=len(matched),
             neighbours=len(pairs),
-            boundaries_created=created,
-            boundaries_updated=updated,
+            boundaries_created=len(created),
+            boundaries_updated=len(updated),
             centroids_updated=centroids,
             links_created=links_created,
             links_updated=links_updated,
             links_deleted=links_deleted,
             unmatched=unmatched,
+            boundary_bodies=[(by_id[pk].key, by_id[pk].name) for pk in sorted({*created, *updated})],
+            neighbour_bodies=[(by_id[pk].key, by_id[pk].name) for pk in sorted(relinked)],
         )
         if result.changed:
             # Like the GV100AD import: a run that changes nothing leaves no trace, so a second run
@@ -275,7 +295,7 @@ def registry_import_boundaries(
                 actor=actor,
                 action=REGISTRY_IMPORT_BOUNDARIES,
                 target=result.registry_import,
-                changes=result.counts(),
+                changes=result.audit_changes(),
             )
     return result
 
@@ -287,8 +307,11 @@ def _source_label(collection: BoundaryCollection) -> str:
     return label[:300]
 
 
-def _store_boundaries(collection: BoundaryCollection, matched: dict[str, Body]) -> tuple[int, int]:
-    """Create or update the boundary rows; unchanged rows are not written. Returns (created, updated)."""
+def _store_boundaries(
+    collection: BoundaryCollection, matched: dict[str, Body]
+) -> tuple[list[int], list[int]]:
+    """Create or update the boundary rows; unchanged rows are not written. Returns the ids of the
+    bodies whose boundary was created and of those whose boundary was updated."""
     source = _source_label(collection)
     body_ids = [body.pk for body in matched.values()]
     existing: dict[int, BodyBoundary] = {}
@@ -325,7 +348,7 @@ def _store_boundaries(collection: BoundaryCollection, matched: dict[str, Body]) 
         row.full_clean(exclude=["body"])
     BodyBoundary.objects.bulk_create(to_create, batch_size=_CHUNK)
     BodyBoundary.objects.bulk_update(to_update, [*BOUNDARY_FIELDS, "updated_at"], batch_size=_CHUNK)
-    return len(to_create), len(to_update)
+    return [row.body_id for row in to_create], [row.body_id for row in to_update]
 
 
 def _store_centroids(collection: BoundaryCollection, matched: dict[str, Body]) -> int:
@@ -344,11 +367,13 @@ def _store_centroids(collection: BoundaryCollection, matched: dict[str, Body]) -
     return len(changed)
 
 
-def _store_neighbours(desired: dict[tuple[int, int], float], body_ids: set[int]) -> tuple[int, int, int]:
+def _store_neighbours(
+    desired: dict[tuple[int, int], float], body_ids: set[int]
+) -> tuple[int, int, int, set[int]]:
     """Make the links among ``body_ids`` equal to ``desired`` ({(body, neighbour): metres}).
 
     Links from or to bodies outside this file belong to another layer and are left alone. Returns
-    (created, updated, deleted).
+    (created, updated, deleted, ids of the bodies whose links changed).
     """
     existing: dict[tuple[int, int], BodyNeighbour] = {}
     for chunk in _chunks(sorted(body_ids)):
@@ -369,8 +394,10 @@ def _store_neighbours(desired: dict[tuple[int, int], float], body_ids: set[int])
         elif current.shared_border_m != metres:
             current.shared_border_m = metres
             to_update.append(current)
+    relinked = {link.body_id for link in [*to_create, *to_update]}
+    relinked.update(pair[0] for pair, link in existing.items() if pair not in desired)
     for chunk in _chunks(stale):
         BodyNeighbour.objects.filter(pk__in=chunk).delete()
     BodyNeighbour.objects.bulk_update(to_update, ["shared_border_m"], batch_size=_CHUNK)
     BodyNeighbour.objects.bulk_create(to_create, batch_size=_CHUNK)
-    return len(to_create), len(to_update), len(stale)
+    return len(to_create), len(to_update), len(stale), relinked

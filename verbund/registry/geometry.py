@@ -10,6 +10,10 @@ Rhineland-Palatinate, because degrees are not metres; the 5 m minimum excludes c
 (four municipalities meeting in one point), and the 1 m buffer absorbs the gaps and overlaps that
 rounding coordinates to 6 decimals (about 0.1 m) leaves between polygons that share a border.
 
+An invalid polygon (a self-intersecting ring, a hole outside its shell …) is refused with the
+feature's key, name and index and the reason GEOS gives (``explain_validity``): stored, it would
+replace a real boundary with a shape that has no defined area, border or neighbours.
+
 All geometry work runs on arrays of geometries with shapely 2's vectorised functions: one pyproj
 call transforms every coordinate of the file, an STRtree finds the candidate pairs, and one
 ``shapely.intersection`` over the arrays of candidate pairs measures the shared borders.
@@ -181,7 +185,37 @@ def read_feature_collection(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def _parse_geometry(raw: Any, *, file_name: str, index: int) -> shapely.Geometry:
+#: German for the reasons GEOS gives for an invalid geometry (``shapely.is_valid_reason``); the
+#: location GEOS appends in brackets is kept.
+_INVALIDITY_REASONS = {
+    "Self-intersection": "Selbstüberschneidung",
+    "Ring Self-intersection": "ein Ring überschneidet sich selbst",
+    "Hole lies outside shell": "ein Loch liegt außerhalb der Außengrenze",
+    "Holes are nested": "Löcher liegen ineinander",
+    "Interior is disconnected": "das Innere ist nicht zusammenhängend",
+    "Nested shells": "Außengrenzen liegen ineinander",
+    "Duplicate Rings": "doppelte Ringe",
+    "Too few points in geometry component": "zu wenige Punkte in einem Ring",
+    "Invalid Coordinate": "ungültige Koordinate",
+    "Ring is not closed": "ein Ring ist nicht geschlossen",
+}
+
+
+def invalidity_reason(geometry: shapely.Geometry) -> str | None:
+    """Why ``geometry`` is not a valid (OGC simple features) geometry, in German; ``None`` if it is.
+
+    ``"Selbstüberschneidung bei 7.1234 49.5678 (GEOS: Self-intersection)"``.
+    """
+    if shapely.is_valid(geometry):
+        return None
+    reason = shapely.is_valid_reason(geometry) or "invalid"
+    text, _bracket, location = reason.partition("[")
+    german = _INVALIDITY_REASONS.get(text.strip(), text.strip())
+    where = f" bei {location.rstrip(']')}" if location else ""
+    return f"{german}{where} (GEOS: {reason})"
+
+
+def _parse_geometry(raw: Any, *, file_name: str, index: int, label: str = "") -> shapely.Geometry:
     where = f"features[{index}].geometry"
     if not isinstance(raw, dict):
         raise ImportFileError("Geometrie fehlt", path=file_name, field=where)
@@ -217,6 +251,14 @@ def _parse_geometry(raw: Any, *, file_name: str, index: int) -> shapely.Geometry
             path=file_name,
             field=f"{where}.coordinates",
         )
+    reason = invalidity_reason(geometry)
+    if reason is not None:
+        raise ImportFileError(
+            f"ungültige Geometrie{' von ' + label if label else ''}: {reason}. Die Datei wurde nicht "
+            "eingelesen; bitte die Geometrie reparieren (z. B. in QGIS „Geometrien reparieren“).",
+            path=file_name,
+            field=f"{where}.coordinates",
+        )
     return geometry
 
 
@@ -246,26 +288,17 @@ def parse_features(
                 field=f"features[{index}].properties.{kind.value}",
             )
         seen[key] = index
-        geometries.append(_parse_geometry(feature.get("geometry"), file_name=file_name, index=index))
+        name = properties.get("name")
+        name = name if isinstance(name, str) else ""
+        label = f"{key} ({name})" if name else key
+        geometries.append(
+            _parse_geometry(feature.get("geometry"), file_name=file_name, index=index, label=label)
+        )
         keys.append(key)
         kinds.append(kind)
-        name = properties.get("name")
-        names.append(name if isinstance(name, str) else "")
+        names.append(name)
         raw_geometries.append(feature["geometry"])
     return keys, kinds, names, raw_geometries, np.array(geometries, dtype=object)
-
-
-def _repair(metric: np.ndarray) -> np.ndarray:
-    """Make invalid polygons valid for the computation only (the stored geometry stays as given).
-
-    Self-intersections make GEOS overlay operations fail; the "structure" method keeps the result
-    polygonal, so boundaries and buffers are defined.
-    """
-    invalid = ~shapely.is_valid(metric)
-    if invalid.any():
-        metric = metric.copy()
-        metric[invalid] = shapely.make_valid(metric[invalid], method="structure", keep_collapsed=False)
-    return metric
 
 
 def neighbour_pairs(
@@ -314,7 +347,7 @@ def compute_boundaries(
 ) -> BoundaryCollection:
     """Parse a FeatureCollection (already JSON-decoded) and compute centroids, bboxes and neighbours."""
     keys, kinds, names, raw_geometries, geometries = parse_features(data, file_name=file_name)
-    metric = _repair(to_metric(geometries))
+    metric = to_metric(geometries)
     centroids = to_geographic(shapely.get_coordinates(shapely.centroid(metric)))
     bounds = shapely.bounds(geometries)
     features = [

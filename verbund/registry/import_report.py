@@ -17,6 +17,53 @@ from .models import RegistryImport, TerritorialChange
 
 #: Territorial changes listed in the report; the rest is counted ("… und 12 weitere").
 REPORT_LINES = 50
+#: Bodies named in an import's audit entry per kind of change (created, updated, dissolved); the
+#: rest is counted. A full import of a Land (2,500 bodies) or of Germany (12,500) stays a few KB.
+AUDIT_BODIES_LISTED = 200
+#: Bodies named per group of updated bodies (those with the same changed fields).
+AUDIT_BODIES_PER_GROUP = 50
+#: Fields every import of a newer issue sets on every body: a body where only these changed is
+#: counted, not named.
+BOOKKEEPING_FIELDS = frozenset({"gebietsstand", "population_date"})
+
+
+def body_label(key: str, name: str) -> str:
+    """How the audit names a body: "Partenheim (07331056)"."""
+    return f"{name} ({key})"
+
+
+def listed_bodies(labels: list[str], limit: int = AUDIT_BODIES_LISTED) -> dict[str, Any]:
+    """``{"count": n, "bodies": [the first `limit`], "not_listed": the rest}`` for the audit entry."""
+    return {"count": len(labels), "bodies": labels[:limit], "not_listed": max(0, len(labels) - limit)}
+
+
+def grouped_updates(updated: list[tuple[str, str, tuple[str, ...]]]) -> dict[str, Any]:
+    """Updated bodies grouped by the fields that changed (field codes; the audit page shows their
+    labels), bodies named up to :data:`AUDIT_BODIES_PER_GROUP` per group and
+    :data:`AUDIT_BODIES_LISTED` in all; bodies where only :data:`BOOKKEEPING_FIELDS` changed are
+    counted as ``only_gebietsstand``."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    bookkeeping = 0
+    for key, name, fields in updated:
+        relevant = tuple(f for f in fields if f not in BOOKKEEPING_FIELDS)
+        if not relevant:
+            bookkeeping += 1
+            continue
+        groups.setdefault(relevant, []).append(body_label(key, name))
+    budget = AUDIT_BODIES_LISTED
+    out = []
+    for fields, labels in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        shown = labels[: min(AUDIT_BODIES_PER_GROUP, budget)]
+        budget -= len(shown)
+        out.append(
+            {
+                "changed_fields": list(fields),
+                "count": len(labels),
+                "bodies": shown,
+                "not_listed": len(labels) - len(shown),
+            }
+        )
+    return {"count": len(updated), "only_gebietsstand": bookkeeping, "groups": out}
 
 
 @dataclass(frozen=True)
@@ -43,6 +90,11 @@ class ImportResult:
     successor_links: int = 0
     changes: list[ChangeNote] = field(default_factory=list)
     registry_import: RegistryImport | None = None
+    #: Which bodies the import changed, as (key, name) and (key, name, changed fields): the audit
+    #: entry names them (bounded, :func:`listed_bodies`).
+    created_bodies: list[tuple[str, str]] = field(default_factory=list)
+    updated_bodies: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    dissolved_bodies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -62,12 +114,16 @@ class ImportResult:
         }
 
     def audit_changes(self) -> dict[str, Any]:
-        """The figures for the audit log: :meth:`counts` with the territorial changes in words."""
+        """The audit record: :meth:`counts` with the territorial changes in words, and which bodies
+        were created, updated (with the fields that changed) and dissolved, bounded in size."""
         labels = dict(TerritorialChange.ChangeKind.choices)
         counts = self.counts()
         counts["changes"] = [
             f"{format_number(number)} {labels.get(kind, kind)}" for kind, number in counts["changes"].items()
         ]
+        counts["created_bodies"] = listed_bodies([body_label(k, n) for k, n in self.created_bodies])
+        counts["updated_bodies"] = grouped_updates(self.updated_bodies)
+        counts["dissolved_bodies"] = listed_bodies([body_label(k, n) for k, n in self.dissolved_bodies])
         return counts
 
     def summary(self, limit: int = REPORT_LINES) -> str:

@@ -148,9 +148,14 @@ class Gv100adWriter:
         scope = Body.objects.all() if self.state is None else Body.objects.filter(state=self.state)
         bodies = self.bodies = {body.key: body for body in scope}
         self._refuse_older_issue(bodies)
-        # States that had a registry before: only there are new bodies "new" (a territorial
-        # change); a first import of a Land is just the initial load.
-        history = {body.state for body in bodies.values() if body.dissolved_on is None}
+        # States that had a registry of an older issue before: only there are new bodies "new" (a
+        # territorial change). A first import of a Land is just the initial load, and so is a
+        # larger excerpt of the same issue (the built-in sample grown by a Kreise's Gemeinden).
+        history = {
+            body.state
+            for body in bodies.values()
+            if body.dissolved_on is None and body.gebietsstand < self.gebietsstand
+        }
         before = {
             body.key: _Snapshot(
                 body.ars, body.name, body.kind, body.parent_id, body.area_ha, body.dissolved_on
@@ -185,6 +190,7 @@ class Gv100adWriter:
                 self.report(done)
             created.extend(batch)
         result.created = len(created)
+        result.created_bodies = [(body.key, body.name) for body in created]
         created_keys = {body.key for body in created}
 
         # Update the existing ones that changed.
@@ -195,11 +201,13 @@ class Gv100adWriter:
                 continue
             body = bodies[row.key]
             values = self._values(row, bodies)
-            if any(getattr(body, name) != value for name, value in values.items()):
+            fields = tuple(name for name, value in values.items() if getattr(body, name) != value)
+            if fields:
                 for name, value in values.items():
                     setattr(body, name, value)
                 body.updated_at = now
                 changed_bodies.append(body)
+                result.updated_bodies.append((body.key, body.name, fields))
             else:
                 result.unchanged += 1
                 done += 1
@@ -217,6 +225,7 @@ class Gv100adWriter:
             body.updated_at = now
         _update_rows(vanishing, ["dissolved_on", "updated_at"])
         result.dissolved = len(vanishing)
+        result.dissolved_bodies = [(body.key, body.name) for body in vanishing]
 
         if history:
             self._collect_changes(bodies, before, key_by_id, created, vanishing, history)

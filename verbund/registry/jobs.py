@@ -6,7 +6,9 @@ and, after the commit, queues :func:`verbund.registry.tasks.import_registry_file
 :func:`registry_import_job_run`: the existing import services (:mod:`verbund.registry.importer`,
 :mod:`verbund.registry.boundaries`) on a local copy of the files, acting as the operator who started
 it (so the audit log names them), with the progress written to the job, which the page polls. Each
-import is atomic and idempotent, so a job delivered again after a worker died runs again safely.
+job's files are imported in one transaction (:mod:`verbund.registry.import_run`), and the imports
+are idempotent, so a failed file leaves the registry as it was and a job delivered again after a
+worker died runs again safely.
 """
 
 from __future__ import annotations
@@ -143,41 +145,39 @@ def registry_import_job_run(*, job_id: int) -> RegistryImportJob | None:
     job = RegistryImportJob.objects.get(pk=job_id)
     actor = _actor_of(job)
     steps = 2 if job.boundaries else 1
+    labels = [_("Gemeindeverzeichnis wird eingelesen"), _("Grenzen werden eingelesen")]
     last = {"at": 0.0}
+    step_of: dict[str, int] = {}
 
-    def progress(step_index: int, label: str) -> Any:
-        def report(step: int, total: int) -> None:
-            moment = timezone.now().timestamp()
-            if moment - last["at"] < 0.5 and step < total:
-                return
-            last["at"] = moment
-            fraction = (step_index + (step / total if total else 0)) / steps
-            RegistryImportJob.objects.filter(pk=job_id).update(
-                progress=min(99, int(100 * fraction)), progress_note=label, heartbeat_at=timezone.now()
-            )
-
-        return report
+    def progress(name: str, step: int, total: int) -> None:
+        step_index = step_of.setdefault(name, len(step_of))
+        moment = timezone.now().timestamp()
+        if moment - last["at"] < 0.5 and step < total:
+            return
+        last["at"] = moment
+        fraction = (step_index + (step / total if total else 0)) / steps
+        RegistryImportJob.objects.filter(pk=job_id).update(
+            progress=min(99, int(100 * fraction)),
+            progress_note=labels[min(step_index, len(labels) - 1)],
+            heartbeat_at=timezone.now(),
+        )
 
     lines: list[str] = []
     try:
-        from .boundaries import registry_import_boundaries
-        from .importer import registry_import_gv100ad
+        from .import_run import registry_import_run
 
         with tempfile.TemporaryDirectory(prefix="verbund-import-") as folder:
             path = _local_copy(job.gv100ad, Path(folder))
-            result = registry_import_gv100ad(
-                path=path,
+            layers = [_local_copy(job.boundaries, Path(folder))] if job.boundaries else []
+            # One run, one transaction: a failing boundary file leaves the directory unchanged too.
+            result = registry_import_run(
                 actor=actor,
+                gv100ad=path,
+                boundaries=layers,
                 state=job.state or None,
-                progress=progress(0, _("Gemeindeverzeichnis wird eingelesen")),
+                progress=progress,
             )
-            lines.append(result.summary())
-            if job.boundaries:
-                layer = _local_copy(job.boundaries, Path(folder))
-                outcome = registry_import_boundaries(
-                    path=layer, actor=actor, progress=progress(1, _("Grenzen werden eingelesen"))
-                )
-                lines.append(outcome.summary())
+            lines.extend(result.summaries())
     except Refusal as exc:  # ImportFileError included: file, line and field in the message
         return _finish(job_id, status=RegistryImportJob.Status.FAILED, error=exc.detail, summary=lines)
     except Exception as exc:
@@ -208,8 +208,8 @@ def _finish(job_id: int, *, status: str, error: str, summary: list[str]) -> Regi
 def registry_import_fail_interrupted() -> int:
     """Mark running jobs whose worker stopped reporting as failed, with the German reason; returns how many.
 
-    Each file is imported in one transaction, so an interrupted job left the registry as it was before
-    that file; the operator starts the import again.
+    A job's files are imported in one transaction, so an interrupted job left the registry as it was
+    before the job; the operator starts the import again.
     """
     now = timezone.now()
     return RegistryImportJob.objects.filter(

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import policies
+from .legal_status import is_grosse_kreisangehoerige_stadt
 
 if TYPE_CHECKING:
     from verbund.common.principal import Principal
@@ -161,6 +162,11 @@ class Body(models.Model):
     @property
     def is_current(self) -> bool:
         return self.dissolved_on is None
+
+    @property
+    def is_grosse_kreisangehoerige_stadt(self) -> bool:
+        """A große kreisangehörige Stadt (supervised by the ADD; :mod:`verbund.registry.legal_status`)."""
+        return is_grosse_kreisangehoerige_stadt(self.ags)
 
     def ancestors(self) -> list[Body]:
         """Parent chain from the direct parent up to the Land (one query per level, at most 4)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -188,3 +188,122 @@ def body_map_features(*, body: Body, neighbours: Iterable[Body]) -> dict[str, An
 def already_imported(path: Path) -> bool:
     """Whether a registry import of exactly this file (by its SHA-256) has run in this database."""
     return RegistryImport.objects.filter(sha256=sha256_of_file(path)).exists()
+
+
+# --- what the maps draw under their data: outlines and names ---------------------------------------------
+
+#: Towns with at least this many inhabitants get their name on the maps (Kreise always do).
+MAP_TOWN_POPULATION = 20_000
+_MAP_KREIS_KINDS = (*KREIS_KINDS, Kind.KREISFREIE_STADT)
+_MAP_TOWN_KINDS = (Kind.VERBANDSFREIE_GEMEINDE, Kind.ORTSGEMEINDE, Kind.ERFUELLENDE_GEMEINDE)
+
+
+def _town_name(name: str) -> str:
+    """ "Kaiserslautern, Stadt" → "Kaiserslautern" (the map shows the place, not its title)."""
+    base, sep, _suffix = name.partition(", ")
+    return base if sep else name
+
+
+def map_labels(states: Iterable[str], *, town_population: int = MAP_TOWN_POPULATION) -> list[dict[str, Any]]:
+    """Place names for the maps of ``states`` (one query): every Kreis and every larger town.
+
+    Each label is ``{"name", "kind", "lat", "lon"}``: ``kind`` is ``"kreis"`` for a Landkreis at its
+    representative point (the registry's centroid, which lies inside a Kreis for RLP's shapes),
+    ``"stadt"`` for a kreisfreie Stadt and for a kreisangehörige Gemeinde of at least
+    ``town_population`` inhabitants. Bodies without a point are left out; larger places come first,
+    so that a map that thins out labels keeps the important ones.
+    """
+    states = sorted(set(states))
+    if not states:
+        return []
+    rows = (
+        Body.objects.current()
+        .filter(state__in=states, centroid_lat__isnull=False, centroid_lon__isnull=False)
+        .filter(Q(kind__in=_MAP_KREIS_KINDS) | Q(kind__in=_MAP_TOWN_KINDS, population__gte=town_population))
+        .order_by("-population", "name")
+        .values_list("name", "kind", "centroid_lat", "centroid_lon")
+    )
+    labels = []
+    for name, kind, lat, lon in rows:
+        assert lat is not None and lon is not None  # filtered above
+        is_kreis = kind in KREIS_KINDS
+        labels.append(
+            {
+                "name": kreis_label(name) if is_kreis else _town_name(name),
+                "kind": "kreis" if is_kreis else "stadt",
+                "lat": round(lat, 5),
+                "lon": round(lon, 5),
+            }
+        )
+    return labels
+
+
+#: Simplification of the outlines under a map (degrees, about 400 m).
+MAP_OUTLINE_TOLERANCE = 0.004
+
+
+def region_outlines(states: Iterable[str], *, tolerance: float = MAP_OUTLINE_TOLERANCE) -> dict[str, Any]:
+    """The Länder ``states`` and their Kreise as simplified outlines (``role`` "land" or "kreis").
+
+    The background of a map whose data are points (the funding portfolio): without it the circles
+    float on an empty area. Cached until a boundary of those bodies changes (one query to check).
+    """
+    from django.core.cache import cache
+    from django.db.models import Max
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    states = sorted(set(states))
+    if not states:
+        return {"type": "FeatureCollection", "features": []}
+    boundaries = BodyBoundary.objects.filter(
+        Q(body__kind=Kind.LAND) | Q(body__kind__in=_MAP_KREIS_KINDS),
+        body__state__in=states,
+        body__dissolved_on__isnull=True,
+    )
+    stamp = boundaries.aggregate(n=Count("pk"), last=Max("updated_at"))
+    if not stamp["n"]:
+        return {"type": "FeatureCollection", "features": []}
+    last = stamp["last"].isoformat() if stamp["last"] else "-"
+    key = f"registry:region-outlines:{','.join(states)}:{tolerance}:{stamp['n']}:{last}"
+    outlines: dict[str, Any] | None = cache.get(key)
+    if outlines is None:
+        features = []
+        kreise: dict[str, list[Any]] = {}
+        with_land = set()
+        for state, kind, geometry in boundaries.values_list(
+            "body__state", "body__kind", "geometry"
+        ).iterator():
+            polygon = shape(geometry)
+            if kind == Kind.LAND:
+                with_land.add(state)
+            else:
+                kreise.setdefault(state, []).append(polygon)
+            features.append(_outline(polygon, "land" if kind == Kind.LAND else "kreis", tolerance))
+        for state, polygons in kreise.items():
+            if state not in with_land:  # the Land as the union of its Kreise (no Land layer imported)
+                features.append(_outline(unary_union(polygons), "land", tolerance))
+        # The Land first, so that its Kreise are drawn over it.
+        features.sort(key=lambda f: f["properties"]["role"] != "land")
+        outlines = {"type": "FeatureCollection", "features": features}
+        cache.set(key, outlines, timeout=None)
+    return outlines
+
+
+def _outline(geometry: Any, role: str, tolerance: float) -> dict[str, Any]:
+    from shapely.geometry import mapping
+
+    simple = mapping(geometry.simplify(tolerance, preserve_topology=True))
+    return {
+        "type": "Feature",
+        "geometry": {"type": simple["type"], "coordinates": _rounded(simple["coordinates"])},
+        "properties": {"role": role},
+    }
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 5)
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value

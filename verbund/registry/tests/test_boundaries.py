@@ -270,6 +270,12 @@ def test_changed_file_updates_only_what_changed(tmp_path: Path, bodies: dict[str
     assert BodyBoundary.objects.get(body=bodies["og1"]).updated_at == untouched
     assert BodyNeighbour.objects.get(body=bodies["og1"], neighbour=bodies["og2"]).pk == link_og1_og2
 
+    # The audit names the bodies whose boundary and whose neighbour links changed, not only counts.
+    changes = AuditEntry.objects.filter(action="registry.import_boundaries").latest("id").changes
+    label = {name: f"{body.name} ({body.key})" for name, body in bodies.items()}
+    assert changes["boundary_bodies"] == {"count": 1, "bodies": [label["vf"]], "not_listed": 0}
+    assert set(changes["neighbour_bodies"]["bodies"]) == {label["vf"], label["og2"], label["stadt"]}
+
 
 @pytest.mark.parametrize(
     "content",
@@ -453,3 +459,32 @@ def test_real_rlp_layers_after_the_gv100ad_import() -> None:
 
     assert not any(r.changed for r in again)
     assert snapshot() == before
+
+
+def test_a_self_intersecting_kreis_is_refused_and_the_real_boundary_stays(
+    tmp_path: Path, bodies: dict[str, Body]
+) -> None:
+    """A bow tie in place of a Kreis boundary: refused naming the feature (key, name, index) and the
+    reason; the stored boundary, centroid and links stay as they were, no run and no audit entry."""
+    registry_import_boundaries(path=kreis_layer(tmp_path, bodies), actor=IMPORTER)
+    before = snapshot()
+    runs, entries = RegistryImport.objects.count(), AuditEntry.objects.count()
+    landkreis = bodies["landkreis"]
+    bow_tie = box(0, 0, 3000, 1000)
+    ring = bow_tie["coordinates"][0]
+    bow_tie["coordinates"][0] = [ring[0], ring[2], ring[1], ring[3], ring[0]]
+    path = write_layer(
+        tmp_path,
+        "kreise_kaputt.geojson",
+        [
+            ({"kreis_ags": bodies["stadt"].ags[:5]}, GEOMETRY["stadt"]),
+            ({"kreis_ags": landkreis.key, "name": landkreis.name}, bow_tie),
+        ],
+    )
+    with pytest.raises(ImportFileError) as caught:
+        registry_import_boundaries(path=path, actor=IMPORTER)
+    message = str(caught.value)
+    assert caught.value.field == "features[1].geometry.coordinates"
+    assert f"ungültige Geometrie von {landkreis.key} ({landkreis.name}): Selbstüberschneidung" in message
+    assert snapshot() == before
+    assert (RegistryImport.objects.count(), AuditEntry.objects.count()) == (runs, entries)

@@ -270,15 +270,31 @@ def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
         load_boundaries(path)
 
 
-def test_invalid_polygon_is_repaired_for_the_computation_only() -> None:
-    # A bow tie (self-intersecting ring) would make GEOS overlays fail; it is repaired in memory.
+def test_invalid_polygon_is_refused_with_the_feature_and_the_reason() -> None:
+    # A bow tie (self-intersecting ring) has no defined area, border or neighbours: refused, naming
+    # the feature (key, name, index) and GEOS's reason in German with its location.
     bow_tie = [(0, 0), (100, 100), (100, 0), (0, 100), (0, 0)]
-    geometry = polygon(bow_tie)
-    result = compute(feature("07000001", geometry), feature("07000002", polygon(rectangle(100, 0, 200, 100))))
-    assert result.features[0].geometry == geometry
-    [pair] = result.pairs
-    # The right half of the bow tie touches B along 100 m, plus sqrt(2) m of each diagonal within 1 m.
-    assert pair.shared_border_m == pytest.approx(100 + 2 * 2**0.5, abs=0.1)
+    square = feature("07000002", polygon(rectangle(100, 0, 200, 100)))
+    invalid = feature("07000001", polygon(bow_tie))
+    invalid["properties"]["name"] = "Schleifenheim"
+    with pytest.raises(ImportFileError) as caught:
+        compute(square, invalid)
+    message = str(caught.value)
+    assert caught.value.field == "features[1].geometry.coordinates"
+    assert "ungültige Geometrie von 07000001 (Schleifenheim): Selbstüberschneidung bei " in message
+    assert "(GEOS: Self-intersection[" in message
+
+
+def test_a_hole_outside_its_shell_is_refused() -> None:
+    geometry = {
+        "type": "Polygon",
+        "coordinates": [
+            polygon(rectangle(0, 0, 100, 100))["coordinates"][0],
+            polygon(rectangle(200, 200, 300, 300))["coordinates"][0],
+        ],
+    }
+    with pytest.raises(ImportFileError, match="ein Loch liegt außerhalb der Außengrenze"):
+        compute(feature("07000001", geometry))
 
 
 def test_metadata_source_is_kept(tmp_path: Path) -> None:

@@ -450,7 +450,7 @@ def test_command_needs_a_file() -> None:
 
 @pytest.mark.django_db
 def test_command_boundaries_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from verbund.registry import boundaries
+    from verbund.registry import import_run
 
     calls: list[dict[str, Any]] = []
 
@@ -463,11 +463,73 @@ def test_command_boundaries_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         kwargs["progress"](1, 1)
         return Outcome()
 
-    monkeypatch.setattr(boundaries, "registry_import_boundaries", fake)
+    monkeypatch.setattr(import_run, "load_boundaries", lambda path: f"gelesen:{path.name}")
+    monkeypatch.setattr(import_run, "registry_import_boundaries", fake)
     out = StringIO()
     a, b = str(tmp_path / "a.geojson"), str(tmp_path / "b.geojson")
     call_command("import_registry", "--boundaries", a, "--boundaries", b, stdout=out, stderr=StringIO())
     assert [c["path"].name for c in calls] == ["a.geojson", "b.geojson"]
+    assert [c["collection"] for c in calls] == ["gelesen:a.geojson", "gelesen:b.geojson"]
     assert {c["actor"].name for c in calls} == {"Registerimport (Kommandozeile)"}
     assert all(c["actor"].capable(IMPORT) for c in calls)
     assert out.getvalue().count("2 Grenzen") == 2
+
+
+# --- which bodies an import changed, in the audit ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_audit_names_the_bodies_an_import_changed_and_their_fields(two_issues: tuple[Path, Path]) -> None:
+    from verbund.audit.presenters import change_lines
+
+    first, second = two_issues
+    registry_import_gv100ad(actor=IMPORTER, path=first)
+    registry_import_gv100ad(actor=IMPORTER, path=second)
+    entry = AuditEntry.objects.filter(action="registry.import").latest("id")
+    changes = entry.changes
+    created = changes["created_bodies"]
+    assert created["count"] == 3 and created["not_listed"] == 0
+    assert "Osthausen-Westhausen (07199009)" in created["bodies"]
+    dissolved = changes["dissolved_bodies"]
+    assert set(dissolved["bodies"]) >= {"Osthausen (07199003)", "Westhausen (07199004)"}
+    groups = changes["updated_bodies"]["groups"]
+    fields_of = {body: group["changed_fields"] for group in groups for body in group["bodies"]}
+    assert "name" in fields_of["Nordheim (Eifel) (07199001)"]
+    assert {"ars", "parent_id"} <= set(fields_of["Südheim, Stadt (07199002)"])
+    assert all("gebietsstand" not in fields for fields in fields_of.values())
+
+    # The audit page shows it in German, field codes as their labels.
+    text = " ".join(line.new for line in change_lines(entry.object_type, changes))
+    assert "Osthausen-Westhausen (07199009)" in text
+    assert "Regionalschlüssel (ARS)" in text and "Übergeordnet" in text
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_audit_of_a_full_import_stays_bounded() -> None:
+    import json
+
+    from verbund.registry.import_report import AUDIT_BODIES_LISTED
+
+    registry_import_gv100ad(actor=IMPORTER, path=shared_data_file(GV100AD_LATEST), state="07")
+    changes = AuditEntry.objects.get(action="registry.import").changes
+    created = changes["created_bodies"]
+    assert created["count"] > 2_400
+    assert len(created["bodies"]) == AUDIT_BODIES_LISTED
+    assert created["not_listed"] == created["count"] - AUDIT_BODIES_LISTED
+    assert len(json.dumps(changes, ensure_ascii=False)) < 20_000
+
+
+@pytest.mark.django_db
+def test_a_larger_excerpt_of_the_same_issue_adds_bodies_without_territorial_changes(
+    write_gv100ad: Writer,
+) -> None:
+    """The built-in sample grew by two Kreise's Gemeinden: an upgrade imports the new bodies as what
+    they are (the same issue, more of it), not as territorial changes."""
+    sample = (Path(__file__).resolve().parents[1] / "sample" / "gv100ad_rlp_sample.txt").read_text("utf-8")
+    lines = sample.splitlines()
+    older_excerpt = [line for line in lines if not (line[:2] in ("50", "60") and line[10:15] == "07337")]
+    registry_import_gv100ad(actor=IMPORTER, path=write_gv100ad(older_excerpt, name="alt.txt"), state="07")
+    result = registry_import_gv100ad(actor=IMPORTER, path=write_gv100ad(lines, name="neu.txt"), state="07")
+    assert result.created > 50 and result.dissolved == 0
+    assert Body.objects.filter(key="073375004").exists()  # VG Herxheim
+    assert not result.changes and not TerritorialChange.objects.exists()

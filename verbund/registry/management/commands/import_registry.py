@@ -1,8 +1,9 @@
 """``manage.py import_registry --gv100ad FILE [--boundaries GEOJSON ...] [--state 07]``.
 
 Imports the Destatis Gemeindeverzeichnis and/or boundary layers into the registry and prints a German
-report of what changed. Every import is atomic: a malformed file ends with an error naming file,
-line and field (exit code 1), and the registry stays as it was.
+report of what changed. A run is atomic across all its files: a malformed file, or one that fails
+while it is written, ends with an error naming file, line and field (exit code 1), and the registry
+stays as it was before the run, the directory included.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tqdm import tqdm
 
 from verbund.common.actors import SystemActor
 from verbund.common.errors import Refusal
-from verbund.registry.importer import registry_import_gv100ad
+from verbund.registry.import_run import registry_import_run
 from verbund.registry.policies import IMPORT
 
 #: Who acts when the command imports: named so in the run records' audit entries.
@@ -58,40 +59,41 @@ class Command(BaseCommand):
             raise CommandError("Bitte --gv100ad DATEI und/oder --boundaries GEOJSON angeben.")
         population_date = _date(options["population_date"]) if options["population_date"] else None
         quiet = options["quiet"] or options["verbosity"] == 0
-        try:
-            if options["gv100ad"]:
-                with self._bar("GV100AD", quiet) as bar:
-                    result = registry_import_gv100ad(
-                        path=Path(options["gv100ad"]),
-                        actor=COMMAND_ACTOR,
-                        state=options["state"],
-                        population_date=population_date,
-                        progress=(lambda step, total: _advance(bar, step, total))
-                        if bar is not None
-                        else None,
-                    )
-                self.stdout.write(result.summary())
-            for layer in options["boundaries"]:
-                # Imported lazily: the boundary import is its own module with its own dependencies.
-                from verbund.registry.boundaries import registry_import_boundaries
+        bars: dict[str, Any] = {}
 
-                with self._bar(Path(layer).name, quiet) as bar:
-                    outcome = registry_import_boundaries(
-                        path=Path(layer),
-                        actor=COMMAND_ACTOR,
-                        progress=(lambda step, total: _advance(bar, step, total))
-                        if bar is not None
-                        else None,
-                    )
-                summary = getattr(outcome, "summary", None)
-                self.stdout.write(summary() if callable(summary) else str(outcome))
+        def progress(name: str, step: int, total: int) -> None:
+            bar = bars.get(name)
+            if bar is None:
+                bar = bars[name] = self._bar(name, quiet)
+            if bar is not None:
+                _advance(bar, step, total)
+
+        try:
+            # One run: every file is read first, then all are written in one transaction, so a
+            # failing boundary file leaves the directory as it was too.
+            result = registry_import_run(
+                actor=COMMAND_ACTOR,
+                gv100ad=Path(options["gv100ad"]) if options["gv100ad"] else None,
+                boundaries=[Path(layer) for layer in options["boundaries"]],
+                state=options["state"],
+                population_date=population_date,
+                progress=progress,
+            )
         except Refusal as exc:  # ImportFileError included: file, line, field in the message
-            raise CommandError(exc.detail) from exc
+            raise CommandError(
+                f"{exc.detail}\nNichts wurde eingelesen; das Register ist unverändert."
+            ) from exc
+        finally:
+            for bar in bars.values():
+                if bar is not None:
+                    bar.close()
+        for summary in result.summaries():
+            self.stdout.write(summary)
 
     def _bar(self, label: str, quiet: bool) -> Any:
-        """A progress bar on stderr (nothing when quiet), usable as a context manager."""
+        """A progress bar on stderr (``None`` when quiet)."""
         if quiet:
-            return _NoBar()
+            return None
         return tqdm(desc=label, unit=" Sätze", file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
@@ -99,11 +101,3 @@ def _advance(bar: Any, step: int, total: int) -> None:
     if bar.total != total:
         bar.total = total
     bar.update(step - bar.n)
-
-
-class _NoBar:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

@@ -188,18 +188,24 @@ class Command(BaseCommand):
         return already_imported(path)
 
     def _load_registry(self, gv100ad: Path, state: str | None, boundaries: tuple[Path, ...]) -> None:
-        from verbund.registry.services import registry_import_boundaries, registry_import_gv100ad
+        """Import the files not imported before, in one run (all or nothing)."""
+        from verbund.registry.services import registry_import_run
 
+        directory: Path | None = gv100ad
         if self._already_imported(gv100ad) and Body.objects.exists():
             self.stdout.write(f"Register bereits geladen ({gv100ad.name}).")
-        else:
-            result = registry_import_gv100ad(path=gv100ad, state=state, actor=DEMO_IMPORTER)
-            self.stdout.write(result.summary())
+            directory = None
+        layers = []
         for layer in boundaries:
             if self._already_imported(layer):
                 self.stdout.write(f"Grenzen bereits geladen ({layer.name}).")
-                continue
-            self.stdout.write(registry_import_boundaries(path=layer, actor=DEMO_IMPORTER).summary())
+            else:
+                layers.append(layer)
+        if directory is None and not layers:
+            return
+        result = registry_import_run(actor=DEMO_IMPORTER, gv100ad=directory, boundaries=layers, state=state)
+        for summary in result.summaries():
+            self.stdout.write(summary)
 
     def _load_part(self, part: DemoPart) -> None:
         """Load one part in one transaction and note it; a refusal leaves nothing and no note."""
