@@ -14,7 +14,7 @@ pages (``limit``/``offset``) and cost a constant number of queries whatever ``li
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_principal, api_user, paginate
+from verbund.common.api import ErrorOut, Page, PageParams, api_principal, api_user, choices_enum, paginate
 from verbund.common.errors import Invalid, NotFound
 from verbund.registry.models import Body, Kind
 
@@ -45,6 +45,16 @@ from .selectors import (
 router = Router()
 
 ARS_PATTERN = r"^[0-9]{12}$"
+
+# The schema's own name for the alliance status (the funding part has a ``Status`` of its own).
+if TYPE_CHECKING:
+    AllianceStatus = Status
+else:
+    AllianceStatus = choices_enum(
+        "AllianceStatus",
+        Status,
+        "Status eines Verbunds: idee, anbahnung, vereinbarung, umsetzung, regelbetrieb oder beendet.",
+    )
 
 
 # --- Schemas ----------------------------------------------------------------------------------------
@@ -69,7 +79,7 @@ class AllianceItem(Schema):
     slug: str
     name: str
     short_name: str
-    status: Status
+    status: AllianceStatus
     status_label: str
     public_summary: str = Field(description="Kurzbeschreibung für die Öffentlichkeit")
     fields: list[FieldRef] = Field(description="Handlungsfelder")
@@ -143,7 +153,7 @@ class FactsOut(Schema):
 
 class TimelineItem(Schema):
     from_status: str
-    to_status: Status
+    to_status: AllianceStatus
     to_status_label: str
     changed_at: dt.datetime
     changed_by: str | None
@@ -154,7 +164,9 @@ class AllianceFilters(Schema):
     field: str | None = Field(
         None, max_length=60, description="Handlungsfeld (Kürzel, z. B. cybersicherheit)"
     )
-    status: list[Status] | None = Field(default=None, description="Status; mehrfach angeben für mehrere")
+    status: list[AllianceStatus] | None = Field(
+        default=None, description="Status; mehrfach angeben für mehrere"
+    )
     kreis: str | None = Field(
         None,
         pattern=r"^[0-9]{5}([0-9]{7})?$",
@@ -165,13 +177,13 @@ class AllianceFilters(Schema):
 
 
 class TransitionIn(Schema):
-    to: Status = Field(description="Neuer Status")
+    to: AllianceStatus = Field(description="Neuer Status")
     note: str = Field("", max_length=500)
 
 
 class TransitionOut(Schema):
-    from_status: Status
-    status: Status
+    from_status: AllianceStatus
+    status: AllianceStatus
     status_label: str
     changed_at: dt.datetime
 

@@ -22,9 +22,9 @@ also counts a member as bordering another when it borders a part of it (a VG nex
 member Landkreis), because the registry stores neighbours per layer (Kreise, Gemeindeverbände,
 Gemeinden).
 
-Known limit: the große kreisangehörige Städte of RLP are supervised by the ADD, not by the
-Kreisverwaltung; the registry does not mark them yet, so they are treated like other kreisangehörige
-Gemeinden.
+The große kreisangehörige Städte of RLP are supervised by the ADD, not by the Kreisverwaltung
+(§ 118 Abs. 1 GemO); the GV100AD does not mark them, so :class:`MemberFacts` carries the flag from
+the registry's list (:mod:`verbund.registry.legal_status`).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from verbund.common.german import format_number
 from verbund.common.german import join_words as _join
 from verbund.common.i18n import _, gettext_noop
 from verbund.registry.labels import body_label, kreis_label, state_name
+from verbund.registry.legal_status import GROSSE_KREISANGEHOERIGE_STADT_SOURCE
 
 T = TypeVar("T")
 
@@ -110,6 +111,8 @@ class MemberFacts:
     verbandsgemeinde_key: str | None = None
     verbandsgemeinde_name: str = ""
     has_boundary: bool = True
+    #: A große kreisangehörige Stadt (RLP): supervised by the ADD, not by its Kreisverwaltung.
+    grosse_kreisangehoerige_stadt: bool = False
 
     @property
     def level(self) -> str:
@@ -155,6 +158,9 @@ class AllianceFacts:
     components: tuple[tuple[str, ...], ...] = ()
     #: Members that share no border with any other member.
     isolated_keys: tuple[str, ...] = ()
+    #: Pairs of members (keys) that share no border and do not lie in one another (empty when
+    #: contiguity is unknown); funding's increase "members share no border" needs one such pair.
+    non_bordering_pairs: tuple[tuple[str, str], ...] = ()
     #: ``"kreisverwaltung"``, ``"add"`` or ``None`` (undetermined).
     supervisory_kind: str | None = None
     supervisory_kreis_key: str | None = None
@@ -399,6 +405,32 @@ def _supervision(members: Sequence[MemberFacts]) -> tuple[Fact[str | None], str 
                 % values
             )
         return Fact(label, ADD, text), SUPERVISOR_ADD, None
+    large_towns = [m.label for m in members if m.grosse_kreisangehoerige_stadt]
+    if large_towns:
+        values = {
+            "add": ADD_LONG,
+            "names": _join(large_towns),
+            "source": GROSSE_KREISANGEHOERIGE_STADT_SOURCE,
+        }
+        if len(large_towns) == 1:
+            text = (
+                _(
+                    "%(names)s ist große kreisangehörige Stadt und steht daher nicht unter der Aufsicht der "
+                    "Kreisverwaltung, sondern der %(add)s (%(source)s). Die ADD genehmigt deshalb eine "
+                    "Zweckvereinbarung (§§ 12, 13 KomZG)."
+                )
+                % values
+            )
+        else:
+            text = (
+                _(
+                    "%(names)s sind große kreisangehörige Städte und stehen daher nicht unter der "
+                    "Aufsicht der Kreisverwaltung, sondern der %(add)s (%(source)s). Die ADD genehmigt "
+                    "deshalb eine Zweckvereinbarung (§§ 12, 13 KomZG)."
+                )
+                % values
+            )
+        return Fact(label, ADD, text), SUPERVISOR_ADD, None
     unknown = [m.label for m in members if not m.kreis_key]
     if unknown:
         text = _(
@@ -448,11 +480,28 @@ def _ortsgemeinden(members: Sequence[MemberFacts]) -> Fact[tuple[tuple[str, str]
     return Fact(label, tuple(pairs), text)
 
 
+def _non_bordering(
+    members: Sequence[MemberFacts], pairs: Iterable[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """Pairs of members (in member order) that neither border nor lie in one another."""
+    touching = {frozenset(pair) for pair in pairs}
+    result = []
+    for i, first in enumerate(members):
+        for second in members[i + 1 :]:
+            if frozenset((first.key, second.key)) in touching:
+                continue
+            if first.lies_in(second) or second.lies_in(first):
+                continue
+            result.append((first.key, second.key))
+    return tuple(result)
+
+
 def derive_facts(
     members: Sequence[MemberFacts], neighbour_pairs: Iterable[tuple[str, str]] = ()
 ) -> AllianceFacts:
     """Compute the derived facts of ``members``; ``neighbour_pairs`` are pairs of member keys that border."""
     members = list(members)
+    neighbour_pairs = list(neighbour_pairs)
     keys = [m.key for m in members]
     if len(set(keys)) != len(keys):
         raise ValueError("a body appears twice among the members")
@@ -470,6 +519,7 @@ def derive_facts(
         levels=levels,
         components=components,
         isolated_keys=isolated,
+        non_bordering_pairs=_non_bordering(members, neighbour_pairs) if contiguity.value is not None else (),
         supervisory_kind=supervisory_kind,
         supervisory_kreis_key=supervisory_kreis,
         labels={m.key: m.label for m in members},

@@ -15,11 +15,12 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from verbund.common.principal import Principal
 from verbund.registry.labels import body_label
 from verbund.registry.models import Body, Kind
 from verbund.ui.forms import DateInput, KernFormMixin, money_field
 
-from .models import DecidingOrgan, FieldOfAction, LegalForm, MemberRole, Status
+from .models import Alliance, DecidingOrgan, FieldOfAction, LegalForm, MemberRole, Membership, Status
 
 PAGE_SIZES = (20, 50, 100)
 ARS_REGEX = r"^[0-9]{12}$"
@@ -28,12 +29,20 @@ ARS_REGEX = r"^[0-9]{12}$"
 # --- directory -------------------------------------------------------------------------------------
 
 
-def kreis_choices() -> list[tuple[str, str]]:
+def kreis_choices(principal: Principal | None = None) -> list[tuple[str, str]]:
     """Landkreise and kreisfreie Städte of the Länder in which alliances have members (one query).
 
-    The value is the 5-digit Kreis prefix of the ARS, which selects the Kreis and everything in it.
+    The Länder are those of the current members of the alliances ``principal`` may see (of all
+    alliances without a principal), so a directory of RLP alliances offers RLP's 36 Kreise, not the
+    400 of Germany. The value is the 5-digit Kreis prefix of the ARS, which selects the Kreis and
+    everything in it.
     """
-    states = Body.objects.filter(alliance_memberships__left_on__isnull=True).values("state")
+    # A filter on the memberships themselves: ``Body.objects.filter(alliance_memberships__left_on__isnull=
+    # True)`` would also match every body without any membership (an outer join), hence every Land.
+    memberships = Membership.objects.current()
+    if principal is not None:
+        memberships = memberships.filter(alliance__in=Alliance.objects.visible_to(principal).values("pk"))
+    states = memberships.values("body__state")
     kreise = (
         Body.objects.current()
         .filter(
@@ -68,11 +77,12 @@ class DirectoryFilterForm(KernFormMixin, forms.Form):
         empty_value=None,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, principal: Principal | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = FieldOfAction.objects.order_by("sort_order", "name").values_list("slug", "name")
         self.fields["field"].choices = [("", _("Alle Handlungsfelder")), *fields]  # type: ignore[attr-defined]
-        self.fields["kreis"].choices = [("", _("Alle Kreise")), *kreis_choices()]  # type: ignore[attr-defined]
+        kreise = kreis_choices(principal)
+        self.fields["kreis"].choices = [("", _("Alle Kreise")), *kreise]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any]:
         """The valid filters (an invalid one is left out and reported at its field)."""

@@ -28,6 +28,7 @@ from verbund.common.principal import Principal
 from verbund.registry.models import ASSOCIATION_KINDS, Body, BodyBoundary, BodyNeighbour, Kind
 
 from . import policies
+from .colours import alliance_colours
 from .facts import AllianceFacts, MemberFacts, derive_facts
 from .models import (
     AgreementDocument,
@@ -268,6 +269,7 @@ def _member_facts(body: Body) -> MemberFacts:
         verbandsgemeinde_key=association.key if association else None,
         verbandsgemeinde_name=association.name if association else "",
         has_boundary=bool(getattr(body, "has_boundary", True)),
+        grosse_kreisangehoerige_stadt=body.is_grosse_kreisangehoerige_stadt,
     )
 
 
@@ -380,4 +382,10 @@ def member_points(qs: AllianceQuerySet) -> dict[str, Any]:
                 "properties": {"ars": ars, "name": body_name, "status": status, "alliances": []},
             }
         feature["properties"]["alliances"].append(index[alliance_id])
-    return {"type": "FeatureCollection", "alliances": alliances, "features": list(features.values())}
+    return {
+        "type": "FeatureCollection",
+        "alliances": alliances,
+        # one colour per alliance shown, none repeated (the legend beside the map names them)
+        "alliance_colours": alliance_colours(len(alliances)),
+        "features": list(features.values()),
+    }

@@ -4,6 +4,7 @@ authority, Ortsgemeinden acting through their Verbandsgemeinde, and the German r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -234,6 +235,31 @@ def test_supervision_of_kreis_level_members_is_the_add(member: MemberFacts) -> N
     assert "unter der Aufsicht der Aufsichts- und Dienstleistungsdirektion (ADD)" in (
         facts.supervisory_authority.reasoning
     )
+
+
+def test_supervision_of_a_grosse_kreisangehoerige_stadt_is_the_add() -> None:
+    # Andernach lies in the Landkreis Mayen-Koblenz like the VG Pellenz, yet the ADD supervises it
+    pellenz = vg("071375001", "Pellenz", kreis="07137", kreis_name="Mayen-Koblenz")
+    andernach = MemberFacts(
+        key="07137003",
+        ars="071370003003",
+        name="Andernach, Stadt",
+        kind="verbandsfreie_gemeinde",
+        state="07",
+        kreis_key="07137",
+        kreis_name="Mayen-Koblenz",
+        grosse_kreisangehoerige_stadt=True,
+    )
+    facts = derive_facts([andernach, pellenz], [])
+    assert facts.supervisory_authority.value == ADD
+    assert facts.supervisory_kind == SUPERVISOR_ADD
+    assert facts.supervisory_kreis_key is None
+    reasoning = facts.supervisory_authority.reasoning
+    assert "Stadt Andernach ist große kreisangehörige Stadt" in reasoning
+    assert "§ 118 Abs. 1 GemO" in reasoning
+    # without the status the same two lie in one Landkreis: its Kreisverwaltung
+    plain = derive_facts([dataclasses.replace(andernach, grosse_kreisangehoerige_stadt=False), pellenz], [])
+    assert plain.supervisory_authority.value == "Kreisverwaltung Mayen-Koblenz"
 
 
 def test_supervision_outside_rlp_is_left_open() -> None:

@@ -34,6 +34,7 @@ from conftest import shared_data_file
 from verbund.alliances.facts import ADD, AllianceFacts
 from verbund.alliances.selectors import alliance_facts, facts_for_bodies
 from verbund.common.data import GV100AD_LATEST, RLP_BOUNDARY_LAYERS
+from verbund.registry.legal_status import GROSSE_KREISANGEHOERIGE_STAEDTE_RLP
 from verbund.registry.models import Body
 
 from .factories import AllianceFactory
@@ -160,6 +161,24 @@ class TestRealAlliances:
         assert facts.contiguous.value is True
         assert facts.population.value == 29_741
         assert facts.supervisory_authority.value == "Kreisverwaltung Alzey-Worms"
+
+    def test_the_listed_grosse_kreisangehoerige_staedte_are_towns_of_the_registry(self) -> None:
+        towns = {b.ags: b for b in Body.objects.current().filter(ags__in=GROSSE_KREISANGEHOERIGE_STAEDTE_RLP)}
+        assert sorted(towns) == sorted(GROSSE_KREISANGEHOERIGE_STAEDTE_RLP)
+        for ags, name in GROSSE_KREISANGEHOERIGE_STAEDTE_RLP.items():
+            assert towns[ags].name == f"{name}, Stadt"
+            assert towns[ags].kind == "verbandsfreie_gemeinde"  # kreisangehörig, not kreisfrei
+            assert towns[ags].is_grosse_kreisangehoerige_stadt
+
+    def test_a_grosse_kreisangehoerige_stadt_is_supervised_by_the_add(self) -> None:
+        # Andernach and the VG Pellenz both lie in the Landkreis Mayen-Koblenz
+        andernach = Body.objects.current().get(ags="07137003")
+        bendorf = Body.objects.current().get(ags="07137203")  # a Stadt, but not a große kreisangehörige
+        facts = facts_of(andernach.key, "071375001")
+        assert facts.supervisory_authority.value == ADD
+        assert "Stadt Andernach ist große kreisangehörige Stadt" in facts.supervisory_authority.reasoning
+        plain = facts_of(bendorf.key, "071375001")
+        assert plain.supervisory_authority.value == "Kreisverwaltung Mayen-Koblenz"
 
     def test_alliance_facts_in_constant_queries(self) -> None:
         alliance = AllianceFactory.create(members=list(Body.objects.filter(key__in=CYBER)))

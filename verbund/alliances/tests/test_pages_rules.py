@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from verbund.alliances.models import AllianceRole, LegalForm, Membership, Status
+from verbund.alliances.models import AllianceRole, LegalForm, Membership, Status, StatusChange
 from verbund.audit.models import AuditEntry
 
 from .test_views import client_for, messages_of, page
@@ -92,6 +92,22 @@ class TestEndingAndLeaving:
         html = page(client.post(end_url, {"confirmed": "1"}, follow=True))
         assert "beendet" in messages_of(html)
         assert "Bitte bestätigen: Verbund beenden" not in html
+
+    def test_ending_without_the_confirmation_changes_nothing(self, alliance, world):
+        client = client_for(world.coordinator)
+        html = page(client.get(alliance.get_absolute_url()))
+        # the confirmation names the consequences, with the members who are told
+        assert "Die 2 Mitglieder (" in html and "werden benachrichtigt" in html
+        end_url = reverse("alliances:end", args=["cyber"])
+        html = page(client.post(end_url, follow=True))  # the form's button without its confirmation
+        assert "Der Verbund wurde nicht beendet" in messages_of(html)
+        # nor in one click through the status buttons
+        transition_url = reverse("alliances:transition", args=["cyber"])
+        html = page(client.post(transition_url, {"to": "beendet"}, follow=True))
+        assert "Der Verbund wurde nicht beendet" in messages_of(html)
+        alliance.refresh_from_db()
+        assert alliance.status != Status.BEENDET
+        assert not StatusChange.objects.filter(alliance=alliance, to_status=Status.BEENDET).exists()
 
     def test_removing_a_member_asks_first(self, alliance, world):
         client = client_for(world.coordinator)

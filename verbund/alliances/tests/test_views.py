@@ -149,6 +149,18 @@ class TestDirectory:
         # the Kreis select offers the Kreise of the Länder with members, labelled readably
         assert "Landkreis Alzey-Worms" in by_kreis
 
+    def test_the_kreis_filter_offers_only_the_kreise_of_laender_with_alliances(self, directory, world):
+        hessen = BodyFactory.create(landkreis=True, state="06", name="Bergstraße")  # no alliance in Hessen
+        saar = BodyFactory.create(landkreis=True, state="10", name="Merzig-Wadern")
+        AllianceFactory(name="Saar intern", members=[saar])  # unpublished: its Land stays hidden
+        options = re.findall(r'<option value="(\d{5})"', page(client_for().get(DIRECTORY)))
+        assert hessen.ars[:5] not in options and saar.ars[:5] not in options
+        assert {world.kreis.ars[:5], directory.kreis2.ars[:5]} <= set(options)
+        assert all(option.startswith("07") for option in options)
+        # whoever may see the Saarland alliance gets its Kreise too
+        as_operator = page(client_for(world.operator).get(DIRECTORY))
+        assert saar.ars[:5] in re.findall(r'<option value="(\d{5})"', as_operator)
+
     def test_an_invalid_filter_is_reported_at_its_field_not_an_error(self, directory):
         html = page(client_for().get(DIRECTORY, {"status": "gibtsnicht"}))
         assert "Status:" in html and "kern-alert--warning" in html

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from verbund.common.access import require
@@ -80,6 +81,11 @@ def _still_visible(request: HttpRequest, alliance: Alliance, anchor: str = "") -
 
 # --- status and publication ------------------------------------------------------------------------
 
+END_UNCONFIRMED = gettext_lazy(
+    "Der Verbund wurde nicht beendet: Das Beenden muss nach Lesen der Folgen ausdrücklich bestätigt "
+    "werden („Verbund beenden“, dann „Verbund endgültig beenden“)."
+)
+
 
 @require_POST
 def transition(request: HttpRequest, slug: str) -> HttpResponse:
@@ -87,6 +93,10 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Der Statuswechsel ist nicht möglich: unbekannter Status."))
+        return back(alliance, "status")
+    if form.cleaned_data["to"] == lifecycle.BEENDET:
+        # Ending has its own confirmation (``end``): never in one click through the status buttons.
+        messages.error(request, END_UNCONFIRMED)
         return back(alliance, "status")
 
     def move() -> str:
@@ -105,8 +115,11 @@ def transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def end(request: HttpRequest, slug: str) -> HttpResponse:
-    """End the alliance (after the confirmation of ``ui/confirm.html``)."""
+    """End the alliance (after the confirmation of ``ui/confirm.html``; without it nothing changes)."""
     alliance = _changeable(request, slug)
+    if request.POST.get("confirmed") != "1":
+        messages.error(request, END_UNCONFIRMED)
+        return back(alliance, "status")
 
     def finish() -> str:
         services.alliance_transition(

@@ -17,12 +17,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from verbund.common.documents import max_upload_mb
+from verbund.common.german import join_words
 from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body, BodyBoundary
+from verbund.registry.selectors import map_labels
 
 from .. import lifecycle, policies
 from ..facts import KIND_LEVELS, LEVEL_ORDER, Fact
@@ -59,6 +61,30 @@ END_CONSEQUENCES = (
     gettext_lazy("Der Verbund steht danach im Status „beendet“."),
     gettext_lazy("Ein Statuswechsel ist danach nicht mehr möglich; ein Neustart ist ein neuer Verbund."),
 )
+
+
+def end_consequences(alliance: Alliance) -> list[str]:
+    """What ending ``alliance`` does, shown before the confirmation (names its current members)."""
+    members = [m.body.name for m in current_memberships(alliance)]
+    lines = [str(line) for line in END_CONSEQUENCES]
+    if members:
+        lines.append(
+            ngettext(
+                "Das Mitglied (%(names)s) und die Beratungsstelle der ADD werden benachrichtigt.",
+                "Die %(count)d Mitglieder (%(names)s) und die Beratungsstelle der ADD werden benachrichtigt.",
+                len(members),
+            )
+            % {"count": len(members), "names": join_words(members)}
+        )
+    lines.append(
+        _(
+            "Mitglieder, Dokumente und Protokoll bleiben erhalten; "
+            "der Verbund erscheint im Verzeichnis als beendet."
+        )
+    )
+    return lines
+
+
 REMOVE_CONSEQUENCES = (
     gettext_lazy("Die Körperschaft scheidet mit dem heutigen Tag aus dem Verbund aus."),
     gettext_lazy("Die Mitgliedschaft bleibt in der Historie; ein späterer erneuter Beitritt ist möglich."),
@@ -123,7 +149,9 @@ def _member_map(members: list[Membership]) -> dict[str, Any]:
     level = {name: i for i, name in enumerate(LEVEL_ORDER)}
     kinds = {m.body.ars: m.body.kind for m in members}
     features.sort(key=lambda f: level.get(KIND_LEVELS.get(kinds[f["properties"]["ars"]], ""), len(level)))
-    return {"type": "FeatureCollection", "features": features}
+    # the names of Kreise and larger towns around, from the registry (none without a member on the map)
+    labels = map_labels({m.body.state for m in members}) if features else []
+    return {"type": "FeatureCollection", "features": features, "labels": labels}
 
 
 def member_candidates(principal: Principal, alliance: Alliance, q: str) -> list[Body]:
@@ -238,7 +266,7 @@ def detail_context(request: HttpRequest, alliance: Alliance, bound: dict[str, An
                 {"value": t, "label": lifecycle.status_label(t)} for t in targets if t != lifecycle.BEENDET
             ],
             may_end=lifecycle.BEENDET in targets,
-            end_consequences=END_CONSEQUENCES,
+            end_consequences=end_consequences(alliance),
             remove_consequences=REMOVE_CONSEQUENCES,
             search_form=search,
             search_q=search_q,

@@ -12,6 +12,7 @@ from django.db.models import Count, Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET
 from verbund.common.licence import add_licence_header
 from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body, BodyBoundary, Kind
+from verbund.registry.selectors import map_labels
 from verbund.ui.views import is_htmx, paginate
 
 from .. import exports, policies
@@ -49,8 +51,19 @@ def directory_map(qs: AllianceQuerySet, *, outlines: bool = True) -> dict[str, A
     """
     data = member_points(qs)
     if outlines:
-        data["outlines"] = kreis_outlines(f["properties"]["ars"][:2] for f in data["features"])
+        states = {f["properties"]["ars"][:2] for f in data["features"]}
+        data["outlines"] = kreis_outlines(states)
+        data["labels"] = map_labels(states)
     return data
+
+
+def map_legend(data: dict[str, Any]) -> list[dict[str, str]]:
+    """One legend entry per alliance on the map, with its colour (the same as its points)."""
+    base = reverse("alliances:directory")
+    return [
+        {"name": name, "colour": colour, "url": f"{base}{slug}/"}
+        for (slug, name, _status), colour in zip(data["alliances"], data["alliance_colours"], strict=True)
+    ]
 
 
 #: Simplification of the Kreis outlines under the directory map (degrees, about 400 m).
@@ -91,7 +104,7 @@ def kreis_outlines(states: Iterable[str]) -> dict[str, Any]:
 def directory(request: HttpRequest) -> HttpResponse:
     principal = principal_of(request)
     fragment = is_htmx(request)
-    form = DirectoryFilterForm(request.GET or None)
+    form = DirectoryFilterForm(request.GET or None, principal=principal)
     filters = form.filters()
     qs = directory_queryset(principal, filters)
     page = paginate(request, qs, per_page=filters["per_page"])
@@ -99,11 +112,14 @@ def directory(request: HttpRequest) -> HttpResponse:
         {"alliance": a, "badge": STATUS_BADGES.get(a.status, "info"), "members": current_memberships(a)}
         for a in page.object_list
     ]
+    map_data = directory_map(qs, outlines=not fragment)
     context = {
         "form": form,
         "page_obj": page,
         "rows": rows,
-        "map_data": directory_map(qs, outlines=not fragment),
+        "map_data": map_data,
+        "legend": map_legend(map_data),
+        "legend_oob": fragment,
         "filtered": any(v for k, v in filters.items() if k != "per_page"),
         "may_create": policies.may_create(principal),
         "nav": "alliances",

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from verbund.common.licence import add_licence_header
 from verbund.common.principal import principal_of
+from verbund.registry.selectors import map_labels, region_outlines
 from verbund.ui.views import paginate
 
 from .. import exports, policies
@@ -70,11 +71,18 @@ def portfolio_view(request: HttpRequest) -> HttpResponse:
             "page_obj": page,
             "query": query.urlencode(),
             "map_points": data.map_points,
+            "map_background": _map_background(data.map_points),
             "tile_url": _setting("VERBUND_MAP_TILE_URL"),
             "tile_attribution": _setting("VERBUND_MAP_TILE_ATTRIBUTION"),
             "nav": "funding",
         },
     )
+
+
+def _map_background(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Land and its Kreise under the portfolio's circles, with the names of Kreise and towns."""
+    states = {str(point["ars"])[:2] for point in points}
+    return {"outlines": region_outlines(states), "labels": map_labels(states)}
 
 
 def _setting(name: str) -> str:

@@ -5,7 +5,8 @@
  *  - [data-vb-alliance-map]: an alliance's members, their boundaries (or centroids) as a
  *    FeatureCollection; the lead member darker.
  *  - [data-vb-directory-map]: the directory, one point per member body coloured by its (first)
- *    alliance; the popup links to every alliance of that body. The data lies inside the HTMX
+ *    alliance (data.alliance_colours, one per alliance, named in the HTML legend beside the map);
+ *    the Kreise and place names of the registry underneath; the popup links to every alliance of that body. The data lies inside the HTMX
  *    results, so the points are redrawn whenever the filters replace the results.
  *
  * No tile layer unless the operator configured one (data-tile-url): by default no request goes to
@@ -15,8 +16,6 @@
   "use strict";
 
   var LAND_VIEW = { center: [49.95, 7.45], zoom: 7 };
-  var PALETTE = ["#0b3b8c", "#b5121b", "#1b7a3a", "#8a4f00", "#6b2c91", "#00707a", "#a3297a", "#4a4d5c",
-    "#c45a00", "#2f6fd6"];
   var MEMBER_STYLE = { color: "#0b3b8c", weight: 2, fillColor: "#2f6fd6", fillOpacity: 0.3 };
   var LEAD_STYLE = { color: "#071f4a", weight: 3, fillColor: "#0b3b8c", fillOpacity: 0.45 };
 
@@ -26,14 +25,7 @@
   }
 
   function baseMap(container, options) {
-    var map = L.map(container, Object.assign({ scrollWheelZoom: false }, options || {}));
-    if (container.dataset.tileUrl) {
-      L.tileLayer(container.dataset.tileUrl, {
-        attribution: container.dataset.tileAttribution || "",
-        maxZoom: 18
-      }).addTo(map);
-    }
-    return map;
+    return window.VerbundMap.create(container, options); // web/base-map.js: tiles only if configured
   }
 
   function element(tag, text, className) {
@@ -61,6 +53,7 @@
   function initAllianceMap(container) {
     var data = readJson(container.dataset.vbAllianceMap) || { type: "FeatureCollection", features: [] };
     var map = baseMap(container);
+    window.VerbundMap.labels(map, data.labels);
     var layer = L.geoJSON(data, {
       style: function (feature) {
         return feature.properties.role === "federfuehrend" ? LEAD_STYLE : MEMBER_STYLE;
@@ -105,20 +98,21 @@
     return box;
   }
 
-  var OUTLINE_STYLE = { color: "#8a8fa3", weight: 1, fill: false, interactive: false };
-
   function drawDirectory(state) {
     var data = readJson(state.container.dataset.vbDirectoryMap) ||
       { type: "FeatureCollection", alliances: [], features: [] };
     if (state.layer) state.map.removeLayer(state.layer);
     if (!state.outlines && data.outlines && data.outlines.features.length) {
-      // The Kreise as a background (they do not change with the filters).
-      state.outlines = L.geoJSON(data.outlines, { style: OUTLINE_STYLE }).addTo(state.map);
+      // The Kreise as a background and their names (they do not change with the filters).
+      state.outlines = window.VerbundMap.outlines(state.map, data.outlines);
+      window.VerbundMap.labels(state.map, data.labels);
     }
+    // One colour per alliance shown (the legend beside the map names them, same order).
+    var colours = data.alliance_colours || [];
     var base = state.container.dataset.allianceBase;
     state.layer = L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
-        var colour = PALETTE[feature.properties.alliances[0] % PALETTE.length];
+        var colour = colours[feature.properties.alliances[0]] || "#4a4d5c";
         return L.circleMarker(latlng, {
           radius: 6, color: "#ffffff", weight: 1, fillColor: colour, fillOpacity: 0.9
         });
@@ -153,7 +147,7 @@
   }
 
   function initAll() {
-    if (typeof L === "undefined") return;
+    if (typeof L === "undefined" || !window.VerbundMap) return;
     document.querySelectorAll("[data-vb-alliance-map]").forEach(initAllianceMap);
     document.querySelectorAll("[data-vb-directory-map]").forEach(initDirectoryMap);
   }

@@ -1,7 +1,8 @@
 /*
  * Portfolio map: one circle per applicant body at its centroid, its area proportional to the sum of
- * the grants, from the points the page embeds with json_script. No tile layer unless the operator
- * configured one (VERBUND_MAP_TILE_URL): by default no request leaves the platform.
+ * the grants, from the points the page embeds with json_script, over the outlines of the Land and
+ * its Kreise with their names (data-background). No tile layer unless the operator configured one
+ * (VERBUND_MAP_BASEMAP_DE, VERBUND_MAP_TILE_URL): by default no request leaves the platform.
  */
 (function () {
   "use strict";
@@ -13,10 +14,12 @@
   function initMap(container) {
     var source = document.getElementById(container.dataset.vbPortfolio);
     var points = source ? JSON.parse(source.textContent) : [];
-    var map = L.map(container, { scrollWheelZoom: false });
-    if (container.dataset.tileUrl) {
-      L.tileLayer(container.dataset.tileUrl, { attribution: container.dataset.tileAttribution || "", maxZoom: 18 }).addTo(map);
-    }
+    var map = window.VerbundMap.create(container); // web/base-map.js: tiles only if configured
+    // The Land and its Kreise under the circles, and the names of Kreise and towns (registry).
+    var backgroundSource = document.getElementById(container.dataset.background);
+    var background = backgroundSource ? JSON.parse(backgroundSource.textContent) : {};
+    var land = window.VerbundMap.outlines(map, background.outlines);
+    window.VerbundMap.labels(map, background.labels);
     // The words come from the page, in its language (data-label-one / data-label-many).
     var one = container.dataset.labelOne || "Bewilligung";
     var many = container.dataset.labelMany || "Bewilligungen";
@@ -30,7 +33,10 @@
     });
     layer.addTo(map);
     if (points.length) {
-      map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 10 });
+      // the whole Land in view, so that the circles have their place in it
+      var bounds = layer.getBounds();
+      if (land) bounds = bounds.extend(land.getBounds());
+      map.fitBounds(bounds, { padding: [24, 24], maxZoom: 10 });
     } else {
       map.setView([49.9, 7.4], 7);
     }
@@ -38,7 +44,7 @@
   }
 
   function initAll() {
-    if (typeof L === "undefined") return;
+    if (typeof L === "undefined" || !window.VerbundMap) return;
     document.querySelectorAll("[data-vb-portfolio]").forEach(initMap);
   }
 

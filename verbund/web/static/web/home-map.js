@@ -41,12 +41,12 @@
     var source = document.getElementById(container.dataset.vbHomeMap);
     var data = source ? JSON.parse(source.textContent) :
       { type: "FeatureCollection", alliances: [], colours: {}, features: [] };
-    var map = L.map(container, { scrollWheelZoom: false, preferCanvas: true });
-    if (container.dataset.tileUrl) {
-      L.tileLayer(container.dataset.tileUrl, {
-        attribution: container.dataset.tileAttribution || "", maxZoom: 18
-      }).addTo(map);
-    }
+    // web/base-map.js: tiles only if configured; the Land, its Kreise and place names underneath
+    var map = window.VerbundMap.create(container, { preferCanvas: true });
+    var backgroundSource = document.getElementById(container.dataset.background);
+    var background = backgroundSource ? JSON.parse(backgroundSource.textContent) : {};
+    var land = window.VerbundMap.outlines(map, background.outlines);
+    window.VerbundMap.labels(map, background.labels);
     var base = container.dataset.allianceBase;
     var layer = L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
@@ -62,16 +62,17 @@
     }).addTo(map);
     if (data.features.length) {
       map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 10 });
+    } else if (land) {
+      map.fitBounds(land.getBounds());
     } else {
       map.setView(LAND_VIEW.center, LAND_VIEW.zoom);
     }
     container.dataset.points = String(data.features.length);
-    container.vbMap = map; // for the browser test: where a point lies on the screen
     container.classList.add("vb-map--ready");
   }
 
   function initAll() {
-    if (typeof L === "undefined") return;
+    if (typeof L === "undefined" || !window.VerbundMap) return;
     document.querySelectorAll("[data-vb-home-map]").forEach(init);
   }
 
