@@ -1,26 +1,26 @@
 """The Verbund API at ``/api/v1/``: routers of every part, one error shape, Bearer or session auth."""
 
-from ninja import NinjaAPI
-
 from verbund.accounts.api import roles_router, users_router
 from verbund.accounts.api import router as me_router
 from verbund.accounts.auth import TokenOrSessionAuth
 from verbund.alliances.api import router as alliances_router
-from verbund.common.api import install_error_handlers
+from verbund.common.api import VerbundAPI, install_error_handlers
 from verbund.funding.api import router as funding_router
 from verbund.notifications.api import router as notifications_router
 from verbund.planning.api import router as planning_router
 from verbund.registry.api import router as registry_router
 from verbund.shared_services.api import router as shared_services_router
 
-api = NinjaAPI(
+api = VerbundAPI(
     title="Verbund API",
     version="1",
     description=(
         "Offene Schnittstelle der Plattform für interkommunale Zusammenarbeit. Listen sind als "
-        '`{"items": [...], "count": N}` paginiert, Fehler haben die Form `{"detail": "...", "code": "..."}`. '
-        "Authentifizierung: `Authorization: Bearer <Token>` (`manage.py issue_token USERNAME`) oder "
-        "die Browser-Sitzung; öffentliche Daten auch ohne Anmeldung."
+        '`{"items": [...], "count": N}` paginiert (`offset` höchstens 1.000.000.000). Fehler haben '
+        'die Form `{"detail": "...", "code": "..."}` und sind je Operation dokumentiert (400: kein '
+        "JSON, 401, 403, 404, 409, 422 mit deutscher Begründung). Authentifizierung: "
+        "`Authorization: Bearer <Token>` (`manage.py issue_token USERNAME`) oder die Browser-Sitzung; "
+        "öffentliche Daten auch ohne Anmeldung."
     ),
     urls_namespace="api",
     auth=TokenOrSessionAuth(),

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, paginate
 
 from . import selectors
 from .models import RoleAssignment, User
@@ -263,7 +263,7 @@ def user_unlock(request: HttpRequest, username: str) -> User:
     summary="Rolle entziehen",
     description="Wer eine Rolle sieht, aber nicht vergeben darf, erhält 403; eine unsichtbare Rolle 404.",
 )
-def role_delete(request: HttpRequest, role_id: int) -> Status:
+def role_delete(request: HttpRequest, role_id: ObjectId) -> Status:
     principal = api_person(request)
     assignment = selectors.access_assignment_by_id(principal, role_id, for_change=True)
     role_revoke(actor=api_user(request), assignment=assignment)

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, paginate
 
 from . import selectors, services
 from .delivery import absolute_url
@@ -87,7 +87,7 @@ def unread(request: HttpRequest) -> Any:
 @router.post(
     "/{notification_id}/read", response={200: NotificationOut, **_ERRORS}, summary="Als gelesen markieren"
 )
-def mark_read(request: HttpRequest, notification_id: int) -> Any:
+def mark_read(request: HttpRequest, notification_id: ObjectId) -> Any:
     return services.notification_mark_read(actor=api_user(request), notification_id=notification_id)
 
 

@@ -21,7 +21,16 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as HttpStatus
 
 from verbund.alliances.selectors import access_alliance
-from verbund.common.api import ErrorOut, Page, PageParams, api_principal, api_user, paginate
+from verbund.common.api import (
+    BudgetYear,
+    ErrorOut,
+    ObjectId,
+    Page,
+    PageParams,
+    api_principal,
+    api_user,
+    paginate,
+)
 from verbund.common.errors import Invalid
 from verbund.common.principal import Principal
 from verbund.registry.models import Body
@@ -30,7 +39,6 @@ from . import allocation, services
 from .calculation import preview
 from .models import CostItem, ServiceRecipient, Settlement, SettlementLine, SharedService, Task, VolumeRecord
 from .schemas import (
-    BodyRef,
     ComponentOut,
     ComputeIn,
     CorrectionIn,
@@ -39,6 +47,7 @@ from .schemas import (
     CostPlanOut,
     CostTotalsOut,
     DiffOut,
+    FinalizeIn,
     ImportOut,
     InstalmentOut,
     KeyIn,
@@ -51,13 +60,14 @@ from .schemas import (
     PreviewOut,
     RecipientIn,
     RecipientOut,
+    ServiceBodyRef,
     ServiceDetail,
     ServiceIn,
     ServiceItem,
+    ServiceTaskOut,
     SettlementDetail,
     SettlementItem,
     ShareOut,
-    TaskOut,
     VolumeIn,
     VolumeOut,
     VolumePage,
@@ -97,7 +107,7 @@ def _service_item(service: SharedService, recipients: list[ServiceRecipient] | N
         alliance=service.alliance.slug,
         task=service.task.slug,
         task_name=service.task.name,
-        provider=BodyRef(ars=service.provider.ars, name=service.provider.name),
+        provider=ServiceBodyRef(ars=service.provider.ars, name=service.provider.name),
         recipient_count=recipient_count,
         key_description=key_description(service, recipients),
         url=f"/api/v1/shared-services/{service.pk}",
@@ -246,13 +256,15 @@ def _body(ars: str) -> Body:
 # --- catalogue --------------------------------------------------------------------------------------
 
 
-@router.get("/tasks", response=Page[TaskOut], url_name="shared_service_tasks", summary="Aufgabenkatalog")
+@router.get(
+    "/tasks", response=Page[ServiceTaskOut], url_name="shared_service_tasks", summary="Aufgabenkatalog"
+)
 def list_tasks(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     """Aufgaben, die eine Körperschaft für andere erfüllen kann, mit ihrer Mengeneinheit."""
     return paginate(
         Task.objects.order_by("sort_order", "name"),
         page,
-        convert=lambda t: TaskOut(
+        convert=lambda t: ServiceTaskOut(
             slug=t.slug,
             name=t.name,
             volume_unit=t.volume_unit,
@@ -273,7 +285,12 @@ def list_key_types(request: HttpRequest, page: Query[PageParams]) -> dict[str, A
 # --- services ---------------------------------------------------------------------------------------
 
 
-@router.get("", response=Page[ServiceItem], url_name="shared_service_list", summary="Geteilte Dienste")
+@router.get(
+    "",
+    response={200: Page[ServiceItem], 404: ErrorOut},
+    url_name="shared_service_list",
+    summary="Geteilte Dienste",
+)
 def list_services(
     request: HttpRequest,
     page: Query[PageParams],
@@ -317,7 +334,7 @@ def create_service(request: HttpRequest, payload: ServiceIn) -> HttpStatus[Servi
     url_name="shared_service_detail",
     summary="Ein Dienst",
 )
-def get_service(request: HttpRequest, service_id: int) -> ServiceDetail:
+def get_service(request: HttpRequest, service_id: ObjectId) -> ServiceDetail:
     principal = api_principal(request)
     return _service_detail(principal, access_service(principal, service_id))
 
@@ -328,7 +345,7 @@ def get_service(request: HttpRequest, service_id: int) -> ServiceDetail:
     url_name="shared_service_key",
     summary="Verteilungsschlüssel festlegen",
 )
-def put_key(request: HttpRequest, service_id: int, payload: KeyIn) -> ServiceDetail:
+def put_key(request: HttpRequest, service_id: ObjectId, payload: KeyIn) -> ServiceDetail:
     """Nur die Verbundkoordination; der Schlüssel wird geprüft und normalisiert gespeichert."""
     user, principal = api_user(request), api_principal(request)
     service = access_service(principal, service_id, need="manage")
@@ -342,7 +359,7 @@ def put_key(request: HttpRequest, service_id: int, payload: KeyIn) -> ServiceDet
     url_name="shared_service_key_preview",
     summary="Anteile eines Schlüssels vorab berechnen",
 )
-def post_key_preview(request: HttpRequest, service_id: int, payload: PreviewIn) -> PreviewOut:
+def post_key_preview(request: HttpRequest, service_id: ObjectId, payload: PreviewIn) -> PreviewOut:
     """Zeigt die Anteile aller Empfänger für ein Jahr, ohne etwas zu speichern (Koordination, Erbringer)."""
     service = access_service(api_principal(request), service_id, need="compute")
     try:
@@ -364,7 +381,9 @@ def post_key_preview(request: HttpRequest, service_id: int, payload: PreviewIn) 
     url_name="shared_service_recipient_add",
     summary="Empfänger hinzufügen",
 )
-def post_recipient(request: HttpRequest, service_id: int, payload: RecipientIn) -> HttpStatus[RecipientOut]:
+def post_recipient(
+    request: HttpRequest, service_id: ObjectId, payload: RecipientIn
+) -> HttpStatus[RecipientOut]:
     user = api_user(request)
     service = access_service(api_principal(request), service_id, need="manage")
     recipient = services.recipient_add(
@@ -382,7 +401,9 @@ def post_recipient(request: HttpRequest, service_id: int, payload: RecipientIn) 
     url_name="shared_service_cost_plan",
     summary="Kostenplan eines Jahres",
 )
-def get_cost_plan(request: HttpRequest, service_id: int, year: int, kind: PlanKindIn) -> CostPlanOut:
+def get_cost_plan(
+    request: HttpRequest, service_id: ObjectId, year: BudgetYear, kind: PlanKindIn
+) -> CostPlanOut:
     """``kind``: ``plan`` (Grundlage der Abschläge) oder ``actual`` (Ist, Grundlage der Spitzabrechnung)."""
     return _cost_plan_out(access_service(api_principal(request), service_id), year, kind)
 
@@ -394,7 +415,7 @@ def get_cost_plan(request: HttpRequest, service_id: int, year: int, kind: PlanKi
     summary="Kostenposition hinzufügen",
 )
 def post_cost_item(
-    request: HttpRequest, service_id: int, year: int, kind: PlanKindIn, payload: CostItemIn
+    request: HttpRequest, service_id: ObjectId, year: BudgetYear, kind: PlanKindIn, payload: CostItemIn
 ) -> HttpStatus[CostPlanOut]:
     """Nur die erbringende Körperschaft. Legt den Kostenplan an, wenn es ihn noch nicht gibt."""
     user = api_user(request)
@@ -420,7 +441,7 @@ def post_cost_item(
     summary="Kostenposition löschen",
 )
 def delete_cost_item(
-    request: HttpRequest, service_id: int, year: int, kind: PlanKindIn, item_id: int
+    request: HttpRequest, service_id: ObjectId, year: BudgetYear, kind: PlanKindIn, item_id: ObjectId
 ) -> CostPlanOut:
     user = api_user(request)
     service = access_service(api_principal(request), service_id, need="maintain")
@@ -439,7 +460,10 @@ def delete_cost_item(
     summary="Mengen eines Jahres",
 )
 def list_volumes(
-    request: HttpRequest, service_id: int, page: Query[PageParams], year: int = Query(..., ge=2000, le=2100)
+    request: HttpRequest,
+    service_id: ObjectId,
+    page: Query[PageParams],
+    year: int = Query(..., ge=2000, le=2100),
 ) -> VolumePage:
     """Mitglieder sehen ihre eigenen Mengen und die Summe aller, Erbringer und Koordination alle."""
     principal = api_principal(request)
@@ -456,7 +480,7 @@ def list_volumes(
     url_name="shared_service_volume_set",
     summary="Menge erfassen",
 )
-def post_volume(request: HttpRequest, service_id: int, payload: VolumeIn) -> HttpStatus[VolumeOut]:
+def post_volume(request: HttpRequest, service_id: ObjectId, payload: VolumeIn) -> HttpStatus[VolumeOut]:
     """Nur die erbringende Körperschaft; derselbe Zeitraum ersetzt die Menge."""
     user = api_user(request)
     service = access_service(api_principal(request), service_id, need="maintain")
@@ -478,7 +502,7 @@ def post_volume(request: HttpRequest, service_id: int, payload: VolumeIn) -> Htt
     url_name="shared_service_volume_import",
     summary="Mengen aus CSV importieren",
 )
-def post_volume_import(request: HttpRequest, service_id: int, file: File[UploadedFile]) -> ImportOut:
+def post_volume_import(request: HttpRequest, service_id: ObjectId, file: File[UploadedFile]) -> ImportOut:
     """CSV mit den Spalten ``ars;von;bis;menge;bemerkung`` (Mengen deutsch: ``1.250`` oder ``12,5``).
     Alles oder nichts: Fehler nennen die Zeile."""
     user = api_user(request)
@@ -499,7 +523,7 @@ def post_volume_import(request: HttpRequest, service_id: int, file: File[Uploade
     summary="Abrechnungen eines Dienstes",
 )
 def list_settlements(
-    request: HttpRequest, service_id: int, page: Query[PageParams], year: int | None = None
+    request: HttpRequest, service_id: ObjectId, page: Query[PageParams], year: int | None = None
 ) -> dict[str, Any]:
     service = access_service(api_principal(request), service_id)
     return paginate(settlement_versions(service, year), page, convert=_settlement_item)
@@ -511,7 +535,9 @@ def list_settlements(
     url_name="shared_service_settlement_compute",
     summary="Abrechnung berechnen (Entwurf)",
 )
-def post_settlement(request: HttpRequest, service_id: int, payload: ComputeIn) -> HttpStatus[SettlementItem]:
+def post_settlement(
+    request: HttpRequest, service_id: ObjectId, payload: ComputeIn
+) -> HttpStatus[SettlementItem]:
     """Berechnet den Entwurf neu oder legt Fassung 1 an; 409, wenn die Abrechnung abgeschlossen ist."""
     user = api_user(request)
     service = access_service(api_principal(request), service_id, need="compute")
@@ -527,7 +553,7 @@ def post_settlement(request: HttpRequest, service_id: int, payload: ComputeIn) -
     url_name="shared_service_settlement_detail",
     summary="Eine Abrechnung",
 )
-def get_settlement(request: HttpRequest, settlement_id: int) -> SettlementDetail:
+def get_settlement(request: HttpRequest, settlement_id: ObjectId) -> SettlementDetail:
     principal = api_principal(request)
     settlement = access_settlement(principal, settlement_id)
     access = service_access(principal, settlement.service)
@@ -549,7 +575,7 @@ def get_settlement(request: HttpRequest, settlement_id: int) -> SettlementDetail
     url_name="shared_service_settlement_lines",
     summary="Zeilen einer Abrechnung",
 )
-def list_lines(request: HttpRequest, settlement_id: int, page: Query[PageParams]) -> LinePage:
+def list_lines(request: HttpRequest, settlement_id: ObjectId, page: Query[PageParams]) -> LinePage:
     """Mitglieder erhalten nur ihre eigene Zeile; ``total`` ist die Summe aller Anteile."""
     principal = api_principal(request)
     settlement = access_settlement(principal, settlement_id)
@@ -563,11 +589,14 @@ def list_lines(request: HttpRequest, settlement_id: int, page: Query[PageParams]
     url_name="shared_service_settlement_finalize",
     summary="Abrechnung abschließen",
 )
-def post_finalize(request: HttpRequest, settlement_id: int) -> SettlementItem:
-    """Nur die Verbundkoordination. Danach ist die Fassung unveränderlich."""
+def post_finalize(request: HttpRequest, settlement_id: ObjectId, params: Query[FinalizeIn]) -> SettlementItem:
+    """Nur die Verbundkoordination, mit ``?confirmed=true`` (ohne: 422 ``confirmation_required``).
+    Danach ist die Fassung unveränderlich und die Rechnungen sind ausgestellt."""
     user = api_user(request)
     settlement = access_settlement(api_principal(request), settlement_id, need="manage")
-    return _settlement_item(services.settlement_finalize(actor=user, settlement=settlement))
+    return _settlement_item(
+        services.settlement_finalize(actor=user, settlement=settlement, confirmed=params.confirmed)
+    )
 
 
 @router.post(
@@ -577,7 +606,7 @@ def post_finalize(request: HttpRequest, settlement_id: int) -> SettlementItem:
     summary="Korrektur anlegen (neue Fassung)",
 )
 def post_correction(
-    request: HttpRequest, settlement_id: int, payload: CorrectionIn
+    request: HttpRequest, settlement_id: ObjectId, payload: CorrectionIn
 ) -> HttpStatus[SettlementItem]:
     user = api_user(request)
     settlement = access_settlement(api_principal(request), settlement_id, need="manage")

@@ -16,7 +16,7 @@ PlanKindIn = Literal["plan", "actual"]
 SettlementKindIn = Literal["advance", "final"]
 
 
-class TaskOut(Schema):
+class ServiceTaskOut(Schema):
     slug: str
     name: str
     volume_unit: str
@@ -31,7 +31,7 @@ class KeyTypeOut(Schema):
     fields: list[str]
 
 
-class BodyRef(Schema):
+class ServiceBodyRef(Schema):
     ars: str
     name: str
 
@@ -42,7 +42,7 @@ class ServiceItem(Schema):
     alliance: str = Field(description="Kürzel des Verbunds")
     task: str = Field(description="Kürzel der Aufgabe")
     task_name: str
-    provider: BodyRef
+    provider: ServiceBodyRef
     recipient_count: int = Field(description="aktuelle Empfänger")
     key_description: str
     url: str
@@ -91,7 +91,9 @@ class KeyIn(Schema):
 
 class PreviewIn(KeyIn):
     year: int = Field(ge=2000, le=2100)
-    total: Money | None = Field(None, ge=0, description="Betrag; ohne: Plankosten des Jahres")
+    total: Money | None = Field(
+        None, ge=0, max_digits=14, decimal_places=2, description="Betrag; ohne: Plankosten des Jahres"
+    )
 
 
 class ShareOut(Schema):
@@ -152,10 +154,14 @@ class CostPlanOut(Schema):
 class CostItemIn(Schema):
     category: Literal["staff", "material", "it", "other", "overhead", "revenue"]
     description: str = Field(min_length=1, max_length=200)
-    fte: Money | None = Field(None, ge=0, description="Stellenanteil (Personal)")
+    fte: Money | None = Field(
+        None, ge=0, max_digits=6, decimal_places=2, description="Stellenanteil (Personal)"
+    )
     pay_grade: str = Field("", max_length=10, description="z. B. E9a, A11 (Personal)")
-    amount: Money | None = Field(None, ge=0)
-    percent: Money | None = Field(None, ge=0, le=1000, description="Gemeinkosten in % der Personalkosten")
+    amount: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    percent: Money | None = Field(
+        None, ge=0, le=999, max_digits=5, decimal_places=2, description="Gemeinkosten in % der Personalkosten"
+    )
 
 
 class VolumeOut(Schema):
@@ -178,7 +184,7 @@ class VolumeIn(Schema):
     ars: str = Field(pattern=ARS_PATTERN)
     period_start: dt.date
     period_end: dt.date
-    quantity: Money = Field(ge=0)
+    quantity: Money = Field(ge=0, le=Decimal("9999999999.99"), max_digits=12, decimal_places=2)
     note: str = Field("", max_length=200)
 
 
@@ -262,3 +268,9 @@ class ComputeIn(Schema):
 
 class CorrectionIn(Schema):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class FinalizeIn(Schema):
+    confirmed: bool = Field(
+        False, description="Bestätigung: die Anteile werden verbindlich, die Rechnungen werden ausgestellt"
+    )

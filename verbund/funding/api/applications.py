@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from ninja import Query
 from ninja.responses import Status as HttpStatus
 
 from verbund.alliances.selectors import access_alliance
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, paginate
 from verbund.registry.models import Body
 
 from .. import rules, services
@@ -135,7 +136,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> HttpStat
     url_name="funding_application",
     summary="Ein Antrag",
 )
-def get_application(request: HttpRequest, application_id: int) -> Application:
+def get_application(request: HttpRequest, application_id: ObjectId) -> Application:
     return access_application(api_person(request), application_id)
 
 
@@ -145,7 +146,7 @@ def get_application(request: HttpRequest, application_id: int) -> Application:
     url_name="funding_application_update",
     summary="Entwurf ändern",
 )
-def patch_application(request: HttpRequest, application_id: int, payload: DraftIn) -> Application:
+def patch_application(request: HttpRequest, application_id: ObjectId, payload: DraftIn) -> Application:
     """Nur im Entwurf oder bei einer Rückfrage; Kostenplan und Jahresbeträge werden als Ganzes ersetzt."""
     application = access_application(api_person(request), application_id, need="draft")
     services.application_update(actor=api_user(request), application=application, data=_changes(payload))
@@ -158,7 +159,7 @@ def patch_application(request: HttpRequest, application_id: int, payload: DraftI
     url_name="funding_application_checks",
     summary="Prüfungen (aktueller Stand)",
 )
-def get_checks(request: HttpRequest, application_id: int) -> CheckPage:
+def get_checks(request: HttpRequest, application_id: ObjectId) -> CheckPage:
     """Alle Prüfungen des Regelwerks auf den gespeicherten Antrag, mit Begründung."""
     application = access_application(api_person(request), application_id)
     return _check_page(application_checks(application))
@@ -170,14 +171,14 @@ def get_checks(request: HttpRequest, application_id: int) -> CheckPage:
     url_name="funding_application_check_draft",
     summary="Prüfungen für geänderte Angaben (ohne zu speichern)",
 )
-def post_checks(request: HttpRequest, application_id: int, payload: DraftIn) -> CheckPage:
+def post_checks(request: HttpRequest, application_id: ObjectId, payload: DraftIn) -> CheckPage:
     """Wie PATCH, aber nichts wird gespeichert: die Prüfungen für die übergebenen Angaben."""
     application = access_application(api_person(request), application_id, need="change")
     draft = _apply_to_draft(draft_of(application), _changes(payload))
     return _check_page(application_checks(application, draft))
 
 
-def _step(request: HttpRequest, application_id: int) -> tuple[Any, Application]:
+def _step(request: HttpRequest, application_id: ObjectId) -> tuple[Any, Application]:
     """The acting user and the application (404 when invisible, 403 when only readable)."""
     return api_user(request), access_application(api_person(request), application_id, need="change")
 
@@ -188,7 +189,7 @@ def _step(request: HttpRequest, application_id: int) -> tuple[Any, Application]:
     url_name="funding_submit",
     summary="Einreichen",
 )
-def submit(request: HttpRequest, application_id: int) -> Application:
+def submit(request: HttpRequest, application_id: ObjectId) -> Application:
     """Verwaltungsleitung des antragstellenden Mitglieds; alle Prüfungen laufen erneut."""
     user, application = _step(request, application_id)
     services.application_submit(actor=user, application=application)
@@ -201,7 +202,7 @@ def submit(request: HttpRequest, application_id: int) -> Application:
     url_name="funding_withdraw",
     summary="Zurückziehen",
 )
-def withdraw(request: HttpRequest, application_id: int, payload: NoteIn) -> Application:
+def withdraw(request: HttpRequest, application_id: ObjectId, payload: NoteIn) -> Application:
     user, application = _step(request, application_id)
     services.application_withdraw(actor=user, application=application, reason=payload.note)
     return _fresh(application)
@@ -213,7 +214,7 @@ def withdraw(request: HttpRequest, application_id: int, payload: NoteIn) -> Appl
     url_name="funding_review",
     summary="Prüfung beginnen",
 )
-def review(request: HttpRequest, application_id: int) -> Application:
+def review(request: HttpRequest, application_id: ObjectId) -> Application:
     user, application = _step(request, application_id)
     services.application_review(actor=user, application=application)
     return _fresh(application)
@@ -225,7 +226,7 @@ def review(request: HttpRequest, application_id: int) -> Application:
     url_name="funding_request_info",
     summary="Rückfrage stellen",
 )
-def request_info(request: HttpRequest, application_id: int, payload: QuestionIn) -> Application:
+def request_info(request: HttpRequest, application_id: ObjectId, payload: QuestionIn) -> Application:
     user, application = _step(request, application_id)
     services.application_request_info(actor=user, application=application, question=payload.question)
     return _fresh(application)
@@ -237,7 +238,7 @@ def request_info(request: HttpRequest, application_id: int, payload: QuestionIn)
     url_name="funding_answer",
     summary="Rückfrage beantworten",
 )
-def answer(request: HttpRequest, application_id: int, payload: AnswerIn) -> Application:
+def answer(request: HttpRequest, application_id: ObjectId, payload: AnswerIn) -> Application:
     user, application = _step(request, application_id)
     info = get_object_or_404(InfoRequest, pk=payload.info_request, application=application)
     services.info_request_answer(actor=user, info_request=info, answer=payload.answer)
@@ -250,7 +251,7 @@ def answer(request: HttpRequest, application_id: int, payload: AnswerIn) -> Appl
     url_name="funding_resubmit",
     summary="Erneut einreichen",
 )
-def resubmit(request: HttpRequest, application_id: int) -> Application:
+def resubmit(request: HttpRequest, application_id: ObjectId) -> Application:
     user, application = _step(request, application_id)
     services.application_resubmit(actor=user, application=application)
     return _fresh(application)
@@ -262,18 +263,26 @@ def resubmit(request: HttpRequest, application_id: int) -> Application:
     url_name="funding_grant",
     summary="Bewilligen",
 )
-def grant(request: HttpRequest, application_id: int, payload: GrantIn) -> Application:
+def grant(request: HttpRequest, application_id: ObjectId, payload: GrantIn) -> Application:
     """Bewilligungsbehörde: Beträge je Haushaltsjahr, Zeitraum, Nebenbestimmungen; erstellt den Bescheid."""
+    # Four eyes (programme's ``second_approval_above``): above the amount the first call records the
+    # first approval (the application stays in review); a second, different person's call with the
+    # same terms grants; the same person again: 403 (the services enforce it, as for the page).
     user, application = _step(request, application_id)
-    services.application_grant(
-        actor=user,
-        application=application,
-        amounts_by_year=payload.amounts_by_year,
-        conditions=payload.conditions,
-        period_start=payload.period_start,
-        period_end=payload.period_end,
-        override_reason=payload.override_reason,
-    )
+    total = sum((amount for amount in payload.amounts_by_year.values() if amount > 0), Decimal(0))
+    arguments: dict[str, Any] = {
+        "actor": user,
+        "application": application,
+        "amounts_by_year": payload.amounts_by_year,
+        "conditions": payload.conditions,
+        "period_start": payload.period_start,
+        "period_end": payload.period_end,
+        "override_reason": payload.override_reason,
+    }
+    if services.needs_first_grant_approval(application, total):
+        services.application_grant_first_approval(**arguments)
+    else:
+        services.application_grant(**arguments)
     return _fresh(application)
 
 
@@ -283,7 +292,7 @@ def grant(request: HttpRequest, application_id: int, payload: GrantIn) -> Applic
     url_name="funding_reject",
     summary="Ablehnen",
 )
-def reject(request: HttpRequest, application_id: int, payload: RejectIn) -> Application:
+def reject(request: HttpRequest, application_id: ObjectId, payload: RejectIn) -> Application:
     user, application = _step(request, application_id)
     services.application_reject(actor=user, application=application, reasons=payload.reasons)
     return _fresh(application)

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query
 from ninja.responses import Status as HttpStatus
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, paginate
 
 from .. import services
 from ..models import Drawdown, Programme, UseProof
@@ -53,7 +53,9 @@ def _drawdowns() -> QuerySet[Drawdown]:
     url_name="funding_drawdowns",
     summary="Mittelabrufe eines Antrags",
 )
-def list_drawdowns(request: HttpRequest, application_id: int, page: Query[PageParams]) -> dict[str, object]:
+def list_drawdowns(
+    request: HttpRequest, application_id: ObjectId, page: Query[PageParams]
+) -> dict[str, object]:
     application = access_application(api_person(request), application_id)
     return paginate(
         _drawdowns().filter(grant_year__grant__application=application).order_by("requested_at", "id"),
@@ -67,7 +69,9 @@ def list_drawdowns(request: HttpRequest, application_id: int, page: Query[PagePa
     url_name="funding_drawdown_request",
     summary="Mittel abrufen",
 )
-def post_drawdown(request: HttpRequest, application_id: int, payload: DrawdownIn) -> HttpStatus[Drawdown]:
+def post_drawdown(
+    request: HttpRequest, application_id: ObjectId, payload: DrawdownIn
+) -> HttpStatus[Drawdown]:
     """Höchstens, was im Jahr bewilligt und weder ausgezahlt noch abgerufen ist (sonst 409)."""
     user = api_user(request)
     application = access_application(api_person(request), application_id, need="change")
@@ -83,7 +87,7 @@ def post_drawdown(request: HttpRequest, application_id: int, payload: DrawdownIn
     url_name="funding_drawdown_approve",
     summary="Abruf freigeben",
 )
-def approve_drawdown(request: HttpRequest, drawdown_id: int, payload: NoteIn) -> Drawdown:
+def approve_drawdown(request: HttpRequest, drawdown_id: ObjectId, payload: NoteIn) -> Drawdown:
     user = api_user(request)
     drawdown = services.drawdown_approve(
         actor=user, drawdown=access_drawdown(api_person(request), drawdown_id), note=payload.note
@@ -97,7 +101,7 @@ def approve_drawdown(request: HttpRequest, drawdown_id: int, payload: NoteIn) ->
     url_name="funding_drawdown_return",
     summary="Abruf zurückgeben",
 )
-def return_drawdown(request: HttpRequest, drawdown_id: int, payload: ReasonIn) -> Drawdown:
+def return_drawdown(request: HttpRequest, drawdown_id: ObjectId, payload: ReasonIn) -> Drawdown:
     user = api_user(request)
     drawdown = services.drawdown_return(
         actor=user, drawdown=access_drawdown(api_person(request), drawdown_id), reason=payload.reason
@@ -111,7 +115,7 @@ def return_drawdown(request: HttpRequest, drawdown_id: int, payload: ReasonIn) -
     url_name="funding_proof_submit",
     summary="Verwendungsnachweis einreichen",
 )
-def post_proof(request: HttpRequest, application_id: int, payload: ProofIn) -> HttpStatus[UseProof]:
+def post_proof(request: HttpRequest, application_id: ObjectId, payload: ProofIn) -> HttpStatus[UseProof]:
     """Tatsächliche Ausgaben je Kostenart und Sachbericht; die Rückforderung wird sofort berechnet."""
     user = api_user(request)
     application = access_application(api_person(request), application_id, need="change")
@@ -127,7 +131,7 @@ def post_proof(request: HttpRequest, application_id: int, payload: ProofIn) -> H
     url_name="funding_proof_accept",
     summary="Nachweis annehmen",
 )
-def accept_proof(request: HttpRequest, proof_id: int, payload: NoteIn) -> UseProof:
+def accept_proof(request: HttpRequest, proof_id: ObjectId, payload: NoteIn) -> UseProof:
     user = api_user(request)
     return services.use_proof_accept(
         actor=user, proof=access_proof(api_person(request), proof_id), note=payload.note
@@ -140,7 +144,7 @@ def accept_proof(request: HttpRequest, proof_id: int, payload: NoteIn) -> UsePro
     url_name="funding_proof_return",
     summary="Nachweis zurückgeben",
 )
-def return_proof(request: HttpRequest, proof_id: int, payload: ReasonIn) -> UseProof:
+def return_proof(request: HttpRequest, proof_id: ObjectId, payload: ReasonIn) -> UseProof:
     user = api_user(request)
     return services.use_proof_return(
         actor=user, proof=access_proof(api_person(request), proof_id), reason=payload.reason

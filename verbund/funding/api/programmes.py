@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja import Query
 from ninja.responses import Status as HttpStatus
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_principal, api_user, paginate
+from verbund.common.api import BudgetYear, ErrorOut, Page, PageParams, api_principal, api_user, paginate
 
 from .. import rules, services
 from ..models import Programme
@@ -59,7 +59,7 @@ def get_programme(request: HttpRequest, slug: str) -> Programme:
     url_name="funding_programme_year",
     summary="Haushaltsmittel eines Jahres festlegen",
 )
-def put_programme_year(request: HttpRequest, slug: str, year: int, payload: BudgetIn) -> object:
+def put_programme_year(request: HttpRequest, slug: str, year: BudgetYear, payload: BudgetIn) -> object:
     """Legt ein Haushaltsjahr an oder ändert seine Mittel; nie unter die bereits bewilligten Beträge (409)."""
     user = api_user(request)
     programme = access_programme(api_principal(request), slug)

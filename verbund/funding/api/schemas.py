@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from ninja import Field, Schema
+
+from verbund.common.api import choices_enum
 
 from .. import rules
 from ..models import (
@@ -30,6 +32,17 @@ from ..selectors import BudgetRow, budget_overview
 from ..services import DEFAULT_CONDITIONS
 
 Money = Decimal
+
+# The schema's own name for the application status (the alliances part has a ``Status`` of its own).
+if TYPE_CHECKING:
+    ApplicationStatus = Status
+else:
+    ApplicationStatus = choices_enum(
+        "ApplicationStatus",
+        Status,
+        "Status eines Förderantrags: entwurf, eingereicht, in_pruefung, rueckfrage, bewilligt, abgelehnt, "
+        "zurueckgezogen, nachweis oder abgeschlossen.",
+    )
 
 
 class BudgetYearOut(Schema):
@@ -90,11 +103,20 @@ class BudgetIn(Schema):
     budget: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
 
 
-class CostRowIO(Schema):
+class CostRowIn(Schema):
     category: str = Field(description=", ".join(rules.COST_CATEGORIES))
     year: int = Field(ge=2000, le=2100)
     amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
     note: str = Field("", max_length=300)
+
+
+class CostRowOut(Schema):
+    """A row of the cost plan as the API returns it (the amount a decimal string)."""
+
+    category: str = Field(description=", ".join(rules.COST_CATEGORIES))
+    year: int
+    amount: Money
+    note: str
 
 
 class CheckOut(Schema):
@@ -116,7 +138,7 @@ class ApplicationItem(Schema):
     id: int
     reference: str
     title: str
-    status: Status
+    status: ApplicationStatus
     status_label: str
     programme: str
     alliance: str = Field(description="Kürzel des Verbunds")
@@ -201,7 +223,7 @@ class ApplicationDetail(ApplicationItem):
     participants: list[str] = Field(description="ARS der beteiligten Mitglieder")
     period_start: dt.date | None
     period_end: dt.date | None
-    costs: list[CostRowIO]
+    costs: list[CostRowOut]
     requested_by_year: dict[int, Money]
     special_need_region: bool
     baseline_annual_costs: Money | None
@@ -259,7 +281,7 @@ class DraftIn(Schema):
     participants: list[str] | None = Field(None, description="ARS der beteiligten Mitglieder")
     period_start: dt.date | None = None
     period_end: dt.date | None = None
-    costs: list[CostRowIO] | None = None
+    costs: list[CostRowIn] | None = None
     requested_amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
     requested_by_year: dict[int, Decimal] | None = None
     special_need_region: bool | None = None
@@ -270,7 +292,7 @@ class DraftIn(Schema):
 
 
 class ApplicationFilters(Schema):
-    status: Status | None = None
+    status: ApplicationStatus | None = None
     programme: str | None = Field(None, description="Kürzel des Programms")
     alliance: str | None = Field(None, description="Kürzel des Verbunds")
     q: str | None = Field(None, max_length=100)

@@ -282,6 +282,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # funding
     "funding:programme_detail": lambda s: {"slug": s.programme.slug},
     "funding:programme_edit": lambda s: {"slug": s.programme.slug},
+    "funding:notice_template_edit": lambda s: {"slug": s.programme.slug},
     "funding:application_detail": lambda s: {"pk": s.application.pk},
     "funding:application_edit": lambda s: {"pk": s.application.pk},
     "funding:application_check": lambda s: {"pk": s.application.pk},
@@ -289,6 +290,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "funding:application_request_info": lambda s: {"pk": s.application.pk},
     "funding:info_answer": lambda s: {"pk": s.application.pk, "info_pk": _pk("funding.inforequest")},
     "funding:application_grant": lambda s: {"pk": s.application.pk},
+    "funding:premature_start_approve": lambda s: {"pk": s.application.pk},
     "funding:application_reject": lambda s: {"pk": s.application.pk},
     "funding:grant_pdf": lambda s: {"pk": s.application.pk},
     "funding:attachment_add": lambda s: {"pk": s.application.pk},
@@ -332,6 +334,12 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
         "settlement_id": _pk("shared_services.settlement"),
         "ars": s.vg.ars,
     },
+    "shared_services:invoice_xrechnung": lambda s: {
+        "settlement_id": _pk("shared_services.settlement"),
+        "ars": s.vg.ars,
+    },
+    "shared_services:billing": lambda s: {"service_id": s.service.pk},
+    "shared_services:billing_edit": lambda s: {"service_id": s.service.pk, "ars": s.vg.ars},
     "shared_services:overview_xlsx": lambda s: {"settlement_id": _pk("shared_services.settlement")},
     "shared_services:overview_csv": lambda s: {"settlement_id": _pk("shared_services.settlement")},
     # planning
