@@ -122,3 +122,21 @@ def join_words(names: list[str] | tuple[str, ...], conjunction: str | None = Non
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
+
+
+_REF = r"DOMAIN\.md\s*§\s*\d+(?:\.\d+)*"
+#: References to the programme's internal domain notes that seeded texts carried ("(…, DOMAIN.md §5)").
+_INTERNAL_REFERENCES = (
+    (re.compile(r",\s*" + _REF), ""),
+    (re.compile(r"\s*\(\s*" + _REF + r"\s*\)"), ""),
+    (re.compile(_REF + r"[,:]?\s*"), ""),
+)
+
+
+def public_text(text: str) -> str:
+    """``text`` without references to internal documents: "(Hessischer Rechnungshof, DOMAIN.md §5)"
+    becomes "(Hessischer Rechnungshof)", "… Standesämtern (DOMAIN.md §5)." becomes "… Standesämtern."."""
+    cleaned = text or ""
+    for pattern, replacement in _INTERNAL_REFERENCES:
+        cleaned = pattern.sub(replacement, cleaned)
+    return re.sub(r"\(\s*\)", "", cleaned).strip()

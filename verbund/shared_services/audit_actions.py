@@ -57,10 +57,17 @@ SETTLEMENT_CORRECT = audit_action(
 SETTLEMENT_DISCARD = audit_action(
     "settlement.discard", gettext_noop("hat den Entwurf der Abrechnung {object} verworfen")
 )
+BILLING_PROFILE_SET = audit_action(
+    "billing_profile.set", gettext_noop("hat die Rechnungsdaten von {object} gepflegt")
+)
+INVOICE_ISSUE = audit_action(
+    "invoice.issue", gettext_noop("hat die Rechnungen zur Abrechnung {object} ausgestellt")
+)
 
 audit_labels(
     {
         "category": gettext_noop("Kostenart"),
+        "numbers": gettext_noop("Rechnungsnummern (erste, letzte)"),
         "description": gettext_noop("Bezeichnung"),
         "digest": gettext_noop("Prüfsumme der Berechnungsgrundlagen"),
         "fte": gettext_noop("Stellenanteil (VZÄ)"),

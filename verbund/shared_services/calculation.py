@@ -108,6 +108,7 @@ class ComputedLine:
     balance: Decimal
     instalments: list[dict[str, str]]
     standalone_cost: Decimal | None
+    revenue_share: Decimal | None = None
 
 
 @dataclass
@@ -430,6 +431,12 @@ def compute(inputs: SettlementInputs) -> ComputedSettlement:
                 standalone_cost=standalone,
             )
         )
+    # The savings compare like with like: each member's part of the fee income is added back to its
+    # share, so that it stands against the stand-alone cost before fees (costing.revenue_shares).
+    revenue_parts = costing.revenue_shares(totals.revenue, [line.share for line in lines])
+    if revenue_parts is not None:
+        for line, part in zip(lines, revenue_parts, strict=True):
+            line.revenue_share = part
     # Members that paid advances but no longer receive the service in the year get their refund.
     if inputs.kind == SettlementKind.FINAL and inputs.advances:
         present = {m.body.pk for m in inputs.members}

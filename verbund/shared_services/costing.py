@@ -206,3 +206,28 @@ def standalone_costs(
         None if p is None else model.standalone(p, days=d, year_days=year_days)
         for p, d in zip(populations, days, strict=True)
     ]
+
+
+# --- savings: like with like ------------------------------------------------------------------------
+
+
+def revenue_shares(revenue: Decimal, shares: Sequence[Decimal]) -> list[Decimal] | None:
+    """Each member's part of the fee income (revenues), in proportion to what it pays, to the cent.
+
+    The stand-alone cost of the cost model is a cost **before** fees (a member alone would collect
+    the fees of its own cases as well), while a member's share is of the cost **after** the revenues
+    were deducted. Adding each member's part of the revenues back puts both sides before fees; the
+    parts add up to the revenue exactly (largest remainder). ``None`` when nothing is allocated (no
+    share to weigh by).
+    """
+    weights = np.array([to_cents(s) for s in shares], dtype=np.int64)
+    if not len(weights) or int(weights.sum()) <= 0:
+        return None
+    return [cents_to_decimal(int(c)) for c in largest_remainder(to_cents(cents(revenue)), weights)]
+
+
+def saving(standalone: Decimal, share: Decimal, revenue_share: Decimal) -> Decimal:
+    """The estimated saving of a member, like with like: stand-alone cost before fees minus its share
+    of the shared cost before fees (``share + revenue_share``). Equivalently, both net of the same
+    fee income: ``(standalone − revenue_share) − share``."""
+    return standalone - (share + revenue_share)

@@ -276,11 +276,41 @@ def _create_volumes(service: SharedService, spec: DemoService, bodies: dict[str,
                 )
 
 
+#: An example bank account (a valid IBAN of the kind used in documentation), marked as example data.
+DEMO_IBAN = "DE02120300000000202051"
+
+
+def _create_billing_profile(service: SharedService) -> None:
+    """Example billing data of the provider (address, bank, contact), so that demo invoices are whole;
+    marked as example data on every invoice."""
+    from .models import BillingProfile
+
+    provider = service.provider
+    if BillingProfile.objects.filter(body=provider).exists():
+        return
+    services.billing_profile_set(
+        actor=ACTOR,
+        service=service,
+        body=provider,
+        is_example=True,
+        department="Finanzabteilung (Beispieldaten)",
+        street="Beispielstraße 1",
+        postcode=provider.postcode or "55000",
+        city=provider.seat or provider.name,
+        iban=DEMO_IBAN,
+        bank="Beispielbank",
+        contact_name="Kasse (Beispiel)",
+        contact_phone="0000 000000",
+        contact_email="kasse@example.org",
+        email="rechnung@example.org",
+    )
+
+
 def _create_settlements(service: SharedService, spec: DemoService, report: _Report) -> None:
     for year, kind in spec.settlements:
         try:
             draft = services.settlement_compute(actor=ACTOR, service=service, year=year, kind=kind)
-            services.settlement_finalize(actor=ACTOR, settlement=draft)
+            services.settlement_finalize(actor=ACTOR, settlement=draft, confirmed=True)
         except (Refusal, ValidationError) as exc:  # reported, not fatal (e.g. figures missing)
             report.warnings.append(f"{service.name}: Abrechnung {year} ({kind}) nicht berechnet: {exc}")
 
@@ -347,6 +377,7 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
             )
             _create_plans(service, spec)
             _create_volumes(service, spec, bodies)
+            _create_billing_profile(service)
             _create_settlements(service, spec, report)
         report.created += 1
         created.append(service)

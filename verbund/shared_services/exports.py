@@ -1,9 +1,10 @@
 """What leaves the platform: a member's invoice (PDF), the alliance's overview (XLSX and CSV).
 
 Everything is produced from the stored settlement (its lines and snapshot), never recomputed, so a
-finalized settlement always prints the same figures. The PDF uses the PDF core font (Helvetica,
-Latin-1) so no font file is shipped; the few characters outside Latin-1 are replaced. The CSV is for
-German spreadsheets: ``;`` as separator, decimal comma, UTF-8 with BOM.
+finalized settlement always prints the same figures. The invoice is a tagged PDF/UA letter rendered
+with :func:`verbund.common.pdf.render_pdf` from ``shared_services/pdf/invoice.html`` and the data of
+:func:`.invoices.invoice_document` (the XRechnung, :mod:`.xrechnung`, uses the same data). The CSV is
+for German spreadsheets: ``;`` as separator, decimal comma, UTF-8 with BOM.
 
 A settlement is an official document: the invoice and the overviews are German for every reader
 (``translation.override("de")``), and the column headers of the overviews are fixed German names
@@ -19,13 +20,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from fpdf import FPDF
 
-from verbund.common.german import format_date, format_money, format_number
-from verbund.common.pdf import latin1
+from verbund.common.german import format_date, format_number
+from verbund.common.pdf import render_pdf
+from verbund.common.spreadsheet import workbook_bytes
 
+from .invoices import SAVINGS_COMPARISON, invoice_document, public_text
 from .models import Settlement, SettlementKind, SettlementLine
 
 
@@ -54,174 +57,50 @@ def basis_text(component: dict[str, Any]) -> str:
 # --- PDF invoice ------------------------------------------------------------------------------------
 
 
-class _Invoice(FPDF):
-    def __init__(self, reference: str, draft: bool) -> None:
-        super().__init__(format="A4")
-        self.reference = reference
-        self.draft = draft
-        self.set_margins(22, 20, 20)
-        self.set_auto_page_break(auto=True, margin=20)
-
-    def header(self) -> None:
-        if self.draft:
-            self.set_font("Helvetica", "B", 9)
-            self.set_text_color(160, 0, 0)
-            self.cell(0, 5, "ENTWURF - nicht abgeschlossen, keine Zahlungsaufforderung", align="R")
-            self.set_text_color(0, 0, 0)
-            self.ln(6)
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 6, latin1(f"{self.reference} – Seite {self.page_no()}/{{nb}}"), align="C")
-
-
-def _heading(pdf: FPDF, text: str) -> None:
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.multi_cell(0, 6, latin1(text), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-
-
-def _paragraph(pdf: FPDF, text: str, size: int = 10) -> None:
-    pdf.set_font("Helvetica", size=size)
-    pdf.multi_cell(0, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-
-
-def _pair(pdf: FPDF, key: str, value: str, bold: bool = False) -> None:
-    pdf.set_font("Helvetica", "B" if bold else "", 10)
-    pdf.cell(95, 6, latin1(key))
-    pdf.cell(0, 6, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=10)
-
-
 @translation.override("de")
 def invoice_pdf(settlement: Settlement, line: SettlementLine) -> bytes:
-    """The member's invoice: who, what, the key explained with its own basis, share, advances, balance."""
-    service = settlement.service
-    reference = f"{document_title(settlement)}, Fassung {settlement.version}, {service.name}"
-    pdf = _Invoice(reference, draft=not settlement.is_finalized)
-    pdf.set_title(latin1(f"{document_title(settlement)} – {line.body.name}"))
-    pdf.set_author(latin1(service.provider.name))
-    pdf.set_creation_date(settlement.finalized_at or settlement.computed_at or timezone.now())
-    pdf.add_page()
-
-    pdf.set_font("Helvetica", size=9)
-    pdf.multi_cell(
-        0,
-        4.5,
-        latin1(f"{service.provider.name}, für den Verbund „{service.alliance.name}“"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(4)
-    pdf.set_font("Helvetica", size=10)
-    pdf.multi_cell(
-        0,
-        5,
-        latin1(f"An: {line.body.name} ({line.body.get_kind_display()})\nRegionalschlüssel {line.body.ars}"),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(
-        0, 7, latin1(f"{document_title(settlement)}: {service.name}"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.set_font("Helvetica", size=10)
-    status = (
-        "abgeschlossen am " + format_date(timezone.localdate(settlement.finalized_at))
-        if settlement.finalized_at
-        else "Entwurf"
-    )
-    _paragraph(pdf, f"Aufgabe: {service.task.name}. Fassung {settlement.version} ({status}).")
-    if settlement.previous_id:
-        _paragraph(
-            pdf, f"Diese Fassung korrigiert Fassung {settlement.version - 1}. Grund: {settlement.reason}"
+    """The member's invoice as a tagged PDF/UA document (DIN 5008 letter): sender and recipient with
+    their addresses, number (Kassenzeichen), dates, service period, items, total, due date, bank
+    details and payment reference; a refund notice when the balance is negative; drafts marked."""
+    doc = invoice_document(settlement, line)
+    sender = doc.sender
+    contact = [
+        part
+        for part in (
+            sender.contact_name,
+            f"Telefon {sender.contact_phone}" if sender.contact_phone else "",
+            sender.contact_email,
         )
-    if service.legal_basis_id and service.legal_basis is not None:
-        basis = f"{service.legal_basis.title} (Fassung {service.legal_basis.version})"
-        if service.legal_basis_note:
-            basis += f", {service.legal_basis_note}"
-        _paragraph(pdf, f"Rechtsgrundlage: {basis}")
-
-    _heading(pdf, "Kosten des Dienstes")
-    totals = settlement.snapshot.get("cost_plan", {}).get("totals", {})
-    plan_label = "Plan" if settlement.kind == SettlementKind.ADVANCE else "Ist"
-    for key, label in (
-        ("gross", "Kosten"),
-        ("revenue", "abzüglich Erlöse/Gebühren"),
-        ("net", "Kosten abzüglich Erlöse"),
-    ):
-        if key in totals:
-            _pair(pdf, f"{label} ({plan_label} {settlement.year})", format_money(Decimal(totals[key])))
-    _pair(pdf, "Auf die Mitglieder verteilt", format_money(settlement.total), bold=True)
-    if settlement.snapshot.get("cost_plan", {}).get("is_example"):
-        _paragraph(pdf, "Hinweis: Der Kostenplan enthält Beispielzahlen.", 9)
-
-    _heading(pdf, "Verteilungsschlüssel")
-    _paragraph(pdf, settlement.key_description)
-    _paragraph(
-        pdf,
-        "Rundung: Jeder Anteil wird auf den Cent genau berechnet; die Summe aller Anteile ergibt den "
-        "Gesamtbetrag exakt (größte Reste, bei Gleichstand nach Regionalschlüssel). Wer nur einen Teil des "
-        "Jahres beteiligt ist, zahlt anteilig nach Tagen "
-        f"(hier: {line.days} von {settlement.snapshot.get('year_days', 365)} Tagen).",
-        9,
+        if part
+    ]
+    # Identifiers stay as they are (no typographic dash in "2026-00001"): passed as safe, escaped text.
+    info = [
+        ("Rechnungsnummer (Kassenzeichen)", format_html("{}", doc.number or "wird beim Abschluss vergeben")),
+        ("Rechnungsdatum", format_date(doc.issue_date)),
+        ("Leistungszeitraum", f"{format_date(doc.period_start)}–{format_date(doc.period_end)}"),
+    ]
+    if doc.due_date:
+        info.append(("Fällig am", format_date(doc.due_date)))
+    if doc.recipient.leitweg_id:
+        info.append(("Ihre Leitweg-ID", format_html("{}", doc.recipient.leitweg_id)))
+    if contact:
+        info.append(("Ansprechperson", format_html("{}", ", ".join(contact))))
+    context = {
+        "doc": doc,
+        "sender": {"name": sender.name, "lines": sender.address_lines[1:], "contact": contact},
+        "recipient_lines": doc.recipient.address_lines,
+        "info": info,
+        "subject": doc.subject,
+    }
+    title = f"{doc.title} – {line.body.name}"
+    return render_pdf(
+        "shared_services/pdf/invoice.html",
+        context,
+        title=title,
+        lang="de",
+        author=settlement.service.provider.name,
+        subject=doc.subject,
     )
-    _heading(pdf, f"Ihr Anteil: {line.body.name}")
-    for component in line.components:
-        _pair(pdf, component["label"], format_money(Decimal(component["amount"])))
-        _paragraph(
-            pdf,
-            f"   Grundlage: {basis_text(component)}; "
-            f"Teilbetrag gesamt {format_money(Decimal(component['component_total']))}",
-            8,
-        )
-    _pair(pdf, "Ihr Anteil", format_money(line.share), bold=True)
-    if line.population is not None:
-        source = f"{line.population_source}, Stichtag {format_date(line.population_date)}"
-        _paragraph(pdf, f"Einwohner: {format_number(line.population)} ({source})", 9)
-
-    if settlement.kind == SettlementKind.ADVANCE:
-        _heading(pdf, "Abschläge")
-        for instalment in line.instalments:
-            _pair(
-                pdf,
-                f"fällig am {format_date(instalment['due'])}",
-                format_money(Decimal(instalment["amount"])),
-            )
-    else:
-        _heading(pdf, "Abrechnung")
-        _pair(pdf, "Ihr Anteil an den Ist-Kosten", format_money(line.share))
-        _pair(pdf, "abzüglich gezahlter Abschläge", format_money(line.advance_paid))
-        label = "Nachzahlung" if line.balance > 0 else ("Erstattung" if line.balance < 0 else "Ausgeglichen")
-        _pair(pdf, label, format_money(abs(line.balance)), bold=True)
-
-    if line.standalone_cost is not None:
-        _heading(pdf, "Ersparnis (Schätzung)")
-        model = settlement.snapshot.get("cost_model") or {}
-        _pair(pdf, "Kosten, wenn Sie die Aufgabe allein erfüllten", format_money(line.standalone_cost))
-        _pair(pdf, "Ihr Anteil", format_money(line.share))
-        _pair(pdf, "Geschätzte Ersparnis", format_money(line.standalone_cost - line.share), bold=True)
-        _paragraph(
-            pdf,
-            "Schätzung nach dem Kostenmodell der Aufgabe C(v) = F + c · v^β mit F = "
-            f"{format_number(Decimal(model.get('fixed_cost', 0)), 2)} EUR, "
-            f"c = {format_number(Decimal(model.get('unit_cost', 0)), 2)} EUR, "
-            f"β = {format_number(Decimal(model.get('scale_exponent', 0)), 3)}, "
-            f"Menge = {format_number(Decimal(model.get('volume_per_inhabitant', 0)), 5)} je Einwohner. "
-            f"{model.get('assumptions', '')}",
-            8,
-        )
-    notes = settlement.snapshot.get("notes") or []
-    if notes:
-        _heading(pdf, "Hinweise")
-        for note in notes:
-            _paragraph(pdf, f"- {note}", 9)
-    output = pdf.output()
-    return bytes(output)
 
 
 # --- XLSX and CSV overview --------------------------------------------------------------------------
@@ -240,6 +119,7 @@ HEADERS = [
     "Saldo (EUR)",
     "Kosten allein, Schätzung (EUR)",
     "Ersparnis, Schätzung (EUR)",
+    "Anteil an den Erlösen (EUR)",
 ]
 
 
@@ -258,6 +138,7 @@ def _row_values(line: SettlementLine) -> list[Any]:
         line.balance,
         line.standalone_cost,
         line.saving,
+        line.revenue_share,
     ]
 
 
@@ -287,7 +168,7 @@ def overview_xlsx(settlement: Settlement, lines: Sequence[SettlementLine]) -> by
         cell.font = Font(bold=True)
     for line in lines:
         sheet.append(_row_values(line))
-    for row in sheet.iter_rows(min_row=header_row + 1, min_col=9, max_col=13):
+    for row in sheet.iter_rows(min_row=header_row + 1, min_col=9, max_col=14):
         for cell in row:
             cell.number_format = money
     for row in sheet.iter_rows(min_row=6, max_row=7, min_col=2, max_col=2):
@@ -338,13 +219,11 @@ def overview_xlsx(settlement: Settlement, lines: Sequence[SettlementLine]) -> by
     if model:
         notes.append(
             [
-                f"Ersparnis: Schätzung nach {model.get('label', 'Kostenmodell')}. "
-                f"{model.get('assumptions', '')}"
+                f"Ersparnis: Schätzung nach {model.get('label', 'Kostenmodell')}. {SAVINGS_COMPARISON} "
+                f"{public_text(model.get('assumptions', ''))}"
             ]
         )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def _csv_value(value: Any) -> str:

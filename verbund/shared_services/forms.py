@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from verbund.ui.forms import (
@@ -104,7 +105,7 @@ class PopulationForm(KernForm):
     id_format = "population_%s"
     ars = forms.ChoiceField(label=_("Körperschaft"))
     year = forms.IntegerField(label=_("Abrechnungsjahr"), min_value=2000, max_value=2100)
-    population = GermanIntegerField(label=_("Einwohner"), min_value=0)
+    population = GermanIntegerField(label=_("Einwohner"), min_value=0, max_value=100_000_000)
     reference_date = forms.DateField(label=_("Stichtag"), widget=DateInput())
     source = forms.CharField(
         label=_("Quelle"), max_length=200, help_text=_("z. B. Statistisches Landesamt, Stand 30.06.")
@@ -186,12 +187,6 @@ class KeyForm(KernForm):
         label=_("Schlüssel als JSON"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text=(
-            _(
-                'z. B. {"type": "fixed_share", "shares": {"073330000000": "30"}, "rest": {"type": "equal"}} '
-                "– Mitglieder mit ihrem Regionalschlüssel (ARS)"
-            )
-        ),
     )
     preview_year = forms.IntegerField(
         label=_("Vorschau für das Jahr"), min_value=2000, max_value=2100, required=False
@@ -203,6 +198,13 @@ class KeyForm(KernForm):
     def __init__(self, *args: Any, members: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["fixed_member"].choices = [("", _("– bitte wählen –")), *members]  # type: ignore[attr-defined]
+        # The example is code to copy, not text to read: shown as such (and never translated).
+        self.fields["config_json"].help_text = format_html(
+            "{} <code>{}</code> – {}",
+            _("Für Fachleute, z. B."),
+            '{"type": "fixed_share", "shares": {"073330000000": "30"}, "rest": {"type": "equal"}}',
+            _("Mitglieder mit ihrem Regionalschlüssel (ARS)"),
+        )
         self._config: dict[str, Any] | None = None
 
     def _basis(self, basis: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -352,7 +354,13 @@ class CostItemForm(KernForm):
     description = forms.CharField(label=_("Bezeichnung"), max_length=200)
     fte = quantity_field(cast(str, _("Stellenanteil (VZÄ, nur Personal)")), max_digits=6)
     pay_grade = forms.ChoiceField(label=_("Entgelt-/Besoldungsgruppe (nur Personal)"), required=False)
-    amount = money_field(cast(str, _("Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)")))
+    amount = GermanDecimalField(
+        label=_("Betrag in EUR (Sach-, IT-, sonstige Kosten, Erlöse)"),
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+    )
     percent = quantity_field(cast(str, _("Prozent der Personalkosten (nur Gemeinkosten)")), max_digits=5)
 
     def __init__(self, *args: Any, pay_grades: list[str], **kwargs: Any) -> None:
@@ -399,4 +407,40 @@ class CorrectionForm(KernForm):
     id_format = "correction_%s"
     reason = forms.CharField(
         label=_("Grund der Korrektur"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class BillingProfileForm(KernForm):
+    """A body's billing data; the service validates (IBAN check digits, BIC, Leitweg-ID, scheme)."""
+
+    id_format = "billing_%s"
+    department = forms.CharField(label=_("Organisationseinheit"), required=False, max_length=120)
+    street = forms.CharField(label=_("Straße und Hausnummer"), max_length=120)
+    postcode = forms.CharField(label=_("Postleitzahl"), max_length=5)
+    city = forms.CharField(label=_("Ort"), max_length=80)
+    leitweg_id = forms.CharField(
+        label=_("Leitweg-ID"),
+        required=False,
+        max_length=46,
+        help_text=_("Routing-ID für E-Rechnungen an diese Körperschaft, z. B. 991-33333TEST-33"),
+    )
+    email = forms.EmailField(label=_("E-Mail für Rechnungen"), required=False, max_length=120)
+    iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
+    bic = forms.CharField(label=_("BIC"), required=False, max_length=11)
+    bank = forms.CharField(label=_("Kreditinstitut"), required=False, max_length=120)
+    contact_name = forms.CharField(label=_("Ansprechperson"), required=False, max_length=120)
+    contact_phone = forms.CharField(label=_("Telefon"), required=False, max_length=40)
+    contact_email = forms.EmailField(label=_("E-Mail der Ansprechperson"), required=False, max_length=120)
+    number_pattern = forms.CharField(
+        label=_("Schema des Kassenzeichens"),
+        max_length=40,
+        initial="{jahr}-{nr}",
+        help_text=_("{jahr} = Jahr der Rechnung, {nr} = laufende Nummer im Jahr, z. B. 5.1100.{jahr}.{nr}"),
+    )
+    number_digits = forms.IntegerField(
+        label=_("Stellen der laufenden Nummer"), min_value=1, max_value=10, initial=5
+    )
+    payment_days = forms.IntegerField(label=_("Zahlungsziel (Tage)"), min_value=0, max_value=365, initial=30)
+    tax_note = forms.CharField(
+        label=_("Steuerlicher Hinweis"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -14,6 +14,9 @@
 * **Lines of others**: a member sees its own settlement lines, volumes and invoices, and the totals —
   not the other members' shares or volumes. Whoever manages or maintains the service, and readers
   of everything, see every line.
+* **Billing data** (Rechnungsdaten: address, Leitweg-ID, bank account, Kassenzeichen scheme, payment
+  term) of the provider or a recipient of a service: the body's own staff and heads, whoever manages
+  the service (the coordinators), and Plattformbetrieb. Invoices are issued by the same who finalize.
 * **System actors** act through the capability :data:`MANAGE` (``shared_services.manage``), which
   covers manage, maintain and compute (the demo loader, an import).
 
@@ -56,6 +59,9 @@ REFUSALS: dict[str, str] = _Refusals(
             "Nur die Verbundkoordination und die erbringende Körperschaft berechnen Abrechnungen."
         ),
         "create": gettext_noop("Nur die Verbundkoordination kann Dienste des Verbunds anlegen."),
+        "billing": gettext_noop(
+            "Rechnungsdaten pflegen die Körperschaft selbst und die Verbundkoordination des Dienstes."
+        ),
     }
 )
 
@@ -87,6 +93,14 @@ def maintains(principal: Principal, service: SharedService) -> bool:
 def computes(principal: Principal, service: SharedService) -> bool:
     """Drafts and previews: whoever manages or maintains."""
     return manages(principal, service) or maintains(principal, service)
+
+
+def edits_billing(principal: Principal, service: SharedService, body_id: int) -> bool:
+    """A body's billing data, for a service it provides or receives: the body's own staff and heads,
+    whoever manages the service, and Plattformbetrieb (system: :data:`MANAGE`)."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return manages(principal, service) or principal.works_for(int(body_id))
 
 
 def allows(principal: Principal, service: SharedService, need: Need) -> bool:

@@ -28,6 +28,7 @@ from verbund.common.principal import Principal
 
 from . import allocation, calculation, policies
 from .models import (
+    BillingProfile,
     CostPlan,
     PopulationFigure,
     ServiceRecipient,
@@ -291,7 +292,7 @@ class OverviewRow:
     own_share: Decimal | None = None
     own_balance: Decimal | None = None
     standalone_total: Decimal | None = None
-    share_total_with_estimate: Decimal | None = None
+    share_total_with_estimate: Decimal | None = None  # shares + parts of the revenues (before fees)
 
     @property
     def saving(self) -> Decimal | None:
@@ -373,12 +374,15 @@ def alliance_overview(principal: Principal, alliance: Alliance, year: int) -> Al
     sums: dict[int, tuple[Decimal | None, Decimal | None]] = {}
     if settlement_ids:
         for summed in (
-            SettlementLine.objects.filter(settlement_id__in=settlement_ids, standalone_cost__isnull=False)
+            SettlementLine.objects.filter(
+                settlement_id__in=settlement_ids, standalone_cost__isnull=False, revenue_share__isnull=False
+            )
             .values("settlement_id")
-            .annotate(standalone=Sum("standalone_cost"), share=Sum("share"))
+            .annotate(standalone=Sum("standalone_cost"), share=Sum("share"), revenue=Sum("revenue_share"))
             .order_by()
         ):
-            sums[summed["settlement_id"]] = (summed["standalone"], summed["share"])
+            # Like with like: the shares plus the members' parts of the fee income (costs before fees).
+            sums[summed["settlement_id"]] = (summed["standalone"], summed["share"] + summed["revenue"])
     for service in services:
         perms = service_access(principal, service)
         settlement = chosen.get(service.pk)
@@ -390,3 +394,47 @@ def alliance_overview(principal: Principal, alliance: Alliance, year: int) -> Al
                 row.standalone_total, row.share_total_with_estimate = sums[settlement.pk]
         overview.rows.append(row)
     return overview
+
+
+# --- billing ----------------------------------------------------------------------------------------
+
+
+def billing_profile(body_id: int) -> BillingProfile | None:
+    return BillingProfile.objects.filter(body_id=body_id).select_related("body").first()
+
+
+def billing_gaps(service: SharedService) -> list[str]:
+    """What the provider's billing data lack for a proper invoice (German labels; empty: complete)."""
+    profile = billing_profile(service.provider_id)
+    if profile is None:
+        return [_("Anschrift, Bankverbindung und Ansprechperson (keine Rechnungsdaten hinterlegt)")]
+    return profile.missing_for_sending()
+
+
+@dataclass
+class BillingRow:
+    body: Any
+    role: str
+    profile: BillingProfile | None
+    editable: bool
+
+
+def billing_rows(principal: Principal, service: SharedService) -> list[BillingRow]:
+    """The provider and the current and former recipients with their billing data (one query each)."""
+    from verbund.registry.models import Body
+
+    ids = {service.provider_id} | set(
+        ServiceRecipient.objects.filter(service=service).values_list("body_id", flat=True)
+    )
+    bodies = {b.pk: b for b in Body.objects.filter(pk__in=ids)}
+    profiles = {p.body_id: p for p in BillingProfile.objects.filter(body_id__in=ids)}
+    order = sorted(ids, key=lambda i: (i != service.provider_id, bodies[i].name))
+    return [
+        BillingRow(
+            body=bodies[i],
+            role=_("erbringt den Dienst") if i == service.provider_id else _("Empfänger"),
+            profile=profiles.get(i),
+            editable=policies.edits_billing(principal, service, i),
+        )
+        for i in order
+    ]

@@ -49,6 +49,13 @@ urlpatterns = [
     path("abrechnung/<int:settlement_id>/korrigieren/", views.settlement_correct, name="settlement_correct"),
     path("abrechnung/<int:settlement_id>/verwerfen/", views.settlement_discard, name="settlement_discard"),
     path("abrechnung/<int:settlement_id>/rechnung/<str:ars>.pdf", views.invoice_pdf, name="invoice_pdf"),
+    path(
+        "abrechnung/<int:settlement_id>/rechnung/<str:ars>.xml",
+        views.invoice_xrechnung,
+        name="invoice_xrechnung",
+    ),
+    path("<int:service_id>/rechnungsdaten/", views.billing, name="billing"),
+    path("<int:service_id>/rechnungsdaten/<str:ars>/", views.billing_edit, name="billing_edit"),
     path("abrechnung/<int:settlement_id>/uebersicht.xlsx", views.overview_xlsx, name="overview_xlsx"),
     path("abrechnung/<int:settlement_id>/uebersicht.csv", views.overview_csv, name="overview_csv"),
 ]

@@ -73,7 +73,7 @@ def test_shared_services_settlement_and_invoices(ss, service, django_capture_on_
         actor=ss.clerk_a, service=service, year=2025, kind="final"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        shared_services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+        shared_services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
     types = {e.event_type for e in Event.objects.all()}
     assert types == {"shared_services.settlement_finalized", "shared_services.invoice_issued"}
     invoices = Event.objects.filter(event_type="shared_services.invoice_issued")

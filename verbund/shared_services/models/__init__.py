@@ -9,10 +9,20 @@ The models are split by concern; import them from here (``verbund.shared_service
 - :mod:`.services`: shared services, their recipients, population figures
 - :mod:`.costs`: cost plans and their items, volumes
 - :mod:`.settlements`: settlements and their lines
+- :mod:`.billing`: billing profiles of bodies, invoices and their numbers
 """
 
 from __future__ import annotations
 
+from .billing import (
+    DEFAULT_TAX_NOTE,
+    BillingProfile,
+    Invoice,
+    InvoiceCounter,
+    format_iban,
+    iban_problem,
+    leitweg_problem,
+)
 from .catalogue import PayGrade, PayScheme, Task, TaskCostModel, VolumeUnit
 from .costs import CostCategory, CostItem, CostPlan, PlanKind, VolumeRecord
 from .services import (
@@ -33,9 +43,13 @@ from .settlements import (
 )
 
 __all__ = [
+    "DEFAULT_TAX_NOTE",
+    "BillingProfile",
     "CostCategory",
     "CostItem",
     "CostPlan",
+    "Invoice",
+    "InvoiceCounter",
     "PayGrade",
     "PayScheme",
     "PlanKind",
@@ -55,4 +69,7 @@ __all__ = [
     "TaskCostModel",
     "VolumeRecord",
     "VolumeUnit",
+    "format_iban",
+    "iban_problem",
+    "leitweg_problem",
 ]

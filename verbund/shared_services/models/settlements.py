@@ -201,6 +201,9 @@ class SettlementLine(models.Model):
     standalone_cost = models.DecimalField(
         _("Kosten allein (Schätzung, EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    revenue_share = models.DecimalField(
+        _("Anteil an den Erlösen (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
 
     objects: ClassVar[SettlementLineQuerySet] = SettlementLineQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -227,8 +230,23 @@ class SettlementLine(models.Model):
         return super().delete(*args, **kwargs)
 
     @property
+    def gross_share(self) -> Decimal | None:
+        """The member's share of the cost before fee income: its share plus its part of the revenues.
+
+        This is what compares with the stand-alone cost, which is a cost before fees too (the fees of
+        the member's cases would be collected alone as well)."""
+        if self.revenue_share is None:
+            return None
+        return self.share + self.revenue_share
+
+    @property
     def saving(self) -> Decimal | None:
-        return None if self.standalone_cost is None else self.standalone_cost - self.share
+        """Stand-alone cost − share of the gross cost: both sides before fee income (``None`` without
+        an estimate or when nothing was allocated)."""
+        gross = self.gross_share
+        if self.standalone_cost is None or gross is None:
+            return None
+        return self.standalone_cost - gross
 
     def _settlement_finalized(self) -> bool:
         return Settlement.objects.filter(pk=self.settlement_id, status=SettlementStatus.FINALIZED).exists()

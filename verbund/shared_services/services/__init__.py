@@ -25,9 +25,13 @@ hierarchy (:mod:`verbund.common.errors`): ``Forbidden`` (403), ``Invalid``/``Val
 ``settlement_correct``          coordinators: a new draft version of a finalized settlement
 ``settlement_finalize``         coordinators: the draft becomes immutable
 ``settlement_discard``          coordinators: delete a draft
+``billing_profile_set``         the body itself and the coordinators: billing data (validated)
+``invoices_issue``              coordinators: numbers and due dates of a finalized settlement's
+                                invoices (also done by ``settlement_finalize``)
 ==============================  ===============================================================
 """
 
+from .billing import BILLING_FIELDS, billing_profile_set, invoices_issue
 from .cost_plans import (
     ITEM_FIELDS,
     cost_item_add,
@@ -59,18 +63,21 @@ from .volumes import (
 )
 
 __all__ = [
+    "BILLING_FIELDS",
     "CSV_COLUMNS",
     "CSV_MAX_BYTES",
     "ITEM_FIELDS",
     "UPDATABLE_FIELDS",
     "VolumeImportError",
     "VolumeImportResult",
+    "billing_profile_set",
     "cost_item_add",
     "cost_item_delete",
     "cost_item_update",
     "cost_plan_copy",
     "cost_plan_ensure",
     "cost_plan_update",
+    "invoices_issue",
     "population_figure_delete",
     "population_figure_set",
     "recipient_add",

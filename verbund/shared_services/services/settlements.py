@@ -21,6 +21,7 @@ from ..models import (
     SharedService,
 )
 from ._common import check, lock, person
+from .billing import invoices_issue
 
 # --- settlements ------------------------------------------------------------------------------------
 
@@ -54,6 +55,7 @@ def _persist(settlement: Settlement, computed: calculation.ComputedSettlement, a
             balance=line.balance,
             instalments=line.instalments,
             standalone_cost=line.standalone_cost,
+            revenue_share=line.revenue_share,
         )
         for line in computed.lines
     )
@@ -170,10 +172,22 @@ def settlement_correct(*, actor: Actor, settlement: Settlement, reason: str) -> 
 
 
 @transaction.atomic
-def settlement_finalize(*, actor: Actor, settlement: Settlement) -> Settlement:
-    """Finalize a draft: it becomes immutable. Refused when the inputs changed since it was computed."""
+def settlement_finalize(*, actor: Actor, settlement: Settlement, confirmed: bool = False) -> Settlement:
+    """Finalize a draft: it becomes immutable and its invoices are issued (numbers, due dates).
+
+    Refused without ``confirmed`` (the person saw the consequences: a confirmation step in the UI,
+    ``{"confirmed": true}`` in the API) and when the inputs changed since it was computed.
+    """
     service = settlement.service
     check(actor, service, "manage")
+    if confirmed is not True:
+        raise Invalid(
+            _(
+                "Bitte den Abschluss ausdrücklich bestätigen: Die Anteile werden verbindlich, die Rechnungen "
+                "werden mit Rechnungsnummer ausgestellt und die Fassung ist danach unveränderlich."
+            ),
+            code="confirmation_required",
+        )
     service = lock(service)
     settlement = Settlement.objects.select_related("service").get(pk=settlement.pk)
     if settlement.is_finalized:
@@ -204,6 +218,7 @@ def settlement_finalize(*, actor: Actor, settlement: Settlement) -> Settlement:
             "digest": settlement.inputs_digest,
         },
     )
+    invoices_issue(actor=actor, settlement=settlement)
     events.settlement_finalized(actor=actor, settlement=settlement)
     return settlement
 

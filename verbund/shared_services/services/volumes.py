@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
 from verbund.common.errors import ImportFileError, Refusal
-from verbund.common.german import GermanNumberError, parse_decimal
+from verbund.common.german import GermanNumberError, format_number, parse_decimal
 from verbund.registry.models import Body
 
 from ..models import ServiceRecipient, SharedService, VolumeRecord
@@ -24,6 +25,12 @@ from ._common import check
 
 #: Largest CSV of volumes accepted (a year of monthly figures of 2,300 members is ~ 2 MB).
 CSV_MAX_BYTES = 5 * 1024 * 1024
+#: Longest line of a volume CSV (a real line has well under 300 characters).
+CSV_MAX_LINE = 1000
+#: Largest quantity the field holds (``VolumeRecord.quantity``: 12 digits, 2 of them places).
+MAX_QUANTITY = Decimal("9999999999.99")
+#: Longest note (``VolumeRecord.note``).
+MAX_NOTE = 200
 
 
 # --- volumes ----------------------------------------------------------------------------------------
@@ -99,6 +106,10 @@ def volume_set(
     """Record (or replace) ``body``'s volume for a period within one calendar year."""
     check(actor, service, "maintain")
     _check_volume_body(service, body)
+    try:
+        quantity = _parse_quantity(str(quantity))
+    except ValueError as exc:
+        raise ValidationError({"quantity": _("Menge: %(error)s") % {"error": exc}}) from exc
     record, state, old = _volume_upsert(
         service, body, period_start, period_end, quantity, note.strip(), "erfasst"
     )
@@ -195,9 +206,54 @@ def _parse_quantity(value: str) -> Decimal:
         raise ValueError(_("keine Zahl (Beispiel: 1.250 oder 12,5)")) from None
     if not number.is_finite() or number < 0:
         raise ValueError(_("eine Zahl ab 0 angeben"))
+    if number > MAX_QUANTITY:
+        raise ValueError(_("höchstens 9.999.999.999,99"))
     if number != number.quantize(Decimal("0.01")):
         raise ValueError(_("höchstens zwei Nachkommastellen"))
     return number
+
+
+def _long_lines(text: str, delimiter: str, header: list[str]) -> list[tuple[int, str, int]]:
+    """``(line, column, length)`` of every physical line longer than :data:`CSV_MAX_LINE`, with the
+    column of its longest cell, so that a refusal can name line and field before the CSV reader
+    meets a field beyond its limit."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > CSV_MAX_LINE:
+            cells = line.split(delimiter)
+            longest = max(range(len(cells)), key=lambda i: len(cells[i]))
+            column = header[longest] if longest < len(header) else str(longest + 1)
+            found.append((number, column, len(line)))
+    return found
+
+
+def _rows(reader: Any, name: str) -> Iterator[tuple[int, list[str]]]:
+    """The data rows with their line numbers; a row the CSV reader cannot read (an unclosed quote
+    spanning a huge field) is a refusal naming its line, not a server error."""
+    line_number = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise VolumeImportError(
+                [
+                    str(
+                        ImportFileError(
+                            _(
+                                "keine gültige CSV-Zeile "
+                                "(Anführungszeichen nicht geschlossen oder Feld zu lang)."
+                            ),
+                            path=name,
+                            line=line_number + 1,
+                        )
+                    )
+                ],
+                path=name,
+            ) from exc
+        line_number += 1
+        yield line_number, row
 
 
 @transaction.atomic
@@ -224,10 +280,30 @@ def volume_import_csv(
         text = raw.lstrip("\ufeff")
     if not text.strip():
         raise ImportFileError(_("Die Datei ist leer."), path=name)
-    first_line = text.splitlines()[0]
+    first_line = text.splitlines()[0][:CSV_MAX_LINE]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    long_lines = _long_lines(text, delimiter, [h.strip().lower() for h in first_line.split(delimiter)])
+    if long_lines:
+        raise VolumeImportError(
+            [
+                str(
+                    ImportFileError(
+                        _("Die Zeile ist %(length)s Zeichen lang; erlaubt sind höchstens %(max)s.")
+                        % {"length": format_number(length), "max": format_number(CSV_MAX_LINE)},
+                        path=name,
+                        line=number,
+                        field=column,
+                    )
+                )
+                for number, column, length in long_lines[:50]
+            ],
+            path=name,
+        )
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise ImportFileError(_("Die Kopfzeile ist keine gültige CSV-Zeile."), path=name, line=1) from exc
     columns: dict[str, int] = {}
     for column, aliases in CSV_COLUMNS.items():
         for alias in aliases:
@@ -257,7 +333,7 @@ def volume_import_csv(
     def fail(line: int, field: str, message: str) -> None:
         errors.append(str(ImportFileError(message, path=name, line=line, field=field)))
 
-    for line_number, row in enumerate(reader, start=2):
+    for line_number, row in _rows(reader, name):
         if not any(cell.strip() for cell in row):
             continue
 
@@ -304,8 +380,16 @@ def volume_import_csv(
                 % {"name": body.name, "line": earlier},
             )
             continue
+        note = cell("bemerkung")
+        if len(note) > MAX_NOTE:
+            fail(
+                line_number,
+                "bemerkung",
+                _("höchstens %(max)s Zeichen (hier %(length)s)") % {"max": MAX_NOTE, "length": len(note)},
+            )
+            continue
         seen[(body.pk, start)] = line_number
-        rows.append((line_number, body, start, end, quantity, cell("bemerkung")[:200]))
+        rows.append((line_number, body, start, end, quantity, note))
         if len(errors) >= 50:
             break
     if not rows and not errors:

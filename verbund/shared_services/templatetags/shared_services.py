@@ -60,3 +60,11 @@ def signed_eur(value: Any) -> str:
 def member_name(result: Any, key: str) -> str:
     """The name of member ``key`` in an allocation result."""
     return str(result.name(key))
+
+
+@register.filter
+def public_text(value: Any) -> str:
+    """A stored text without references to the platform's internal documents."""
+    from verbund.shared_services.invoices import public_text as clean
+
+    return clean(str(value or ""))

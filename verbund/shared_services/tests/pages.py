@@ -57,4 +57,8 @@ SHARED_SERVICES_PAGES: dict[str, Callable[[Any], tuple[str, Any]]] = {
     "shared_services_volumes": _page(lambda w: f"/dienste/{w['service'].pk}/mengen/"),
     "shared_services_settlements": _page(lambda w: f"/dienste/{w['service'].pk}/abrechnungen/"),
     "shared_services_settlement": _page(lambda w: f"/dienste/abrechnung/{w['settlement'].pk}/"),
+    "shared_services_billing": _page(lambda w: f"/dienste/{w['service'].pk}/rechnungsdaten/"),
+    "shared_services_billing_edit": _page(
+        lambda w: f"/dienste/{w['service'].pk}/rechnungsdaten/{w['service'].provider.ars}/"
+    ),
 }

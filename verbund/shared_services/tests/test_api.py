@@ -208,8 +208,12 @@ def test_settlement_lifecycle_over_the_api(ss: SimpleNamespace, service: SharedS
     )
     assert created.status_code == 201 and created.json()["status"] == "draft"
     settlement_id = created.json()["id"]
-    assert client_for(ss.clerk_a).post(f"{URL}/settlements/{settlement_id}/finalize").status_code == 403
-    finalized = coordinator.post(f"{URL}/settlements/{settlement_id}/finalize")
+    confirmed = f"{URL}/settlements/{settlement_id}/finalize?confirmed=true"
+    assert client_for(ss.clerk_a).post(confirmed).status_code == 403
+    unconfirmed = coordinator.post(f"{URL}/settlements/{settlement_id}/finalize")
+    assert unconfirmed.status_code == 422 and unconfirmed.json()["code"] == "confirmation_required"
+    assert Settlement.objects.get(pk=settlement_id).status == "draft"
+    finalized = coordinator.post(confirmed)
     assert finalized.status_code == 200 and finalized.json()["status"] == "finalized"
     again = coordinator.post(
         f"{URL}/{service.pk}/settlements", {"year": 2025, "kind": "final"}, content_type="application/json"

@@ -184,7 +184,7 @@ def test_advances_then_final_settlement_gives_balances(ss: SimpleNamespace, serv
     assert line.share == Decimal("15000.00") + Decimal("6428.57")
     assert [i["amount"] for i in line.instalments] == ["5357.15", "5357.14", "5357.14", "5357.14"]
     assert [i["due"] for i in line.instalments] == ["2025-02-15", "2025-05-15", "2025-08-15", "2025-11-15"]
-    services.settlement_finalize(actor=ss.coordinator, settlement=advance)
+    services.settlement_finalize(actor=ss.coordinator, settlement=advance, confirmed=True)
 
     final = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     final_line = final.lines.get(body=ss.vg_c)
@@ -283,8 +283,8 @@ def test_provider_computes_but_only_the_coordinator_finalizes(
 ) -> None:
     settlement = services.settlement_compute(actor=ss.clerk_a, service=service, year=2025, kind="final")
     with pytest.raises(Forbidden):
-        services.settlement_finalize(actor=ss.clerk_a, settlement=settlement)
-    services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+        services.settlement_finalize(actor=ss.clerk_a, settlement=settlement, confirmed=True)
+    services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
     settlement.refresh_from_db()
     assert settlement.is_finalized and settlement.finalized_by == ss.coordinator
 
@@ -295,7 +295,7 @@ def test_provider_computes_but_only_the_coordinator_finalizes(
 @pytest.fixture
 def finalized(ss: SimpleNamespace, service: SharedService) -> Settlement:
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
-    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
 
 
 def test_finalized_settlement_cannot_be_changed_by_any_path(finalized: Settlement) -> None:
@@ -332,7 +332,7 @@ def test_finalized_settlement_is_not_recomputed_or_discarded(
     with pytest.raises(SettlementFinalizedError):
         services.settlement_discard(actor=ss.coordinator, settlement=finalized)
     with pytest.raises(SettlementFinalizedError):
-        services.settlement_finalize(actor=ss.coordinator, settlement=finalized)
+        services.settlement_finalize(actor=ss.coordinator, settlement=finalized, confirmed=True)
 
 
 def test_correction_is_a_new_version_showing_the_differences(
@@ -358,7 +358,7 @@ def test_correction_is_a_new_version_showing_the_differences(
     assert sum(row.difference for row in diff.values()) == Decimal("-6000.00")
     # the finalized version is untouched, and only the newest version can be corrected
     assert Settlement.objects.get(pk=finalized.pk).total == Decimal("100000.00")
-    services.settlement_finalize(actor=ss.coordinator, settlement=correction)
+    services.settlement_finalize(actor=ss.coordinator, settlement=correction, confirmed=True)
     with pytest.raises(Refusal, match="neuere Fassung"):
         services.settlement_correct(actor=ss.coordinator, settlement=finalized, reason="nochmal")
 
@@ -375,16 +375,18 @@ def test_stale_draft_cannot_be_finalized(ss: SimpleNamespace, service: SharedSer
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
     set_population(ss, service, ss.vg_b, 11_000)
     with pytest.raises(Refusal, match="neu berechnen") as caught:
-        services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+        services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
     assert caught.value.code == "settlement_stale"
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
-    assert services.settlement_finalize(actor=ss.coordinator, settlement=settlement).is_finalized
+    assert services.settlement_finalize(
+        actor=ss.coordinator, settlement=settlement, confirmed=True
+    ).is_finalized
 
 
 def test_member_that_paid_advances_but_left_is_refunded(ss: SimpleNamespace, service: SharedService) -> None:
     CostPlanFactory.create(service=service, year=2025, kind="plan", items=[("material", "Plan", "90000")])
     advance = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="advance")
-    services.settlement_finalize(actor=ss.coordinator, settlement=advance)
+    services.settlement_finalize(actor=ss.coordinator, settlement=advance, confirmed=True)
     paid = advance.lines.get(body=ss.vg_c).share
     # the coordinator corrects the record: Winnweiler never received the service in 2025
     ServiceRecipient.objects.filter(service=service, body=ss.vg_c).update(from_date=dt.date(2026, 1, 1))
@@ -521,7 +523,7 @@ def test_audit_entries_carry_the_alliance_and_the_body_they_concern(
     plan = services.cost_plan_ensure(actor=ss.clerk_a, service=service, year=2026, kind="plan")
     services.cost_item_add(actor=ss.clerk_a, plan=plan, category="it", description="IT", amount=Decimal(10))
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
-    services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+    services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
     services.service_set_key(actor=ss.coordinator, service=service, config={"type": "equal"})
 
     scope = {e.action: (e.alliance_id, e.body_id) for e in AuditEntry.objects.all()}

@@ -49,7 +49,7 @@ def assert_accessible(html: str) -> None:
 @pytest.fixture
 def settled(ss: SimpleNamespace, service: SharedService) -> Settlement:
     settlement = services.settlement_compute(actor=ss.coordinator, service=service, year=2025, kind="final")
-    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement)
+    return services.settlement_finalize(actor=ss.coordinator, settlement=settlement, confirmed=True)
 
 
 def pages(service: SharedService, settlement: Settlement) -> dict[str, str]:

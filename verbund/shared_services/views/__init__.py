@@ -9,9 +9,11 @@ turns them into Django's pages). Forms run the services with :func:`verbund.ui.f
 * :mod:`.keys` — the key editor and its preview
 * :mod:`.costs` — cost plans and volumes
 * :mod:`.settlements` — settlements and downloads
+* :mod:`.billing` — billing data of the bodies, the XRechnung of an invoice
 * :mod:`.panels` — sections on a body's and an alliance's page
 """
 
+from .billing import billing, billing_edit, invoice_xrechnung
 from .costs import cost_item_add, cost_item_delete, cost_plan, cost_plan_copy, volumes
 from .keys import key_edit, key_preview
 from .pages import (
@@ -41,6 +43,8 @@ from .settlements import (
 __all__ = [
     "alliance_services",
     "alliance_services_panel",
+    "billing",
+    "billing_edit",
     "body_services_panel",
     "cost_item_add",
     "cost_item_delete",
@@ -48,6 +52,7 @@ __all__ = [
     "cost_plan_copy",
     "index",
     "invoice_pdf",
+    "invoice_xrechnung",
     "key_edit",
     "key_preview",
     "overview_csv",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from verbund.common.access import require
+from verbund.common.german import format_money
 from verbund.common.principal import principal_of
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
@@ -23,6 +24,7 @@ from ..models import Settlement, SettlementKind
 from ..selectors import (
     access_service,
     access_settlement,
+    billing_gaps,
     service_access,
     settlement_diff,
     settlement_lines,
@@ -95,19 +97,57 @@ def settlement_detail(request: HttpRequest, settlement_id: int) -> HttpResponse:
         "standalone_total": sum(standalone, Decimal("0.00")) if standalone else None,
         "share_total": sum((line.share for line in lines), Decimal("0.00")),
         "correction_form": CorrectionForm(),
-        "finalize_consequences": [
-            _("Die Anteile werden verbindlich; die Mitglieder können ihre Rechnungen abrufen."),
-            _(
-                "Die Fassung kann danach nicht mehr geändert oder gelöscht werden; "
-                "Änderungen sind nur als Korrektur (neue Fassung) möglich."
-            ),
-        ],
+        "finalize_consequences": finalize_consequences(settlement, lines) if access.manages else [],
         "nav": NAV,
     }
-    if standalone and context["standalone_total"] is not None:
-        estimated = sum((line.share for line in lines if line.standalone_cost is not None), Decimal("0.00"))
-        context["saving_total"] = context["standalone_total"] - estimated
+    compared = [line for line in lines if line.saving is not None]
+    if compared:
+        # Like with like: stand-alone costs against the shares before fee income (share + its revenues).
+        context["standalone_total"] = sum(
+            (line.standalone_cost or Decimal("0.00") for line in compared), Decimal("0.00")
+        )
+        context["gross_total"] = sum(
+            (line.gross_share or Decimal("0.00") for line in compared), Decimal("0.00")
+        )
+        context["saving_total"] = sum((line.saving or Decimal("0.00") for line in compared), Decimal("0.00"))
     return render(request, "shared_services/settlement_detail.html", context)
+
+
+def finalize_consequences(settlement: Settlement, lines: list[Any]) -> list[str]:
+    """What finalizing does, with this draft's figures: shown in the confirmation step."""
+    members = [line for line in lines if line.days]
+    consequences = [
+        _(
+            "%(total)s werden verbindlich auf %(count)s Mitglieder verteilt; jedes Mitglied erhält eine "
+            "Rechnung mit Rechnungsnummer (Kassenzeichen), Fälligkeit und Bankverbindung, auch als XRechnung."
+        )
+        % {"total": format_money(settlement.total), "count": len(members)}
+    ]
+    if settlement.kind == SettlementKind.FINAL:
+        due = sum((line.balance for line in lines if line.balance > 0), Decimal("0.00"))
+        refunds = -sum((line.balance for line in lines if line.balance < 0), Decimal("0.00"))
+        consequences.append(
+            _("Nachzahlungen zusammen %(due)s, Erstattungen zusammen %(refunds)s.")
+            % {"due": format_money(due), "refunds": format_money(refunds)}
+        )
+    else:
+        consequences.append(
+            _("Die Abschläge werden in %(count)s Raten je Mitglied fällig.")
+            % {"count": settlement.instalments}
+        )
+    missing = billing_gaps(settlement.service)
+    if missing:
+        consequences.append(
+            _("Achtung: In den Rechnungsdaten der erbringenden Körperschaft fehlen %(missing)s.")
+            % {"missing": ", ".join(missing)}
+        )
+    consequences.append(
+        _(
+            "Die Mitglieder werden benachrichtigt. Die Fassung kann danach nicht mehr geändert oder gelöscht "
+            "werden; Änderungen sind nur als Korrektur (neue Fassung) möglich."
+        )
+    )
+    return consequences
 
 
 # --- buttons: access decides 404/403 first, the service's refusal becomes a message ----------------
@@ -124,7 +164,9 @@ def _finalize(request: HttpRequest, settlement: Settlement) -> HttpResponse:
     if not request.POST.get("confirmed"):
         messages.error(request, _("Bitte den Abschluss bestätigen."))
         return redirect(settlement.get_absolute_url())
-    services.settlement_finalize(actor=request_actor(request), settlement=settlement)
+    services.settlement_finalize(
+        actor=request_actor(request), settlement=settlement, confirmed=request.POST.get("confirmed") == "1"
+    )
     messages.success(
         request,
         _("%(settlement)s ist abgeschlossen und kann nicht mehr geändert werden.")
