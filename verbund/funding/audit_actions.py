@@ -39,8 +39,22 @@ APPLICATION_RESUBMIT = audit_action(
     "application.resubmit", gettext_noop("hat den Förderantrag {object} erneut vorgelegt")
 )
 APPLICATION_GRANT = audit_action("application.grant", gettext_noop("hat den Förderantrag {object} bewilligt"))
+APPLICATION_GRANT_FIRST_APPROVAL = audit_action(
+    "application.grant_first_approval",
+    gettext_noop("hat die Bewilligung des Förderantrags {object} als erste Person freigegeben"),
+)
+APPLICATION_PREMATURE_START = audit_action(
+    "application.premature_start_approve",
+    gettext_noop("hat beim Förderantrag {object} dem vorzeitigen Maßnahmebeginn zugestimmt"),
+)
+DRAWDOWN_FIRST_APPROVAL = audit_action(
+    "drawdown.first_approval", gettext_noop("hat den Mittelabruf {object} als erste Person freigegeben")
+)
 APPLICATION_REJECT = audit_action(
     "application.reject", gettext_noop("hat den Förderantrag {object} abgelehnt")
+)
+NOTICE_TEMPLATE_UPDATE = audit_action(
+    "notice_template.update", gettext_noop("hat die Bescheidvorlage {object} gespeichert")
 )
 DRAWDOWN_REQUEST = audit_action("drawdown.request", gettext_noop("hat den Mittelabruf {object} gestellt"))
 DRAWDOWN_APPROVE = audit_action("drawdown.approve", gettext_noop("hat den Mittelabruf {object} freigegeben"))
@@ -64,6 +78,11 @@ audit_labels(
         "costs": gettext_noop("Kostenplan"),
         "entitled": gettext_noop("zustehende Zuwendung"),
         "override_reason": gettext_noop("Begründung der Abweichung"),
+        "from_defaults": gettext_noop("aus den Vorgaben übernommen"),
+        "first_approval": gettext_noop("erste Freigabe"),
+        "second_approval_above": gettext_noop("zweite Freigabe ab"),
+        "approved_on": gettext_noop("zugestimmt am"),
+        "project_start": gettext_noop("Beginn des Vorhabens"),
         "question": gettext_noop("Rückfrage"),
         "reasons": gettext_noop("Ablehnungsgründe"),
         "repayment": gettext_noop("Rückforderung"),

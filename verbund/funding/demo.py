@@ -11,8 +11,10 @@ DOMAIN.md §1 as granted applications, and a few applications in progress.
   exactly this, so nobody mistakes the demo for the rules.
 * **Grants**: the amounts of DOMAIN.md §1 (with "bis zu" / "über" kept in the text; "über 400.000"
   is entered as 400,000 EUR). Cost plans are plausible examples (100 % funding: costs = grant, split
-  over IT, services, staff and training in 2026 and 2027) and the split over the budget years 2025
-  and 2026 is half each; both are labelled as assumptions in the description.
+  over IT, services, staff and training in 2026 and 2027) and the split over the budget years 2026
+  and 2027 (the years of the costs) is half each; both are labelled as assumptions in the
+  description, as are the 2027 budget and the consent to the premature start (the projects began
+  on 1 January 2026, the demo submits them on the day it loads).
 * **In progress**: Krisenvorsorge Stromausfall (submitted, waiting for the authority) and the
   Kooperationsverbund Germersheim (a draft whose checks still fail), plus one approved and one
   pending drawdown of the cyber alliance's grant when the demo users exist.
@@ -37,6 +39,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from django.db import transaction
+from django.utils import timezone
 
 from verbund.alliances.models import Alliance, MemberRole, Membership
 from verbund.common.actors import SystemActor
@@ -51,7 +54,13 @@ ACTOR = SystemActor(name="Demodaten", capabilities=frozenset({policies.MANAGE}))
 PROGRAMME_SLUG = "ikz-pilot-rlp"
 BUDGET = Decimal("5000000.00")
 PERIOD = (dt.date(2026, 1, 1), dt.date(2027, 12, 31))
-BUDGET_YEARS = (2025, 2026)
+#: Budget years the demo grants are charged to: the years of the cost plan (a year's funds pay that
+#: year's costs). 2025 and 2026 are public; 2027 is an assumption (Verpflichtungsermächtigung).
+BUDGET_YEARS = (2026, 2027)
+PROGRAMME_YEARS = (2025, 2026, 2027)
+#: The authority's consent to the premature start (the real projects began on 1 January 2026; the
+#: demo submits them today): an assumption of the demo, said so in the note.
+PREMATURE_START_CONSENT = dt.date(2025, 12, 1)
 COST_YEARS = (2026, 2027)
 #: Example cost plan shares (assumption): IT/Software, Leistungen Dritter, Personal, Qualifizierung.
 COST_SHARES = (("it_software", 45), ("leistungen_dritter", 30), ("personal", 15), ("qualifizierung", 10))
@@ -61,7 +70,7 @@ ASSUMPTION_NOTE = (
 )
 DEMO_NOTE = (
     "Demodaten: Betrag laut öffentlicher Quelle; Kostenplan und Aufteilung auf die Haushaltsjahre "
-    "2025/2026 sind Annahmen."
+    "2026/2027 sind Annahmen."
 )
 
 
@@ -152,7 +161,7 @@ DEMO_DRAFTS: tuple[DemoDraft, ...] = (
         "Gemeinsame Notstromversorgung: Aggregate und Einspeisepunkte",
         Decimal("180000.00"),
         (("sachkosten", 2026, Decimal("150000.00")), ("leistungen_dritter", 2026, Decimal("30000.00"))),
-        {2025: Decimal("60000.00"), 2026: Decimal("120000.00")},
+        {2026: Decimal("180000.00")},
         True,
         "Gemeinsam beschaffte Notstromaggregate und Einspeisepunkte; laut ruelzheim.de über fünf Jahre etwa "
         "ein Drittel günstiger als allein. Demodaten: Beträge sind Beispiele.",
@@ -208,14 +217,15 @@ def _ensure_programme() -> tuple[Programme, bool]:
         name="IKZ-Pilotförderung Rheinland-Pfalz",
         description=(
             "Anschubfinanzierung für Kooperationsverbünde (nicht rückzahlbarer Zuschuss): 5 Mio. EUR in "
-            "2025 und in 2026 (mdi.rlp.de; add.rlp.de/themen/foerderungen/ikz). Ein Mitglied beantragt "
+            "2025 und in 2026 (mdi.rlp.de; add.rlp.de/themen/foerderungen/ikz); die Mittel für 2027 "
+            "sind eine Annahme der Demodaten. Ein Mitglied beantragt "
             "im Namen des Verbunds; Ortsgemeinden über ihre Verbandsgemeinde."
         ),
         state="07",
         rule_set=demo_rule_set(),
         eligible_categories=list(rules.COST_CATEGORIES),
         window_opens=dt.date(2025, 1, 1),
-        budgets=dict.fromkeys(BUDGET_YEARS, BUDGET),
+        budgets=dict.fromkeys(PROGRAMME_YEARS, BUDGET),
     )
     return programme, True
 
@@ -280,7 +290,17 @@ def _start(
         title=title,
         description=description,
     )
-    return services.application_update(actor=ACTOR, application=application, data=data)
+    application = services.application_update(actor=ACTOR, application=application, data=data)
+    if application.period_start and application.period_start < timezone.localdate():
+        services.premature_start_approve(
+            actor=ACTOR,
+            application=application,
+            approved_on=min(PREMATURE_START_CONSENT, timezone.localdate()),
+            note="Demodaten: Zustimmung zum vorzeitigen Maßnahmebeginn angenommen.",
+            notify=False,
+        )
+        application.refresh_from_db()
+    return application
 
 
 def _grant(programme: Programme, spec: DemoGrant, warnings: list[str]) -> Application | None:
@@ -389,7 +409,7 @@ def _demo_drawdowns(application: Application) -> None:
     first = services.drawdown_request(
         actor=ACTOR,
         application=application,
-        year=2025,
+        year=2026,
         amount="80000.00",
         note="Beschaffung Firewall-Cluster (Demodaten)",
         notify=False,
@@ -398,7 +418,7 @@ def _demo_drawdowns(application: Application) -> None:
     services.drawdown_request(
         actor=ACTOR,
         application=application,
-        year=2026,
+        year=2027,
         amount="40000.00",
         note="Schulungen, 1. Rate (Demodaten)",
     )

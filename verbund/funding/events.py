@@ -45,6 +45,12 @@ DRAWDOWN_RELEASED = register_event_type(
 DRAWDOWN_RETURNED = register_event_type(
     "funding.drawdown_returned", label=gettext_lazy("Mittelabruf zurückgegeben")
 )
+SECOND_APPROVAL_NEEDED = register_event_type(
+    "funding.second_approval_needed", label=gettext_lazy("Zweite Freigabe nötig (Vier-Augen-Prinzip)")
+)
+PREMATURE_START_APPROVED = register_event_type(
+    "funding.premature_start_approved", label=gettext_lazy("Vorzeitiger Maßnahmebeginn zugelassen")
+)
 PROOF_SUBMITTED = register_event_type(
     "funding.proof_submitted", label=gettext_lazy("Verwendungsnachweis eingereicht")
 )

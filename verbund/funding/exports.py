@@ -21,6 +21,7 @@ from django.utils import timezone
 from verbund.common.german import format_number
 from verbund.common.licence import add_licence_to_workbook
 from verbund.common.money import cents
+from verbund.common.spreadsheet import workbook_bytes
 from verbund.registry.selectors import body_label
 
 from .models import GrantNotice
@@ -159,9 +160,7 @@ def grants_xlsx(notices: Iterable[GrantNotice]) -> bytes:
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(12, len(label) + 2)
     sheet.freeze_panes = "A2"
     add_licence_to_workbook(workbook, source="Verbund – Bewilligungen der Förderung")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def grant_rows_of(notices: Iterable[GrantNotice]) -> Iterator[GrantNotice]:

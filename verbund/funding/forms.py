@@ -25,9 +25,9 @@ from verbund.common.principal import Principal
 from verbund.registry.models import Body
 from verbund.ui.forms import DateInput, KernForm, money_field
 
-from . import policies, rules
+from . import policies, rules, workflow
 from .models import Application, GrantYear, Preset, Programme
-from .selectors import CostRow, Draft
+from .selectors import CostRow, Draft, one_application_refusal
 
 
 def _with_fields(form: forms.Form, extra: dict[str, forms.Field]) -> None:
@@ -65,6 +65,16 @@ class ProgrammeForm(KernForm):
     window_opens = forms.DateField(label=gettext_lazy("Antragsfrist ab"), required=False, widget=DateInput())
     window_closes = forms.DateField(
         label=gettext_lazy("Antragsfrist bis"), required=False, widget=DateInput()
+    )
+    second_approval_above = money_field(
+        cast(str, gettext_lazy("Vier-Augen-Prinzip: zweite Freigabe über (EUR)")),
+        help_text=cast(
+            str,
+            gettext_lazy(
+                "Bewilligungen und Mittelfreigaben über diesem Betrag braucht eine zweite, andere Person "
+                "der Bewilligungsbehörde. Leer lassen: aus."
+            ),
+        ),
     )
     budget_year_1 = forms.IntegerField(
         label=gettext_lazy("Haushaltsjahr"), required=False, min_value=2000, max_value=2100
@@ -169,6 +179,41 @@ class ApplicationCreateForm(KernForm):
     def alliance_and_applicant(self) -> tuple[Alliance, Body]:
         alliance_id, body_id = (int(v) for v in self.cleaned_data["alliance_applicant"].split(":"))
         return Alliance.objects.get(pk=alliance_id), Body.objects.get(pk=body_id)
+
+    def clean(self) -> dict[str, Any]:
+        """Before a draft starts: refuse one that the rule "one application per alliance" would
+        never let through, naming the existing application."""
+        data = super().clean() or {}
+        programme = data.get("programme")
+        if programme is not None and data.get("alliance_applicant"):
+            alliance, _applicant = self.alliance_and_applicant()
+            refusal = one_application_refusal(programme, alliance)
+            if refusal:
+                self.add_error("alliance_applicant", refusal)
+        return data
+
+    def existing_applications(self) -> list[str]:
+        """The open applications of the alliances offered, so the page says so before drafting."""
+        choices = self.fields["alliance_applicant"].choices  # type: ignore[attr-defined]
+        alliance_ids = {int(value.split(":")[0]) for value, _label in choices}
+        rows = (
+            Application.objects.filter(alliance_id__in=alliance_ids, status__in=workflow.OPEN)
+            .select_related("programme", "alliance")
+            .order_by("alliance__name", "programme__name", "number")
+        )
+        return [
+            _("%(alliance)s: %(reference)s im Programm „%(programme)s“ (%(status)s)%(rule)s")
+            % {
+                "alliance": a.alliance.name,
+                "reference": a.reference,
+                "programme": a.programme.name,
+                "status": a.get_status_display(),
+                "rule": _(" – nach der Regel „ein Antrag je Verbund“ ist dort kein weiterer Antrag möglich")
+                if a.programme.rules.one_application_per_alliance
+                else "",
+            }
+            for a in rows
+        ]
 
 
 class DraftForm(KernForm):
@@ -418,12 +463,31 @@ class DrawdownForm(KernForm):
 class DecisionForm(KernForm):
     id_format = "decide_%s"
 
+    # No preset on money decisions: the empty first choice must be changed deliberately.
     decision = forms.ChoiceField(
         label=gettext_lazy("Entscheidung"),
-        choices=[("approve", gettext_lazy("freigeben / annehmen")), ("return", gettext_lazy("zurückgeben"))],
+        choices=[
+            ("", gettext_lazy("– bitte wählen –")),
+            ("approve", gettext_lazy("freigeben / annehmen")),
+            ("return", gettext_lazy("zurückgeben")),
+        ],
+        error_messages={
+            "required": gettext_lazy("Bitte die Entscheidung wählen: freigeben oder zurückgeben.")
+        },
     )
     note = forms.CharField(
         label=gettext_lazy("Bemerkung (bei Rückgabe: Begründung)"), required=False, max_length=2000
+    )
+
+
+class PrematureStartForm(KernForm):
+    """The authority records its approval of a premature start (vorzeitiger Maßnahmebeginn)."""
+
+    id_format = "premature_%s"
+
+    approved_on = forms.DateField(label=gettext_lazy("Zugestimmt am"), widget=DateInput())
+    note = forms.CharField(
+        label=gettext_lazy("Bemerkung (z. B. Aktenzeichen der Zustimmung)"), required=False, max_length=2000
     )
 
 

@@ -21,6 +21,10 @@ The rules (ARCHITECTURE.md, Roles):
 * **System actors** act through the capability :data:`MANAGE` (``funding.manage``, e.g. the demo
   loader): with it they may take the authority's and the applicant's steps; without it, none.
 * Programmes, their rules and budgets are public (a call for applications).
+* The **notice template** of a programme (letterhead, signatory, Nebenbestimmungen,
+  Rechtsbehelfsbelehrung) is the funding authority's alone: it issues the notices and answers for
+  their legal text (:func:`may_edit_notice_template`). Plattformbetrieb runs the platform but does not
+  speak for the authority, so it reads the template (as a portfolio reader) and does not change it.
 
 Across tenants, missing and invisible look alike (404); visible but not allowed is 403
 (:func:`verbund.funding.selectors.access_application`).
@@ -61,6 +65,11 @@ def may_decide(principal: Principal) -> bool:
     if principal.is_system:
         return principal.capable(MANAGE)
     return is_authority(principal)
+
+
+def may_edit_notice_template(principal: Principal) -> bool:
+    """Edit a programme's notice template: the authority only (system: MANAGE), not the operator."""
+    return may_decide(principal)
 
 
 def reads_portfolio(principal: Principal) -> bool:

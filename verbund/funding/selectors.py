@@ -179,6 +179,13 @@ class Draft:
             totals[row.category] += row.amount
         return dict(totals)
 
+    def cost_years(self) -> dict[int, Decimal]:
+        """Planned costs per year of the cost plan (all categories)."""
+        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for row in self.costs:
+            totals[row.year] += row.amount
+        return dict(totals)
+
 
 def draft_of(application: Application) -> Draft:
     """The draft data as stored (three queries)."""
@@ -251,10 +258,14 @@ def application_facts(
         levels_reasoning=derived.mixed_levels.reasoning if derived else "",
         contiguous=derived.contiguous.value if derived else None,
         isolated=derived.isolated_labels if derived else (),
+        non_bordering=tuple((derived.labels[a], derived.labels[b]) for a, b in derived.non_bordering_pairs)
+        if derived
+        else (),
         contiguity_reasoning=derived.contiguous.reasoning if derived else "",
         special_need_region=draft.special_need_region,
         eligible_categories=programme.category_codes,
         costs=draft.cost_totals(),
+        cost_years=draft.cost_years(),
         requested=draft.requested_amount,
         requested_by_year=dict(draft.requested_by_year),
         budgets=budget_years(programme),
@@ -268,7 +279,45 @@ def application_facts(
         window_opens=programme.window_opens,
         window_closes=programme.window_closes,
         today=today or timezone.localdate(),
+        application_date=(
+            timezone.localdate(application.submitted_at)
+            if application.submitted_at
+            else today or timezone.localdate()
+        ),
+        premature_start_approved_on=application.premature_start_approved_on,
+        premature_start_approved_by=_person_name(application.premature_start_approved_by)
+        if application.premature_start_approved_by_id
+        else "",
     )
+
+
+def _person_name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def one_application_refusal(programme: Programme, alliance: Any) -> str | None:
+    """Why a new draft of ``alliance`` in ``programme`` could never be submitted (the rule "one
+    application per alliance"), in German; ``None`` when a draft may start."""
+    if not programme.rules.one_application_per_alliance:
+        return None
+    other = (
+        Application.objects.filter(programme=programme, alliance=alliance, status__in=workflow.OPEN)
+        .select_related("programme")
+        .order_by("number")
+        .first()
+    )
+    if other is None:
+        return None
+    return _(
+        "Der Verbund „%(alliance)s“ hat im Programm „%(programme)s“ bereits den Antrag %(reference)s "
+        "(%(status)s). Nach der Regel „ein Antrag je Verbund“ könnte ein weiterer Antrag nicht "
+        "eingereicht werden; bitte den bestehenden Antrag weiterführen."
+    ) % {
+        "alliance": alliance.name,
+        "programme": programme.name,
+        "reference": other.reference,
+        "status": other.get_status_display(),
+    }
 
 
 def current_member_ids(alliance_id: int) -> set[int]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("programme/neu/", views.programme_create, name="programme_create"),
     path("programme/<slug:slug>/", views.programme_detail, name="programme_detail"),
     path("programme/<slug:slug>/bearbeiten/", views.programme_edit, name="programme_edit"),
+    path("programme/<slug:slug>/bescheidvorlage/", views.notice_template_edit, name="notice_template_edit"),
     path("antraege/", views.application_list_view, name="application_list"),
     path("antraege/neu/", views.application_create, name="application_create"),
     path("antraege/<int:pk>/", views.application_detail, name="application_detail"),
@@ -20,6 +21,11 @@ urlpatterns = [
     path("antraege/<int:pk>/rueckfrage/<int:info_pk>/antwort/", views.info_answer, name="info_answer"),
     path("antraege/<int:pk>/bewilligen/", views.application_grant, name="application_grant"),
     path("antraege/<int:pk>/ablehnen/", views.application_reject, name="application_reject"),
+    path(
+        "antraege/<int:pk>/vorzeitiger-beginn/",
+        views.premature_start_approve,
+        name="premature_start_approve",
+    ),
     path("antraege/<int:pk>/bescheid.pdf", views.grant_pdf, name="grant_pdf"),
     path("antraege/<int:pk>/anlagen/", views.attachment_add, name="attachment_add"),
     path(

@@ -11,6 +11,8 @@
 * :class:`GrantNotice` — the Bewilligungsbescheid, with the amount per budget year
   (:class:`GrantYear`), from which :class:`Drawdown` s (Mittelabrufe) are paid; :class:`UseProof`
   (Verwendungsnachweis) with the actual costs (:class:`UseProofCost`) settles the grant.
+* :class:`NoticeTemplate` — a version of the programme's notice template (letterhead, signatory,
+  Nebenbestimmungen, Rechtsbehelfsbelehrung) that the funding authority edits.
 
 Budget integrity is guarded twice: the services lock the rows they count against
 (``select_for_update`` on the programme years and grant years) and the database refuses any row
@@ -36,12 +38,15 @@ from .applications import (
     Status,
     attachment_upload_to,
 )
+from .approvals import GrantApproval
 from .common import ZERO, CostCategory
 from .grants import GrantNotice, GrantYear, notice_upload_to
+from .notices import TEMPLATE_FIELDS, NoticeTemplate, NoticeTemplateQuerySet
 from .payments import Drawdown, DrawdownStatus, UseProof, UseProofCost, UseProofStatus
 from .programmes import Preset, Programme, ProgrammeQuerySet, ProgrammeYear
 
 __all__ = [
+    "TEMPLATE_FIELDS",
     "ZERO",
     "Application",
     "ApplicationAttachment",
@@ -52,9 +57,12 @@ __all__ = [
     "CostCategory",
     "Drawdown",
     "DrawdownStatus",
+    "GrantApproval",
     "GrantNotice",
     "GrantYear",
     "InfoRequest",
+    "NoticeTemplate",
+    "NoticeTemplateQuerySet",
     "Preset",
     "Programme",
     "ProgrammeQuerySet",

@@ -119,6 +119,20 @@ class Application(models.Model):
     commitment_years = models.PositiveSmallIntegerField(
         gettext_lazy("geplante Dauer der Zusammenarbeit (Jahre)"), null=True, blank=True
     )
+    premature_start_approved_on = models.DateField(
+        gettext_lazy("vorzeitigem Maßnahmebeginn zugestimmt am"), null=True, blank=True
+    )
+    premature_start_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("Zustimmung zum vorzeitigen Maßnahmebeginn durch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    premature_start_note = models.TextField(
+        gettext_lazy("Bemerkung zum vorzeitigen Maßnahmebeginn"), blank=True
+    )
     deviation_reason = models.TextField(
         gettext_lazy("Begründung für Abweichungen von den Förderregeln"),
         blank=True,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from .. import rules
 from .applications import Application
 from .common import ZERO
+from .notices import NoticeTemplate
 from .programmes import ProgrammeYear
 
 
@@ -52,6 +53,15 @@ class GrantNotice(models.Model):
         gettext_lazy("Begründung der Abweichung"),
         blank=True,
         help_text=gettext_lazy("Warum trotz nicht erfüllter Prüfung bewilligt wurde."),
+    )
+    #: The version of the programme's notice template the notice was issued with.
+    template = models.ForeignKey(
+        NoticeTemplate,
+        verbose_name=gettext_lazy("Bescheidvorlage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
     )
     issued_at = models.DateTimeField(gettext_lazy("erlassen am"), default=timezone.now)
     issued_by = models.ForeignKey(

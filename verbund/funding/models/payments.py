@@ -50,6 +50,16 @@ class Drawdown(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decision_note = models.TextField(gettext_lazy("Bemerkung der Bewilligungsbehörde"), blank=True)
+    #: Four eyes: the first of two approvers (when the programme asks for a second approval).
+    first_approved_at = models.DateTimeField(gettext_lazy("erste Freigabe am"), null=True, blank=True)
+    first_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("erste Freigabe durch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = gettext_lazy("Mittelabruf")

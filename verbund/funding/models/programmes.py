@@ -67,6 +67,18 @@ class Programme(models.Model):
     )
     window_opens = models.DateField(gettext_lazy("Antragsfrist ab"), null=True, blank=True)
     window_closes = models.DateField(gettext_lazy("Antragsfrist bis"), null=True, blank=True)
+    second_approval_above = models.DecimalField(
+        gettext_lazy("Zweite Freigabe ab Betrag (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(ZERO)],
+        help_text=gettext_lazy(
+            "Vier-Augen-Prinzip: Bewilligungen und Mittelfreigaben über diesem Betrag braucht eine "
+            "zweite, andere Person der Bewilligungsbehörde. Leer: aus."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,6 +103,10 @@ class Programme(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("funding:programme_detail", kwargs={"slug": self.slug})
+
+    def needs_second_approval(self, amount: Decimal) -> bool:
+        """Whether a grant or release of ``amount`` needs a second, different approver."""
+        return self.second_approval_above is not None and amount > self.second_approval_above
 
     @cached_property
     def rules(self) -> rules.RuleSet:

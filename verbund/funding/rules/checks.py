@@ -56,10 +56,15 @@ class ApplicationFacts:
     levels_reasoning: str = ""
     contiguous: bool | None = None
     isolated: tuple[str, ...] = ()
+    #: Pairs of participants (labels) that share no border (DOMAIN.md §2: "at least two partners
+    #: share no border"); empty when unknown or when every two members border.
+    non_bordering: tuple[tuple[str, str], ...] = ()
     contiguity_reasoning: str = ""
     special_need_region: bool = False
     eligible_categories: frozenset[str] = frozenset(COST_CATEGORIES)
     costs: Mapping[str, Decimal] = field(default_factory=dict)
+    #: Planned costs per year of the cost plan (all categories; empty: the plan has no years).
+    cost_years: Mapping[int, Decimal] = field(default_factory=dict)
     requested: Decimal = ZERO
     requested_by_year: Mapping[int, Decimal] = field(default_factory=dict)
     budgets: Mapping[int, BudgetYear] = field(default_factory=dict)
@@ -73,6 +78,11 @@ class ApplicationFacts:
     window_opens: dt.date | None = None
     window_closes: dt.date | None = None
     today: dt.date | None = None
+    #: The day the application was (or would now be) submitted, for the premature-start rule.
+    application_date: dt.date | None = None
+    #: An approval of the funding authority for a start before the application (date, by whom).
+    premature_start_approved_on: dt.date | None = None
+    premature_start_approved_by: str = ""
 
     @property
     def member_count(self) -> int:
@@ -144,7 +154,8 @@ def _condition_holds(condition: str, facts: ApplicationFacts) -> bool | None:
     if condition == MIXED_LEVELS:
         return facts.mixed_levels
     if condition == NOT_CONTIGUOUS:
-        return None if facts.contiguous is None else not facts.contiguous
+        # At least two partners without a shared border suffice; the group need not fall apart.
+        return None if facts.contiguous is None else bool(facts.non_bordering) or not facts.contiguous
     if condition == SPECIAL_NEED_REGION:
         return facts.special_need_region
     return False
@@ -237,25 +248,32 @@ def check_eligibility(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
         )
     if facts.member_count < rules.min_members:
         problems.append(
-            _("Am Vorhaben nehmen %(member_count)s Mitglieder teil; nötig sind mindestens %(min_members)s.")
-            % {"member_count": facts.member_count, "min_members": rules.min_members}
+            _(
+                "Am Vorhaben nehmen %(member_count)s Mitglieder teil; nötig sind mindestens "
+                "%(min_members)s%(note)s."
+            )
+            % {
+                "member_count": facts.member_count,
+                "min_members": rules.min_members,
+                "note": rules.assumption_note("min_members"),
+            }
         )
     if problems:
         return CheckResult("eligibility", label, FAIL, " ".join(problems))
-    return CheckResult(
-        "eligibility",
-        label,
-        OK,
-        _(
-            "%(applicant_label)s beantragt im Namen des Verbunds; am Vorhaben nehmen "
-            "%(member_count)s Mitglieder teil (%(join_words)s)."
-        )
-        % {
-            "applicant_label": facts.applicant_label,
-            "member_count": facts.member_count,
-            "join_words": join_words(list(facts.participants)),
-        },
-    )
+    text = _(
+        "%(applicant_label)s beantragt im Namen des Verbunds; am Vorhaben nehmen "
+        "%(member_count)s Mitglieder teil (%(join_words)s)."
+    ) % {
+        "applicant_label": facts.applicant_label,
+        "member_count": facts.member_count,
+        "join_words": join_words(list(facts.participants)),
+    }
+    if rules.is_assumed("min_members"):
+        text += " " + _("Mindestens %(min_members)s Mitglieder%(note)s.") % {
+            "min_members": rules.min_members,
+            "note": rules.assumption_note("min_members"),
+        }
+    return CheckResult("eligibility", label, OK, text)
 
 
 def check_single_application(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
@@ -335,17 +353,75 @@ def check_period(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
             FAIL,
             _(
                 "Die Laufzeit %(span)s ist länger als die höchstens %(max_period_months)s Monate "
-                "des Programms."
+                "des Programms%(note)s."
             )
-            % {"span": span, "max_period_months": rules.max_period_months},
+            % {
+                "span": span,
+                "max_period_months": rules.max_period_months,
+                "note": rules.assumption_note("max_period_months"),
+            },
             overridable=True,
         )
     limit = (
         _("; höchstens %(max_period_months)s Monate") % {"max_period_months": rules.max_period_months}
+        + rules.assumption_note("max_period_months")
         if rules.max_period_months
         else ""
     )
     return CheckResult("period", label, OK, _("Laufzeit %(span)s%(limit)s.") % {"span": span, "limit": limit})
+
+
+def check_premature_start(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
+    """Vorzeitiger Maßnahmebeginn (VV Nr. 1.3 zu § 44 LHO): an undertaking that starts before its
+    application needs the funding authority's approval. Without it the check fails; the applicant may
+    submit with a written reason (asking for the approval), but no grant without a recorded approval."""
+    label = _("Vorzeitiger Maßnahmebeginn")
+    start, applied = facts.period_start, facts.application_date
+    if start is None or applied is None:
+        return CheckResult(
+            "premature_start", label, NOT_APPLICABLE, _("Der Beginn des Vorhabens ist noch nicht angegeben.")
+        )
+    dates = {"start": format(start, "%d.%m.%Y"), "applied": format(applied, "%d.%m.%Y")}
+    if start >= applied:
+        return CheckResult(
+            "premature_start",
+            label,
+            OK,
+            _("Das Vorhaben beginnt am %(start)s, nicht vor der Antragstellung (%(applied)s).") % dates,
+        )
+    approved = facts.premature_start_approved_on
+    if approved is not None:
+        by = facts.premature_start_approved_by
+        return CheckResult(
+            "premature_start",
+            label,
+            OK,
+            (
+                _(
+                    "Das Vorhaben beginnt am %(start)s, vor der Antragstellung (%(applied)s); die "
+                    "Bewilligungsbehörde hat dem vorzeitigen Maßnahmebeginn am %(approved)s zugestimmt "
+                    "(%(by)s)."
+                )
+                if by
+                else _(
+                    "Das Vorhaben beginnt am %(start)s, vor der Antragstellung (%(applied)s); die "
+                    "Bewilligungsbehörde hat dem vorzeitigen Maßnahmebeginn am %(approved)s zugestimmt."
+                )
+            )
+            % {**dates, "approved": format(approved, "%d.%m.%Y"), "by": by},
+        )
+    return CheckResult(
+        "premature_start",
+        label,
+        FAIL,
+        _(
+            "Das Vorhaben beginnt am %(start)s, vor der Antragstellung (%(applied)s). Ein Vorhaben, "
+            "das vor der Antragstellung begonnen hat, wird nur gefördert, wenn die Bewilligungsbehörde "
+            "dem vorzeitigen Maßnahmebeginn zugestimmt hat; eine Zustimmung ist nicht erfasst."
+        )
+        % dates,
+        overridable=True,
+    )
 
 
 def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
@@ -357,6 +433,8 @@ def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
         notes.append(facts.levels_reasoning)
     if facts.contiguous is not None and any(i.condition == NOT_CONTIGUOUS for i in rules.increases):
         notes.append(facts.contiguity_reasoning)
+        if facts.non_bordering:
+            notes.append(_non_bordering_text(facts.non_bordering))
     facts_text = " ".join(n for n in notes if n)
     if cap.amount is None:
         return CheckResult("cap", label, FAIL, reasoning, overridable=False)
@@ -397,6 +475,15 @@ def check_cap(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
     )
 
 
+def _non_bordering_text(pairs: tuple[tuple[str, str], ...]) -> str:
+    shown = [_("%(first)s und %(second)s") % {"first": a, "second": b} for a, b in pairs[:5]]
+    more = len(pairs) - len(shown)
+    text = _("Ohne gemeinsame Grenze: %(pairs)s") % {"pairs": "; ".join(shown)}
+    if more:
+        text += _(" und %(count)s weitere Paare") % {"count": more}
+    return text + "."
+
+
 def funding_rate(requested: Decimal, eligible_costs: Decimal) -> Decimal | None:
     """Requested ÷ eligible costs in percent (two decimals), ``None`` without costs."""
     if eligible_costs <= 0:
@@ -431,7 +518,7 @@ def check_rate(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
         "eur": eur(facts.requested),
         "eur2": eur(eligible),
         "percent": percent(rate),
-        "percent2": percent(rules.max_rate_percent),
+        "percent2": percent(rules.max_rate_percent) + rules.assumption_note("max_rate_percent"),
         "eur3": eur(allowed),
     }
     if facts.requested > allowed:
@@ -599,6 +686,38 @@ def check_resolutions(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
     return CheckResult("resolutions", label, OK, _("Für jedes beteiligte Mitglied liegt ein Beschluss vor."))
 
 
+def _budget_year_mismatches(facts: ApplicationFacts) -> list[str]:
+    """Budget years that do not match the cost plan: money of a year must pay costs of that year
+    (Jährlichkeit, LHO § 45), and a year outside the project's period pays nothing of it."""
+    problems = []
+    planned = {year: amount for year, amount in facts.cost_years.items() if amount > 0}
+    period_years = (
+        set(range(facts.period_start.year, facts.period_end.year + 1))
+        if facts.period_start and facts.period_end and facts.period_start <= facts.period_end
+        else None
+    )
+    for year in sorted(y for y, a in facts.requested_by_year.items() if a > 0):
+        if period_years is not None and year not in period_years:
+            problems.append(
+                _(
+                    "Das Haushaltsjahr %(year)s liegt außerhalb der Laufzeit des Vorhabens "
+                    "(%(first)s bis %(last)s); Mittel eines Jahres dürfen nur Ausgaben dieses Jahres "
+                    "decken."
+                )
+                % {"year": year, "first": min(period_years), "last": max(period_years)}
+            )
+        elif planned and year not in planned:
+            problems.append(
+                _(
+                    "Für das Haushaltsjahr %(year)s sind Mittel beantragt, der Kostenplan sieht in "
+                    "%(year)s aber keine Kosten vor (Kosten geplant in: %(known)s); die Haushaltsjahre "
+                    "müssen zu den Jahren des Kostenplans passen."
+                )
+                % {"year": year, "known": ", ".join(str(y) for y in sorted(planned))}
+            )
+    return problems
+
+
 def check_budget(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
     """Each requested budget year exists and has enough free budget; the years add up to the request."""
     label = _("Haushaltsmittel")
@@ -626,6 +745,7 @@ def check_budget(rules: RuleSet, facts: ApplicationFacts) -> CheckResult:
                 _("%(year)s: %(eur)s von noch freien %(eur2)s")
                 % {"year": year, "eur": eur(amount), "eur2": eur(budget.free)}
             )
+    problems.extend(_budget_year_mismatches(facts))
     total = cents(sum(facts.requested_by_year.values(), ZERO))
     if total != cents(facts.requested):
         problems.append(
@@ -643,6 +763,7 @@ CHECKS = (
     check_single_application,
     check_window,
     check_period,
+    check_premature_start,
     check_cap,
     check_rate,
     check_min_size,

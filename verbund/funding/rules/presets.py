@@ -32,7 +32,9 @@ def _rlp_pilot() -> RuleSet:
         source=(
             "add.rlp.de/themen/foerderungen/ikz; mdi.rlp.de (Stand 12/2025): 3 Kommunen bis 210.000 EUR, "
             "ab 4 Kommunen bis 320.000 EUR; Erhöhung bei verschiedenen Verwaltungsebenen oder fehlender "
-            "gemeinsamer Grenze (Höhe nicht öffentlich); Fördersätze bis 100 %; Laufzeit 2 Jahre."
+            "gemeinsamer Grenze (Höhe nicht öffentlich); Fördersätze bis 100 %; Laufzeit 2 Jahre. "
+            "Mindestens 3 Mitglieder und höchstens 24 Monate sind daraus abgeleitet (Annahme, nicht "
+            "veröffentlicht)."
         ),
         min_members=3,
         cap_tiers=(CapTier(3, Decimal("210000.00")), CapTier(4, Decimal("320000.00"))),
@@ -45,13 +47,19 @@ def _rlp_pilot() -> RuleSet:
         max_period_months=24,
         ortsgemeinden_via_verbandsgemeinde=True,
         one_application_per_alliance=True,
+        # Published are awards to alliances of 3 and more and terms of 2 years, not a rule: both
+        # limits are inferred (DOMAIN.md §2); the authority confirms or changes them.
+        assumptions=("min_members", "max_period_months"),
     )
 
 
 def _nrw() -> RuleSet:
     return RuleSet(
         name="IKZ-Förderung Nordrhein-Westfalen",
-        source="DOMAIN.md §2: 175.000 EUR für 2 Partner, je weiterem Partner 35.000 EUR, höchstens 90 %.",
+        source=(
+            "Veröffentlichte Förderbedingungen: 175.000 EUR für 2 Partner, je weiterem Partner "
+            "35.000 EUR, höchstens 90 %."
+        ),
         min_members=2,
         cap_tiers=(CapTier(2, Decimal("175000.00"), Decimal("35000.00")),),
         max_rate_percent=Decimal("90.00"),
@@ -64,9 +72,9 @@ def _bayern() -> RuleSet:
     return RuleSet(
         name="IKZ-Förderung Bayern",
         source=(
-            "DOMAIN.md §2: Festbetrag 50.000 EUR (90.000 EUR im Raum mit besonderem Handlungsbedarf), "
-            "höchstens 85 %, Vorhaben unter 5.000 EUR nicht gefördert, mindestens 15 % Einsparung und "
-            "5 Jahre Dauer."
+            "Veröffentlichte Förderbedingungen: Festbetrag 50.000 EUR (90.000 EUR im Raum mit "
+            "besonderem Handlungsbedarf), höchstens 85 %, Vorhaben unter 5.000 EUR nicht gefördert, "
+            "mindestens 15 % Einsparung und 5 Jahre Dauer."
         ),
         min_members=2,
         cap_tiers=(CapTier(2, Decimal("50000.00")),),
@@ -84,8 +92,9 @@ def _hessen() -> RuleSet:
     return RuleSet(
         name="IKZ-Förderung Hessen (Auszug)",
         source=(
-            "DOMAIN.md §2: mindestens 15 % Einsparung, rechnerisch nachgewiesen; Sammelantrag einer "
-            "Kommune mit Beschlüssen aller Beteiligten. Höchstbeträge hier nicht hinterlegt."
+            "Veröffentlichte Förderbedingungen: mindestens 15 % Einsparung, rechnerisch nachgewiesen; "
+            "Sammelantrag einer Kommune mit Beschlüssen aller Beteiligten. Höchstbeträge hier nicht "
+            "hinterlegt."
         ),
         min_members=2,
         cap_tiers=(CapTier(2, ZERO),),

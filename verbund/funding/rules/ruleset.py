@@ -43,6 +43,15 @@ BASES: dict[str, str] = {
     BASIS_ASSUMPTION: gettext_noop("Annahme"),
 }
 
+#: Settings of a rule set that may be marked as an assumption (inferred, not published).
+ASSUMABLE: dict[str, str] = {
+    "min_members": gettext_noop("Mindestzahl der Mitglieder"),
+    "max_period_months": gettext_noop("höchste Laufzeit"),
+    "max_rate_percent": gettext_noop("höchster Fördersatz"),
+}
+#: How an assumed setting is marked wherever it appears.
+ASSUMPTION_MARK = gettext_noop("Annahme, nicht veröffentlicht")
+
 FINANCING_SHARE = "anteil"
 FINANCING_FIXED = "festbetrag"
 FINANCING: dict[str, str] = {
@@ -135,6 +144,21 @@ class RuleSet:
     one_application_per_alliance: bool = True
     council_resolutions_required: bool = False
     source: str = ""
+    #: Settings (keys of :data:`ASSUMABLE`) that are inferred, not published; shown as
+    #: "Annahme, nicht veröffentlicht" wherever they appear. The authority confirms or changes them.
+    assumptions: tuple[str, ...] = ()
+
+    def is_assumed(self, setting: str) -> bool:
+        return setting in self.assumptions
+
+    def assumption_note(self, setting: str) -> str:
+        """`` (Annahme, nicht veröffentlicht)`` for an assumed setting, else ``""``."""
+        return f" ({_(ASSUMPTION_MARK)})" if setting in self.assumptions else ""
+
+    @property
+    def assumed_settings(self) -> list[str]:
+        """German labels of the assumed settings (for pages)."""
+        return [_(ASSUMABLE[key]) for key in self.assumptions if key in ASSUMABLE]
 
     # -- cap -------------------------------------------------------------------------------------
 
@@ -179,6 +203,7 @@ class RuleSet:
             "ortsgemeinden_via_verbandsgemeinde": self.ortsgemeinden_via_verbandsgemeinde,
             "one_application_per_alliance": self.one_application_per_alliance,
             "council_resolutions_required": self.council_resolutions_required,
+            "assumptions": list(self.assumptions),
         }
 
     @classmethod
@@ -297,10 +322,25 @@ class _RuleSetReader:
             council_resolutions_required=self._bool(
                 data.get("council_resolutions_required"), "council_resolutions_required", False
             ),
+            assumptions=self._assumptions(data.get("assumptions")),
         )
         if self.errors:
             raise RuleSetError(self.errors)
         return rule_set
+
+    def _assumptions(self, raw: Any) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+            self.errors.append(_('assumptions: eine Liste von Angaben erwartet (z. B. ["min_members"]).'))
+            return ()
+        unknown = sorted(set(raw) - set(ASSUMABLE))
+        if unknown:
+            self.errors.append(
+                _("assumptions: „%(unknown)s“ kann nicht als Annahme markiert werden (möglich: %(join)s).")
+                % {"unknown": ", ".join(unknown), "join": ", ".join(ASSUMABLE)}
+            )
+        return tuple(dict.fromkeys(item for item in raw if item in ASSUMABLE))
 
     def _tiers(self, raw: Any) -> tuple[CapTier, ...]:
         if not isinstance(raw, list) or not raw:

@@ -24,6 +24,8 @@ By concern:
                                 ``_reject`` (authority)
 :mod:`.drawdowns`               ``drawdown_request`` (applicant side), ``drawdown_approve/_return``
 :mod:`.proofs`                  ``use_proof_submit`` (Verwaltungsleitung), ``use_proof_accept/_return``
+:mod:`.notices`                 ``notice_template_update`` (authority; every edit a new version),
+                                ``notice_template_values`` (the texts in force)
 ==============================  ===================================================================
 """
 
@@ -35,26 +37,33 @@ from .drafting import (
     info_request_answer,
 )
 from .drawdowns import drawdown_approve, drawdown_request, drawdown_return
+from .notices import notice_template_update, notice_template_values
 from .programmes import PROGRAMME_FIELDS, programme_create, programme_update, programme_year_set
 from .proofs import use_proof_accept, use_proof_return, use_proof_submit
 from .review import (
     DEFAULT_CONDITIONS,
+    PREMATURE_START_STATUSES,
     application_grant,
+    application_grant_first_approval,
     application_reject,
     application_request_info,
     application_resubmit,
     application_review,
     application_submit,
     application_withdraw,
+    needs_first_grant_approval,
+    premature_start_approve,
 )
 
 __all__ = [
     "DEFAULT_CONDITIONS",
+    "PREMATURE_START_STATUSES",
     "PROGRAMME_FIELDS",
     "UPDATABLE",
     "application_attach",
     "application_create",
     "application_grant",
+    "application_grant_first_approval",
     "application_reject",
     "application_request_info",
     "application_resubmit",
@@ -66,6 +75,10 @@ __all__ = [
     "drawdown_request",
     "drawdown_return",
     "info_request_answer",
+    "needs_first_grant_approval",
+    "notice_template_update",
+    "notice_template_values",
+    "premature_start_approve",
     "programme_create",
     "programme_update",
     "programme_year_set",

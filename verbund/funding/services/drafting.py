@@ -36,7 +36,7 @@ from ..models import (
     InfoRequest,
     Programme,
 )
-from ..selectors import CostRow, current_member_ids, draft_of
+from ..selectors import CostRow, current_member_ids, draft_of, one_application_refusal
 from ._common import (
     audit,
     field_objects,
@@ -91,6 +91,9 @@ def application_create(
         policies.may_draft_for(principal, alliance_id=alliance.pk, applicant_id=applicant.pk),
         _("Anträge entwerfen Beschäftigte des antragstellenden Mitglieds und die Verbundkoordination."),
     )
+    existing = one_application_refusal(programme, alliance)
+    if existing:
+        raise Conflict(existing, code="one_application_per_alliance")
     return _create_application_rows(
         actor=actor,
         programme=programme,

@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from verbund.common.access import require
-from verbund.common.actors import Actor
-from verbund.common.errors import Conflict
+from verbund.common.actors import Actor, SystemActor
+from verbund.common.errors import Conflict, Forbidden
 
 from .. import events, policies, rules, workflow
 from ..models import Application, Drawdown, DrawdownStatus, GrantYear
@@ -126,6 +126,19 @@ def _decide_drawdown(
             _("Dieser Mittelabruf ist bereits %(status)s.") % {"status": drawdown.get_status_display()},
             code="invalid_status",
         )
+    application = grant_year.grant.application
+    if approve and application.programme.needs_second_approval(drawdown.amount):
+        if isinstance(actor, SystemActor):
+            raise Forbidden(_("Das Vier-Augen-Prinzip verlangt zwei Personen der Bewilligungsbehörde."))
+        if drawdown.first_approved_at is None:
+            return _first_approval(actor, drawdown, application, note=note, notify=notify)
+        if drawdown.first_approved_by_id == getattr(actor, "pk", None):
+            raise Forbidden(
+                _(
+                    "Vier-Augen-Prinzip: Sie haben die erste Freigabe erteilt; auszahlen lassen muss "
+                    "eine zweite, andere Person der Bewilligungsbehörde."
+                )
+            )
     if approve:
         GrantYear.objects.filter(pk=grant_year.pk).update(
             pending=F("pending") - drawdown.amount, drawn=F("drawn") + drawdown.amount
@@ -138,7 +151,6 @@ def _decide_drawdown(
     drawdown.decided_by = person(actor)
     drawdown.decision_note = note.strip()
     drawdown.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    application = grant_year.grant.application
     audit(
         actor=actor,
         action="drawdown.approve" if approve else "drawdown.return",
@@ -148,6 +160,11 @@ def _decide_drawdown(
             "application": application.reference,
             "amount": drawdown.amount,
             "note": drawdown.decision_note,
+            **(
+                {"first_approval": _approver_text(drawdown)}
+                if approve and drawdown.first_approved_at is not None
+                else {}
+            ),
         },
     )
     if notify:
@@ -166,9 +183,49 @@ def _decide_drawdown(
     return drawdown
 
 
+def _approver_text(drawdown: Drawdown) -> str:
+    assert drawdown.first_approved_at is not None
+    return f"{drawdown.first_approved_by} ({drawdown.first_approved_at:%d.%m.%Y %H:%M})"
+
+
+def _first_approval(
+    actor: Actor, drawdown: Drawdown, application: Application, *, note: str, notify: bool
+) -> Drawdown:
+    """Four eyes, step one: recorded and audited; the money moves on the second person's approval."""
+    drawdown.first_approved_at = timezone.now()
+    drawdown.first_approved_by = person(actor)
+    drawdown.save(update_fields=["first_approved_at", "first_approved_by"])
+    audit(
+        actor=actor,
+        action="drawdown.first_approval",
+        application=application,
+        target=drawdown,
+        changes={
+            "application": application.reference,
+            "amount": drawdown.amount,
+            "note": note.strip(),
+            "second_approval_above": application.programme.second_approval_above,
+        },
+    )
+    if notify:
+        events.notify_authority(
+            events.SECOND_APPROVAL_NEEDED,
+            actor,
+            application,
+            gettext_noop(
+                "Erste Freigabe des Mittelabrufs über %(amount)s erteilt; eine zweite Person der "
+                "Bewilligungsbehörde muss ihn freigeben (Vier-Augen-Prinzip)."
+            ),
+            {"amount": rules.eur(drawdown.amount)},
+        )
+    return drawdown
+
+
 @transaction.atomic
 def drawdown_approve(*, actor: Actor, drawdown: Drawdown, note: str = "", notify: bool = True) -> Drawdown:
-    """Pay a requested drawdown (it moves from requested to drawn)."""
+    """Pay a requested drawdown (it moves from requested to drawn). Above the programme's
+    ``second_approval_above`` the first call records the first approval (the drawdown stays
+    requested) and a second, different person's call releases it; the same person twice is refused."""
     return _decide_drawdown(actor, drawdown, approve=True, note=note, notify=notify)
 
 

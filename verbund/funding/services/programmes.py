@@ -31,6 +31,7 @@ PROGRAMME_FIELDS = frozenset(
         "window_opens",
         "window_closes",
         "preset",
+        "second_approval_above",
     }
 )
 

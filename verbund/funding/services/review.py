@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -27,15 +29,23 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from verbund.common.actors import Actor
-from verbund.common.errors import Conflict, Invalid
+from verbund.common.actors import Actor, SystemActor
+from verbund.common.errors import Conflict, Forbidden, Invalid
 from verbund.common.money import cents
 
-from .. import events, rules
-from ..models import Application, GrantNotice, GrantYear, InfoRequest, ProgrammeYear
+from .. import events, notice_defaults, rules, workflow
+from ..models import (
+    Application,
+    ApplicationEvent,
+    GrantApproval,
+    GrantNotice,
+    GrantYear,
+    InfoRequest,
+    ProgrammeYear,
+)
 from ..notice_pdf import render_grant_notice
 from ..rules import ZERO
-from ..selectors import application_checks, draft_of
+from ..selectors import Draft, application_checks, draft_of
 from ._common import (
     audit,
     check_outcomes,
@@ -51,19 +61,10 @@ from ._common import (
     transition,
     year_of,
 )
+from .notices import notice_template_for_issue
 
-DEFAULT_CONDITIONS = (
-    "1. Die Allgemeinen Nebenbestimmungen für Zuwendungen zur Projektförderung (ANBest-P) bzw. für "
-    "Gebietskörperschaften (ANBest-K) sind Bestandteil dieses Bescheids.\n"
-    "2. Die Zuwendung ist zweckgebunden für das bewilligte Vorhaben zu verwenden.\n"
-    "3. Die Mittel dürfen nur insoweit abgerufen werden, als sie innerhalb von zwei Monaten nach der "
-    "Auszahlung für fällige Zahlungen benötigt werden.\n"
-    "4. Der Verwendungsnachweis ist innerhalb von sechs Monaten nach Ende des Bewilligungszeitraums "
-    "vorzulegen (Sachbericht und zahlenmäßiger Nachweis nach Kostenarten).\n"
-    "5. Ergibt der Verwendungsnachweis geringere zuwendungsfähige Ausgaben, ermäßigt sich die "
-    "Zuwendung; zu viel gezahlte Beträge sind zu erstatten.\n"
-    "6. Zuwendungen über 1.000 EUR werden auf der Transparenzplattform veröffentlicht."
-)
+#: The Nebenbestimmungen offered when a programme has no notice template of its own yet.
+DEFAULT_CONDITIONS = notice_defaults.DEFAULT_CONDITIONS
 
 
 def _recorded(checks: Callable[[], list[rules.CheckResult]]) -> list[rules.CheckResult]:
@@ -228,25 +229,39 @@ def application_resubmit(
 # --- Decision ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def application_grant(
+@dataclass
+class _GrantTerms:
+    """A grant decision checked against the locked application and budget years (nothing written)."""
+
+    application: Application
+    amounts: dict[int, Decimal]
+    total: Decimal
+    years: dict[int, ProgrammeYear]
+    draft: Draft
+    start: dt.date
+    end: dt.date
+
+    def as_json(self, conditions: str, override_reason: str) -> dict[str, Any]:
+        """What a first approver approved, so that the second approves exactly the same."""
+        return {
+            "years": {str(y): str(a) for y, a in sorted(self.amounts.items())},
+            "period": [self.start.isoformat(), self.end.isoformat()],
+            "conditions": conditions.replace("\r\n", "\n").strip(),
+            "override_reason": override_reason.replace("\r\n", "\n").strip(),
+        }
+
+
+def _check_grant(
     *,
     actor: Actor,
     application: Application,
     amounts_by_year: Mapping[int, Decimal | str],
-    conditions: str = DEFAULT_CONDITIONS,
-    period_start: dt.date | None = None,
-    period_end: dt.date | None = None,
-    override_reason: str = "",
-    today: dt.date | None = None,
-    notify: bool = True,
-) -> GrantNotice:
-    """Grant (possibly less than requested), charged to the budget years in ``amounts_by_year``.
-
-    The budget years are locked and re-read before the checks run on the amounts granted, so two
-    grants decided at the same moment cannot together exceed a year's budget. A failed check that
-    may be overridden needs ``override_reason``; the budget can never be overridden.
-    """
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    override_reason: str,
+    today: dt.date | None,
+) -> _GrantTerms:
+    """Lock the application and the budget years it charges, and run every check on the terms."""
     require_decider(principal_of_actor(actor))
     application = lock(application)
     check_status(application, "grant")
@@ -287,9 +302,176 @@ def application_grant(
     budget = next(r for r in results if r.code == "budget")
     if budget.status == rules.FAIL:
         raise Conflict(budget.explanation, code="budget_exceeded")
+    premature = next((r for r in results if r.code == "premature_start"), None)
+    if premature is not None and premature.status == rules.FAIL:
+        # The applicant may submit with a reason; a grant needs the authority's recorded approval.
+        raise Invalid(
+            _(
+                "Bewilligen ist erst möglich, wenn die Zustimmung zum vorzeitigen Maßnahmebeginn "
+                "erfasst ist (Antragsseite, „Vorzeitigen Maßnahmebeginn zulassen“). "
+            )
+            + premature.explanation,
+            code="checks_failed",
+        )
     enforce_checks(results, reason=override_reason, who=_("der Bewilligungsbehörde"))
     if start is None or end is None:
         raise ValidationError({"period_start": _("Bitte den Bewilligungszeitraum angeben.")})
+    return _GrantTerms(application, amounts, total, years, draft, start, end)
+
+
+def needs_first_grant_approval(application: Application, amount: Decimal) -> bool:
+    """Whether a grant of ``amount`` still lacks the first of two approvals (four eyes)."""
+    return (
+        application.programme.needs_second_approval(amount)
+        and not GrantApproval.objects.filter(application=application).exists()
+    )
+
+
+@transaction.atomic
+def application_grant_first_approval(
+    *,
+    actor: Actor,
+    application: Application,
+    amounts_by_year: Mapping[int, Decimal | str],
+    conditions: str = DEFAULT_CONDITIONS,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    override_reason: str = "",
+    today: dt.date | None = None,
+) -> GrantApproval:
+    """Four eyes, step one: the first person of the authority approves a grant above the programme's
+    ``second_approval_above``; nothing is committed yet. The grant is issued by
+    :func:`application_grant` of a second, different person on the same terms."""
+    terms = _check_grant(
+        actor=actor,
+        application=application,
+        amounts_by_year=amounts_by_year,
+        period_start=period_start,
+        period_end=period_end,
+        override_reason=override_reason,
+        today=today,
+    )
+    application = terms.application
+    programme = application.programme
+    if not programme.needs_second_approval(terms.total):
+        raise Conflict(
+            _("Für %(eur)s ist keine zweite Freigabe nötig; bitte direkt bewilligen.")
+            % {"eur": rules.eur(terms.total)},
+            code="no_second_approval_needed",
+        )
+    if isinstance(actor, SystemActor):
+        raise Forbidden(_("Das Vier-Augen-Prinzip verlangt zwei Personen der Bewilligungsbehörde."))
+    if GrantApproval.objects.filter(application=application).exists():
+        raise Conflict(
+            _("Die erste Freigabe ist bereits erfasst; bewilligen muss jetzt eine zweite Person."),
+            code="already_approved",
+        )
+    approval = GrantApproval.objects.create(
+        application=application,
+        amount=terms.total,
+        terms=terms.as_json(conditions, override_reason),
+        approved_by=person(actor),
+    )
+    audit(
+        actor=actor,
+        action="application.grant_first_approval",
+        application=application,
+        changes={
+            "amount": terms.total,
+            "years": {str(y): str(a) for y, a in terms.amounts.items()},
+            "period": [terms.start, terms.end],
+            "second_approval_above": programme.second_approval_above,
+        },
+    )
+    events.notify_authority(
+        events.SECOND_APPROVAL_NEEDED,
+        actor,
+        application,
+        gettext_noop(
+            "Erste Freigabe der Bewilligung über %(amount)s erteilt; eine zweite Person der "
+            "Bewilligungsbehörde muss bewilligen (Vier-Augen-Prinzip)."
+        ),
+        {"amount": rules.eur(terms.total)},
+    )
+    return approval
+
+
+def _require_second_approver(actor: Actor, terms: _GrantTerms, conditions: str, override_reason: str) -> None:
+    """Four eyes, step two: a first approval by another person on the same terms must exist."""
+    application = terms.application
+    if not application.programme.needs_second_approval(terms.total):
+        return
+    threshold = rules.eur(application.programme.second_approval_above)
+    if isinstance(actor, SystemActor):
+        raise Forbidden(_("Das Vier-Augen-Prinzip verlangt zwei Personen der Bewilligungsbehörde."))
+    approval = GrantApproval.objects.select_for_update().filter(application=application).first()
+    if approval is None:
+        raise Conflict(
+            _(
+                "Bewilligungen über %(threshold)s brauchen zwei Personen der Bewilligungsbehörde "
+                "(Vier-Augen-Prinzip): bitte zuerst die erste Freigabe erteilen."
+            )
+            % {"threshold": threshold},
+            code="second_approval_required",
+        )
+    if approval.approved_by_id == getattr(actor, "pk", None):
+        raise Forbidden(
+            _(
+                "Vier-Augen-Prinzip: Sie haben die erste Freigabe erteilt; bewilligen muss eine "
+                "zweite, andere Person der Bewilligungsbehörde."
+            )
+        )
+    if approval.terms != terms.as_json(conditions, override_reason):
+        raise Conflict(
+            _(
+                "Die Bedingungen weichen von der ersten Freigabe ab (Beträge, Zeitraum, "
+                "Nebenbestimmungen oder Begründung); bewilligt werden kann nur, was freigegeben ist."
+            ),
+            code="terms_differ",
+        )
+
+
+@transaction.atomic
+def application_grant(
+    *,
+    actor: Actor,
+    application: Application,
+    amounts_by_year: Mapping[int, Decimal | str],
+    conditions: str = DEFAULT_CONDITIONS,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    override_reason: str = "",
+    today: dt.date | None = None,
+    notify: bool = True,
+) -> GrantNotice:
+    """Grant (possibly less than requested), charged to the budget years in ``amounts_by_year``.
+
+    The budget years are locked and re-read before the checks run on the amounts granted, so two
+    grants decided at the same moment cannot together exceed a year's budget. A failed check that
+    may be overridden needs ``override_reason``; the budget can never be overridden. Above the
+    programme's ``second_approval_above`` a first approval by another person on the same terms must
+    exist (:func:`application_grant_first_approval`).
+    """
+    terms = _check_grant(
+        actor=actor,
+        application=application,
+        amounts_by_year=amounts_by_year,
+        period_start=period_start,
+        period_end=period_end,
+        override_reason=override_reason,
+        today=today,
+    )
+    _require_second_approver(actor, terms, conditions, override_reason)
+    application, amounts, total, years, draft = (
+        terms.application,
+        terms.amounts,
+        terms.total,
+        terms.years,
+        terms.draft,
+    )
+    start, end = terms.start, terms.end
+    first = GrantApproval.objects.filter(application=application).select_related("approved_by").first()
+    template = notice_template_for_issue(actor=actor, programme=application.programme)
     for year, amount in amounts.items():
         # The F() update and the check constraint (committed ≤ budget) are the last line of defence.
         ProgrammeYear.objects.filter(pk=years[year].pk).update(committed=F("committed") + amount)
@@ -302,7 +484,8 @@ def application_grant(
         financing=application.programme.rules.financing,
         period_start=start,
         period_end=end,
-        conditions=conditions.strip() or DEFAULT_CONDITIONS,
+        conditions=conditions.strip() or template.conditions,
+        template=template,
         override_reason=override_reason.strip(),
         issued_by=person(actor),
     )
@@ -334,6 +517,11 @@ def application_grant(
             "period": [start, end],
             "override_reason": grant.override_reason,
             "checks": check_outcomes(recorded),
+            **(
+                {"first_approval": f"{first.approved_by} ({first.approved_at:%d.%m.%Y %H:%M})"}
+                if first is not None
+                else {}
+            ),
         },
     )
     if notify:
@@ -374,4 +562,85 @@ def application_reject(*, actor: Actor, application: Application, reasons: str) 
         gettext_noop("Begründung:\n%(reasons)s"),
         {"reasons": reasons.strip()},
     )
+    return application
+
+
+#: Statuses in which the authority can record its approval of a premature start (it sees the
+#: application from submission on and decides before the grant).
+#: A request for consent often comes before the formal application (Antrag auf vorzeitigen
+#: Maßnahmebeginn), hence also drafts (the authority sees them only if the alliance shows them).
+PREMATURE_START_STATUSES = frozenset(
+    {workflow.ENTWURF, workflow.EINGEREICHT, workflow.IN_PRUEFUNG, workflow.RUECKFRAGE}
+)
+
+
+@transaction.atomic
+def premature_start_approve(
+    *,
+    actor: Actor,
+    application: Application,
+    approved_on: dt.date | None,
+    note: str = "",
+    today: dt.date | None = None,
+    notify: bool = True,
+) -> Application:
+    """The funding authority approves a start of the undertaking before its application
+    (vorzeitiger Maßnahmebeginn): recorded with date and person, audited, shown in the checks."""
+    require_decider(principal_of_actor(actor))
+    application = lock(application)
+    if application.status not in PREMATURE_START_STATUSES:
+        raise Conflict(
+            _(
+                "Dem vorzeitigen Maßnahmebeginn kann nur vor der Entscheidung zugestimmt werden "
+                "(Status „%(status)s“)."
+            )
+            % {"status": application.get_status_display()},
+            code="invalid_status",
+        )
+    if approved_on is None:
+        raise ValidationError({"approved_on": _("Bitte das Datum der Zustimmung angeben.")})
+    if approved_on > (today or timezone.localdate()):
+        raise ValidationError({"approved_on": _("Das Datum der Zustimmung liegt in der Zukunft.")})
+    if application.premature_start_approved_on is not None:
+        raise Conflict(
+            _("Die Zustimmung zum vorzeitigen Maßnahmebeginn ist bereits erfasst (%(date)s).")
+            % {"date": f"{application.premature_start_approved_on:%d.%m.%Y}"},
+            code="already_approved",
+        )
+    application.premature_start_approved_on = approved_on
+    application.premature_start_approved_by = person(actor)
+    application.premature_start_note = note.strip()
+    application.save(
+        update_fields=[
+            "premature_start_approved_on",
+            "premature_start_approved_by",
+            "premature_start_note",
+            "updated_at",
+        ]
+    )
+    ApplicationEvent.objects.create(
+        application=application,
+        action="premature_start",
+        from_status=application.status,
+        to_status=application.status,
+        by=person(actor),
+        note=_("Vorzeitigem Maßnahmebeginn zugestimmt am %(date)s.") % {"date": f"{approved_on:%d.%m.%Y}"}
+        + (f" {note.strip()}" if note.strip() else ""),
+    )
+    audit(
+        actor=actor,
+        action="application.premature_start_approve",
+        application=application,
+        changes={"approved_on": approved_on, "project_start": application.period_start, "note": note.strip()},
+    )
+    if notify:
+        events.notify_applicant(
+            events.PREMATURE_START_APPROVED,
+            actor,
+            application,
+            gettext_noop(
+                "Die Bewilligungsbehörde hat dem vorzeitigen Maßnahmebeginn am %(date)s zugestimmt."
+            ),
+            {"date": f"{approved_on:%d.%m.%Y}"},
+        )
     return application

@@ -13,11 +13,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from verbund.funding import workflow
+from verbund.funding import services, workflow
 from verbund.funding.models import Application
 
-from .factories import draft_application, fill_draft
+from .factories import TEST_ACTOR, draft_application, fill_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +86,13 @@ def test_create_patch_and_read_a_draft(world, alliance, programme):
         {
             "requested_amount": "210000.00",
             "requested_by_year": {"2025": "105000.00", "2026": "105000.00"},
-            "costs": [{"category": "it_software", "year": 2026, "amount": "210000.00"}],
+            "costs": [
+                {"category": "it_software", "year": 2025, "amount": "105000.00"},
+                {"category": "it_software", "year": 2026, "amount": "105000.00"},
+            ],
             "participants": [world.vg_a.ars, world.vg_b.ars, world.vg_c.ars],
-            "period_start": "2026-01-01",
-            "period_end": "2027-12-31",
+            "period_start": "2025-01-01",
+            "period_end": "2026-12-31",
         },
         content_type="application/json",
     )
@@ -96,8 +100,18 @@ def test_create_patch_and_read_a_draft(world, alliance, programme):
     body = patched.json()
     assert body["requested_amount"] == "210000.00"
     assert body["requested_by_year"] == {"2025": "105000.00", "2026": "105000.00"}
-    assert body["costs"] == [{"category": "it_software", "year": 2026, "amount": "210000.00", "note": ""}]
+    assert body["costs"] == [
+        {"category": "it_software", "year": 2025, "amount": "105000.00", "note": ""},
+        {"category": "it_software", "year": 2026, "amount": "105000.00", "note": ""},
+    ]
     assert body["status"] == "entwurf" and body["reference"] == "IKZ-RLP-0001"
+    # the period began before today (the fixture's years): the authority's consent to the premature start
+    services.premature_start_approve(
+        actor=TEST_ACTOR,
+        application=Application.objects.get(pk=application_id),
+        approved_on=timezone.localdate(),
+        notify=False,
+    )
 
     checks = client.get(f"{URL}/applications/{application_id}/checks").json()
     assert checks["passed"] is True

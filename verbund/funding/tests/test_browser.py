@@ -50,7 +50,14 @@ def test_application_from_draft_to_grant_notice(live_server, page):  # noqa: F81
     make_neighbours(vgs[0], vgs[1])
     make_neighbours(vgs[1], vgs[2])
     AllianceFactory.create(name="Interkommunale Cybersicherheit", slug="cyber", members=vgs)
-    ProgrammeFactory.create(slug="ikz-pilot", code="IKZ-RLP", name="IKZ-Pilotförderung Rheinland-Pfalz")
+    # A project that starts after its application (no premature start) and is paid from the budget
+    # years in which its costs fall.
+    ProgrammeFactory.create(
+        slug="ikz-pilot",
+        code="IKZ-RLP",
+        name="IKZ-Pilotförderung Rheinland-Pfalz",
+        budgets={2027: "5000000.00", 2028: "5000000.00"},
+    )
     head = User.objects.create_user("leitung", password=PASSWORD, first_name="Lena", last_name="Leitung")
     RoleAssignment.objects.create(user=head, role=Role.VERWALTUNGSLEITUNG, body=vgs[0])
     authority = User.objects.create_user(
@@ -68,18 +75,18 @@ def test_application_from_draft_to_grant_notice(live_server, page):  # noqa: F81
     page.get_by_role("button", name="Entwurf anlegen").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("bearbeiten")
 
-    page.get_by_label("Beginn").fill("2026-01-01")
-    page.get_by_label("Ende").fill("2027-12-31")
-    page.get_by_label("IT / Software 2026").fill("150.000,00")
+    page.get_by_label("Beginn").fill("2027-01-01")
+    page.get_by_label("Ende").fill("2028-12-31")
+    page.get_by_label("IT / Software 2027").fill("150.000,00")
     page.get_by_label("Beantragte Zuwendung (EUR)").fill("250.000,00")
-    page.get_by_label("Haushaltsjahr 2025 (EUR)").fill("250.000,00")
+    page.get_by_label("Haushaltsjahr 2027 (EUR)").fill("250.000,00")
     checks = page.locator("#vb-checks")
     expect(checks.locator('[data-check="cap"]')).to_have_attribute("data-status", "fail")
     expect(checks.locator('[data-check="cap"]')).to_contain_text("40.000,00 EUR mehr als erlaubt")
     expect(checks.locator('[data-check="rate"]')).to_have_attribute("data-status", "fail")
 
     page.get_by_label("Beantragte Zuwendung (EUR)").fill("150.000,00")
-    page.get_by_label("Haushaltsjahr 2025 (EUR)").fill("150.000,00")
+    page.get_by_label("Haushaltsjahr 2027 (EUR)").fill("150.000,00")
     expect(checks.locator('[data-check="cap"]')).to_have_attribute("data-status", "ok")
     expect(checks.locator('[data-check="rate"]')).to_have_attribute("data-status", "ok")
     expect(checks.locator('[data-check="budget"]')).to_have_attribute("data-status", "ok")
@@ -99,8 +106,12 @@ def test_application_from_draft_to_grant_notice(live_server, page):  # noqa: F81
     page.get_by_role("button", name="Prüfung beginnen").click()
     expect(page.locator("#vb-status")).to_have_text("in Prüfung")
     page.get_by_role("link", name="Bewilligen …").click()
-    expect(page.get_by_label("Bewilligt für 2025 (EUR)")).to_have_value(re.compile(r"^150\.000,00$"))
-    page.get_by_role("button", name="Bewilligen und Bescheid erstellen").click()
+    expect(page.get_by_label("Bewilligt für 2027 (EUR)")).to_have_value(re.compile(r"^150\.000,00$"))
+    page.get_by_role("button", name="Weiter: Folgen prüfen und bestätigen").click()
+    # The confirmation shows what becomes binding before anything is granted.
+    expect(page.get_by_text("150.000,00 EUR").first).to_be_visible()
+    assert not GrantNotice.objects.exists()
+    page.get_by_role("button", name="Bewilligung bestätigen und Bescheid erlassen").click()
     expect(page.locator("#vb-status")).to_have_text("bewilligt")
     expect(page.get_by_text("150.000,00 EUR").first).to_be_visible()
 

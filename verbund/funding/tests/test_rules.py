@@ -232,12 +232,21 @@ def test_window():
 
 def test_budget_per_year_and_sum():
     budgets = {2025: BudgetYear(D("100000.00"), D("60000.00")), 2026: BudgetYear(D("100000.00"), D("0.00"))}
+    span = {"period_start": dt.date(2025, 1, 1), "period_end": dt.date(2026, 12, 31)}
     fits = facts(
-        3, requested="90000.00", requested_by_year={2025: D("40000.00"), 2026: D("50000.00")}, budgets=budgets
+        3,
+        requested="90000.00",
+        requested_by_year={2025: D("40000.00"), 2026: D("50000.00")},
+        budgets=budgets,
+        **span,
     )
     assert check(rules.run_checks(RLP, fits), "budget").status == rules.OK
     over = facts(
-        3, requested="90000.00", requested_by_year={2025: D("40000.01"), 2026: D("49999.99")}, budgets=budgets
+        3,
+        requested="90000.00",
+        requested_by_year={2025: D("40000.01"), 2026: D("49999.99")},
+        budgets=budgets,
+        **span,
     )
     result = check(rules.run_checks(RLP, over), "budget")
     assert result.status == rules.FAIL and not result.overridable

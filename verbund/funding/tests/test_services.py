@@ -88,10 +88,19 @@ def test_create_draft_takes_all_members_and_the_alliance_fields(draft, world, al
         world.vg_c.pk,
     }
     assert list(draft.fields.values_list("slug", flat=True)) == ["cybersicherheit"]
-    assert actions(draft) == ["application.create", "application.update"]  # created, then filled in
+    # created, then filled in; the fixture's period began before today: the authority consented
+    assert actions(draft) == [
+        "application.create",
+        "application.update",
+        "application.premature_start_approve",
+    ]
 
 
 def test_numbers_run_per_programme(world, alliance, programme):
+    # two applications of one alliance: a programme without the one-application rule
+    programme.rule_set = {**programme.rule_set, "one_application_per_alliance": False}
+    programme.save()
+    programme.__dict__.pop("rules", None)
     other = ProgrammeFactory.create()
     first = draft_application(programme=programme, alliance=alliance, applicant=world.vg_a)
     second = draft_application(programme=programme, alliance=alliance, applicant=world.vg_b)
@@ -294,6 +303,7 @@ def test_query_answer_and_resubmit(draft, world, django_capture_on_commit_callba
     assert draft.status == workflow.IN_PRUEFUNG
     assert [e.action for e in ApplicationEvent.objects.filter(application=draft)] == [
         "create",
+        "premature_start",  # the fixture's period began before today: the authority consented
         "submit",
         "review",
         "request_info",
@@ -388,11 +398,12 @@ def test_grant_never_exceeds_the_budget_of_a_year(
     world, alliance, programme, django_capture_on_commit_callbacks
 ):
     ProgrammeYear.objects.filter(programme=programme, year=2025).update(budget=D("150000.00"))
-    first = fill_draft(draft_application(programme=programme, alliance=alliance, applicant=world.vg_a))
-    second = fill_draft(draft_application(programme=programme, alliance=alliance, applicant=world.vg_b))
     # the one-application rule would stop the second: this programme allows several
     programme.rule_set = {**programme.rule_set, "one_application_per_alliance": False}
     programme.save()
+    programme.__dict__.pop("rules", None)
+    first = fill_draft(draft_application(programme=programme, alliance=alliance, applicant=world.vg_a))
+    second = fill_draft(draft_application(programme=programme, alliance=alliance, applicant=world.vg_b))
     for application in (first, second):
         Application.objects.filter(pk=application.pk).update(status=workflow.IN_PRUEFUNG)
         application.refresh_from_db()

@@ -180,9 +180,10 @@ def test_ui_path_from_submission_to_closing(draft, world):
         {
             "grant_2025": "100.000,00",
             "grant_2026": "100.000,00",
-            "period_start": "2026-01-01",
-            "period_end": "2027-12-31",
+            "period_start": "2025-01-01",
+            "period_end": "2026-12-31",
             "conditions": "Nebenbestimmungen laut ANBest-K.",
+            "confirmed": "1",  # the confirmation page (issue 11) is tested in test_issue11_workflows
         },
     )
     assert response.status_code == 302
@@ -206,7 +207,10 @@ def test_ui_path_from_submission_to_closing(draft, world):
     drawdown = Drawdown.objects.get()
     queue = authority.get("/foerderung/arbeitsvorrat/")
     assert drawdown.amount == Decimal("100000.00") and "100.000,00 EUR" in queue.content.decode()
-    authority.post(f"/foerderung/abrufe/{drawdown.pk}/entscheiden/", {"decision": "approve", "next": "queue"})
+    authority.post(
+        f"/foerderung/abrufe/{drawdown.pk}/entscheiden/",
+        {"decision": "approve", "next": "queue", "confirmed": "1"},
+    )
     drawdown.refresh_from_db()
     assert drawdown.status == "freigegeben"
 
@@ -279,6 +283,7 @@ def portfolio_queries(client: Client) -> int:
 def test_portfolio_queries_do_not_grow_with_the_grants(world, programme):
     client = client_for(world.authority)
     make_grants(world, programme, 2)
+    portfolio_queries(client)  # warm up: the map's outlines of the Land are computed once, then cached
     few = portfolio_queries(client)
     make_grants(world, programme, 6)
     many = portfolio_queries(client)
@@ -287,6 +292,21 @@ def test_portfolio_queries_do_not_grow_with_the_grants(world, programme):
     html = client.get("/foerderung/portfolio/").content.decode()
     assert "Kaiserslautern" in html  # by Landkreis
     assert 'id="vb-grant-count">8<' in html
+
+
+def test_the_portfolio_map_draws_the_land_and_its_kreise_under_the_circles(world, programme):
+    import json
+    import re
+
+    make_grants(world, programme, 2)
+    html = client_for(world.authority).get("/foerderung/portfolio/").content.decode()
+    match = re.search(r'id="vb-portfolio-background"[^>]*>(.*?)</script>', html, re.S)
+    assert match is not None and 'data-background="vb-portfolio-background"' in html
+    background = json.loads(match[1])
+    roles = [f["properties"]["role"] for f in background["outlines"]["features"]]
+    assert roles[0] == "land" and "kreis" in roles  # the Land (union of its Kreise) under the Kreise
+    assert any(label["kind"] == "kreis" for label in background["labels"])
+    assert 'id="vb-portfolio-legend"' in html
 
 
 def test_exports_csv_xlsx_and_transparency(world, programme):

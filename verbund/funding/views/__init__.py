@@ -4,6 +4,7 @@ selectors read; objects only through the principal (:mod:`verbund.funding.select
 * :mod:`.programmes` — start page, programmes;
 * :mod:`.applications` — applications, the draft form, workflow steps, decisions, files;
 * :mod:`.payments` — drawdowns and the proof of use;
+* :mod:`.notices` — the authority's editor of a programme's notice template;
 * :mod:`.authority` — work queue, portfolio, exports, the alliance page's panel.
 """
 
@@ -21,6 +22,7 @@ from .applications import (
     attachment_download,
     grant_pdf,
     info_answer,
+    premature_start_approve,
 )
 from .authority import (
     alliance_funding_panel,
@@ -30,6 +32,7 @@ from .authority import (
     portfolio_view,
     queue,
 )
+from .notices import notice_template_edit
 from .payments import drawdown_decide, drawdown_request, proof_decide, proof_submit
 from .programmes import index, programme_create, programme_detail, programme_edit
 
@@ -54,7 +57,9 @@ __all__ = [
     "grant_pdf",
     "index",
     "info_answer",
+    "notice_template_edit",
     "portfolio_view",
+    "premature_start_approve",
     "programme_create",
     "programme_detail",
     "programme_edit",

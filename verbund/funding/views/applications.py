@@ -8,13 +8,16 @@ refusal at its field (``run_on_form``); buttons show it as a message (``refusals
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -27,7 +30,7 @@ from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
 from verbund.ui.views import is_htmx, paginate, refusals_as_messages
 
-from .. import policies, services, workflow
+from .. import policies, rules, services, workflow
 from ..forms import (
     AnswerForm,
     ApplicationCreateForm,
@@ -37,9 +40,18 @@ from ..forms import (
     DrawdownForm,
     GrantForm,
     InfoRequestForm,
+    PrematureStartForm,
     RejectForm,
 )
-from ..models import Application, ApplicationAttachment, Drawdown, GrantNotice, GrantYear, InfoRequest
+from ..models import (
+    Application,
+    ApplicationAttachment,
+    Drawdown,
+    GrantApproval,
+    GrantNotice,
+    GrantYear,
+    InfoRequest,
+)
 from ..selectors import access_application, application_checks, application_list, draft_of
 from ._common import post_form
 
@@ -120,8 +132,28 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
     drafter = policies.may_draft(principal, application)
     signer = policies.may_sign(principal, application)
     status = application.status
+    submit_action = "submit" if workflow.allowed("submit", status) else "resubmit"
+    submit_refusal = (
+        _submit_refusal(application, checks, signer=signer, resubmit=submit_action == "resubmit")
+        if workflow.allowed(submit_action, status) and (signer or drafter)
+        else None
+    )
     return {
         "application": application,
+        "submit_refusal": submit_refusal,
+        "signer_text": _(
+            "Einreichen, erneut einreichen und zurückziehen kann die Verwaltungsleitung von "
+            "%(applicant)s (antragstellendes Mitglied); sie zeichnet für den Verbund."
+        )
+        % {"applicant": application.applicant.name},
+        "premature_form": PrematureStartForm()
+        if authority
+        and status in services.PREMATURE_START_STATUSES
+        and application.premature_start_approved_on is None
+        and application.period_start is not None
+        and application.submitted_at is not None
+        and application.period_start < timezone.localdate(application.submitted_at)
+        else None,
         "draft": draft,
         "participants": list(application.participants.order_by("name")),
         "fields": list(application.fields.all()),
@@ -143,9 +175,10 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "can_draft": drafter,
         "can_sign": signer,
         "may_edit": drafter and application.is_editable,
-        "may_submit": signer and workflow.allowed("submit", status),
+        # The button shows exactly when the step would succeed; otherwise the reason is shown.
+        "may_submit": signer and workflow.allowed("submit", status) and submit_refusal is None,
         "may_withdraw": signer and workflow.allowed("withdraw", status),
-        "may_resubmit": signer and workflow.allowed("resubmit", status),
+        "may_resubmit": signer and workflow.allowed("resubmit", status) and submit_refusal is None,
         "may_review": authority and workflow.allowed("review", status),
         "may_decide": authority and workflow.allowed("grant", status),
         "may_draw": drafter and status == workflow.BEWILLIGT and bool(grant_years),
@@ -158,6 +191,34 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         "decision_form": DecisionForm(),
         "nav": "funding",
     }
+
+
+def _submit_refusal(
+    application: Application, checks: list[Any] | None, *, signer: bool, resubmit: bool
+) -> str | None:
+    """Why (re)submitting would fail now, in German (``None``: it would succeed). Mirrors
+    :func:`verbund.funding.services.application_submit`: the signer, the checks, a reason."""
+    if not signer:
+        return _(
+            "Einreichen kann nur die Verwaltungsleitung von %(applicant)s (antragstellendes Mitglied). "
+            "Sie können den Antrag vorbereiten; bitte die Verwaltungsleitung bitten, ihn zu prüfen und "
+            "einzureichen."
+        ) % {"applicant": application.applicant.name}
+    if resubmit and InfoRequest.objects.filter(application=application, answered_at__isnull=True).exists():
+        return _("Vor dem erneuten Einreichen bitte jede Rückfrage beantworten.")
+    results = [r for r in (checks or []) if not (resubmit and r.code == "window")]
+    hard = rules.blocking(results)
+    if hard:
+        return _("Einreichen ist noch nicht möglich, weil Förderregeln nicht erfüllt sind: %(join)s.") % {
+            "join": "; ".join(f"{r.label}: {r.explanation}" for r in hard)
+        }
+    soft = rules.needing_reason(results)
+    if soft and not application.deviation_reason.strip():
+        return _(
+            "Einreichen ist erst möglich mit einer Begründung im Feld „Begründung für Abweichungen“, "
+            "weil nicht erfüllt ist: %(join)s."
+        ) % {"join": ", ".join(r.label for r in soft)}
+    return None
 
 
 @login_required
@@ -280,35 +341,102 @@ def application_grant(request: HttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, Any] = {
         "period_start": application.period_start,
         "period_end": application.period_end,
-        "conditions": services.DEFAULT_CONDITIONS,
+        "conditions": services.notice_template_values(application.programme)[0]["conditions"],
         **{f"grant_{y}": draft.requested_by_year.get(y) for y in years},
     }
+    approval = GrantApproval.objects.filter(application=application).select_related("approved_by").first()
+    if approval is not None:
+        # The second approver decides on exactly the terms of the first.
+        initial.update(
+            {f"grant_{y}": Decimal(a) for y, a in approval.terms.get("years", {}).items()},
+            period_start=dt.date.fromisoformat(approval.terms["period"][0]),
+            period_end=dt.date.fromisoformat(approval.terms["period"][1]),
+            conditions=approval.terms.get("conditions", initial["conditions"]),
+            override_reason=approval.terms.get("override_reason", ""),
+        )
     form = GrantForm(request.POST or None, initial=initial, years=years)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        granted = run_on_form(
-            form,
-            lambda: services.application_grant(
-                actor=request_actor(request),
-                application=application,
-                amounts_by_year=form.amounts(),
-                conditions=data["conditions"],
-                period_start=data["period_start"],
-                period_end=data["period_end"],
-                override_reason=data["override_reason"],
-            ),
-        )
-        if granted:
-            messages.success(
-                request, _("Bewilligt. Der Zuwendungsbescheid ist erstellt; der Verbund ist benachrichtigt.")
+        amounts = form.amounts()
+        total = sum(amounts.values(), Decimal(0))
+        first_step = services.needs_first_grant_approval(application, total)
+        if request.POST.get("confirmed") != "1":
+            # Server side: nothing is decided before the consequences were shown and confirmed.
+            return render(
+                request,
+                "funding/grant_confirm.html",
+                {
+                    "application": application,
+                    "form": form,
+                    "amounts": sorted(amounts.items()),
+                    "total": total,
+                    "first_step": first_step,
+                    "approval": approval,
+                    "nav": "funding",
+                },
             )
-            return redirect(application)
+        arguments = {
+            "actor": request_actor(request),
+            "application": application,
+            "amounts_by_year": amounts,
+            "conditions": data["conditions"],
+            "period_start": data["period_start"],
+            "period_end": data["period_end"],
+            "override_reason": data["override_reason"],
+        }
+        if first_step:
+            recorded = run_on_form(form, lambda: services.application_grant_first_approval(**arguments))
+            if recorded:
+                messages.success(
+                    request,
+                    _(
+                        "Erste Freigabe erfasst. Bewilligt ist erst, wenn eine zweite, andere Person der "
+                        "Bewilligungsbehörde bestätigt (Vier-Augen-Prinzip); sie ist benachrichtigt."
+                    ),
+                )
+                return redirect(application)
+        else:
+            granted = run_on_form(form, lambda: services.application_grant(**arguments))
+            if granted:
+                messages.success(
+                    request,
+                    _("Bewilligt. Der Zuwendungsbescheid ist erstellt; der Verbund ist benachrichtigt."),
+                )
+                return redirect(application)
     checks = application_checks(application, draft)
     return render(
         request,
         "funding/grant_form.html",
-        {"application": application, "form": form, "checks": checks, "draft": draft, "nav": "funding"},
+        {
+            "application": application,
+            "form": form,
+            "checks": checks,
+            "draft": draft,
+            "approval": approval,
+            "nav": "funding",
+        },
     )
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def premature_start_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """The authority records its approval of a premature start."""
+    application = access_application(principal_of(request), pk, need="decide")
+    post_form(
+        request,
+        PrematureStartForm(request.POST),
+        lambda data: services.premature_start_approve(
+            actor=request_actor(request),
+            application=application,
+            approved_on=data["approved_on"],
+            note=data["note"],
+        ),
+        _("Zustimmung zum vorzeitigen Maßnahmebeginn erfasst; der Verbund ist benachrichtigt."),
+        _("Bitte das Datum der Zustimmung angeben."),
+    )
+    return redirect(application)
 
 
 @login_required

@@ -33,13 +33,17 @@ def _decide(
 ) -> None:
     """The authority's decision of the ``DecisionForm``: approve or give back, with the note."""
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        if form.cleaned_data["decision"] == "approve":
-            approve(form.cleaned_data["note"])
-            messages.success(request, approved)
-        else:
-            give_back(form.cleaned_data["note"])
-            messages.success(request, returned)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return
+    if form.cleaned_data["decision"] == "approve":
+        approve(form.cleaned_data["note"])
+        messages.success(request, approved)
+    else:
+        give_back(form.cleaned_data["note"])
+        messages.success(request, returned)
 
 
 @login_required
@@ -68,8 +72,34 @@ def drawdown_request(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @refusals_as_messages
 def drawdown_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Return, or release after a confirmation page (amount, recipient, year, what becomes binding);
+    above the programme's four-eyes amount the first release is recorded and a second person's
+    release pays."""
     drawdown = access_drawdown(principal_of(request), pk)
     application = drawdown.grant_year.grant.application
+    if request.POST.get("decision") == "approve" and request.POST.get("confirmed") != "1":
+        return render(
+            request,
+            "funding/drawdown_confirm.html",
+            {
+                "drawdown": drawdown,
+                "application": application,
+                "note": request.POST.get("note", "")[:2000],
+                "next": request.POST.get("next", ""),
+                "four_eyes": application.programme.needs_second_approval(drawdown.amount),
+                "nav": "funding",
+            },
+        )
+    released = _("Mittelabruf freigegeben.")
+    if (
+        request.POST.get("decision") == "approve"
+        and application.programme.needs_second_approval(drawdown.amount)
+        and drawdown.first_approved_at is None
+    ):
+        released = _(
+            "Erste Freigabe erfasst. Ausgezahlt wird, wenn eine zweite Person der Bewilligungsbehörde "
+            "den Abruf ebenfalls freigibt (Vier-Augen-Prinzip); sie ist benachrichtigt."
+        )
     _decide(
         request,
         approve=lambda note: services.drawdown_approve(
@@ -78,7 +108,7 @@ def drawdown_decide(request: HttpRequest, pk: int) -> HttpResponse:
         give_back=lambda note: services.drawdown_return(
             actor=request_actor(request), drawdown=drawdown, reason=note
         ),
-        approved=_("Mittelabruf freigegeben."),
+        approved=released,
         returned=_("Mittelabruf zurückgegeben."),
     )
     if request.POST.get("next", "") == "queue":

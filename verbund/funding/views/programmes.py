@@ -102,6 +102,7 @@ def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
         "eligible_categories": programme.eligible_categories,
         "window_opens": programme.window_opens,
         "window_closes": programme.window_closes,
+        "second_approval_above": programme.second_approval_above,
     }
     years = [(y.year, y.budget) for y in programme.years.order_by("year")]
     form = ProgrammeForm(request.POST or None, initial=initial, programme=programme)
@@ -123,6 +124,7 @@ def programme_edit(request: HttpRequest, slug: str) -> HttpResponse:
                     "eligible_categories": data["eligible_categories"],
                     "window_opens": data["window_opens"],
                     "window_closes": data["window_closes"],
+                    "second_approval_above": data["second_approval_above"],
                 },
             )
             for year, budget in {**budget_form.budgets(), **form.budgets()}.items():
