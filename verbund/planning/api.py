@@ -16,7 +16,7 @@ from ninja import Query, Router
 from ninja.responses import Status as HttpStatus
 
 from verbund.common.access import require
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, paginate
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, paginate
 from verbund.common.errors import NotFound
 from verbund.common.principal import Principal
 from verbund.registry.models import Body
@@ -28,18 +28,19 @@ from .schemas import (
     STATE_PATTERN,
     AdoptIn,
     AdoptOut,
-    BodyRef,
     CompareOut,
     CostModelIn,
     CostModelOut,
     GroupOut,
+    PlanningBodyRef,
+    PlanningCooperationOut,
+    PlanningTaskOut,
     RecommendationOut,
     RecommendationPage,
     ScenarioDetail,
     ScenarioIn,
     ScenarioItem,
     StatusQuoOut,
-    TaskOut,
 )
 from .selectors import (
     access_cost_model,
@@ -71,7 +72,7 @@ def _reader(request: HttpRequest) -> Principal:
 
 @router.get(
     "/tasks",
-    response={200: Page[TaskOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: Page[PlanningTaskOut], 401: ErrorOut, 403: ErrorOut},
     url_name="planning_tasks",
     summary="Aufgaben und Kostenmodelle",
 )
@@ -82,7 +83,7 @@ def list_tasks(
 ) -> object:
     """Jede Aufgabe des Katalogs mit dem Kostenmodell, das im Land `state` gilt (eigenes oder Standard)."""
     _reader(request)
-    return paginate(cost_models_for_state(state), page, convert=TaskOut.of)
+    return paginate(cost_models_for_state(state), page, convert=PlanningTaskOut.of)
 
 
 @router.get(
@@ -168,9 +169,10 @@ def get_recommendations(
     return RecommendationPage(
         items=items,
         count=len(items),
-        body=BodyRef.of(the_body),
+        body=PlanningBodyRef.of(the_body),
         task=result.task.slug,
         cost_model=CostModelOut.of(result.cost_model),
+        existing=[PlanningCooperationOut.of(coop) for coop in result.existing],
     )
 
 
@@ -253,7 +255,7 @@ def post_scenario(request: HttpRequest, payload: ScenarioIn) -> HttpStatus[Scena
     return HttpStatus(201, ScenarioDetail.of(access_scenario(principal, scenario.pk)))
 
 
-def _scenario(request: HttpRequest, scenario_id: int) -> Scenario:
+def _scenario(request: HttpRequest, scenario_id: ObjectId) -> Scenario:
     return access_scenario(api_person(request), scenario_id)
 
 
@@ -263,7 +265,7 @@ def _scenario(request: HttpRequest, scenario_id: int) -> Scenario:
     url_name="planning_scenario_detail",
     summary="Ein Szenario",
 )
-def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetail:
+def get_scenario(request: HttpRequest, scenario_id: ObjectId) -> ScenarioDetail:
     return ScenarioDetail.of(_scenario(request, scenario_id))
 
 
@@ -273,7 +275,7 @@ def get_scenario(request: HttpRequest, scenario_id: int) -> ScenarioDetail:
     url_name="planning_scenario_delete",
     summary="Szenario löschen",
 )
-def delete_scenario(request: HttpRequest, scenario_id: int) -> HttpStatus[None]:
+def delete_scenario(request: HttpRequest, scenario_id: ObjectId) -> HttpStatus[None]:
     scenario = access_scenario(api_person(request), scenario_id)
     services.scenario_delete(actor=api_user(request), scenario=scenario)
     return HttpStatus(204, None)
@@ -287,7 +289,7 @@ def delete_scenario(request: HttpRequest, scenario_id: int) -> HttpStatus[None]:
 )
 def list_groups(
     request: HttpRequest,
-    scenario_id: int,
+    scenario_id: ObjectId,
     cooperating: bool = Query(True, description="nur Gruppen mit mindestens zwei Mitgliedern"),
     page: PageParams = Query(...),  # noqa: B008
 ) -> object:
@@ -307,7 +309,7 @@ def list_groups(
     url_name="planning_scenario_compare",
     summary="Zwei Szenarien vergleichen",
 )
-def compare_scenarios(request: HttpRequest, scenario_id: int, other_id: int) -> CompareOut:
+def compare_scenarios(request: HttpRequest, scenario_id: ObjectId, other_id: ObjectId) -> CompareOut:
     principal = api_person(request)
     return CompareOut.of(
         scenario_compare(access_scenario(principal, scenario_id), access_scenario(principal, other_id))
@@ -320,5 +322,5 @@ def compare_scenarios(request: HttpRequest, scenario_id: int, other_id: int) -> 
     url_name="planning_scenario_status_quo",
     summary="Vergleich mit den bestehenden Verbünden",
 )
-def status_quo(request: HttpRequest, scenario_id: int) -> StatusQuoOut:
+def status_quo(request: HttpRequest, scenario_id: ObjectId) -> StatusQuoOut:
     return StatusQuoOut.of(scenario_status_quo(access_scenario(api_person(request), scenario_id)))

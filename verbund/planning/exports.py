@@ -1,5 +1,14 @@
-"""Exports of a scenario: one row per body (CSV, semicolon-separated as German spreadsheets expect)
-and the same as GeoJSON points (centroids), each with the parameters the plan used."""
+"""Exports of a scenario: one row per body (CSV) and the same as GeoJSON points (centroids), each
+with the parameters the plan used, in German.
+
+* **CSV**: what German spreadsheets open by double-click — semicolon-separated, UTF-8 with a byte
+  order mark, decimal comma without thousands separators ("75600,79"), German column headings. The
+  parameters come first as rows of two cells ("Kostenmodell;Standard: Fixkosten F = 120.000,00 EUR,
+  …"), then an empty row, then the table; a spreadsheet shows them as ordinary cells, another tool
+  skips the rows up to the first empty one. A cell that starts like a formula gets a leading ``'``.
+* **GeoJSON**: the feature properties carry numbers as numbers; the collection's properties name
+  the task, the Land, the method and the parameters in German.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +16,34 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .models import Scenario
-from .selectors import bodies_by_id
+from django.utils import translation
 
+from .models import Scenario
+from .selectors import bodies_by_id, scenario_description
+
+#: The columns of the CSV export: the key of :func:`export_rows` and the German heading.
 COLUMNS = (
-    "gruppe",
-    "gruppengroesse",
-    "ars",
-    "name",
-    "art",
-    "einwohner",
-    "gastgeber",
-    "gastgeber_ars",
-    "gastgeber_name",
-    "einsparung_mitglied_eur",
-    "einsparung_gruppe_eur",
-    "kosten_allein_gruppe_eur",
-    "kosten_gemeinsam_gruppe_eur",
-    "groesste_entfernung_km",
-    "bestehender_verbund",
+    ("gruppe", "Gruppe"),
+    ("gruppengroesse", "Gruppengröße"),
+    ("ars", "Regionalschlüssel (ARS)"),
+    ("name", "Name"),
+    ("art", "Art"),
+    ("einwohner", "Einwohner"),
+    ("gastgeber", "Gastgeber"),
+    ("gastgeber_ars", "Regionalschlüssel des Gastgebers"),
+    ("gastgeber_name", "Gastgeber (Name)"),
+    ("einsparung_mitglied_eur", "Einsparung des Mitglieds (EUR/Jahr)"),
+    ("einsparung_gruppe_eur", "Einsparung der Gruppe (EUR/Jahr)"),
+    ("kosten_allein_gruppe_eur", "Kosten der Gruppe allein (EUR/Jahr)"),
+    ("kosten_gemeinsam_gruppe_eur", "Kosten der Gruppe gemeinsam (EUR/Jahr)"),
+    ("groesste_entfernung_km", "Größte Entfernung zum Gastgeber (km)"),
+    ("bestehender_verbund", "Bestehender Verbund"),
 )
+NOTE = "Punkte: Flächenschwerpunkte; Einsparungen: Schätzungen mit den genannten Annahmen."
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_rows(scenario: Scenario) -> Iterator[dict[str, Any]]:
@@ -51,45 +66,72 @@ def export_rows(scenario: Scenario) -> Iterator[dict[str, Any]]:
                 "gastgeber": "ja" if body_id == g.host_id else "nein",
                 "gastgeber_ars": host.ars if host else "",
                 "gastgeber_name": host.name if host else "",
-                "einsparung_mitglied_eur": share,
-                "einsparung_gruppe_eur": str(g.saving),
-                "kosten_allein_gruppe_eur": str(g.standalone_cost),
-                "kosten_gemeinsam_gruppe_eur": str(g.cost),
-                "groesste_entfernung_km": f"{g.max_distance_km:.1f}",
+                "einsparung_mitglied_eur": _decimal(share),
+                "einsparung_gruppe_eur": g.saving,
+                "kosten_allein_gruppe_eur": g.standalone_cost,
+                "kosten_gemeinsam_gruppe_eur": g.cost,
+                "groesste_entfernung_km": Decimal(str(round(g.max_distance_km, 1))),
                 "bestehender_verbund": g.alliance.name if g.alliance else ("ja" if g.fixed else ""),
                 "_lat": body.lat,
                 "_lon": body.lon,
             }
 
 
-def _csv_cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start with these as formulas (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
+def _decimal(value: Any) -> Decimal | None:
     try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+def _csv_cell(value: Any) -> str:
+    """A German cell: decimal comma without thousands separators, text safe from formulas."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal | float) and not isinstance(value, bool):
+        return format(Decimal(str(value)), "f").replace(".", ",")
+    text = str(value)
+    # Spreadsheets run cells that start with these as formulas (CSV injection).
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def parameter_rows(scenario: Scenario) -> list[tuple[str, str]]:
+    """What the plan assumed, as German label/value pairs (the CSV's first rows)."""
+    with translation.override("de"):
+        described = scenario_description(scenario)
+        rows = [
+            ("Szenario", scenario.name),
+            ("Aufgabe", scenario.task.name),
+            ("Region", described["region"]),
+            ("Träger der Aufgabe", described["holders"]),
+            ("Verfahren", str(scenario.get_solver_display())),
+            ("Grenzen", described["constraints"]),
+            ("Kostenmodell", described["cost_model"]),
+            ("Annahmen", described["assumptions"]),
+            ("Hinweis", NOTE),
+        ]
+    return rows
 
 
 def export_csv(scenario: Scenario) -> str:
     out = io.StringIO()
-    header = f"# {scenario.name}; Aufgabe {scenario.task.name}; Land {scenario.state}"
-    out.write(f"{header}; {_parameters_note(scenario)}\n")
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in export_rows(scenario):
-        writer.writerow([_csv_cell(row[c]) for c in COLUMNS])
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for label, value in parameter_rows(scenario):
+        writer.writerow([label, _csv_cell(value)])
+    writer.writerow([])
+    writer.writerow([label for _key, label in COLUMNS])
+    with translation.override("de"):  # exports stay German (the kinds of bodies, too)
+        for row in export_rows(scenario):
+            writer.writerow([_csv_cell(row[key]) for key, _label in COLUMNS])
     return out.getvalue()
 
 
 def export_geojson(scenario: Scenario) -> dict[str, Any]:
     features = []
-    for row in export_rows(scenario):
+    with translation.override("de"):
+        rows = list(export_rows(scenario))
+    for row in rows:
         lat, lon = row.pop("_lat"), row.pop("_lon")
         if lat is None or lon is None:
             continue
@@ -97,20 +139,25 @@ def export_geojson(scenario: Scenario) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-                "properties": row,
+                "properties": {k: float(v) if isinstance(v, Decimal) else v for k, v in row.items()},
             }
         )
+    with translation.override("de"):
+        described = scenario_description(scenario)
+        solver = str(scenario.get_solver_display())
     return {
         "type": "FeatureCollection",
         "name": scenario.name,
         "properties": {
-            "task": scenario.task.slug,
-            "state": scenario.state,
-            "solver": scenario.solver,
-            "parameters": scenario.parameters.get("cost_model", {}),
-            "constraints": scenario.parameters.get("constraints", {}),
-            "total_saving_eur": str(scenario.total_saving) if scenario.total_saving is not None else None,
-            "note": "Punkte: Flächenschwerpunkte; Einsparungen: Schätzungen mit den genannten Annahmen.",
+            "aufgabe": scenario.task.name,
+            "region": described["region"],
+            "traeger": described["holders"],
+            "verfahren": solver,
+            "grenzen": described["constraints"],
+            "kostenmodell": described["cost_model"],
+            "annahmen": described["assumptions"],
+            "einsparung_gesamt_eur": None if scenario.total_saving is None else float(scenario.total_saving),
+            "hinweis": NOTE,
         },
         "features": features,
     }
@@ -118,14 +165,3 @@ def export_geojson(scenario: Scenario) -> dict[str, Any]:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _parameters_note(scenario: Scenario) -> str:
-    model = scenario.parameters.get("cost_model", {})
-    keys = ("fixed_cost", "unit_cost", "scale_exponent", "volume_per_inhabitant", "overhead_per_member")
-    values = ", ".join(f"{k}={model.get(k)}" for k in keys)
-    travel = (
-        f"travel_cost_per_case_km={model.get('travel_cost_per_case_km')}, "
-        f"detour_factor={model.get('detour_factor')}"
-    )
-    return f"Kostenmodell {model.get('source', '')}: {values}, {travel}"

@@ -16,7 +16,7 @@ from verbund.shared_services.models import Task, TaskCostModel
 from verbund.ui.forms import GermanIntegerField, KernForm, money_field, quantity_field
 
 from .models import SolverKind
-from .selectors import HOLDER_KIND_CHOICES
+from .selectors import HOLDER_KIND_CHOICES, public_text
 
 
 def state_choices() -> list[tuple[str, str]]:
@@ -81,7 +81,9 @@ class CostModelForm(KernForm):
 
     @classmethod
     def initial_from(cls, model: TaskCostModel) -> dict[str, Any]:
-        return {name: getattr(model, name) for name in cls.base_fields}
+        initial = {name: getattr(model, name) for name in cls.base_fields}
+        initial["assumptions"] = public_text(model.assumptions)  # no reference to internal documents
+        return initial
 
 
 class RecommendationForm(KernForm):

@@ -50,14 +50,21 @@ def summary_lines(stats: Mapping[str, Any], *, title: str, parameters: Mapping[s
         if stats.get("proven_optimal"):
             lines.append("  Optimum: bewiesen (HiGHS, Toleranz 0,01 %)")
         elif stats.get("gap") is not None:
-            lines.append(f"  Optimum: nicht bewiesen, Abstand zur Schranke höchstens {percent('gap')} %")
-    elif stats.get("ratio_to_optimum"):
+            lines.append(
+                f"  Güte: nicht bewiesen (Zeitgrenze erreicht), Lücke bis zur Schranke höchstens "
+                f"{percent('gap')} %"
+            )
+        else:
+            lines.append("  Güte: nicht bewiesen (Zeitgrenze erreicht), keine Schranke bekannt")
+    elif stats.get("ratio_to_optimum") and stats.get("reference_proven", True):
         lines.append(
             f"  Abstand zum exakten Optimum: Heuristik erreicht {percent('ratio_to_optimum')} % "
             f"(Optimum {whole_euros(float(stats['reference_saving']))}, bewiesen)"
         )
     elif stats.get("ratio_to_bound"):
-        lines.append(f"  Abstand zum exakten Optimum: mindestens {percent('ratio_to_bound')} % der Schranke")
+        # An exact run stopped at its time limit is no reference: only its bound says something.
+        gap = format_number(100 * max(0.0, 1 - float(stats["ratio_to_bound"])), 2)
+        lines.append(f"  Güte: nicht bewiesen, Lücke bis zur Schranke höchstens {gap} %")
     elif stats.get("reference_note"):
         lines.append(f"  {stats['reference_note']}")
     for warning in stats.get("warnings", []):

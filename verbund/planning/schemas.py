@@ -14,7 +14,15 @@ from verbund.registry.models import Kind
 from verbund.shared_services.models import Task, TaskCostModel
 
 from .models import RunStatus, Scenario, SolverKind
-from .selectors import COST_FIELDS, Comparison, GroupView, RecommendationView, StatusQuo, StatusQuoRow
+from .selectors import (
+    COST_FIELDS,
+    Comparison,
+    Cooperation,
+    GroupView,
+    RecommendationView,
+    StatusQuo,
+    StatusQuoRow,
+)
 
 ARS_PATTERN = r"^[0-9]{12}$"
 STATE_PATTERN = r"^[0-9]{2}$"
@@ -46,7 +54,7 @@ class CostModelOut(Schema):
         )
 
 
-class TaskOut(Schema):
+class PlanningTaskOut(Schema):
     slug: str
     name: str
     holder_kinds: list[str]
@@ -55,7 +63,7 @@ class TaskOut(Schema):
     cost_model: CostModelOut | None
 
     @classmethod
-    def of(cls, row: tuple[Task, TaskCostModel | None]) -> TaskOut:
+    def of(cls, row: tuple[Task, TaskCostModel | None]) -> PlanningTaskOut:
         task, model = row
         return cls(
             slug=task.slug,
@@ -78,21 +86,21 @@ class CostModelIn(Schema):
     assumptions: str | None = None
 
 
-class BodyRef(Schema):
+class PlanningBodyRef(Schema):
     ars: str
     name: str
     kind: str
     population: int
 
     @classmethod
-    def of(cls, row: Any) -> BodyRef:
+    def of(cls, row: Any) -> PlanningBodyRef:
         return cls(ars=row.ars, name=row.name, kind=row.kind, population=row.population or 0)
 
 
 class RecommendationOut(Schema):
     rank: int
-    members: list[BodyRef]
-    host: BodyRef
+    members: list[PlanningBodyRef]
+    host: PlanningBodyRef
     saving: Decimal = Field(description="Einsparung der Gruppe gegenüber allen allein (EUR/Jahr)")
     standalone_cost: Decimal
     cost: Decimal
@@ -102,13 +110,20 @@ class RecommendationOut(Schema):
     saving_share: float
     max_distance_km: float
     reasons: list[str]
+    extends: bool = Field(
+        description="Ergänzt eine bestehende Zusammenarbeit der Körperschaft (geteilter Dienst der Aufgabe)"
+    )
+    added_saving: Decimal = Field(
+        description="Einsparung gegenüber heute: bestehende Zusammenarbeit wie sie ist, alle anderen allein"
+    )
+    new_partners: list[PlanningBodyRef] = Field(description="Mitglieder, die noch nicht dabei sind")
 
     @classmethod
     def of(cls, item: RecommendationView) -> RecommendationOut:
         return cls(
             rank=item.rank,
-            members=[BodyRef.of(m) for m in item.members],
-            host=BodyRef.of(item.host),
+            members=[PlanningBodyRef.of(m) for m in item.members],
+            host=PlanningBodyRef.of(item.host),
             saving=cents(item.cost.saving),
             standalone_cost=cents(item.cost.standalone),
             cost=cents(item.cost.cost),
@@ -116,15 +131,48 @@ class RecommendationOut(Schema):
             saving_share=round(item.saving_share, 6),
             max_distance_km=round(item.cost.max_distance_km, 3),
             reasons=list(item.reasons),
+            extends=item.extends,
+            added_saving=cents(item.added_saving),
+            new_partners=[PlanningBodyRef.of(m) for m in item.new_partners],
+        )
+
+
+class PlanningCooperationOut(Schema):
+    """A shared service for the task in which the body already takes part."""
+
+    service_id: int
+    service: str
+    alliance: str
+    alliance_slug: str
+    provider: str
+    members: list[str] = Field(description="Erbringende Körperschaft und derzeitige Empfänger")
+    saving: Decimal | None = Field(
+        description="Einsparung der bestehenden Gruppe nach dem Kostenmodell (EUR/Jahr)"
+    )
+
+    @classmethod
+    def of(cls, coop: Cooperation) -> PlanningCooperationOut:
+        return cls(
+            service_id=coop.service_id,
+            service=coop.service,
+            alliance=coop.alliance,
+            alliance_slug=coop.alliance_slug,
+            provider=coop.provider,
+            members=list(coop.members),
+            saving=cents(coop.cost.saving) if coop.cost is not None else None,
         )
 
 
 class RecommendationPage(Schema):
     items: list[RecommendationOut]
     count: int
-    body: BodyRef
+    body: PlanningBodyRef
     task: str
     cost_model: CostModelOut
+    existing: list[PlanningCooperationOut] = Field(
+        description="Geteilte Dienste für die Aufgabe, an denen die Körperschaft schon teilnimmt; die "
+        "Empfehlungen ergänzen dann diese Zusammenarbeit"
+    )
 
 
 class AdoptIn(Schema):
@@ -214,14 +262,14 @@ class ScenarioDetail(ScenarioItem):
         )
 
 
-class MemberOut(BodyRef):
+class MemberOut(PlanningBodyRef):
     saving: Decimal
 
 
 class GroupOut(Schema):
     number: int
     size: int
-    host: BodyRef | None
+    host: PlanningBodyRef | None
     members: list[MemberOut]
     population: int
     standalone_cost: Decimal
@@ -238,8 +286,8 @@ class GroupOut(Schema):
         return cls(
             number=g.number,
             size=g.size,
-            host=BodyRef.of(view.host) if view.host else None,
-            members=[MemberOut(**BodyRef.of(b).dict(), saving=share) for b, share in view.members],
+            host=PlanningBodyRef.of(view.host) if view.host else None,
+            members=[MemberOut(**PlanningBodyRef.of(b).dict(), saving=share) for b, share in view.members],
             population=g.population,
             standalone_cost=g.standalone_cost,
             cost=g.cost,
@@ -270,6 +318,10 @@ class CompareOut(Schema):
     bodies: int
     moved_count: int
     moved: list[MovedOut]
+    warnings: list[str] = Field(
+        description="Warum die Szenarien nicht unmittelbar vergleichbar sind (verschiedene Regionen, "
+        "Träger oder Kostenmodelle); leer, wenn sie es sind"
+    )
 
     @classmethod
     def of(cls, result: Comparison) -> CompareOut:
@@ -285,6 +337,7 @@ class CompareOut(Schema):
             bodies=result.bodies,
             moved_count=result.moved_count,
             moved=[MovedOut.model_validate(m, from_attributes=True) for m in result.moved],
+            warnings=list(result.warnings),
         )
 
 
@@ -326,13 +379,13 @@ __all__ = [
     "STATE_PATTERN",
     "AdoptIn",
     "AdoptOut",
-    "BodyRef",
     "CompareOut",
     "CostModelIn",
     "CostModelOut",
     "GroupOut",
     "MemberOut",
     "MovedOut",
+    "PlanningBodyRef",
     "RecommendationOut",
     "RecommendationPage",
     "ScenarioDetail",

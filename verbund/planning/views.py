@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from verbund.common.errors import Invalid, NotFound
 from verbund.common.principal import principal_of
 from verbund.registry.models import Body
+from verbund.registry.selectors import state_name
 from verbund.shared_services.models import Task
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import run_on_form
@@ -34,7 +35,9 @@ from .selectors import (
     cost_models_for_state,
     group_views,
     own_bodies,
+    region_text,
     scenario_compare,
+    scenario_description,
     scenario_map_features,
     scenario_status_quo,
     task_by_slug,
@@ -109,8 +112,8 @@ def cost_model_edit(request: HttpRequest, slug: str, state: str) -> HttpResponse
             ):
                 messages.success(
                     request,
-                    _("Kostenmodell %(task)s (Land %(state)s) gespeichert.")
-                    % {"task": task.name, "state": state},
+                    _("Kostenmodell %(task)s (%(state)s) gespeichert.")
+                    % {"task": task.name, "state": state_name(state)},
                 )
                 return redirect(back)
     else:
@@ -134,8 +137,8 @@ def _cost_model_reset(request: HttpRequest, *, task: Task, state: str, back: str
     services.cost_model_reset(actor=request_actor(request), task=task, state=state)
     messages.success(
         request,
-        _("Für %(task)s gilt im Land %(state)s wieder das Standardmodell.")
-        % {"task": task.name, "state": state},
+        _("Für %(task)s gilt in %(state)s wieder das Standardmodell.")
+        % {"task": task.name, "state": state_name(state)},
     )
     return redirect(back)
 
@@ -306,6 +309,7 @@ def scenario_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ratio_percent": 100 * float(stats["ratio_to_optimum"]) if stats.get("ratio_to_optimum") else None,
         "bound_percent": 100 * float(stats["ratio_to_bound"]) if stats.get("ratio_to_bound") else None,
         "gap_percent": 100 * float(stats["gap"]) if stats.get("gap") is not None else None,
+        "described": scenario_description(scenario),
     }
     if scenario.status == RunStatus.DONE:
         groups = scenario.groups.filter(size__gt=1).select_related("alliance").order_by("number")
@@ -376,7 +380,15 @@ def scenario_compare_view(request: HttpRequest, pk: int) -> HttpResponse:
     other = _scenario(request, int(other_id))
     result = scenario_compare(scenario, other)
     return render(
-        request, "planning/scenario_compare.html", {"result": result, "scenario": scenario, "nav": "planning"}
+        request,
+        "planning/scenario_compare.html",
+        {
+            "result": result,
+            "scenario": scenario,
+            "region_a": region_text(result.a.state, result.a.parameters or {}),
+            "region_b": region_text(result.b.state, result.b.parameters or {}),
+            "nav": "planning",
+        },
     )
 
 

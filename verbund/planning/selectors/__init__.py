@@ -8,6 +8,7 @@ works for every public name.
 * :mod:`.results` — scenarios: access (404 for what a principal may not see), groups, map,
   comparison, status quo.
 * :mod:`.recommendations` — partner recommendations for one body.
+* :mod:`.describe` — a plan's parameters as German text (numbers, Länder, Kreise, kinds by name).
 """
 
 from .costs import (
@@ -19,6 +20,15 @@ from .costs import (
     cost_parameters,
     effective_cost_model,
     task_by_slug,
+)
+from .describe import (
+    constraints_text,
+    cost_model_text,
+    kinds_text,
+    kreise_names,
+    public_text,
+    region_text,
+    scenario_description,
 )
 from .problem import (
     BODY_FIELDS,
@@ -34,6 +44,7 @@ from .problem import (
     scenario_problem,
 )
 from .recommendations import (
+    Cooperation,
     Recommendations,
     RecommendationView,
     access_recommendation_body,
@@ -65,6 +76,7 @@ __all__ = [
     "PALETTE",
     "BodyRow",
     "Comparison",
+    "Cooperation",
     "ExistingAlliance",
     "GroupView",
     "MovedBody",
@@ -81,7 +93,9 @@ __all__ = [
     "body_recommendations",
     "build_problem",
     "constraints_from",
+    "constraints_text",
     "cost_model_snapshot",
+    "cost_model_text",
     "cost_models_for_state",
     "cost_parameters",
     "effective_cost_model",
@@ -90,8 +104,13 @@ __all__ = [
     "group_views",
     "holders",
     "holds_task",
+    "kinds_text",
+    "kreise_names",
     "own_bodies",
+    "public_text",
+    "region_text",
     "scenario_compare",
+    "scenario_description",
     "scenario_map_features",
     "scenario_problem",
     "scenario_status_quo",

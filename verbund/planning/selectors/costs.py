@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 from verbund.common.errors import Forbidden, NotFound
 from verbund.common.principal import Principal
 from verbund.registry.models import Kind
+from verbund.registry.selectors import state_name
 from verbund.shared_services.models import Task, TaskCostModel
 
 from .. import policies
 from ..model import CostParameters
+from .describe import public_text
 
 HOLDER_KIND_CHOICES = [(k.value, k.label) for k in Kind if k not in (Kind.LAND, Kind.REGIERUNGSBEZIRK)]
 #: Numeric cost parameters, in the order the forms and the API show them.
@@ -50,8 +52,9 @@ def cost_model_snapshot(model: TaskCostModel) -> dict[str, Any]:
     """Everything a result must say about the cost model it used (stored with each scenario)."""
     return {
         **model.as_parameters(),
-        "source": f"Land {model.state}" if model.state else "Standard",
-        "assumptions": model.assumptions,
+        # German whoever reads it (stored with the scenario and named in the audit log)
+        "source": f"eigenes Modell für {state_name(model.state)}" if model.state else "Standard",
+        "assumptions": public_text(model.assumptions),
         "updated_at": model.updated_at.isoformat() if model.updated_at else None,
     }
 

@@ -19,6 +19,7 @@ from verbund.registry.models import Body
 from ..model import GroupCost
 from ..models import Scenario, ScenarioGroup
 from .costs import cost_parameters
+from .describe import cost_model_text, holders_text, region_text
 from .problem import (
     BODY_FIELDS,
     BodyRow,
@@ -149,10 +150,83 @@ class Comparison:
     only_b: int
     moved_count: int
     moved: list[MovedBody]
+    #: German warnings when the two plans are not like for like (regions, holders, cost models)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+_MODEL_KEYS = (
+    "fixed_cost",
+    "unit_cost",
+    "scale_exponent",
+    "volume_per_inhabitant",
+    "overhead_per_member",
+    "travel_cost_per_case_km",
+    "detour_factor",
+)
+
+
+def comparison_warnings(a: Scenario, b: Scenario, *, only_a: int, only_b: int, common: int) -> list[str]:
+    """Why two plans may not be comparable: different regions (Kreise), different holders of the
+    task, different cost models; and bodies that only one of them plans (German sentences)."""
+    pa, pb = a.parameters or {}, b.parameters or {}
+    warnings = []
+    if sorted(pa.get("kreise") or []) != sorted(pb.get("kreise") or []):
+        warnings.append(
+            _(
+                "Die beiden Szenarien planen verschiedene Regionen: „%(a)s“ %(region_a)s, „%(b)s“ "
+                "%(region_b)s. Ihre Einsparungen beziehen sich auf verschiedene Körperschaften und sind "
+                "nicht unmittelbar vergleichbar; die Partner werden nur für die %(common)s Körperschaften "
+                "verglichen, die in beiden vorkommen."
+            )
+            % {
+                "a": a.name,
+                "b": b.name,
+                "region_a": region_text(a.state, pa),
+                "region_b": region_text(b.state, pb),
+                "common": format_number(common),
+            }
+        )
+    elif only_a or only_b:
+        warnings.append(
+            _(
+                "%(only_a)s Körperschaften kommen nur in „%(a)s“ vor, %(only_b)s nur in „%(b)s“ (das "
+                "Gemeindeverzeichnis hat sich zwischen den Berechnungen geändert, oder die Träger der "
+                "Aufgabe sind verschieden); verglichen werden die %(common)s Körperschaften in beiden."
+            )
+            % {
+                "a": a.name,
+                "b": b.name,
+                "only_a": format_number(only_a),
+                "only_b": format_number(only_b),
+                "common": format_number(common),
+            }
+        )
+    if sorted(pa.get("holder_kinds") or []) != sorted(pb.get("holder_kinds") or []):
+        warnings.append(
+            _("Die Träger der Aufgabe sind verschieden: „%(a)s“ %(holders_a)s, „%(b)s“ %(holders_b)s.")
+            % {"a": a.name, "b": b.name, "holders_a": holders_text(pa), "holders_b": holders_text(pb)}
+        )
+    model_a, model_b = pa.get("cost_model") or {}, pb.get("cost_model") or {}
+    if any(str(model_a.get(k)) != str(model_b.get(k)) for k in _MODEL_KEYS):
+        label = a.task.volume_unit_label or a.task.get_volume_unit_display()
+        warnings.append(
+            _(
+                "Die beiden Szenarien rechnen mit verschiedenen Kostenmodellen; ein Unterschied der "
+                "Einsparung kann auch daher kommen. „%(a)s“: %(model_a)s. „%(b)s“: %(model_b)s."
+            )
+            % {
+                "a": a.name,
+                "b": b.name,
+                "model_a": cost_model_text(model_a, label),
+                "model_b": cost_model_text(model_b, label),
+            }
+        )
+    return warnings
 
 
 def scenario_compare(a: Scenario, b: Scenario, *, limit: int = 200) -> Comparison:
-    """Two plans of the same task and Land side by side: savings, groups in both, bodies that move."""
+    """Two plans of the same task and Land side by side: savings, groups in both, bodies that move,
+    and warnings where they are not like for like (:func:`comparison_warnings`)."""
     if a.task_id != b.task_id or a.state != b.state:
         raise ValidationError(_("Vergleichbar sind nur Szenarien derselben Aufgabe im selben Land."))
     part_a, part_b = _partition(a), _partition(b)
@@ -180,6 +254,13 @@ def scenario_compare(a: Scenario, b: Scenario, *, limit: int = 200) -> Compariso
         only_a=len(set(part_a) - set(part_b)),
         only_b=len(set(part_b) - set(part_a)),
         moved_count=len(moved),
+        warnings=comparison_warnings(
+            a,
+            b,
+            only_a=len(set(part_a) - set(part_b)),
+            only_b=len(set(part_b) - set(part_a)),
+            common=len(common),
+        ),
         moved=[
             MovedBody(
                 ars=ars,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from verbund.alliances.models import Alliance, FieldOfAction
@@ -18,7 +19,13 @@ from verbund.registry.models import Body
 from verbund.shared_services.models import Task
 
 from .. import policies
-from ..selectors import build_problem, cost_model_snapshot, cost_parameters, effective_cost_model
+from ..selectors import (
+    build_problem,
+    cost_model_snapshot,
+    cost_model_text,
+    cost_parameters,
+    effective_cost_model,
+)
 from ..solvers.explain import whole_euros
 from ._common import checked
 
@@ -85,13 +92,12 @@ def recommendation_adopt(
             f"wenn {problem.bodies[group.host].name} die Aufgabe für alle übernimmt "
             f"(größte Entfernung {format_number(float(group.max_distance_km), 1)} km). "
         )
+    snapshot = cost_model_snapshot(model)
+    with translation.override("de"):  # the alliance's description is German, whoever adopts
+        parameters = cost_model_text(snapshot, task.volume_unit_label or task.get_volume_unit_display())
     description = (
         f"Angelegt aus einer Empfehlung der Planung für „{task.name}“. {estimate}"
-        f"Kostenmodell: {cost_model_snapshot(model)['source']}, F = {model.fixed_cost} EUR, "
-        f"c = {model.unit_cost} EUR, β = {model.scale_exponent}, {model.volume_per_inhabitant} Fälle je "
-        f"Einwohner, Koordination {model.overhead_per_member} EUR je weiterem Mitglied, Wege "
-        f"{model.travel_cost_per_case_km} EUR je Fall und km × {model.detour_factor}. "
-        f"Annahmen: {model.assumptions}"
+        f"Kostenmodell: {parameters}. Annahmen: {snapshot['assumptions']}"
     )
     field = TASK_FIELDS.get(task.slug)
     fields = [field] if field and FieldOfAction.objects.filter(slug=field).exists() else []
@@ -115,7 +121,7 @@ def recommendation_adopt(
             "body": body.name,
             "members": ", ".join(m.name for m in members),
             "estimated_saving": None if group is None else str(cents(float(group.saving))),
-            "cost_model": cost_model_snapshot(model)["source"],
+            "cost_model": snapshot["source"],
         },
     )
     return alliance

@@ -14,11 +14,18 @@ from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
 from verbund.common.errors import Conflict
 from verbund.registry.models import Body, Kind
+from verbund.registry.selectors import state_name as state_label
 from verbund.shared_services.models import Task
 
 from .. import policies
 from ..models import RunStatus, Scenario, ScenarioGroup, SolverKind
-from ..selectors import cost_model_snapshot, effective_cost_model, existing_alliances, holders
+from ..selectors import (
+    constraints_text,
+    cost_model_snapshot,
+    effective_cost_model,
+    existing_alliances,
+    holders,
+)
 from ._common import check_state, checked
 from .runs import check_exact_size, enqueue_run, runs_in_background, scenario_run
 
@@ -125,7 +132,7 @@ def scenario_create(
             "task": task.name,
             "state": state_name,
             "solver": solver,
-            "constraints": constraints,
+            "constraints": constraints_text(constraints),
             "kreise": _kreis_names(kreise),
             "keep_alliances": keep_alliances,
             "kept_alliances": ", ".join(a.name for a in alliances if a.id in set(kept)),
@@ -172,6 +179,6 @@ def scenario_delete(*, actor: Actor, scenario: Scenario) -> None:
         actor=actor,
         action="scenario.delete",
         target=scenario,
-        changes={"name": scenario.name, "task": scenario.task.name, "state": scenario.state},
+        changes={"name": scenario.name, "task": scenario.task.name, "state": state_label(scenario.state)},
     )
     scenario.delete()

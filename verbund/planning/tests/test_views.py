@@ -186,14 +186,15 @@ def test_exports(client, pw, done_scenario):
     client.force_login(pw.advisory)
     response = client.get(f"/planung/szenarien/{done_scenario.pk}/export.csv")
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
-    assert lines[0].startswith("# Standesamt Süd") and "fixed_cost=" in lines[0]
-    rows = list(csv.DictReader(io.StringIO("\n".join(lines[1:])), delimiter=";"))
+    text = response.content.decode("utf-8-sig")
+    preamble, table = text.split("\r\n\r\n", 1)
+    assert preamble.startswith("Szenario;Standesamt Süd")
+    rows = list(csv.DictReader(io.StringIO(table), delimiter=";"))
     assert len(rows) == 6
-    assert sum(1 for r in rows if r["gastgeber"] == "ja") == len(done_scenario.groups.all())
+    assert sum(1 for r in rows if r["Gastgeber"] == "ja") == len(done_scenario.groups.all())
     geo = json.loads(client.get(f"/planung/szenarien/{done_scenario.pk}/export.geojson").content)
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 6
-    assert geo["properties"]["parameters"]["task"] == "standesamt"
+    assert geo["properties"]["aufgabe"] == "Standesamt"
     client.force_login(pw.head_a)
     assert client.get(f"/planung/szenarien/{done_scenario.pk}/export.csv").status_code == 404
 
