@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from verbund.common.german import format_number, join_words
 from verbund.common.i18n import _
+from verbund.registry.legal_status import is_grosse_kreisangehoerige_stadt
 
 from ..model import GroupCost, Instance
 from .core import is_connected
@@ -87,12 +88,28 @@ def explain(instance: Instance, group: GroupCost, body: int) -> list[str]:
         )
     kinds = instance.kinds
     same_kreis = len({instance.kreis[i] for i in members}) == 1
-    if same_kreis and all(kinds[i] in KREISANGEHOERIG for i in members):
+    supervised_by_kreis = [
+        kinds[i] in KREISANGEHOERIG and not is_grosse_kreisangehoerige_stadt(_ags(instance.keys[i]))
+        for i in members
+    ]
+    if same_kreis and all(supervised_by_kreis):
         reasons.append(
             _("Alle im selben Kreis: eine Zweckvereinbarung genehmigt die Kreisverwaltung (§ 12 KomZG).")
+        )
+    elif same_kreis and any(kinds[i] in KREISANGEHOERIG for i in members):
+        reasons.append(
+            _(
+                "Mit einer großen kreisangehörigen Stadt, die die ADD beaufsichtigt: eine "
+                "Zweckvereinbarung genehmigt die ADD (§ 12 KomZG)."
+            )
         )
     else:
         reasons.append(
             _("Über Kreisgrenzen oder mit Kreisen und kreisfreien Städten: genehmigt die ADD (§ 12 KomZG).")
         )
     return reasons
+
+
+def _ags(key: str) -> str:
+    """The Gemeindeschlüssel (8 digits) of a regional key (ARS, 12 digits): Land, Kreis, Gemeinde."""
+    return key[:5] + key[9:] if len(key) == 12 else key
