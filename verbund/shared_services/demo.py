@@ -306,6 +306,36 @@ def _create_billing_profile(service: SharedService) -> None:
     )
 
 
+def _example_leitweg_id(ars: str) -> str:
+    """An example Leitweg-ID of the form ARS-BEISPIEL-check digits (valid MOD 97-10, not a real one)."""
+    from .models.billing import leitweg_problem
+
+    base = f"{ars}-BEISPIEL"
+    return next(f"{base}-{check:02d}" for check in range(100) if not leitweg_problem(f"{base}-{check:02d}"))
+
+
+def _create_recipient_profiles(service: SharedService) -> None:
+    """Example invoicing data of the members (address, Leitweg-ID), so that the demo's invoices can also
+    be downloaded as XRechnung; marked as example data like the provider's."""
+    from .models import BillingProfile
+
+    for recipient in (link.body for link in service.recipients.select_related("body")):
+        if recipient.pk == service.provider_id or BillingProfile.objects.filter(body=recipient).exists():
+            continue
+        services.billing_profile_set(
+            actor=ACTOR,
+            service=service,
+            body=recipient,
+            is_example=True,
+            department="Kämmerei (Beispieldaten)",
+            street="Beispielstraße 1",
+            postcode=recipient.postcode or "55000",
+            city=recipient.seat or recipient.name,
+            leitweg_id=_example_leitweg_id(recipient.ars),
+            email="rechnungseingang@example.org",
+        )
+
+
 def _create_settlements(service: SharedService, spec: DemoService, report: _Report) -> None:
     for year, kind in spec.settlements:
         try:
@@ -378,6 +408,7 @@ def load_demo_shared_services(*, stdout: TextIO | Any | None = None) -> list[Sha
             _create_plans(service, spec)
             _create_volumes(service, spec, bodies)
             _create_billing_profile(service)
+            _create_recipient_profiles(service)
             _create_settlements(service, spec, report)
         report.created += 1
         created.append(service)

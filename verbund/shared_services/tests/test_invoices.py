@@ -282,6 +282,16 @@ def test_no_xrechnung_without_the_recipients_leitweg_id(ss: SimpleNamespace, bil
     assert "Leitweg-ID" in response.content.decode()
 
 
+def test_the_page_offers_an_xrechnung_to_members_not_to_the_provider_itself(
+    ss: SimpleNamespace, billed: SimpleNamespace
+) -> None:
+    html = client_for(ss.coordinator).get(f"/dienste/abrechnung/{billed.settlement.pk}/").content.decode()
+    base = f"/dienste/abrechnung/{billed.settlement.pk}/rechnung/"
+    assert f"{base}{ss.vg_a.ars}.pdf" in html  # the provider's own share is documented …
+    assert f"{base}{ss.vg_a.ars}.xml" not in html  # … but it sends itself no e-invoice
+    assert f"{base}{ss.vg_b.ars}.xml" in html
+
+
 # --- savings: like with like --------------------------------------------------------------------------
 
 
