@@ -32,8 +32,19 @@ WINDOW_SIZE = 24
 #: 2,300, 2.3 s for 11,000). What the windows improve in that time is kept.
 WINDOW_BUDGET_BASE = 0.1
 WINDOW_BUDGET_PER_BODY = 0.0002
+#: Seconds the exact re-cuts of neighbouring groups (:mod:`.recut`) may take in all, likewise.
+RECUT_BUDGET_BASE = 0.4
+RECUT_BUDGET_PER_BODY = 0.0001
+#: Sets of neighbouring groups the re-cuts may examine in all (the work budget, the same on every
+#: machine; the seconds above only cap it): a base plus some per body (1,100 for 30 bodies).
+RECUT_WORK_BASE = 500
+RECUT_WORK_PER_BODY = 20
 #: Seconds HiGHS may spend on one window.
 WINDOW_TIME_LIMIT = 0.2
+#: The enumeration reads the clock every this many search steps (when it has a deadline).
+CLOCK_EVERY = 256
+#: A clock in seconds (``time.perf_counter``; the tests inject a fake one).
+Clock = Callable[[], float]
 #: Nearest bodies that join the candidate graph of the heuristic when groups need not be contiguous.
 NEAREST_CANDIDATES = 8
 
@@ -186,6 +197,15 @@ class PlanResult:
         return [g for g in self.groups if g.size > 1]
 
     @property
+    def optimality(self) -> str | None:
+        """``"proven"``: the exact optimum (HiGHS closed the gap); ``"unproven"``: an exact run stopped
+        at its time limit, only a plan with a bound (:attr:`gap`), never a reference for others;
+        ``None``: the heuristic, which proves nothing."""
+        if self.proven_optimal is None:
+            return None
+        return "proven" if self.proven_optimal else "unproven"
+
+    @property
     def gap(self) -> float | None:
         """Relative distance to the proven upper bound (0 = proven optimal), when there is one."""
         if self.upper_bound is None:
@@ -213,6 +233,7 @@ class PlanResult:
             if self.standalone_cost
             else 0.0,
             "proven_optimal": self.proven_optimal,
+            "optimality": self.optimality,
             "upper_bound": None if self.upper_bound is None else round(self.upper_bound, 2),
             "gap": None if self.gap is None else round(self.gap, 6),
             **{k: v for k, v in self.details.items() if isinstance(v, int | float | str | bool)},
@@ -225,6 +246,7 @@ def _finish(
     solver: str,
     groups: list[list[int]],
     started: float,
+    clock: Clock = time.perf_counter,
     **kwargs: Any,
 ) -> PlanResult:
     fixed_keys = {tuple(sorted(f)) for f in constraints.fixed_groups}
@@ -238,7 +260,7 @@ def _finish(
         assert cost is not None, f"solver returned a group without a feasible host: {key}"
         costs.append(cost)
     costs.sort(key=lambda g: (-g.size, -g.saving, g.members))
-    return PlanResult(solver=solver, groups=costs, seconds=time.perf_counter() - started, **kwargs)
+    return PlanResult(solver=solver, groups=costs, seconds=clock() - started, **kwargs)
 
 
 #: Texts a run stores (in German, whoever started it) and :mod:`verbund.planning.messages` shows in

@@ -18,11 +18,13 @@ from verbund.common.i18n import _, gettext_noop
 
 from ..model import FloatArray, Instance, chord_to_km
 from .core import (
+    CLOCK_EVERY,
     EPS,
     EXACT_MAX_GROUPS,
     EXACT_MIP_GAP,
     EXACT_TIME_LIMIT,
     STORED_MESSAGES,
+    Clock,
     Constraints,
     ExactTooLarge,
     PlanningError,
@@ -111,13 +113,17 @@ def _enumerate(
     max_groups: int,
     deadline: float = math.inf,
     progress: Progress | None = None,
+    clock: Clock = time.perf_counter,
 ) -> dict[int, np.ndarray]:
-    """:func:`enumerate_groups` over the bodies ``allowed`` only (a window of the heuristic, or all)."""
+    """:func:`enumerate_groups` over the bodies ``allowed`` only (a window of the heuristic, or all).
+
+    The ``clock`` is read every :data:`CLOCK_EVERY` steps of the search (subgraphs tried, found or
+    cut), so a ``deadline`` also stops a search that finds few groups but tries many."""
     k = c.max_members if c.max_members is not None else int(allowed.size)
     if k < 2 or allowed.size < 2:
         return {}
     adjacency = _exact_graph(instance, c, allowed)
-    population = instance.population
+    population: list[int] = instance.population.tolist()
     max_pop = c.max_population
     pair_limit = 2 * c.max_distance_km + 1e-9 if c.max_distance_km is not None else None
     xyz = instance.xyz
@@ -125,12 +131,23 @@ def _enumerate(
     count = 0
     report = progress or (lambda fraction, note: None)
     ticks = 0
+    timed = math.isfinite(deadline)
+
+    near: dict[int, set[int]] = {}
+    if pair_limit is not None:
+        # Bodies within twice the limit of each other (a member and the host within the limit each).
+        nodes_ = allowed.tolist()
+        near = {node: {node} for node in nodes_}
+        chord = 2 * math.sin(min(pair_limit, math.pi * 6371.0) / (2 * 6371.0088))
+        for x, y in cKDTree(xyz[allowed]).query_pairs(chord + 1e-12, output_type="ndarray").tolist():
+            near[nodes_[x]].add(nodes_[y])
+            near[nodes_[y]].add(nodes_[x])
 
     def far_from(sub: list[int], w: int) -> bool:
         if pair_limit is None:
             return False
-        d = chord_to_km(np.linalg.norm(xyz[sub] - xyz[w], axis=1))
-        return bool((d > pair_limit).any())
+        close = near[w]
+        return any(s not in close for s in sub)
 
     def extend(sub: list[int], pop: int, ext: list[int], closed: set[int], root: int) -> None:
         nonlocal count, ticks
@@ -139,17 +156,18 @@ def _enumerate(
             count += 1
             if count > max_groups:
                 raise ExactTooLarge(_(TOO_MANY_GROUPS) % {"count": format_number(max_groups)})
-            ticks += 1
-            if ticks >= 20000:
-                ticks = 0
-                if time.perf_counter() > deadline:
-                    raise ExactTooLarge(_(ENUMERATION_TIMEOUT))
         if len(sub) == k:
             return
         ext = list(ext)
         while ext:
+            if timed:
+                ticks += 1
+                if ticks >= CLOCK_EVERY:
+                    ticks = 0
+                    if clock() > deadline:
+                        raise ExactTooLarge(_(ENUMERATION_TIMEOUT))
             w = ext.pop()
-            new_pop = pop + int(population[w])
+            new_pop = pop + population[w]
             if max_pop is not None and new_pop > max_pop:
                 continue
             if far_from(sub, w):
@@ -158,10 +176,12 @@ def _enumerate(
             extend([*sub, w], new_pop, new_ext, closed.union(adjacency[w]), root)
 
     nodes = allowed.tolist()
+    if timed and clock() > deadline:
+        raise ExactTooLarge(_(ENUMERATION_TIMEOUT))
     for position, v in enumerate(nodes):
         if position % 50 == 0:
             report(0.5 * position / len(nodes), ENUMERATING)
-        extend([v], int(population[v]), [u for u in adjacency[v] if u > v], {v, *adjacency[v]}, v)
+        extend([v], population[v], [u for u in adjacency[v] if u > v], {v, *adjacency[v]}, v)
     return {size: np.array(groups, dtype=np.int64) for size, groups in sorted(out.items())}
 
 
@@ -238,7 +258,11 @@ def _solve_packing(
     time_limit: float,
     mip_rel_gap: float,
 ) -> _Packing:
-    """Choose disjoint groups among ``by_size`` with the largest total saving (MILP, HiGHS)."""
+    """Choose disjoint groups among ``by_size`` with the largest total saving (MILP, HiGHS).
+
+    HiGHS gets exactly ``time_limit`` seconds, the caller's remaining budget (no minimum: a window
+    of the heuristic must not overrun its budget); with nothing left it is not started and
+    :class:`PlanningError` says so."""
     columns: list[np.ndarray] = []
     savings: list[float] = []
     enumerated = 0
@@ -263,12 +287,16 @@ def _solve_packing(
     if cuts is not None:
         constraints_.append(cuts)
         details["count_cuts"] = int(cuts.A.shape[0])
+    if not time_limit > 0:
+        raise PlanningError(
+            _(NO_SOLUTION) % {"seconds": format_number(0, 0), "message": "time limit reached"}
+        )
     res = milp(
         -np.asarray(savings),
         integrality=np.ones(len(columns)),
         bounds=Bounds(0, 1),
         constraints=constraints_,
-        options={"time_limit": max(0.5, time_limit), "mip_rel_gap": mip_rel_gap, "disp": False},
+        options={"time_limit": float(time_limit), "mip_rel_gap": mip_rel_gap, "disp": False},
     )
     details.update(
         {

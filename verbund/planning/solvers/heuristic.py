@@ -15,10 +15,15 @@ from verbund.common.i18n import gettext_noop
 from ..model import GroupCost, Instance, chord_to_km
 from .core import (
     EPS,
+    RECUT_BUDGET_BASE,
+    RECUT_BUDGET_PER_BODY,
+    RECUT_WORK_BASE,
+    RECUT_WORK_PER_BODY,
     STORED_MESSAGES,
     WINDOW_BUDGET_BASE,
     WINDOW_BUDGET_PER_BODY,
     WINDOW_SIZE,
+    Clock,
     Constraints,
     PlanResult,
     Progress,
@@ -26,6 +31,7 @@ from .core import (
     _warnings,
     is_connected,
 )
+from .recut import _recut_neighbours
 from .state import _State, candidate_edges
 from .windows import _improve_windows
 
@@ -34,8 +40,9 @@ CANDIDATES = gettext_noop("Kandidaten werden bestimmt")
 MERGING = gettext_noop("Runde %(round)s: Gruppen werden zusammengelegt")
 IMPROVING = gettext_noop("Runde %(round)s: Gruppen werden verbessert")
 DISSOLVING = gettext_noop("Kleine Gruppen werden über Ketten aufgelöst")
+RECUTTING = gettext_noop("Benachbarte Gruppen werden paarweise exakt neu geschnitten")
 WINDOWS = gettext_noop("Fenster benachbarter Gruppen werden exakt neu aufgeteilt")
-STORED_MESSAGES.extend([CANDIDATES, MERGING, IMPROVING, DISSOLVING, WINDOWS])
+STORED_MESSAGES.extend([CANDIDATES, MERGING, IMPROVING, DISSOLVING, RECUTTING, WINDOWS])
 
 
 def _greedy_merge(
@@ -117,7 +124,11 @@ def _greedy_merge(
 
 
 def _local_search(
-    state: _State, adjacency: list[list[int]], deadline: float, dirty: set[int] | None = None
+    state: _State,
+    adjacency: list[list[int]],
+    deadline: float,
+    dirty: set[int] | None = None,
+    clock: Clock = time.perf_counter,
 ) -> tuple[int, set[int]]:
     """Move single bodies to a neighbouring group or out alone, or swap two, while that saves money.
 
@@ -137,7 +148,7 @@ def _local_search(
                 todo.add(m)
                 todo.update(adjacency[m])
 
-    while todo and time.perf_counter() < deadline:
+    while todo and clock() < deadline:
         current, todo = sorted(todo), set()
         for v in current:
             g = int(state.of[v])
@@ -199,8 +210,17 @@ def _local_search(
     return improvements, touched
 
 
+#: Groups of up to this many members are "small" for the ejection chains when there is no member limit.
+SMALL_WITHOUT_LIMIT = 2
+
+
 def _dissolve_small_groups(
-    state: _State, adjacency: list[list[int]], deadline: float, *, max_depth: int = 8
+    state: _State,
+    adjacency: list[list[int]],
+    deadline: float,
+    *,
+    max_depth: int = 8,
+    clock: Clock = time.perf_counter,
 ) -> tuple[int, set[int]]:
     """Empty small groups by ejection chains: one group fewer saves roughly one fixed cost.
 
@@ -213,17 +233,20 @@ def _dissolve_small_groups(
     dissolved and the bodies whose groups changed.
     """
     inst, c = state.inst, state.c
-    if c.max_members is None or c.max_members < 2:
+    if c.max_members is not None and c.max_members < 2:
         return 0, set()
-    k = c.max_members
+    # Without a member limit (a population or distance limit makes the tiling problem) the small
+    # groups are those of up to SMALL_WITHOUT_LIMIT members.
+    k = c.max_members if c.max_members is not None else inst.n
+    small = k if c.max_members is not None else SMALL_WITHOUT_LIMIT + 1
     dissolved = 0
     touched: set[int] = set()
     targets = sorted(
-        (gid for gid, m in state.members.items() if len(m) < k and gid not in state.locked),
+        (gid for gid, m in state.members.items() if len(m) < small and gid not in state.locked),
         key=lambda gid: (len(state.members[gid]), gid),
     )
     for target in targets:
-        if time.perf_counter() >= deadline:
+        if clock() >= deadline:
             break
         if target not in state.members or not all(adjacency[m] for m in state.members[target]):
             continue
@@ -335,15 +358,18 @@ def plan_heuristic(
     time_limit: float | None = None,
     rounds: int = 4,
     window_size: int = WINDOW_SIZE,
+    clock: Clock = time.perf_counter,
 ) -> PlanResult:
     """A good partition fast: greedy merging and local search, alternating until nothing improves,
     then exact re-optimisation of small windows (``window_size`` bodies, 0 = none) and a last local
     search around what the windows changed.
 
     ``time_limit`` (seconds) bounds the local search and the windows; the greedy phase always
-    completes, and whatever is done when time runs out is a feasible plan.
+    completes, and whatever is done when time runs out is a feasible plan. The windows keep their own
+    budget (``WINDOW_BUDGET_BASE + WINDOW_BUDGET_PER_BODY · n``, never beyond ``time_limit``) on the
+    ``clock`` (injected by the tests).
     """
-    started = time.perf_counter()
+    started = clock()
     constraints = constraints or Constraints()
     deadline = started + time_limit if time_limit is not None else math.inf
     report = progress or (lambda fraction, note: None)
@@ -364,28 +390,46 @@ def plan_heuristic(
         if dirty is not None:
             dirty |= merged_bodies | {o for m in merged_bodies for o in adjacency[m]}
         report(0.1 + 0.8 * (round_no + 0.5) / rounds, IMPROVING % {"round": round_no + 1})
-        improved, touched = _local_search(state, adjacency, deadline, dirty)
+        improved, touched = _local_search(state, adjacency, deadline, dirty, clock)
         dirty = touched | {o for m in touched for o in adjacency[m]}
         merges += merged
         moves += improved
-        if not improved or time.perf_counter() >= deadline:
+        if not improved or clock() >= deadline:
             break
     report(0.85, DISSOLVING)
-    dissolved, touched = _dissolve_small_groups(state, adjacency, deadline)
+    dissolved, touched = _dissolve_small_groups(state, adjacency, deadline, clock=clock)
     if touched:
         improved, _ = _local_search(
-            state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}
+            state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}, clock
         )
         moves += improved
-    windows = 0
-    if window_size > 1 and time.perf_counter() < deadline:
-        report(0.9, WINDOWS)
-        budget = WINDOW_BUDGET_BASE + WINDOW_BUDGET_PER_BODY * instance.n
-        window_deadline = min(deadline, time.perf_counter() + budget)
-        windows, touched = _improve_windows(state, adjacency, window_deadline, window_size=window_size)
+    recuts = recut_sets = 0
+    if clock() < deadline:
+        report(0.88, RECUTTING)
+        budget = RECUT_BUDGET_BASE + RECUT_BUDGET_PER_BODY * instance.n
+        recuts, touched, recut_sets = _recut_neighbours(
+            state,
+            adjacency,
+            min(deadline, clock() + budget),
+            max_work=RECUT_WORK_BASE + RECUT_WORK_PER_BODY * instance.n,
+            clock=clock,
+        )
         if touched:
             improved, _ = _local_search(
-                state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}
+                state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}, clock
+            )
+            moves += improved
+    windows = 0
+    if window_size > 1 and clock() < deadline:
+        report(0.9, WINDOWS)
+        budget = WINDOW_BUDGET_BASE + WINDOW_BUDGET_PER_BODY * instance.n
+        window_deadline = min(deadline, clock() + budget)
+        windows, touched = _improve_windows(
+            state, adjacency, window_deadline, window_size=window_size, clock=clock
+        )
+        if touched:
+            improved, _ = _local_search(
+                state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}, clock
             )
             moves += improved
     report(1.0, "fertig")
@@ -395,10 +439,13 @@ def plan_heuristic(
         "heuristic",
         list(state.members.values()),
         started,
+        clock=clock,
         details={
             "merges": merges,
             "moves": moves,
             "dissolved": dissolved,
+            "recuts": recuts,
+            "recut_sets": recut_sets,
             "windows": windows,
             "candidate_edges": int(a_edges.size),
         },

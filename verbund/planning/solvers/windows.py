@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .core import EPS, EXACT_MIP_GAP, WINDOW_TIME_LIMIT, ExactTooLarge, PlanningError
+from .core import EPS, EXACT_MIP_GAP, WINDOW_TIME_LIMIT, Clock, ExactTooLarge, PlanningError
 from .exact import _enumerate, _solve_packing
 from .state import _State
 
@@ -18,7 +18,8 @@ def _improve_windows(
     *,
     window_size: int,
     max_window_groups: int = 20_000,
-    passes: int = 2,
+    passes: int = 4,
+    clock: Clock = time.perf_counter,
 ) -> tuple[int, set[int]]:
     """Re-optimise small windows of neighbouring groups exactly (large neighbourhood search).
 
@@ -30,22 +31,30 @@ def _improve_windows(
     kept when it saves more. The current groups are a solution of the window problem, so a window
     never gets worse and never infeasible. Windows whose enumeration exceeds ``max_window_groups``
     are skipped.
+
+    The ``deadline`` (on ``clock``) holds for everything: the enumeration of a window stops when it
+    passes, HiGHS gets at most the time that is left (and at most ``WINDOW_TIME_LIMIT``), and no
+    window starts once it has passed.
     """
     inst, c = state.inst, state.c
     improvements = 0
     touched: set[int] = set()
-    for _pass in range(passes):
+    for pass_no in range(passes):
         full = c.max_members
+        # First the groups that could take more members (stranded bodies lie next to them), then,
+        # once those improve nothing, every group: a plan of full groups can still be cut better.
         seeds = sorted(
             gid
             for gid, members in state.members.items()
-            if gid not in state.locked and (full is None or len(members) < full) and adjacency[members[0]]
+            if gid not in state.locked
+            and adjacency[members[0]]
+            and (pass_no > 0 or full is None or len(members) < full)
         )
         if not seeds:
-            break
+            continue
         changed = False
         for seed in seeds:
-            if time.perf_counter() >= deadline:
+            if clock() >= deadline:
                 return improvements, touched
             if seed not in state.members:
                 continue  # already re-cut in an earlier window of this pass
@@ -61,8 +70,8 @@ def _improve_windows(
                         - state.locked
                     )
                     for other in around:
-                        if len(bodies) >= window_size:
-                            break
+                        if len(bodies) + len(state.members[other]) > window_size:
+                            continue
                         window.append(other)
                         bodies.extend(state.members[other])
                         next_frontier.append(other)
@@ -72,16 +81,24 @@ def _improve_windows(
             current = sum(float(inst.standalone[state.members[g]].sum()) - state.cost[g] for g in window)
             try:
                 by_size = _enumerate(
-                    inst, c, np.array(sorted(bodies), dtype=np.int64), max_groups=max_window_groups
+                    inst,
+                    c,
+                    np.array(sorted(bodies), dtype=np.int64),
+                    max_groups=max_window_groups,
+                    deadline=deadline,
+                    clock=clock,
                 )
             except ExactTooLarge:
                 continue
+            remaining = deadline - clock()
+            if remaining <= 0:
+                return improvements, touched
             try:
                 packing = _solve_packing(
                     inst,
                     by_size,
                     c,
-                    time_limit=min(WINDOW_TIME_LIMIT, deadline - time.perf_counter()),
+                    time_limit=min(WINDOW_TIME_LIMIT, remaining),
                     mip_rel_gap=EXACT_MIP_GAP,
                 )
             except PlanningError:
@@ -103,6 +120,6 @@ def _improve_windows(
             touched.update(bodies)
             improvements += 1
             changed = True
-        if not changed:
+        if not changed and pass_no > 0:
             break
     return improvements, touched
