@@ -78,6 +78,9 @@ def letterhead_for(state: str) -> Letterhead:
 
 # --- Checks of what the authority writes ------------------------------------------------------------
 
+#: Marks of an unfinished text that a notice must never carry: bracketed placeholders like the old
+#: "[Vorlage – von der Bewilligungsbehörde zu ergänzen]", unknown {fields} (only {behoerde} and
+#: {anschrift} are filled in) and fill-in markers. An edit containing one is refused.
 _LEFTOVER = re.compile(
     r"\[[^\]\n]*\]|\{(?!behoerde\}|anschrift\})[^}\n]*\}|BITTE AUSFÜLLEN|zu ergänzen|TODO|XXX",
     re.IGNORECASE,

@@ -10,13 +10,14 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from verbund.common.german import public_text
 from verbund.registry.models import Body, Kind
 from verbund.registry.selectors import body_label
 from verbund.shared_services.models import Task, TaskCostModel
 from verbund.ui.forms import GermanIntegerField, KernForm, money_field, quantity_field
 
 from .models import SolverKind
-from .selectors import HOLDER_KIND_CHOICES, public_text
+from .selectors import HOLDER_KIND_CHOICES
 
 
 def state_choices() -> list[tuple[str, str]]:

@@ -24,11 +24,12 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from verbund.common import german
 from verbund.common.german import format_date, format_number
 from verbund.common.pdf import render_pdf
 from verbund.common.spreadsheet import workbook_bytes
 
-from .invoices import SAVINGS_COMPARISON, invoice_document, public_text
+from .invoices import SAVINGS_COMPARISON, invoice_document
 from .models import Settlement, SettlementKind, SettlementLine
 
 
@@ -220,7 +221,7 @@ def overview_xlsx(settlement: Settlement, lines: Sequence[SettlementLine]) -> by
         notes.append(
             [
                 f"Ersparnis: Schätzung nach {model.get('label', 'Kostenmodell')}. {SAVINGS_COMPARISON} "
-                f"{public_text(model.get('assumptions', ''))}"
+                f"{german.public_text(model.get('assumptions', ''))}"
             ]
         )
     return workbook_bytes(workbook)

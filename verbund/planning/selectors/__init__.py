@@ -26,7 +26,6 @@ from .describe import (
     cost_model_text,
     kinds_text,
     kreise_names,
-    public_text,
     region_text,
     scenario_description,
 )
@@ -107,7 +106,6 @@ __all__ = [
     "kinds_text",
     "kreise_names",
     "own_bodies",
-    "public_text",
     "region_text",
     "scenario_compare",
     "scenario_description",

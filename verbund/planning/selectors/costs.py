@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from verbund.common.errors import Forbidden, NotFound
+from verbund.common.german import public_text
 from verbund.common.principal import Principal
 from verbund.registry.models import Kind
 from verbund.registry.selectors import state_name
@@ -15,7 +16,6 @@ from verbund.shared_services.models import Task, TaskCostModel
 
 from .. import policies
 from ..model import CostParameters
-from .describe import public_text
 
 HOLDER_KIND_CHOICES = [(k.value, k.label) for k in Kind if k not in (Kind.LAND, Kind.REGIERUNGSBEZIRK)]
 #: Numeric cost parameters, in the order the forms and the API show them.

@@ -126,7 +126,9 @@ def check_exact_size(scenario: Scenario) -> None:
 class _Pulse:
     """A thread that writes the heartbeat of a running scenario every :data:`PULSE_SECONDS`, with the
     seconds since the last progress in the note, while the solver works (HiGHS reports nothing for
-    many seconds)."""
+    many seconds). It lives only inside the worker's ``planning.run_scenario`` task, for the length of
+    that task: it is the task's own liveness signal (the sweep marks a run failed when it stops), not
+    background work, so it cannot be a task of its own."""
 
     def __init__(self, pk: int) -> None:
         self.pk = pk

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from verbund.common.german import public_text as _public_text
 from verbund.planning.messages import stored_text as _stored_text
-from verbund.planning.selectors import public_text as _public_text
 from verbund.registry.selectors import state_name
 
 register = template.Library()

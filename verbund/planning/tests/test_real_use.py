@@ -64,7 +64,7 @@ def _regional(pw, **kwargs):
 
 
 def test_public_text_drops_references_to_internal_documents():
-    from verbund.planning.selectors import public_text
+    from verbund.common.german import public_text
 
     assert public_text("Rechnungshof (Hessen, DOMAIN.md §5).") == "Rechnungshof (Hessen)."
     assert public_text("Kalibriert auf Urkunden (DOMAIN.md §5). Weiter") == "Kalibriert auf Urkunden. Weiter"

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import template
 
+from verbund.common import german
 from verbund.common.german import format_date, format_money, format_number
 from verbund.shared_services.exports import basis_text
 
@@ -65,6 +66,4 @@ def member_name(result: Any, key: str) -> str:
 @register.filter
 def public_text(value: Any) -> str:
     """A stored text without references to the platform's internal documents."""
-    from verbund.shared_services.invoices import public_text as clean
-
-    return clean(str(value or ""))
+    return german.public_text(str(value or ""))
