@@ -8,6 +8,7 @@ from verbund.common.api import VerbundAPI, install_error_handlers
 from verbund.funding.api import router as funding_router
 from verbund.notifications.api import router as notifications_router
 from verbund.planning.api import router as planning_router
+from verbund.security.api import router as security_router
 from verbund.registry.api import router as registry_router
 from verbund.shared_services.api import router as shared_services_router
 
@@ -37,3 +38,4 @@ api.add_router("/funding", funding_router, tags=["Förderung"])
 api.add_router("/shared-services", shared_services_router, tags=["Geteilte Dienste"])
 api.add_router("/planning", planning_router, tags=["Planung"])
 api.add_router("/notifications", notifications_router, tags=["Benachrichtigungen"])
+api.add_router("/security", security_router, tags=["Informationssicherheit"])

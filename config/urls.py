@@ -23,6 +23,7 @@ urlpatterns = [
     path("dienste/", include("verbund.shared_services.urls")),
     path("planung/", include("verbund.planning.urls")),
     path("benachrichtigungen/", include("verbund.notifications.urls")),
+    path("sicherheit/", include("verbund.security.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

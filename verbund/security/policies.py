@@ -1,0 +1,211 @@
+"""Who sees and changes what in the security part: TLP 2.0 and MISP-style distribution, enforced as
+one query filter behind every list, detail, search, export, notification and API response.
+
+Seeing a TLP-labelled object (advisory, assessment, incident, file, asset, WiBA answers)
+===================================================================================
+* **TLP:CLEAR**: every signed-in person.
+* **The owner**: staff and heads of the object's ``owner_body`` and the shared security officers
+  serving that body (grant :data:`OFFICER`) see the body's objects up to TLP:AMBER+STRICT.
+* **TLP:RED**: only the named recipients and the person who created it — nobody else, no role.
+* **Distribution** (for TLP:GREEN and TLP:AMBER; AMBER+STRICT and RED never go beyond the owner):
+  ``alliance`` – the current members of ``alliance`` (staff, heads, their officers) and its
+  coordinators; ``group`` – the bodies of ``sharing_group``; ``all_alliances`` and ``all`` (GREEN
+  only) – every person working for a body that belongs to an alliance / every signed-in person.
+* **Beratungsstelle**: sees none of it (its "reads everything" stops at INTERNAL and does not apply
+  here at all), unless the owner ticked ``advisory_office`` (never for TLP:RED).
+* **Plattformbetrieb** and superusers: no exception. System actors with :data:`MANAGE` (the demo
+  loader, the feed poller) see everything.
+
+Missing and invisible are the same 404 everywhere (:mod:`.selectors`); reads of TLP:AMBER and RED
+objects go to the read log (:func:`verbund.audit.services.record_sensitive_read`).
+
+Changing
+========
+* Assets, incidents, WiBA answers, help requests of a body: its staff and heads and its officers.
+* Importing advisories: any person working for a body (the import belongs to that body when its TLP
+  is above CLEAR); provider sources and the quarantine: Plattformbetrieb.
+* Triage (SSVC decision) for an alliance: its coordinators and the alliance's security officers.
+* Shared officers: the coordinators of the alliance and Plattformbetrieb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Model, Q
+from django.utils.translation import gettext, gettext_noop
+
+from verbund.alliances import policies as alliance_policies
+from verbund.common.principal import Principal, register_grant_kind
+from verbund.common.roles import Role
+
+if TYPE_CHECKING:
+    from .models import Shared
+
+#: Grant: the bodies a shared security (or data-protection) officer serves, as person or deputy.
+OFFICER = register_grant_kind(
+    "security.officer", label=gettext_noop("Gemeinsame/r Beauftragte/r"), scope="body"
+).name
+#: Grant: the alliances whose security officer someone is (triage for the alliance).
+ALLIANCE_OFFICER = register_grant_kind(
+    "security.alliance_officer", label=gettext_noop("Sicherheitsbeauftragte/r des Verbunds"), scope="alliance"
+).name
+#: System capability: everything of the part (demo loader, feed poller, imports from the command line).
+MANAGE = "security.manage"
+
+#: TLP labels whose objects never go beyond the owner (AMBER+STRICT) or the named people (RED).
+_OWNER_ONLY = ("amber+strict",)
+_NAMED_ONLY = ("red",)
+
+
+def officer_body_ids(user_id: int) -> Iterable[int]:
+    """Grant provider of :data:`OFFICER`: bodies served now by the user as officer or deputy."""
+    from django.utils import timezone
+
+    from .models import OfficerShare
+
+    today = timezone.localdate()
+    return (
+        OfficerShare.objects.filter(Q(officer__person_id=user_id) | Q(officer__deputy_id=user_id))
+        .filter(officer__starts_on__lte=today)
+        .filter(Q(officer__ends_on__isnull=True) | Q(officer__ends_on__gte=today))
+        .values_list("body_id", flat=True)
+        .distinct()
+    )
+
+
+def officer_alliance_ids(user_id: int) -> Iterable[int]:
+    """Grant provider of :data:`ALLIANCE_OFFICER`: alliances whose ISB (or deputy) the user is now."""
+    from django.utils import timezone
+
+    from .models import OfficerKind, SharedOfficer
+
+    today = timezone.localdate()
+    return (
+        SharedOfficer.objects.filter(Q(person_id=user_id) | Q(deputy_id=user_id))
+        .filter(kind=OfficerKind.ISB, alliance__isnull=False, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .values_list("alliance_id", flat=True)
+        .distinct()
+    )
+
+
+# --- whose objects -------------------------------------------------------------------------------
+
+
+def own_body_ids(principal: Principal) -> frozenset[int]:
+    """The bodies whose objects the principal handles: where they work, and those they serve as officer."""
+    return principal.body_ids(Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG) | principal.granted(OFFICER)
+
+
+def acts_for(principal: Principal, body_id: int | None) -> bool:
+    """Change a body's security data: its staff, heads and officers (system: :data:`MANAGE`)."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return body_id is not None and int(body_id) in own_body_ids(principal)
+
+
+def may_triage(principal: Principal, alliance_id: int | None) -> bool:
+    """Assess advisories for an alliance: its coordinators and its security officers."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    if alliance_id is None:
+        return False
+    return alliance_policies.coordinates(principal, alliance_id) or principal.has_grant(
+        ALLIANCE_OFFICER, alliance_id
+    )
+
+
+def triage_alliance_ids(principal: Principal) -> frozenset[int]:
+    return principal.granted(alliance_policies.COORDINATOR) | principal.granted(ALLIANCE_OFFICER)
+
+
+def manages_sources(principal: Principal) -> bool:
+    """Provider sources and the quarantine: Plattformbetrieb (system: :data:`MANAGE`)."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return principal.is_operator
+
+
+def manages_officers(principal: Principal, alliance_id: int | None) -> bool:
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return principal.is_operator or alliance_policies.coordinates(principal, alliance_id)
+
+
+# --- the TLP rule ---------------------------------------------------------------------------------
+
+#: The distributions each TLP label allows (TLP 2.0 read with MISP's levels).
+ALLOWED_DISTRIBUTIONS: dict[str, frozenset[str]] = {
+    "clear": frozenset({"organisation", "alliance", "all_alliances", "group", "all"}),
+    "green": frozenset({"organisation", "alliance", "all_alliances", "group", "all"}),
+    "amber": frozenset({"organisation", "alliance", "group"}),
+    "amber+strict": frozenset({"organisation"}),
+    "red": frozenset({"organisation"}),
+}
+
+DISTRIBUTION_REFUSALS = {
+    "amber": gettext_noop(
+        "TLP:AMBER darf nur an die eigene Körperschaft, den eigenen Verbund oder eine benannte Gruppe gehen."
+    ),
+    "amber+strict": gettext_noop("TLP:AMBER+STRICT bleibt in der eigenen Körperschaft."),
+    "red": gettext_noop("TLP:RED geht nur an namentlich genannte Personen."),
+}
+
+
+def distribution_error(tlp: str, distribution: str, *, alliance_id: int | None, group_id: int | None) -> str:
+    """Why ``distribution`` is not allowed for ``tlp`` ("" when it is)."""
+    if distribution not in ALLOWED_DISTRIBUTIONS.get(tlp, frozenset()):
+        return gettext(DISTRIBUTION_REFUSALS.get(tlp, gettext_noop("Unbekannte TLP-Stufe.")))
+    if distribution == "alliance" and alliance_id is None:
+        return gettext("Für die Verteilung an den Verbund fehlt der Verbund.")
+    if distribution == "group" and group_id is None:
+        return gettext("Für die Verteilung an eine Gruppe fehlt die Teilungsgruppe.")
+    return ""
+
+
+def visibility_filter(principal: Principal, model: type[Shared]) -> Q:
+    """A ``Q`` on a TLP-labelled ``model`` selecting what ``principal`` may see (module doc)."""
+    from verbund.alliances.models import Membership
+
+    from .models import SharingGroup
+
+    nothing = Q(pk__in=[])
+    if principal.is_system:
+        return Q() if principal.capable(MANAGE) else nothing
+    if not principal.is_authenticated or principal.user_id is None:
+        return nothing
+    user_id = principal.user_id
+    through: Any = model.recipients.through
+    named = Q(pk__in=through._default_manager.filter(user_id=user_id).values(f"{model._meta.model_name}_id"))
+    condition = Q(tlp="clear") | Q(created_by_id=user_id) | named
+    shareable = Q(tlp__in=("green", "amber"))
+    bodies = own_body_ids(principal)
+    if bodies:
+        condition |= Q(owner_body_id__in=bodies) & ~Q(tlp__in=_NAMED_ONLY)
+        member_of = Membership.objects.current().filter(body_id__in=bodies).values("alliance_id")
+        condition |= shareable & Q(distribution="alliance", alliance_id__in=member_of)
+        group_members: Any = SharingGroup.bodies.through
+        groups = group_members._default_manager.filter(body_id__in=bodies).values("sharinggroup_id")
+        condition |= shareable & Q(distribution="group", sharing_group_id__in=groups)
+        if Membership.objects.current().filter(body_id__in=bodies).exists():
+            condition |= Q(tlp="green", distribution="all_alliances")
+    coordinated = principal.granted(alliance_policies.COORDINATOR) | principal.granted(ALLIANCE_OFFICER)
+    if coordinated:
+        condition |= shareable & Q(distribution="alliance", alliance_id__in=coordinated)
+    condition |= Q(tlp="green", distribution="all")
+    if principal.has_platform_role(Role.BERATUNGSSTELLE):
+        condition |= Q(advisory_office=True) & ~Q(tlp__in=_NAMED_ONLY)
+    return condition
+
+
+def visible(principal: Principal, model: type[Shared]) -> Q:
+    """Alias of :func:`visibility_filter` for readability at call sites: ``filter(visible(p, Asset))``."""
+    return visibility_filter(principal, model)
+
+
+def sees(principal: Principal, obj: Model) -> bool:
+    """Whether ``principal`` sees ``obj`` (one query; prefer filtering querysets)."""
+    model: Any = type(obj)
+    return bool(model._default_manager.filter(visibility_filter(principal, model), pk=obj.pk).exists())

@@ -1,0 +1,1 @@
+"""The security part's services: every write, with the actor first, checked, atomic and audited."""
