@@ -178,7 +178,7 @@ def get_recommendations(
 
 @router.post(
     "/recommendations/adopt",
-    response={201: AdoptOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: AdoptOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     url_name="planning_recommendation_adopt",
     summary="Verbund aus einer Empfehlung anlegen (Status „Idee“)",
 )

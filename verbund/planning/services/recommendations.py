@@ -13,10 +13,11 @@ from verbund.alliances.models import Alliance, FieldOfAction
 from verbund.alliances.services import alliance_create, member_add
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor
+from verbund.common.errors import Conflict
 from verbund.common.german import format_number
 from verbund.common.money import cents
 from verbund.registry.models import Body
-from verbund.shared_services.models import Task
+from verbund.shared_services.models import ServiceRecipient, SharedService, Task
 
 from .. import policies
 from ..selectors import (
@@ -60,6 +61,23 @@ def recommendation_adopt(
     and writes the estimate with its parameters into the alliance's description.
     """
     checked(actor, lambda p: policies.recommends_for(p, body.pk), policies.RECOMMEND_REFUSAL)
+    current = _current_cooperation(body, task)
+    if current is not None:
+        # The page offers no new alliance then (only partners joining the existing one); the API
+        # must not start a parallel one either.
+        raise Conflict(
+            _(
+                "%(body)s nimmt die Aufgabe „%(task)s“ bereits im Verbund „%(alliance)s“ wahr (Dienst "
+                "„%(service)s“). Weitere Partner nimmt dessen Verbundkoordination auf; ein zweiter Verbund "
+                "für dieselbe Aufgabe wird nicht angelegt."
+            )
+            % {
+                "body": body.name,
+                "task": task.name,
+                "alliance": current.alliance.name,
+                "service": current.name,
+            }
+        )
     members = [body, *[p for p in partners if p.pk != body.pk]]
     if len({m.pk for m in members}) != len(members) or len(members) < 2:
         raise ValidationError(_("Bitte mindestens einen weiteren, verschiedenen Partner angeben."))
@@ -125,3 +143,24 @@ def recommendation_adopt(
         },
     )
     return alliance
+
+
+def _current_cooperation(body: Body, task: Task) -> SharedService | None:
+    """A current shared service for ``task`` that ``body`` provides or receives (not of an ended
+    alliance), if any."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from verbund.alliances.models import Status
+
+    today = timezone.localdate()
+    receiving = ServiceRecipient.objects.current().filter(body=body).values("service_id")
+    return (
+        SharedService.objects.filter(task=task)
+        .exclude(alliance__status=Status.BEENDET)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .filter(Q(provider=body) | Q(pk__in=receiving))
+        .select_related("alliance")
+        .order_by("id")
+        .first()
+    )

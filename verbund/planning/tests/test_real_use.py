@@ -251,6 +251,21 @@ def test_the_api_names_the_existing_cooperation(client, pw, office):
     assert all(Decimal(item["added_saving"]) > 0 for item in data["items"])
 
 
+def test_the_api_does_not_start_a_parallel_alliance_for_an_existing_cooperation(client, pw, office):
+    from verbund.alliances.models import Alliance
+
+    client.force_login(pw.head_a)
+    before = Alliance.objects.count()
+    response = client.post(
+        "/api/v1/planning/recommendations/adopt",
+        {"body": pw.a.ars, "task": "standesamt", "partners": [pw.d.ars]},
+        content_type="application/json",
+    )
+    assert response.status_code == 409, response.content
+    assert "Gemeinsames Standesamt" in response.json()["detail"]
+    assert Alliance.objects.count() == before
+
+
 def test_recommend_with_a_block_ranks_by_the_added_saving():
     inst = instance([(0, 0), (10, 0), (20, 0), (30, 0)])
     plain = recommend(inst, 0, max_size=3)
