@@ -47,6 +47,10 @@ APPLICATION_PREMATURE_START = audit_action(
     "application.premature_start_approve",
     gettext_noop("hat beim Förderantrag {object} dem vorzeitigen Maßnahmebeginn zugestimmt"),
 )
+APPLICATION_PREMATURE_START_WITHDRAW = audit_action(
+    "application.premature_start_withdraw",
+    gettext_noop("hat beim Förderantrag {object} die Zustimmung zum vorzeitigen Maßnahmebeginn widerrufen"),
+)
 DRAWDOWN_FIRST_APPROVAL = audit_action(
     "drawdown.first_approval", gettext_noop("hat den Mittelabruf {object} als erste Person freigegeben")
 )

@@ -491,6 +491,14 @@ class PrematureStartForm(KernForm):
     )
 
 
+class PrematureStartWithdrawForm(KernForm):
+    """The authority withdraws its consent to a premature start, with the reason."""
+
+    id_format = "premature_withdraw_%s"
+
+    reason = forms.CharField(label=gettext_lazy("Grund des Widerrufs"), max_length=2000)
+
+
 class ProofForm(KernForm):
     report = forms.CharField(label=gettext_lazy("Sachbericht"), widget=forms.Textarea(attrs={"rows": 6}))
 

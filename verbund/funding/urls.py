@@ -26,6 +26,11 @@ urlpatterns = [
         views.premature_start_approve,
         name="premature_start_approve",
     ),
+    path(
+        "antraege/<int:pk>/vorzeitiger-beginn/widerruf/",
+        views.premature_start_withdraw,
+        name="premature_start_withdraw",
+    ),
     path("antraege/<int:pk>/bescheid.pdf", views.grant_pdf, name="grant_pdf"),
     path("antraege/<int:pk>/anlagen/", views.attachment_add, name="attachment_add"),
     path(

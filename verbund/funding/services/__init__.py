@@ -53,6 +53,7 @@ from .review import (
     application_withdraw,
     needs_first_grant_approval,
     premature_start_approve,
+    premature_start_withdraw,
 )
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "notice_template_update",
     "notice_template_values",
     "premature_start_approve",
+    "premature_start_withdraw",
     "programme_create",
     "programme_update",
     "programme_year_set",

@@ -644,3 +644,52 @@ def premature_start_approve(
             {"date": f"{approved_on:%d.%m.%Y}"},
         )
     return application
+
+
+@transaction.atomic
+def premature_start_withdraw(*, actor: Actor, application: Application, reason: str) -> Application:
+    """The funding authority withdraws its consent to a premature start before it decides (a
+    mistaken entry, or a consent revoked): the checks fail again until a new consent is recorded.
+    Withdrawn only with a reason; the earlier consent stays in the application's history."""
+    require_decider(principal_of_actor(actor))
+    application = lock(application)
+    if application.premature_start_approved_on is None:
+        raise Conflict(
+            _("Eine Zustimmung zum vorzeitigen Maßnahmebeginn ist nicht erfasst."), code="not_approved"
+        )
+    if application.status not in PREMATURE_START_STATUSES:
+        raise Conflict(
+            _("Die Zustimmung kann nur vor der Entscheidung widerrufen werden (Status „%(status)s“).")
+            % {"status": application.get_status_display()},
+            code="invalid_status",
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Bitte den Grund des Widerrufs angeben.")})
+    before = application.premature_start_approved_on
+    application.premature_start_approved_on = None
+    application.premature_start_approved_by = None
+    application.premature_start_note = ""
+    application.save(
+        update_fields=[
+            "premature_start_approved_on",
+            "premature_start_approved_by",
+            "premature_start_note",
+            "updated_at",
+        ]
+    )
+    ApplicationEvent.objects.create(
+        application=application,
+        action="premature_start_withdraw",
+        from_status=application.status,
+        to_status=application.status,
+        by=person(actor),
+        note=_("Zustimmung zum vorzeitigen Maßnahmebeginn (vom %(date)s) widerrufen: %(reason)s")
+        % {"date": f"{before:%d.%m.%Y}", "reason": reason.strip()},
+    )
+    audit(
+        actor=actor,
+        action="application.premature_start_withdraw",
+        application=application,
+        changes={"approved_on": [before, None], "reason": reason.strip()},
+    )
+    return application

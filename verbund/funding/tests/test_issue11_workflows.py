@@ -168,6 +168,40 @@ def test_the_authority_records_the_consent_on_the_application_page(world, allian
     assert refused.status_code in (302, 403)
 
 
+def test_the_authority_withdraws_its_consent_with_a_reason(world, alliance, programme):
+    application = fill_draft(
+        draft_application(programme=programme, alliance=alliance, applicant=world.vg_a),
+        premature_start_approved=False,
+        deviation_reason="Zustimmung beantragt",
+    )
+    in_review(world, application)
+    services.premature_start_approve(
+        actor=world.authority, application=application, approved_on=timezone.localdate()
+    )
+    page = client_for(world.authority).get(application.get_absolute_url()).content.decode()
+    assert "Zustimmung zum vorzeitigen Maßnahmebeginn widerrufen" in page
+    with pytest.raises(Forbidden):
+        services.premature_start_withdraw(actor=world.head_a, application=application, reason="versehentlich")
+    with pytest.raises(ValidationError, match="Grund"):
+        services.premature_start_withdraw(actor=world.authority, application=application, reason=" ")
+    response = client_for(world.authority).post(
+        f"/foerderung/antraege/{application.pk}/vorzeitiger-beginn/widerruf/", {"reason": "falscher Antrag"}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.premature_start_approved_on is None and application.premature_start_approved_by is None
+    assert "application.premature_start_withdraw" in actions(application)
+    assert application.events.filter(
+        action="premature_start_withdraw", note__contains="falscher Antrag"
+    ).exists()
+    with pytest.raises(Invalid, match="Zustimmung zum vorzeitigen Maßnahmebeginn"):
+        services.application_grant(
+            actor=world.authority, application=application, amounts_by_year=AMOUNTS, override_reason="x"
+        )
+    with pytest.raises(Conflict):
+        services.premature_start_withdraw(actor=world.authority, application=application, reason="nochmal")
+
+
 # --- 6. four eyes and confirmation ----------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from .applications import (
     grant_pdf,
     info_answer,
     premature_start_approve,
+    premature_start_withdraw,
 )
 from .authority import (
     alliance_funding_panel,
@@ -60,6 +61,7 @@ __all__ = [
     "notice_template_edit",
     "portfolio_view",
     "premature_start_approve",
+    "premature_start_withdraw",
     "programme_create",
     "programme_detail",
     "programme_edit",

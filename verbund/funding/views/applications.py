@@ -41,6 +41,7 @@ from ..forms import (
     GrantForm,
     InfoRequestForm,
     PrematureStartForm,
+    PrematureStartWithdrawForm,
     RejectForm,
 )
 from ..models import (
@@ -153,6 +154,11 @@ def _detail_context(request: HttpRequest, application: Application) -> dict[str,
         and application.period_start is not None
         and application.submitted_at is not None
         and application.period_start < timezone.localdate(application.submitted_at)
+        else None,
+        "premature_withdraw_form": PrematureStartWithdrawForm()
+        if authority
+        and status in services.PREMATURE_START_STATUSES
+        and application.premature_start_approved_on is not None
         else None,
         "draft": draft,
         "participants": list(application.participants.order_by("name")),
@@ -435,6 +441,24 @@ def premature_start_approve(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _("Zustimmung zum vorzeitigen Maßnahmebeginn erfasst; der Verbund ist benachrichtigt."),
         _("Bitte das Datum der Zustimmung angeben."),
+    )
+    return redirect(application)
+
+
+@login_required
+@require_POST
+@refusals_as_messages
+def premature_start_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The authority withdraws its consent to a premature start (with a reason)."""
+    application = access_application(principal_of(request), pk, need="decide")
+    post_form(
+        request,
+        PrematureStartWithdrawForm(request.POST),
+        lambda data: services.premature_start_withdraw(
+            actor=request_actor(request), application=application, reason=data["reason"]
+        ),
+        _("Die Zustimmung zum vorzeitigen Maßnahmebeginn ist widerrufen."),
+        _("Bitte den Grund des Widerrufs angeben."),
     )
     return redirect(application)
 
