@@ -43,7 +43,7 @@ from .models import (
     WebhookDelivery,
     WebhookSubscription,
 )
-from .services import event_type_label, mode_for
+from .services import EVENT_TYPES, event_type_label, mode_for
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +142,13 @@ def fan_out(event_id: int) -> int:
             state = MailState.DIGEST
         rows.append(Notification(recipient=user, event=event, mail_state=state))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    for subscription in WebhookSubscription.objects.filter(active=True).filter(
+    kind = EVENT_TYPES.get(event.event_type)
+    subscriptions = WebhookSubscription.objects.filter(active=True).filter(
         Q(alliance_id__isnull=True) | Q(alliance_id=event.alliance_id)
-    ):
+    )
+    if kind is not None and not kind.webhooks:
+        subscriptions = subscriptions.none()  # confidential events never leave through a webhook
+    for subscription in subscriptions:
         if subscription.matches(event):
             delivery = WebhookDelivery.objects.create(
                 subscription=subscription, event=event, next_attempt_at=timezone.now()

@@ -83,6 +83,9 @@ class EventType:
     name: str
     label: str | Promise
     part: str
+    #: False for events about confidential data (TLP:AMBER and RED of the security part): they reach
+    #: the people the publishing part resolved, never an outside system through a webhook.
+    webhooks: bool = True
 
     def __str__(self) -> str:
         return self.name
@@ -91,11 +94,12 @@ class EventType:
 EVENT_TYPES: dict[str, EventType] = {}
 
 
-def register_event_type(name: str, *, label: str | Promise) -> EventType:
-    """Declare an event type (idempotent for the same name). ``name`` is ``<part>.<what>``."""
+def register_event_type(name: str, *, label: str | Promise, webhooks: bool = True) -> EventType:
+    """Declare an event type (idempotent for the same name). ``name`` is ``<part>.<what>``;
+    ``webhooks=False`` keeps its events out of every webhook subscription."""
     if "." not in name:
         raise ValueError(f"event type {name!r} must be '<part>.<what>'")
-    kind = EventType(name=name, label=label, part=name.split(".", 1)[0])
+    kind = EventType(name=name, label=label, part=name.split(".", 1)[0], webhooks=webhooks)
     EVENT_TYPES.setdefault(name, kind)
     return EVENT_TYPES[name]
 

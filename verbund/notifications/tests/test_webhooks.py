@@ -108,6 +108,18 @@ def test_a_signed_payload_reaches_the_receiver(
     assert logged.response_excerpt == "danke"
 
 
+def test_confidential_event_types_never_reach_a_webhook(people, receiver, django_capture_on_commit_callbacks):
+    confidential = services.register_event_type("testpart.confidential", label="Vertraulich", webhooks=False)
+    _subscribe(people, receiver.url)  # every event type, every alliance
+    event = publish_now(
+        django_capture_on_commit_callbacks, Audience.users(people.nobody.pk), event_type=confidential
+    )
+    assert event.notifications.count() == 1  # the people it concerns are notified
+    assert not receiver.requests and not WebhookDelivery.objects.exists()
+    publish_now(django_capture_on_commit_callbacks, Audience.users(people.nobody.pk))
+    assert len(receiver.requests) == 1  # an ordinary event still goes out
+
+
 def test_a_wrong_secret_is_noticed_by_the_receiver(people, receiver, django_capture_on_commit_callbacks):
     services.webhook_create(actor=people.operator, name="Falsch", target_url=receiver.url, secret="anderes")
     publish_now(django_capture_on_commit_callbacks, Audience())
