@@ -26,7 +26,8 @@ Each instance is solved by the heuristic (default settings, ``value``), by its s
 (``search_value``: a frozen clock, so no budget runs out, and no HiGHS windows: the figure does not
 depend on the machine or its load) and exactly (HiGHS, ``EXACT_LIMIT``). The summary gives, over
 the instances the exact solver proves: count, median, 5th percentile and minimum of heuristic ÷
-exact optimum and how many lie below 0.99, per family and overall, for both.
+exact optimum and how many lie below 0.99, per family and overall, for both, and on how many
+instances the clock rather than the work budget ended the exact re-cuts (``recut_ended_by_clock``).
 
 ``PLANNING_FAMILIES_ONLY="beta05/Region 2 ;distance_population_fixed"`` runs only the instances
 whose ``family/name`` contains one of the ``;``-separated parts (to iterate on a few fast).
@@ -449,6 +450,10 @@ def compare(case: Case, exact_limit: float = EXACT_LIMIT) -> dict[str, Any]:
         "bodies": inst.n,
         "heuristic_saving": round(heuristic.total_saving, 2),
         "heuristic_s": round(heuristic.seconds, 3),
+        # What ended the exact re-cuts with the default budgets: "done", "work" or "clock" (then
+        # the plan depends on the machine's speed and load).
+        "recut_end": heuristic.details.get("recut_end"),
+        "recut_sets": heuristic.details.get("recut_sets"),
     }
     # The search alone, independent of the machine: a frozen clock (no budget runs out) and no
     # windows (HiGHS has its own wall-clock limit).
@@ -486,6 +491,7 @@ def distribution(rows: Sequence[dict[str, Any]], key: str = "value") -> dict[str
         "below_target": sum(1 for r in ratios if r < TARGET_RATIO),
         "target": TARGET_RATIO,
         "heuristic_s_max": max((r["heuristic_s"] for r in rows), default=None),
+        "recut_ended_by_clock": sum(1 for r in rows if r.get("recut_end") == "clock"),
     }
 
 

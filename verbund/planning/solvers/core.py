@@ -32,13 +32,18 @@ WINDOW_SIZE = 24
 #: 2,300, 2.3 s for 11,000). What the windows improve in that time is kept.
 WINDOW_BUDGET_BASE = 0.1
 WINDOW_BUDGET_PER_BODY = 0.0002
-#: Seconds the exact re-cuts of neighbouring groups (:mod:`.recut`) may take in all, likewise.
-RECUT_BUDGET_BASE = 0.4
+#: Seconds the exact re-cuts of neighbouring groups (:mod:`.recut`) may take in all, likewise: only
+#: a cap for slow or loaded machines, as the work budget below normally ends them first (0.4 s
+#: before the re-cuts became cheap, when this cap ended them on every non-contiguous plan).
+RECUT_BUDGET_BASE = 0.6
 RECUT_BUDGET_PER_BODY = 0.0001
 #: Sets of neighbouring groups the re-cuts may examine in all (the work budget, the same on every
-#: machine; the seconds above only cap it): a base plus some per body (1,100 for 30 bodies).
-RECUT_WORK_BASE = 500
-RECUT_WORK_PER_BODY = 20
+#: machine; the seconds above only cap it): a base plus some per body (600 for 30 bodies). On the
+#: 82 instances of ``bench_planning_families`` the last set that improved was the 282nd; a set
+#: costs about 0.5 ms (bulk costs and a branch and bound), so on a 2-core machine the work, not
+#: the clock, normally ends the step.
+RECUT_WORK_BASE = 300
+RECUT_WORK_PER_BODY = 10
 #: Seconds HiGHS may spend on one window.
 WINDOW_TIME_LIMIT = 0.2
 #: The enumeration reads the clock every this many search steps (when it has a deadline).

@@ -404,16 +404,17 @@ def plan_heuristic(
         )
         moves += improved
     recuts = recut_sets = 0
+    recut_end = "skipped"
     if clock() < deadline:
         report(0.88, RECUTTING)
         budget = RECUT_BUDGET_BASE + RECUT_BUDGET_PER_BODY * instance.n
+        recut_deadline = min(deadline, clock() + budget)
+        max_work = RECUT_WORK_BASE + RECUT_WORK_PER_BODY * instance.n
         recuts, touched, recut_sets = _recut_neighbours(
-            state,
-            adjacency,
-            min(deadline, clock() + budget),
-            max_work=RECUT_WORK_BASE + RECUT_WORK_PER_BODY * instance.n,
-            clock=clock,
+            state, adjacency, recut_deadline, max_work=max_work, clock=clock
         )
+        # What ended the re-cuts: nothing left to improve, the work budget or the clock.
+        recut_end = "work" if recut_sets >= max_work else "clock" if clock() >= recut_deadline else "done"
         if touched:
             improved, _ = _local_search(
                 state, adjacency, deadline, touched | {o for m in touched for o in adjacency[m]}, clock
@@ -446,6 +447,7 @@ def plan_heuristic(
             "dissolved": dissolved,
             "recuts": recuts,
             "recut_sets": recut_sets,
+            "recut_end": recut_end,
             "windows": windows,
             "candidate_edges": int(a_edges.size),
         },

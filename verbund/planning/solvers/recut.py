@@ -4,9 +4,15 @@ Single moves and swaps change one or two bodies at a time; greedy merging never 
 Many poor plans differ from a better one by a different cut between neighbouring groups: two groups
 of four where a group of five and one of three save more, a pair and a trio that should be two
 pairs and a singleton … The union of two (or three) adjacent groups of up to ``max_bodies`` bodies
-has few feasible subsets, so its best partition is found exactly by dynamic programming over the
-subsets (every feasible group containing the lowest remaining body, or that body alone). The current
-cut is one of the partitions, so a re-cut never makes the plan worse or infeasible.
+has few feasible subsets, so its best partition is found exactly. The current cut is one of the
+partitions, so a re-cut never makes the plan worse or infeasible.
+
+A re-cut must be cheap (hundreds are tried, and a seconds cap must not decide which): the feasible
+groups of the union are listed and costed in bulk with NumPy (:func:`_union_groups`), a bound from
+the linear relaxation (every body's share of the savings, :func:`_tighten`) usually shows at once
+that the current cut cannot be beaten, and otherwise a branch and bound on that bound finds the
+best partition; only where it would visit too many nodes does the dynamic programme over all
+subsets (:func:`_partition_dp`) decide.
 """
 
 from __future__ import annotations
@@ -72,60 +78,245 @@ def _savings_cache(state: _State) -> dict[tuple[int, ...], float]:
     return cache
 
 
+def _union_groups(state: _State, union: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The feasible groups of two or more bodies of ``union`` that save money, costed in bulk with
+    NumPy: their bit masks (bit ``i`` = ``union[i]``), savings and member positions (a row per
+    group, ascending, padded with ``len(union)``). The costs are those of
+    :meth:`Instance.group_cost` (up to rounding).
+
+    The candidates grow level by level (size 2, 3 …) while they keep within the member and
+    population limits, in one Kreis when asked and, under a distance limit, near one body (a
+    possible host) together; contiguity and the costs are then computed for all at once.
+    """
+    inst, c = state.inst, state.c
+    u = len(union)
+    idx = np.asarray(union, dtype=np.int64)
+    largest = u if c.max_members is None else min(u, c.max_members)
+    cols = np.arange(u, dtype=np.int64)
+    bit = np.left_shift(np.int64(1), cols)
+    dist = np.zeros((u + 1, u + 1))  # the last row and column: the member that pads a row (none)
+    dist[:u, :u] = inst.distance_matrix(idx)
+    pop = np.zeros(u + 1, dtype=np.int64)
+    pop[:u] = inst.population[idx]
+    same_kreis = None
+    if c.within_kreis:
+        code = inst.kreis_code[idx]
+        same_kreis = code[:, None] == code[None, :]
+    near_masks = None
+    if c.max_distance_km is not None:
+        near = dist[:u, :u] <= c.max_distance_km + 1e-9
+        near_masks = np.where(near, bit[None, :], 0).sum(axis=1)
+    masks, members = _grown(u, largest, pop[:u], c.max_population, same_kreis, near_masks)
+    if c.contiguous and masks.size:  # connected: all reached from the first member within the group
+        adjacent = np.zeros((u + 1, u + 1), dtype=bool)
+        adjacent[:u, :u] = [[union[j] in inst.neighbour_sets[union[i]] for j in range(u)] for i in range(u)]
+        sub = adjacent[members[:, :, None], members[:, None, :]]
+        reach = members == u
+        reach[:, 0] = True
+        for _ in range(members.shape[1] - 1):
+            wider = reach | (reach[:, :, None] & sub).any(axis=1)
+            if np.array_equal(wider, reach):
+                break
+            reach = wider
+        connected = reach.all(axis=1)
+        masks, members = masks[connected], members[connected]
+    if not masks.size:
+        return masks, np.zeros(0), members
+    unlocated = ~inst.located[idx]
+    if unlocated.any():  # no travel for a member without a centroid, as in ``group_cost``
+        dist[:u, :u][unlocated, :] = 0.0
+        dist[:u, :u][:, unlocated] = 0.0
+    vol = np.zeros(u + 1)
+    vol[:u] = inst.volume[idx]
+    alone = np.zeros(u + 1)
+    alone[:u] = inst.standalone[idx]
+    d = dist[members[:, :, None], members[:, None, :]]
+    volumes = vol[members]
+    host_sums = np.einsum("nab,nb->na", d, volumes)
+    no_host = members == u
+    if c.max_distance_km is not None:
+        no_host |= d.max(axis=2) > c.max_distance_km + 1e-9
+    host_sums[no_host] = np.inf
+    best = host_sums.min(axis=1)
+    feasible = np.isfinite(best)
+    p = inst.params
+    cost = (
+        p.fixed_cost
+        + p.unit_cost * volumes.sum(axis=1) ** p.scale_exponent
+        + ((members < u).sum(axis=1) - 1) * p.overhead_per_member
+        + p.travel_rate * np.where(feasible, best, 0.0)
+    )
+    saving = alone[members].sum(axis=1) - cost
+    good = feasible & (saving > EPS)
+    return masks[good], saving[good], members[good]
+
+
+def _grown(
+    u: int,
+    largest: int,
+    pop: np.ndarray,
+    max_population: int | None,
+    together: np.ndarray | None,
+    near: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The subsets of 2 to ``largest`` of ``u`` bodies within the population limit whose members
+    may all share a group (``together``: pairwise) and, with ``near`` (each body's mask of the
+    bodies within the distance limit), have a member within the limit of all others; grown level
+    by level (each limit only tightens as a subset grows), as masks and padded rows."""
+    cols = np.arange(u, dtype=np.int64)
+    bit = np.left_shift(np.int64(1), cols)
+    full = (1 << u) - 1
+    allowed_with = np.full(u, full, dtype=np.int64)
+    if together is not None:
+        allowed_with = np.where(together, bit[None, :], 0).sum(axis=1)
+    near_of = near if near is not None else np.full(u, full, dtype=np.int64)
+    members = cols[:, None]
+    masks, pops, allowed, hosts = bit, pop, allowed_with, near_of
+    out_masks: list[np.ndarray] = []
+    out_members: list[np.ndarray] = []
+    for _size in range(2, largest + 1):
+        valid = ((allowed[:, None] >> cols[None, :]) & 1).astype(bool) & (cols[None, :] > members[:, -1:])
+        if near is not None:  # some body stays within the limit of every member
+            valid &= (hosts[:, None] & near[None, :]) != 0
+        if max_population is not None:
+            valid &= pops[:, None] + pop[None, :] <= max_population
+        rows, extra = np.nonzero(valid)
+        if not rows.size:
+            break
+        members = np.concatenate([members[rows], extra[:, None]], axis=1)
+        masks, pops = masks[rows] | bit[extra], pops[rows] + pop[extra]
+        allowed, hosts = allowed[rows] & allowed_with[extra], hosts[rows] & near_of[extra]
+        hosted = (hosts & masks) != 0  # the host must be a member
+        out_masks.append(masks[hosted])
+        out_members.append(members[hosted])
+    if not out_masks:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 1), dtype=np.int64)
+    padded = np.full((sum(m.size for m in out_masks), out_members[-1].shape[1]), u, dtype=np.int64)
+    at = 0
+    for rows_of in out_members:
+        padded[at : at + rows_of.shape[0], : rows_of.shape[1]] = rows_of
+        at += rows_of.shape[0]
+    return np.concatenate(out_masks), padded
+
+
+#: Nodes the branch and bound of one re-cut may visit before the dynamic programme over every
+#: subset (whose work does not depend on the bound) takes over.
+RECUT_SEARCH_NODES = 20_000
+
+
 def _best_partition(
     state: _State, union: list[int], floor: float = -math.inf
 ) -> tuple[float, list[list[int]]]:
     """The largest saving of a partition of ``union`` into feasible groups, and its groups of 2+.
 
-    When a cheap upper bound shows that no partition saves more than ``floor`` (every body's best
-    share ``saving / size`` over the feasible groups it could join, summed), the dynamic programme
-    is skipped and ``(floor, [])`` returned: nothing better exists.
+    Only a partition saving more than ``floor`` (the current cut) is of interest: when none exists,
+    ``(floor, [])`` is returned. Every body gets a share of the savings such that the shares of each
+    group's members add up to at least its saving (its best ``saving / size``, then lowered by
+    :func:`_tighten`): their sum bounds every partition. A branch and bound then places the lowest
+    body not yet placed into one of its groups (those that lower the bound least first) or alone,
+    and a branch ends when what it has saved plus the remaining bodies' shares cannot beat the best
+    partition so far, or when it reaches a set of remaining bodies already reached with at least
+    that saving. Usually the bound alone shows that the current cut is best; where the branch and
+    bound would need more than ``RECUT_SEARCH_NODES`` nodes, the dynamic programme decides.
     """
-    inst, c = state.inst, state.c
     u = len(union)
-    largest = u if c.max_members is None else min(u, c.max_members)
-    pop = [int(inst.population[b]) for b in union]
-    cap = c.max_population
-    # Pairs that can share a group at all: within twice the distance limit (both near one host),
-    # in the same Kreis when asked (a cheap cut before the costs).
-    close: list[int] = [(1 << u) - 1] * u
-    if c.max_distance_km is not None or c.within_kreis:
-        dist = inst.distance_matrix(union).tolist()
-        limit = math.inf if c.max_distance_km is None else 2 * c.max_distance_km + 1e-9
-        code = [int(inst.kreis_code[b]) for b in union]
-        close = [
-            sum(
-                1 << j for j in range(u) if dist[i][j] <= limit and (not c.within_kreis or code[i] == code[j])
-            )
-            for i in range(u)
-        ]
-    savings = _savings_cache(state)
-    by_low: list[list[tuple[int, float]]] = [[] for _ in range(u)]
-    share = [0.0] * u  # the best saving per member of a group each body can be in
-
-    def grow(combo: list[int], key: tuple[int, ...], mask: int, allowed: int, population: int) -> None:
-        if len(combo) >= 2:
-            saving = savings.get(key)
-            if saving is None:
-                cost = state.cost_of(list(key))
-                saving = -1.0 if cost is None else cost.standalone - cost.cost
-                savings[key] = saving
-            if saving > EPS:
-                by_low[combo[0]].append((mask, saving))
-                per_member = saving / len(combo)
-                for i in combo:
-                    if per_member > share[i]:
-                        share[i] = per_member
-        if len(combo) == largest:
-            return
-        for j in range(combo[-1] + 1, u):
-            if allowed >> j & 1 and (cap is None or population + pop[j] <= cap):
-                grow([*combo, j], (*key, union[j]), mask | 1 << j, allowed & close[j], population + pop[j])
-
-    for i in range(u):
-        grow([i], (union[i],), 1 << i, close[i], pop[i])
-    if sum(share) <= floor + max(EPS, 1e-9 * abs(floor)):
+    masks, savings, members = _union_groups(state, union)
+    if not masks.size:
+        return (floor, []) if floor >= 0 else (0.0, [])
+    threshold = floor + max(EPS, 1e-9 * abs(floor)) if math.isfinite(floor) else floor
+    share = np.zeros(u + 1)  # the last: the member that pads the rows of smaller groups (none)
+    sizes = (members < u).sum(axis=1)
+    np.maximum.at(share, members.ravel(), np.repeat(savings / sizes, members.shape[1]))
+    share[u] = 0.0
+    if share.sum() <= threshold:
         return floor, []
+    share = _tighten(share, savings, members)
+    total_share = float(share.sum())
+    if total_share <= threshold:
+        return floor, []
+    # Each body's groups with it as their lowest member, those that lower the bound least first: a
+    # group lowers it by its members' shares less its saving (never negative), so once one group
+    # cannot beat the best partition, none after it can.
+    slack = share[members].sum(axis=1) - savings
+    lows = members[:, 0]
+    order = np.lexsort((slack, lows))
+    starts = np.searchsorted(lows[order], np.arange(u + 1)).tolist()
+    rows = list(zip(masks[order].tolist(), savings[order].tolist(), slack[order].tolist(), strict=True))
+    by_low = [rows[starts[i] : starts[i + 1]] for i in range(u)]
+    shares: list[float] = share.tolist()
+    best = 0.0 if floor < 0 else floor
+    best_picks: list[int] | None = [] if floor < 0 else None
+    picks: list[int] = []
+    reached: dict[int, float] = {}
+    nodes = 0
+
+    def search(remaining: int, saved: float, bound: float) -> bool:
+        """Place the bodies of ``remaining`` (``bound``: at most what the partition can save in
+        all); ``False`` when the node budget ran out."""
+        nonlocal best, best_picks, nodes
+        if not remaining:
+            if saved > best + EPS:
+                best, best_picks = saved, list(picks)
+            return True
+        seen = reached.get(remaining)
+        if seen is not None and saved <= seen + EPS:
+            return True
+        reached[remaining] = saved
+        nodes += 1
+        if nodes > RECUT_SEARCH_NODES:
+            return False
+        low = remaining & -remaining
+        i = low.bit_length() - 1
+        for mask, saving, slack in by_low[i]:
+            if bound - slack <= best + EPS:
+                break
+            if mask & remaining == mask:
+                picks.append(mask)
+                if not search(remaining ^ mask, saved + saving, bound - slack):
+                    return False
+                picks.pop()
+        if bound - shares[i] <= best + EPS:
+            return True
+        return search(remaining ^ low, saved, bound - shares[i])
+
+    if not search((1 << u) - 1, 0.0, total_share):
+        return _partition_dp(union, by_low, floor)
+    if best_picks is None:
+        return floor, []
+    groups = [[union[i] for i in range(u) if pick >> i & 1] for pick in best_picks]
+    return best, groups
+
+
+def _tighten(share: np.ndarray, savings: np.ndarray, members: np.ndarray, sweeps: int = 2) -> np.ndarray:
+    """Lower the bodies' shares while every group's members keep at least its saving together
+    (a feasible solution of the dual of the partition's linear relaxation, so their sum still
+    bounds what any partition saves): body by body, each to what its groups need of it at most."""
+    share = share.copy()
+    u = share.size - 1
+    flat = members.ravel()
+    rows = np.repeat(np.arange(members.shape[0]), members.shape[1])
+    order = np.argsort(flat, kind="stable")
+    starts = np.searchsorted(flat[order], np.arange(u + 1)).tolist()
+    groups_of = [rows[order[starts[i] : starts[i + 1]]] for i in range(u)]
+    held = share[members].sum(axis=1)
+    for _ in range(sweeps):
+        for i in np.argsort(-share[:u], kind="stable").tolist():
+            rows_i = groups_of[i]
+            if not rows_i.size:
+                continue
+            need = max(0.0, float((savings[rows_i] - held[rows_i]).max()) + share[i])
+            if need < share[i]:
+                held[rows_i] += need - share[i]
+                share[i] = need
+    return share
+
+
+def _partition_dp(
+    union: list[int], by_low: list[list[tuple[int, float, float]]], floor: float
+) -> tuple[float, list[list[int]]]:
+    """The best partition of ``union`` by dynamic programming over all its subsets (``by_low``:
+    the saving groups by their lowest body), as :func:`_best_partition` returns it."""
+    u = len(union)
     # f[mask]: the best saving of the bodies in ``mask``; the lowest body of a mask is alone or in a
     # group with only higher bodies, so masks are solved by their lowest body, from the highest down.
     # Each group updates exactly the masks that contain it (itself plus any subset of the higher
@@ -139,7 +330,7 @@ def _best_partition(
         higher = full & ~((1 << shift) - 1)
         value = f[np.arange(1 << (u - shift), dtype=np.int64) << shift]  # the lowest body alone
         chosen = np.zeros(value.size, dtype=np.int64)
-        for group, saving in by_low[low]:
+        for group, saving, _share in by_low[low]:
             subs = _subsets(higher & ~group)
             index = (group | subs) >> shift
             candidate = saving + f[subs]
@@ -152,6 +343,8 @@ def _best_partition(
         f[masks] = value
         choice[masks] = chosen
     total = float(f[full])
+    if total <= floor + EPS:
+        return floor, []
     groups: list[list[int]] = []
     mask = full
     while mask:
@@ -185,13 +378,24 @@ def _recut_neighbours(
     touched: set[int] = set()
     small = c.max_members if c.max_members is not None else 3
 
+    alone: list[float] = inst.standalone.tolist()
+
     def saving_of(gids: list[int]) -> float:
-        return sum(float(inst.standalone[state.members[g]].sum()) - state.cost[g] for g in gids)
+        return sum(sum(alone[b] for b in state.members[g]) - state.cost[g] for g in gids)
+
+    # The neighbouring groups of each group, until a re-cut changes groups (asked again and again
+    # while the sets of groups are listed).
+    neighbours: dict[int, list[int]] = {}
 
     def around(gid: int) -> list[int]:
-        return sorted(
-            {int(state.of[o]) for m in state.members[gid] for o in adjacency[m]} - {gid} - state.locked
-        )
+        found = neighbours.get(gid)
+        if found is None:
+            of = state.of
+            found = sorted(
+                {int(of[o]) for m in state.members[gid] for o in adjacency[m]} - {gid} - state.locked
+            )
+            neighbours[gid] = found
+        return found
 
     examined: set[tuple[tuple[int, ...], ...]] = set()
 
@@ -207,11 +411,17 @@ def _recut_neighbours(
         value, groups = _best_partition(state, union, current)
         if value <= current + max(EPS, 1e-9 * abs(current)):
             return False
+        # The groups found are costed again one by one (the bulk costs may differ by rounding).
+        costs = [state.cost_of(members) for members in groups]
+        if any(cost is None for cost in costs):
+            return False
+        saving = sum(cost.standalone - cost.cost for cost in costs if cost is not None)
+        if saving <= current + max(EPS, 1e-9 * abs(current)):
+            return False
         for gid in gids:
             state.remove_group(gid)
         covered: set[int] = set()
-        for members in groups:
-            cost = state.cost_of(members)
+        for members, cost in zip(groups, costs, strict=True):
             assert cost is not None
             gid = state.new_group(members[0])
             state.set_group(gid, sorted(members), cost)
@@ -219,6 +429,7 @@ def _recut_neighbours(
         for body in union:
             if body not in covered:
                 state.new_group(body)
+        neighbours.clear()
         touched.update(union)
         return True
 
@@ -296,7 +507,7 @@ def _recut_neighbours(
         if c.max_members is not None:
             fewest = max(fewest, -(-bodies // c.max_members))
         if c.max_population is not None and c.max_population > 0:
-            population = sum(int(inst.population[state.members[g]].sum()) for g in gids)
+            population = sum(state.population[g] for g in gids)
             fewest = max(fewest, -(-population // c.max_population))
         return len(gids) - fewest
 
