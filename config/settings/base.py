@@ -472,6 +472,17 @@ CELERY_TASK_DEFAULT_QUEUE = env(
     "CELERY_TASK_DEFAULT_QUEUE", "celery", "Name of the task queue (several installations on one broker)."
 )
 
+# --- Security: polling CSAF providers (verbund.security.services.sources) ---------------------------------
+SECURITY_CSAF_POLL_MINUTES = env(
+    "SECURITY_CSAF_POLL_MINUTES", 15, "Minutes between the scheduler's rounds over the CSAF sources."
+)
+SECURITY_CSAF_TIMEOUT_SECONDS = env(
+    "SECURITY_CSAF_TIMEOUT_SECONDS", 30, "Seconds a request to a CSAF provider may take."
+)
+SECURITY_CSAF_MAX_DOCUMENT_BYTES = env(
+    "SECURITY_CSAF_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024, "Largest CSAF document downloaded (bytes)."
+)
+
 # --- Operations: logs, probes, metrics -------------------------------------------------------------------
 # Every log line carries the request id (X-Request-ID from the proxy, else a new one; also in the
 # response and in the tasks a request enqueues). /healthz, /readyz and /metrics: docs/operations.md.

@@ -57,6 +57,16 @@ class CsafSource(models.Model):
         return self.name
 
 
+#: The CSAF document categories (profiles) in the words of the pages.
+CATEGORY_LABELS = {
+    "csaf_base": gettext_lazy("CSAF-Grunddokument"),
+    "csaf_security_advisory": gettext_lazy("Sicherheitshinweis"),
+    "csaf_vex": gettext_lazy("VEX-Dokument (Angaben zur Betroffenheit)"),
+    "csaf_informational_advisory": gettext_lazy("Informationshinweis"),
+    "csaf_security_incident_response": gettext_lazy("Bericht zu einem Sicherheitsvorfall"),
+}
+
+
 class Advisory(Shared):
     """One CSAF document (by publisher namespace and tracking id), at its current revision.
 
@@ -112,6 +122,11 @@ class Advisory(Shared):
 
     def __str__(self) -> str:
         return f"{self.tracking_id}: {self.title}"[:300]
+
+    @property
+    def category_label(self) -> str:
+        """The document category in German (a profile the list does not know: its CSAF name)."""
+        return str(CATEGORY_LABELS.get(self.category, self.category))
 
 
 class AdvisoryRevision(models.Model):

@@ -1,0 +1,69 @@
+"""Who an owned advisory goes to: a member that imported a TLP:GREEN or AMBER document shares it
+with its alliance or a sharing group (the document's TLP label itself is never made more open)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from verbund.audit.services import audit_record
+from verbund.common.access import authorize
+from verbund.common.actors import Actor
+from verbund.common.errors import Invalid
+
+from ..audit_actions import ADVISORY_SHARE
+from ..models import Advisory, Tlp
+from ..policies import acts_for
+from .advisories import ImportResult, import_advisory
+from .sharing import check_sharing
+
+
+def _id(value: Any) -> int | None:
+    """An object's or a plain id (forms give objects, the API ids)."""
+    if value is None or value == "":
+        return None
+    return int(getattr(value, "pk", value))
+
+
+@transaction.atomic
+def advisory_share(actor: Actor, advisory: Advisory, values: dict[str, Any]) -> Advisory:
+    """Set the distribution of an advisory owned by a body the actor acts for (audited)."""
+    principal = authorize(actor, lambda p: acts_for(p, advisory.owner_body_id))
+    if advisory.owner_body_id is None or advisory.tlp == Tlp.CLEAR:
+        raise Invalid(fields={"distribution": ["Ein öffentlicher Hinweis (TLP:CLEAR) geht ohnehin an alle."]})
+    wanted: dict[str, Any] = {
+        "distribution": str(values.get("distribution") or ""),
+        "alliance_id": _id(values.get("alliance")),
+        "sharing_group_id": _id(values.get("sharing_group")),
+        "advisory_office": bool(values.get("advisory_office")),
+    }
+    check_sharing(principal, {"owner_body_id": advisory.owner_body_id, "tlp": advisory.tlp, **wanted})
+    before = {name: getattr(advisory, name) for name in wanted}
+    for name, value in wanted.items():
+        setattr(advisory, name, value)
+    advisory.save(update_fields=[*wanted, "updated_at"])
+    changes = {name: [before[name], value] for name, value in wanted.items() if before[name] != value}
+    if changes:
+        audit_record(
+            actor=actor,
+            action=ADVISORY_SHARE,
+            target=advisory,
+            object_repr=f"Sicherheitshinweis Nr. {advisory.pk}",
+            changes=changes,
+            body=advisory.owner_body_id,
+        )
+    return advisory
+
+
+@transaction.atomic
+def import_and_share(
+    actor: Actor, data: bytes, *, filename: str, tlp: str | None, owner_body: Any, sharing: dict[str, Any]
+) -> ImportResult:
+    """Import an uploaded document and, when it belongs to a body (above TLP:CLEAR), give it the chosen
+    distribution — both or nothing."""
+    result = import_advisory(actor, data, filename=filename, tlp=tlp or None, owner_body=owner_body)
+    advisory = result.advisory
+    if advisory.owner_body_id is not None and advisory.tlp != Tlp.CLEAR and sharing.get("distribution"):
+        advisory_share(actor, advisory, sharing)
+    return result
