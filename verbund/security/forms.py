@@ -17,7 +17,7 @@ from verbund.registry.models import Body
 from verbund.ui.forms import KernForm
 
 from .models import Distribution, SharingGroup, Tlp
-from .policies import distribution_error, own_body_ids
+from .policies import advisory_office_error, distribution_error, own_body_ids
 from .selectors import security_alliances
 
 
@@ -38,7 +38,8 @@ class SharingForm(KernForm):
         queryset=SharingGroup.objects.none(), required=False, label=gettext_lazy("Teilungsgruppe")
     )
     advisory_office = forms.BooleanField(
-        required=False, label=gettext_lazy("auch mit der Beratungsstelle teilen (nicht bei TLP:RED)")
+        required=False,
+        label=gettext_lazy("auch mit der Beratungsstelle teilen (nicht bei TLP:AMBER+STRICT und RED)"),
     )
 
     def __init__(self, *args: Any, principal: Principal, **kwargs: Any) -> None:
@@ -65,10 +66,9 @@ class SharingForm(KernForm):
             )
             if error:
                 self.add_error("distribution", error)
-        if tlp == Tlp.RED and data.get("advisory_office"):
-            self.add_error(
-                "advisory_office", gettext_lazy("TLP:RED geht nur an namentlich genannte Personen.")
-            )
+        office = advisory_office_error(str(tlp or ""), bool(data.get("advisory_office")))
+        if office:
+            self.add_error("advisory_office", office)
         return data
 
     def sharing_values(self) -> dict[str, Any]:

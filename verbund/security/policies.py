@@ -7,12 +7,16 @@ Seeing a TLP-labelled object (advisory, assessment, incident, file, asset, WiBA 
 * **The owner**: staff and heads of the object's ``owner_body`` and the shared security officers
   serving that body (grant :data:`OFFICER`) see the body's objects up to TLP:AMBER+STRICT.
 * **TLP:RED**: only the named recipients and the person who created it — nobody else, no role.
+  (Recipients and creator count for RED only: someone who left the body, or a name left on the
+  list after the label was lowered, sees the object only as the distribution allows.)
 * **Distribution** (for TLP:GREEN and TLP:AMBER; AMBER+STRICT and RED never go beyond the owner):
   ``alliance`` – the current members of ``alliance`` (staff, heads, their officers) and its
   coordinators; ``group`` – the bodies of ``sharing_group``; ``all_alliances`` and ``all`` (GREEN
   only) – every person working for a body that belongs to an alliance / every signed-in person.
 * **Beratungsstelle**: sees none of it (its "reads everything" stops at INTERNAL and does not apply
-  here at all), unless the owner ticked ``advisory_office`` (never for TLP:RED).
+  here at all), unless the owner ticked ``advisory_office`` (only for CLEAR, GREEN and AMBER:
+  AMBER+STRICT stays in the organisation, RED with the named people). ``all`` reaches it only when
+  the person also works for a body: choosing "every signed-in person" is not sharing with it.
 * **Plattformbetrieb** and superusers: no exception. System actors with :data:`MANAGE` (the demo
   loader, the feed poller) see everything.
 
@@ -57,6 +61,8 @@ MANAGE = "security.manage"
 #: TLP labels whose objects never go beyond the owner (AMBER+STRICT) or the named people (RED).
 _OWNER_ONLY = ("amber+strict",)
 _NAMED_ONLY = ("red",)
+#: TLP labels an owner may open to the Beratungsstelle (``advisory_office``).
+_ADVISORY_OFFICE = ("clear", "green", "amber")
 
 
 def officer_body_ids(user_id: int) -> Iterable[int]:
@@ -73,6 +79,21 @@ def officer_body_ids(user_id: int) -> Iterable[int]:
         .values_list("body_id", flat=True)
         .distinct()
     )
+
+
+def officer_people(body_id: int) -> set[int]:
+    """The users serving ``body_id`` now as shared officer or deputy (for notifications)."""
+    from django.utils import timezone
+
+    from .models import OfficerShare
+
+    today = timezone.localdate()
+    rows = (
+        OfficerShare.objects.filter(body_id=body_id, officer__starts_on__lte=today)
+        .filter(Q(officer__ends_on__isnull=True) | Q(officer__ends_on__gte=today))
+        .values_list("officer__person_id", "officer__deputy_id")
+    )
+    return {user for pair in rows for user in pair if user is not None}
 
 
 def officer_alliance_ids(user_id: int) -> Iterable[int]:
@@ -165,6 +186,13 @@ def distribution_error(tlp: str, distribution: str, *, alliance_id: int | None, 
     return ""
 
 
+def advisory_office_error(tlp: str, advisory_office: bool) -> str:
+    """Why the Beratungsstelle may not be given ``tlp`` ("" when it may, or is not asked for)."""
+    if advisory_office and tlp not in _ADVISORY_OFFICE:
+        return gettext(DISTRIBUTION_REFUSALS.get(tlp, gettext_noop("Unbekannte TLP-Stufe.")))
+    return ""
+
+
 def visibility_filter(principal: Principal, model: type[Shared]) -> Q:
     """A ``Q`` on a TLP-labelled ``model`` selecting what ``principal`` may see (module doc)."""
     from verbund.alliances.models import Membership
@@ -179,7 +207,9 @@ def visibility_filter(principal: Principal, model: type[Shared]) -> Q:
     user_id = principal.user_id
     through: Any = model.recipients.through
     named = Q(pk__in=through._default_manager.filter(user_id=user_id).values(f"{model._meta.model_name}_id"))
-    condition = Q(tlp="clear") | Q(created_by_id=user_id) | named
+    # The named people and the creator are TLP:RED's rule; for every other label what a person sees
+    # follows from the bodies they work for now (a former employee loses the body's objects).
+    condition = Q(tlp="clear") | (Q(tlp__in=_NAMED_ONLY) & (Q(created_by_id=user_id) | named))
     shareable = Q(tlp__in=("green", "amber"))
     bodies = own_body_ids(principal)
     if bodies:
@@ -189,14 +219,17 @@ def visibility_filter(principal: Principal, model: type[Shared]) -> Q:
         group_members: Any = SharingGroup.bodies.through
         groups = group_members._default_manager.filter(body_id__in=bodies).values("sharinggroup_id")
         condition |= shareable & Q(distribution="group", sharing_group_id__in=groups)
-        if Membership.objects.current().filter(body_id__in=bodies).exists():
-            condition |= Q(tlp="green", distribution="all_alliances")
     coordinated = principal.granted(alliance_policies.COORDINATOR) | principal.granted(ALLIANCE_OFFICER)
     if coordinated:
         condition |= shareable & Q(distribution="alliance", alliance_id__in=coordinated)
-    condition |= Q(tlp="green", distribution="all")
+    if coordinated or (bodies and Membership.objects.current().filter(body_id__in=bodies).exists()):
+        condition |= Q(tlp="green", distribution="all_alliances")
+    if bodies or coordinated or not principal.has_platform_role(Role.BERATUNGSSTELLE):
+        # "every signed-in person"; the Beratungsstelle sees what is shared with it through
+        # ``advisory_office`` (issue: "sees none of it unless a member shares with it").
+        condition |= Q(tlp="green", distribution="all")
     if principal.has_platform_role(Role.BERATUNGSSTELLE):
-        condition |= Q(advisory_office=True) & ~Q(tlp__in=_NAMED_ONLY)
+        condition |= Q(advisory_office=True, tlp__in=_ADVISORY_OFFICE)
     return condition
 
 
@@ -209,3 +242,28 @@ def sees(principal: Principal, obj: Model) -> bool:
     """Whether ``principal`` sees ``obj`` (one query; prefer filtering querysets)."""
     model: Any = type(obj)
     return bool(model._default_manager.filter(visibility_filter(principal, model), pk=obj.pk).exists())
+
+
+# --- sharing groups, incidents and mutual help ----------------------------------------------------
+
+
+def may_manage_group(principal: Principal, owner_body_id: int | None) -> bool:
+    """Name a sharing group and choose its bodies: whoever acts for the body that created it."""
+    return acts_for(principal, owner_body_id)
+
+
+def reaches_alliance(obj: Shared, alliance_id: int | None) -> bool:
+    """Whether the current members of ``alliance_id`` see ``obj`` by its label and distribution (a help
+    request is as confidential as its incident, so only such an incident may ask the alliance)."""
+    if alliance_id is None:
+        return False
+    if obj.tlp == "clear":
+        return True
+    if obj.tlp == "green" and obj.distribution in ("all_alliances", "all"):
+        return True
+    return obj.tlp in ("green", "amber") and obj.distribution == "alliance" and obj.alliance_id == alliance_id
+
+
+def may_contribute(principal: Principal, helper_body_id: int | None, requesting_body_id: int | None) -> bool:
+    """Record what a body gave: whoever acts for the helping body (not the body that asked)."""
+    return helper_body_id != requesting_body_id and acts_for(principal, helper_body_id)

@@ -8,7 +8,7 @@ from typing import Any
 from verbund.common.errors import Invalid
 from verbund.common.principal import Principal
 
-from ..policies import acts_for, distribution_error
+from ..policies import acts_for, advisory_office_error, distribution_error
 
 
 def check_sharing(principal: Principal, values: dict[str, Any]) -> None:
@@ -28,5 +28,6 @@ def check_sharing(principal: Principal, values: dict[str, Any]) -> None:
     error = distribution_error(tlp, distribution, alliance_id=alliance, group_id=group)
     if error:
         raise Invalid(fields={"distribution": [error]})
-    if tlp == "red" and values.get("advisory_office"):
-        raise Invalid(fields={"advisory_office": ["TLP:RED geht nur an namentlich genannte Personen."]})
+    office = advisory_office_error(tlp, bool(values.get("advisory_office")))
+    if office:
+        raise Invalid(fields={"advisory_office": [office]})
