@@ -116,6 +116,15 @@ def load_planning(stdout: Any, stderr: Any) -> Logins:
     return []
 
 
+def load_security(stdout: Any, stderr: Any) -> Logins:
+    """The cyber alliance's inventories, advisories, shared ISB, incident and WiBA (security.demo)."""
+    from verbund.security.demo import ensure_demo_security_users, load_demo_security
+
+    logins = ensure_demo_security_users()
+    load_demo_security(stdout=stdout)
+    return logins
+
+
 def load_notifications(stdout: Any, stderr: Any) -> Logins:
     """The demo users' inbox: the events the other parts' demo data published (notifications.demo)."""
     from verbund.notifications.demo import load_demo_notifications
@@ -138,6 +147,7 @@ DEMO_PARTS = (
     DemoPart("funding", "Förderung", load_funding),
     DemoPart("shared_services", "Geteilte Dienste", load_shared_services),
     DemoPart("planning", "Planung", load_planning),
+    DemoPart("security", "Informationssicherheit", load_security),
     DemoPart("notifications", "Benachrichtigungen", load_notifications),
 )
 
