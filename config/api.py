@@ -8,8 +8,8 @@ from verbund.common.api import VerbundAPI, install_error_handlers
 from verbund.funding.api import router as funding_router
 from verbund.notifications.api import router as notifications_router
 from verbund.planning.api import router as planning_router
-from verbund.security.api import router as security_router
 from verbund.registry.api import router as registry_router
+from verbund.security.api import router as security_router
 from verbund.shared_services.api import router as shared_services_router
 
 api = VerbundAPI(

@@ -6,7 +6,7 @@ read by heads and coordinators who may be outside an object's TLP distribution.
 
 from django.utils.translation import gettext_noop
 
-from verbund.audit.actions import audit_action
+from verbund.audit.actions import audit_action, audit_labels
 
 ADVISORY_IMPORT = audit_action(
     "security.advisory_import", gettext_noop("hat den Sicherheitshinweis {object} eingelesen")
@@ -67,4 +67,15 @@ OFFICER_SET = audit_action(
 )
 OFFICER_END = audit_action(
     "security.officer_end", gettext_noop("hat die gemeinsame Funktion {object} beendet")
+)
+
+audit_labels(
+    {
+        "filename": gettext_noop("Dateiname"),
+        "previous_version": gettext_noop("vorherige Version"),
+        "checklist": gettext_noop("Checkliste"),
+        "incident": gettext_noop("Sicherheitsvorfall"),
+        "hourly_rate": gettext_noop("Stundensatz (EUR)"),
+        "claim": gettext_noop("Forderung (EUR)"),
+    }
 )

@@ -23,6 +23,8 @@ ROLES = {
     "advisory": "beratung",
     "coordinator": "koordination.donnersberg",
     "clerk": "sachbearbeitung.donnersbergkreis",
+    # the shared information security officer of the cyber alliance (sees its TLP:AMBER data)
+    "security_officer": "isb.cyber",
 }
 
 
@@ -130,7 +132,40 @@ def _build() -> ApiWorld:
     world.values["roles"] = {"role_id": str(assignment.pk if assignment else 1)}
     notification = Notification.objects.filter(recipient=operator).order_by("pk").first()
     world.values["notifications"] = {"notification_id": str(notification.pk if notification else 1)}
+    world.values["security"] = _security_values()
     return world
+
+
+def _security_values() -> dict[str, str]:
+    """Ids of the security demo (the cyber alliance's advisories, assets, matches, incident …)."""
+    from verbund.security.models import (
+        AdvisoryRevision,
+        Asset,
+        HelpRequest,
+        Incident,
+        Match,
+        SharedOfficer,
+        WibaAssessment,
+        WibaChecklist,
+    )
+
+    def first(model: Any) -> str:
+        return str(model.objects.order_by("pk").values_list("pk", flat=True).first() or 1)
+
+    revision = AdvisoryRevision.objects.order_by("pk").first()
+    officer = SharedOfficer.objects.select_related("alliance").order_by("pk").first()
+    return {
+        "advisory_id": str(revision.advisory_id if revision else 1),
+        "revision_id": str(revision.pk if revision else 1),
+        "asset_id": first(Asset),
+        "match_id": first(Match),
+        "incident_id": first(Incident),
+        "request_id": first(HelpRequest),
+        "officer_id": first(SharedOfficer),
+        "slug": officer.alliance.slug if officer and officer.alliance else "interkommunale-cybersicherheit",
+        "assessment_id": first(WibaAssessment),
+        "checklist_id": first(WibaChecklist),
+    }
 
 
 def api_world_fixture(django_db_setup: Any, django_db_blocker: Any) -> Iterator[ApiWorld]:

@@ -87,6 +87,13 @@ LISTS = [
     "/api/v1/shared-services/tasks",
     "/api/v1/users",
     "/api/v1/notifications",
+    "/api/v1/security/advisories",
+    "/api/v1/security/assets",
+    "/api/v1/security/matches",
+    "/api/v1/security/incidents",
+    "/api/v1/security/officers",
+    "/api/v1/security/wiba/assessments",
+    "/api/v1/security/wiba/checklists",
 ]
 
 

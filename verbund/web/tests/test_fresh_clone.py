@@ -84,7 +84,8 @@ def test_a_fresh_clone_loads_the_sample_with_boundaries_and_complete_demo_allian
     from verbund.planning.models import RunStatus, Scenario
     from verbund.shared_services.models import SharedService
 
-    assert SharedService.objects.count() == 3
+    # the three demo services and the cyber alliance's shared security officer (issue 12)
+    assert SharedService.objects.count() == 4
     scenarios = Scenario.objects.all()
     assert scenarios.count() == 2
     assert all(s.status == RunStatus.DONE for s in scenarios), [(s.name, s.status) for s in scenarios]

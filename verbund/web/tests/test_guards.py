@@ -291,6 +291,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "funding:info_answer": lambda s: {"pk": s.application.pk, "info_pk": _pk("funding.inforequest")},
     "funding:application_grant": lambda s: {"pk": s.application.pk},
     "funding:premature_start_approve": lambda s: {"pk": s.application.pk},
+    "funding:premature_start_withdraw": lambda s: {"pk": s.application.pk},
     "funding:application_reject": lambda s: {"pk": s.application.pk},
     "funding:grant_pdf": lambda s: {"pk": s.application.pk},
     "funding:attachment_add": lambda s: {"pk": s.application.pk},
@@ -355,9 +356,30 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "planning:scenario_export_geojson": lambda s: {"pk": _pk("planning.scenario")},
     "planning:scenario_delete": lambda s: {"pk": _pk("planning.scenario")},
     "planning:scenario_restart": lambda s: {"pk": _pk("planning.scenario")},
+    # security: assets
+    "security:asset_detail": lambda s: {"asset_id": _pk("security.asset")},
+    "security:asset_edit": lambda s: {"asset_id": _pk("security.asset")},
+    "security:asset_retire": lambda s: {"asset_id": _pk("security.asset")},
+    # security: WiBA and shared officers
+    "security:wiba_checklist": lambda s: {"checklist_id": _pk("security.wibachecklist")},
+    "security:wiba_start": lambda s: {"checklist_id": _pk("security.wibachecklist")},
+    "security:wiba_assessment": lambda s: {"assessment_id": _pk("security.wibaassessment")},
+    "security:wiba_share": lambda s: {"assessment_id": _pk("security.wibaassessment")},
+    "security:wiba_evidence_add": lambda s: {"answer_id": _pk("security.wibaanswer")},
+    "security:wiba_evidence": lambda s: {"attachment_id": MISSING},
+    "security:wiba_alliance": lambda s: {"slug": s.alliance.slug},
+    "security:officer_create": lambda s: {"slug": s.alliance.slug},
+    "security:officer_detail": lambda s: {"officer_id": _pk("security.sharedofficer")},
+    "security:officer_edit": lambda s: {"officer_id": _pk("security.sharedofficer")},
+    "security:officer_settlement": lambda s: {"officer_id": _pk("security.sharedofficer")},
+    "security:officer_end": lambda s: {"officer_id": _pk("security.sharedofficer")},
     # legal pages (web shell)
     "legal:edit": lambda s: {"kind": "impressum"},
     "legal:feedback_handle": lambda s: {"pk": _pk("web.accessibilityfeedback")},
+    # security (alliance view, matches)
+    "security:alliance": lambda s: {"slug": s.alliance.slug},
+    "security:triage": lambda s: {"slug": s.alliance.slug, "advisory_id": _pk("security.advisory")},
+    "security:match_detail": lambda s: {"match_id": _pk("security.match")},
     # notifications
     "notifications:open": lambda s: {"pk": _pk("notifications.notification")},
     "notifications:mark_read": lambda s: {"pk": _pk("notifications.notification")},
@@ -365,6 +387,31 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "notifications:webhook_delete": lambda s: {"pk": _pk("notifications.webhooksubscription")},
     "notifications:mail_redeliver": lambda s: {"pk": _pk("notifications.outboxmail")},
     "notifications:delivery_redeliver": lambda s: {"pk": _pk("notifications.webhookdelivery")},
+    # security: incidents, mutual help, sharing groups
+    "security:incident_detail": lambda s: {"incident_id": _pk("security.incident")},
+    "security:incident_edit": lambda s: {"incident_id": _pk("security.incident")},
+    "security:incident_report": lambda s: {"incident_id": _pk("security.incident")},
+    "security:attachment_upload": lambda s: {"incident_id": _pk("security.incident")},
+    "security:attachment_download": lambda s: {
+        "incident_id": _pk("security.incident"),
+        "attachment_id": MISSING,
+    },
+    "security:help_request_create": lambda s: {"incident_id": _pk("security.incident")},
+    "security:help_contribution": lambda s: {"request_id": _pk("security.helprequest")},
+    "security:help_statement": lambda s: {"request_id": _pk("security.helprequest")},
+    "security:help_statement_csv": lambda s: {"request_id": _pk("security.helprequest")},
+    "security:help_statement_pdf": lambda s: {"request_id": _pk("security.helprequest")},
+    "security:help_settle": lambda s: {"request_id": _pk("security.helprequest")},
+    "security:group_detail": lambda s: {"group_id": _pk("security.sharinggroup")},
+    # security: sources and quarantine (Plattformbetrieb)
+    "security:source_poll": lambda s: {"source_id": _pk("security.csafsource")},
+    "security:quarantine_detail": lambda s: {"document_id": _pk("security.quarantineddocument")},
+    # security: advisories
+    "security:advisory_detail": lambda s: {"advisory_id": _pk("security.advisory")},
+    "security:advisory_revision_download": lambda s: {
+        "advisory_id": _pk("security.advisory"),
+        "revision_id": _pk("security.advisoryrevision"),
+    },
 }
 
 

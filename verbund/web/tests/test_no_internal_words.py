@@ -43,7 +43,7 @@ INTERNAL = {
 # Allowed on purpose: versions of licences and standards ("Namensnennung 2.0", "BITV 2.0", "WCAG 2.1"),
 # section numbers of laws ("§ 2.1").
 ALLOWED = re.compile(
-    r"(Version|Namensnennung|Lizenz|§|Nr\.|Ziffer|Stufe|XRechnung|UBL|PDF/UA-|BITV|WCAG|OParl|CSAF|TLS)\s*[\d.–-]*$"
+    r"(Version|Namensnennung|Lizenz|§|Nr\.|Ziffer|Stufe|XRechnung|UBL|PDF/UA-|BITV|WCAG|OParl|CSAF|TLS|CVSS|CPE|cpe:)\s*[\d.–-]*$"
 )
 
 SKIP = re.compile(
