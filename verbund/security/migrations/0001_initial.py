@@ -180,7 +180,7 @@ class Migration(migrations.Migration):
             name='SharedOfficer',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('isb', 'Informationssicherheitsbeauftragte/r'), ('dsb', 'Datenschutzbeauftragte/r')], max_length=10, verbose_name='Funktion')),
+                ('kind', models.CharField(choices=[('isb', 'Informationssicherheitsbeauftragte/r (ISB)'), ('dsb', 'Datenschutzbeauftragte/r (DSB)')], max_length=10, verbose_name='Funktion')),
                 ('starts_on', models.DateField(verbose_name='ab')),
                 ('ends_on', models.DateField(blank=True, null=True, verbose_name='bis')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy
 
 
 class OfficerKind(models.TextChoices):
-    ISB = "isb", gettext_lazy("Informationssicherheitsbeauftragte/r")
-    DSB = "dsb", gettext_lazy("Datenschutzbeauftragte/r")
+    ISB = "isb", gettext_lazy("Informationssicherheitsbeauftragte/r (ISB)")
+    DSB = "dsb", gettext_lazy("Datenschutzbeauftragte/r (DSB)")
 
 
 class SharedOfficer(models.Model):
