@@ -324,7 +324,7 @@ def import_advisory(
     sha256 = _sha256(raw, report.document)
     with transaction.atomic():
         existing = (
-            Advisory.objects.select_for_update()
+            Advisory.objects.select_for_update(of=("self",))
             .filter(publisher_namespace=facts.publisher.namespace, tracking_id=facts.tracking_id)
             .filter(owner_body=owner)
             .first()

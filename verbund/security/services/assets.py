@@ -250,7 +250,7 @@ def asset_update(
     the sharing fields, defaults for those left out), its owner body (both the old and the new one
     must be the actor's) and ``platform``."""
     principal = _authorize(actor, asset.owner_body_id)
-    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    asset = Asset.objects.select_for_update(of=("self",)).get(pk=asset.pk)
     _visible(principal, asset)
     owner = owner_body or asset.owner_body
     assert owner is not None
@@ -297,7 +297,7 @@ def asset_update(
 def asset_retire(*, actor: Actor, asset: Asset) -> Asset:
     """Take an asset out of operation (kept, not deleted: its matches and incidents refer to it)."""
     principal = _authorize(actor, asset.owner_body_id)
-    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    asset = Asset.objects.select_for_update(of=("self",)).get(pk=asset.pk)
     _visible(principal, asset)
     if not asset.active:
         return asset

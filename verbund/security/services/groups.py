@@ -70,7 +70,7 @@ def sharing_group_update(
     """Rename the group and choose its bodies anew; a body taken out no longer sees what was shared
     with the group."""
     authorize(actor, lambda p: policies.may_manage_group(p, group.owner_body_id), REFUSAL)
-    group = SharingGroup.objects.select_for_update().select_related("owner_body").get(pk=group.pk)
+    group = SharingGroup.objects.select_for_update(of=("self",)).select_related("owner_body").get(pk=group.pk)
     name, members = _clean(name, bodies, group.owner_body)
     before = sorted(group.bodies.values_list("ars", flat=True))
     after = sorted(b.ars for b in members)

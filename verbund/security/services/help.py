@@ -128,7 +128,7 @@ def help_request_set_status(*, actor: Actor, request: HelpRequest, status: str) 
     """The asking body marks its request as covered or reopens it (closing is :func:`help_settle`)."""
     incident = request.incident
     authorize(actor, lambda p: policies.acts_for(p, incident.owner_body_id), _(ASK_REFUSAL))
-    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    request = HelpRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if request.status == HelpStatus.CLOSED:
         raise Conflict(_("Das Hilfeersuchen ist abgerechnet und abgeschlossen."))
     if status not in (HelpStatus.OPEN, HelpStatus.COVERED):
@@ -183,7 +183,7 @@ def help_contribution_record(
         ),
         _(CONTRIBUTE_REFUSAL),
     )
-    request = HelpRequest.objects.select_for_update().get(pk=request.pk)
+    request = HelpRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if request.status == HelpStatus.CLOSED:
         raise Conflict(_("Das Hilfeersuchen ist abgerechnet und abgeschlossen."))
     if not _is_member(request.alliance_id, helper_body.pk):
@@ -341,7 +341,9 @@ def help_settle(*, actor: Actor, request: HelpRequest, confirmed: bool = False) 
     incident = request.incident
     authorize(actor, lambda p: policies.acts_for(p, incident.owner_body_id), _(ASK_REFUSAL))
     request = (
-        HelpRequest.objects.select_for_update().select_related("incident__owner_body").get(pk=request.pk)
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("incident__owner_body")
+        .get(pk=request.pk)
     )
     if request.status == HelpStatus.CLOSED:
         raise Conflict(_("Das Hilfeersuchen ist bereits abgerechnet."))

@@ -254,7 +254,7 @@ def incident_update(
 ) -> Incident:
     """Change the incident's description, times, status, NIS2 flag, sharing or affected assets."""
     principal = _check(actor, incident)
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
     unknown = set(fields) - set(UPDATABLE) - set(SHARING) - {"recipients"}
     if unknown:
         raise TypeError(f"incident_update: unknown fields {sorted(unknown)}")
@@ -313,7 +313,7 @@ def incident_report(*, actor: Actor, incident: Incident, kind: str, at: dt.datet
     _check(actor, incident)
     if kind not in REPORT_FIELDS:
         raise Invalid(fields={"kind": [_("Unbekannte Meldung.")]})
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).get(pk=incident.pk)
     at = _aware(at)
     if at is not None:
         if at > timezone.now() + dt.timedelta(minutes=5):
@@ -375,7 +375,7 @@ def send_deadline_reminders(now: dt.datetime | None = None) -> int:
             continue
         items = incident_deadlines(incident, now)
         with transaction.atomic():
-            Incident.objects.select_for_update().filter(pk=incident.pk).first()
+            Incident.objects.select_for_update(of=("self",)).filter(pk=incident.pk).first()
             sent = set(
                 Event.objects.filter(
                     event_type=str(INCIDENT_DEADLINE), payload__incident=incident.pk

@@ -374,7 +374,7 @@ def match_advisory(advisory_id: int, *, actor: Actor = MATCH_ACTOR) -> MatchRun:
     or a new revision; called by the import after its commit)."""
     authorize(actor, _may_run, _("Den Abgleich dürfen nur Beauftragte und der Plattformbetrieb starten."))
     with transaction.atomic():
-        advisory = Advisory.objects.select_for_update().filter(pk=advisory_id).first()
+        advisory = Advisory.objects.select_for_update(of=("self",)).filter(pk=advisory_id).first()
         if advisory is None:
             raise NotFound()
         revision = next(current_revisions([advisory.pk]), None)
@@ -385,7 +385,7 @@ def match_advisory(advisory_id: int, *, actor: Actor = MATCH_ACTOR) -> MatchRun:
             advisory,
             advisory.vulnerabilities.all(),
             records,
-            Match.objects.filter(advisory=advisory).select_for_update(),
+            Match.objects.filter(advisory=advisory).select_for_update(of=("self",)),
         )
         run.advisories, run.assets = 1, len(assets)
         _alert(actor, run)

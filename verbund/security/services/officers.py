@@ -289,7 +289,7 @@ def officer_update(
 ) -> SharedOfficer:
     """Change the person, deputy, period and shares; a linked settlement's key and recipients follow."""
     _authorize(actor, officer.alliance_id)
-    officer = SharedOfficer.objects.select_for_update().get(pk=officer.pk)
+    officer = SharedOfficer.objects.select_for_update(of=("self",)).get(pk=officer.pk)
     _check_people(person, deputy)
     _check_period(starts_on, ends_on)
     cleaned = _clean_shares(shares)
@@ -335,7 +335,7 @@ def officer_update(
 def officer_end(*, actor: Actor, officer: SharedOfficer, ends_on: dt.date) -> SharedOfficer:
     """End the role on ``ends_on`` (inclusive): from the next day the grants are gone."""
     _authorize(actor, officer.alliance_id)
-    officer = SharedOfficer.objects.select_for_update().get(pk=officer.pk)
+    officer = SharedOfficer.objects.select_for_update(of=("self",)).get(pk=officer.pk)
     if officer.ends_on is not None and officer.ends_on <= ends_on:
         raise Conflict(_("Die Funktion endet bereits am %(date)s.") % {"date": f"{officer.ends_on:%d.%m.%Y}"})
     _check_period(officer.starts_on, ends_on)
@@ -425,7 +425,9 @@ def officer_settlement_link(
     """
     _authorize(actor, officer.alliance_id)
     officer = (
-        SharedOfficer.objects.select_for_update().select_related("alliance", "employer").get(pk=officer.pk)
+        SharedOfficer.objects.select_for_update(of=("self",))
+        .select_related("alliance", "employer")
+        .get(pk=officer.pk)
     )
     alliance = officer.alliance
     if alliance is None:

@@ -171,7 +171,7 @@ def csaf_source_update(actor: Actor, *, source: CsafSource, **changes: Any) -> C
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     with transaction.atomic():
-        locked = CsafSource.objects.select_for_update().get(pk=source.pk)
+        locked = CsafSource.objects.select_for_update(of=("self",)).get(pk=source.pk)
         changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
         if not changed:
             return locked
@@ -238,7 +238,7 @@ class SourcePoll:
 
 def _take_lease(source_id: int, now: dt.datetime) -> CsafSource | None:
     with transaction.atomic():
-        source = CsafSource.objects.select_for_update().filter(pk=source_id).first()
+        source = CsafSource.objects.select_for_update(of=("self",)).filter(pk=source_id).first()
         if source is None:
             raise NotFound(_("Diese CSAF-Quelle gibt es nicht."))
         lease = (source.state or {}).get("lease")
@@ -257,7 +257,7 @@ def _take_lease(source_id: int, now: dt.datetime) -> CsafSource | None:
 
 def _finish(source: CsafSource, state: PollState, report: RunReport, finished: dt.datetime) -> None:
     with transaction.atomic():
-        locked = CsafSource.objects.select_for_update().get(pk=source.pk)
+        locked = CsafSource.objects.select_for_update(of=("self",)).get(pk=source.pk)
         locked.state = state.to_dict()  # the lease goes with it
         errors = report.errors[:MAX_ERROR_LINES]
         if len(report.errors) > MAX_ERROR_LINES:

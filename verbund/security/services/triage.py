@@ -164,7 +164,9 @@ def triage_set(
         "suggested": str(suggested),
         "override_reason": override_reason if decision != suggested else "",
     }
-    triage = Triage.objects.select_for_update().filter(advisory=advisory, alliance=alliance).first()
+    triage = (
+        Triage.objects.select_for_update(of=("self",)).filter(advisory=advisory, alliance=alliance).first()
+    )
     old = (triage.decision, triage.tlp) if triage else None
     if triage is None:
         triage = Triage(advisory=advisory, alliance=alliance)
