@@ -5,6 +5,7 @@ from verbund.accounts.api import router as me_router
 from verbund.accounts.auth import TokenOrSessionAuth
 from verbund.alliances.api import router as alliances_router
 from verbund.common.api import VerbundAPI, install_error_handlers
+from verbund.emergency.api import router as emergency_router
 from verbund.funding.api import router as funding_router
 from verbund.notifications.api import router as notifications_router
 from verbund.planning.api import router as planning_router
@@ -39,3 +40,4 @@ api.add_router("/shared-services", shared_services_router, tags=["Geteilte Diens
 api.add_router("/planning", planning_router, tags=["Planung"])
 api.add_router("/notifications", notifications_router, tags=["Benachrichtigungen"])
 api.add_router("/security", security_router, tags=["Informationssicherheit"])
+api.add_router("/emergency", emergency_router, tags=["Krisenmanagement"])

@@ -24,6 +24,7 @@ urlpatterns = [
     path("planung/", include("verbund.planning.urls")),
     path("benachrichtigungen/", include("verbund.notifications.urls")),
     path("sicherheit/", include("verbund.security.urls")),
+    path("krisenstab/", include("verbund.emergency.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

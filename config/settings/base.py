@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "verbund.shared_services",
     "verbund.planning",
     "verbund.security",
+    "verbund.emergency",
     # floor 4: web shell (base templates, start page, demo data)
     "verbund.web",
     # After verbund.web, whose templates/ninja/swagger.html (German page, one <h1>) replaces ninja's;

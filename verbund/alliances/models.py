@@ -26,7 +26,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from verbund.common.documents import StoredFileMixin
 from verbund.common.principal import Principal
@@ -64,7 +64,31 @@ class FieldOfAction(models.Model):
         ordering = ["sort_order", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (the seeded names are in the catalogue, see
+        :data:`SEEDED_FIELD_NAMES`; a name added later shows as entered)."""
+        return _(self.name) if self.name else ""
+
+
+#: The names seeded by migration 0002, marked for the catalogue (the rows keep the German name).
+SEEDED_FIELD_NAMES = (
+    gettext_noop("Verwaltungsdigitalisierung"),
+    gettext_noop("Cybersicherheit"),
+    gettext_noop("Brand- und Katastrophenschutz"),
+    gettext_noop("Krisenmanagement"),
+    gettext_noop("Back-Office / Vergabe / Beschaffung"),
+    gettext_noop("Fördermittelmanagement"),
+    gettext_noop("Personal"),
+    gettext_noop("Arbeitsschutz"),
+    gettext_noop("Fachkräfte"),
+    gettext_noop("Daseinsvorsorge"),
+    gettext_noop("Mobilität"),
+    gettext_noop("Wissen und KI"),
+    gettext_noop("Sonstiges"),
+)
 
 
 class LegalForm(models.TextChoices):

@@ -1,0 +1,21 @@
+"""Crisis management: joint administrative staffs, the staff log, messages, the situation picture,
+the resource pool and mutual aid between bodies."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
+
+
+class EmergencyConfig(AppConfig):
+    name = "verbund.emergency"
+    verbose_name = gettext_lazy("Krisenmanagement")
+
+    def ready(self) -> None:
+        # A staff function is a grant of the platform core: the principal reads the staffs and the
+        # events a person holds a function in.
+        from verbund.accounts.principal import register_grant_provider
+
+        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
+        from .policies import EVENT_MEMBER, STAFF_MEMBER, event_member_ids, staff_member_ids
+
+        register_grant_provider(STAFF_MEMBER, staff_member_ids)
+        register_grant_provider(EVENT_MEMBER, event_member_ids)

@@ -1,0 +1,42 @@
+"""The audit actions of the emergency part.
+
+The staff log itself is append-only and hash-chained; ordinary log entries are therefore not copied
+into the audit log (they are their own record). What changes the staff, an event's state, a log
+correction, the resources and mutual aid is audited here. Entries name events and requests by title
+or number only.
+"""
+
+from django.utils.translation import gettext_noop
+
+from verbund.audit.actions import audit_action
+
+STAFF_CREATE = audit_action("emergency.staff_create", gettext_noop("hat den Stab {object} angelegt"))
+POSITION_SET = audit_action(
+    "emergency.position_set", gettext_noop("hat eine Stabsfunktion in {object} besetzt")
+)
+POSITION_END = audit_action(
+    "emergency.position_end", gettext_noop("hat eine Stabsfunktion in {object} beendet")
+)
+SHIFT_SET = audit_action("emergency.shift_set", gettext_noop("hat den Dienstplan von {object} geändert"))
+EVENT_OPEN = audit_action("emergency.event_open", gettext_noop("hat die Lage {object} eröffnet"))
+EVENT_LEVEL = audit_action("emergency.event_level", gettext_noop("hat die Stufe der Lage {object} geändert"))
+EVENT_CLOSE = audit_action("emergency.event_close", gettext_noop("hat die Lage {object} beendet"))
+LOG_CORRECT = audit_action(
+    "emergency.log_correct", gettext_noop("hat einen Eintrag im Einsatztagebuch der Lage {object} berichtigt")
+)
+EVENT_IMPORT = audit_action("emergency.event_import", gettext_noop("hat die Lage {object} eingelesen"))
+RESOURCE_CREATE = audit_action(
+    "emergency.resource_create", gettext_noop("hat die Ressource {object} erfasst")
+)
+RESOURCE_UPDATE = audit_action(
+    "emergency.resource_update", gettext_noop("hat die Ressource {object} geändert")
+)
+REQUEST_CREATE = audit_action("emergency.request_create", gettext_noop("hat {object} gestellt"))
+REQUEST_CANCEL = audit_action("emergency.request_cancel", gettext_noop("hat {object} zurückgezogen"))
+COMMIT = audit_action("emergency.commit", gettext_noop("hat Hilfe für {object} zugesagt"))
+HANDOVER = audit_action("emergency.handover", gettext_noop("hat die Übergabe zu {object} eingetragen"))
+RETURN = audit_action("emergency.return", gettext_noop("hat die Rückgabe zu {object} eingetragen"))
+AGREEMENT_SET = audit_action(
+    "emergency.agreement_set",
+    gettext_noop("hat die Vereinbarung über gegenseitige Hilfe von {object} geändert"),
+)

@@ -1,0 +1,139 @@
+"""Who sees and changes what in the emergency part.
+
+Staff work is confidential to the staff
+=======================================
+* An event, its log, messages, tasks, map and reports: only people who hold a function in the
+  event's staff (a standing position, grant :data:`STAFF_MEMBER`) or in the staff of that event (grant
+  :data:`EVENT_MEMBER`). Nobody else, no role: not the Beratungsstelle, not Plattformbetrieb, not the
+  heads of the member bodies unless they hold a function. Missing and invisible are the same 404.
+* Writing to the log and writing messages: every member of the event's staff. Screening and assigning
+  messages: the Koordinierungsgruppe and the Leitung des Stabes (:data:`SCREENING_FUNCTIONS`).
+  Answering: a holder of a function the message is assigned to, or the screeners.
+* Opening and closing events, changing the staff's positions and the roster: the Leitung des Stabes
+  and the Hauptverwaltungsbeamte (:data:`LEADING_FUNCTIONS`), the heads (Verwaltungsleitung) of the
+  staff's body, and for a joint staff the coordinators of its alliance.
+
+Resource pool and mutual aid
+============================
+* The pool and the requests: every person working for a body (lenders must see the needs, those in
+  need the offers). Listing, changing and lending a body's resources: its staff and heads. Asking for
+  help: the staff and heads of the body in need.
+* System actors with :data:`MANAGE` (the demo loader, the queue) do everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils.translation import gettext_noop
+
+from verbund.alliances import policies as alliance_policies
+from verbund.common.principal import Principal, register_grant_kind
+from verbund.common.roles import Role
+
+if TYPE_CHECKING:
+    from .models import Staff
+
+#: Grant: the staffs in which a person holds a standing function (holder or deputy).
+STAFF_MEMBER = register_grant_kind(
+    "emergency.staff_member", label=gettext_noop("Mitglied des Stabes"), scope="emergency.staff"
+).name
+#: Grant: the events for whose staff a person was called in for that event only.
+EVENT_MEMBER = register_grant_kind(
+    "emergency.event_member", label=gettext_noop("Mitglied des Stabes der Lage"), scope="emergency.event"
+).name
+#: System capability: everything of the part.
+MANAGE = "emergency.manage"
+
+
+def _current_positions(user_id: int) -> Q:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return Q(person_id=user_id) & Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+
+def staff_member_ids(user_id: int) -> Iterable[int]:
+    """Grant provider of :data:`STAFF_MEMBER`."""
+    from .models import Position
+
+    return (
+        Position.objects.filter(_current_positions(user_id), event__isnull=True)
+        .values_list("staff_id", flat=True)
+        .distinct()
+    )
+
+
+def event_member_ids(user_id: int) -> Iterable[int]:
+    """Grant provider of :data:`EVENT_MEMBER`."""
+    from .models import Position
+
+    return (
+        Position.objects.filter(_current_positions(user_id), event__isnull=False)
+        .values_list("event_id", flat=True)
+        .distinct()
+    )
+
+
+def sees_event(principal: Principal, *, staff_id: int, event_id: int) -> bool:
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return principal.has_grant(STAFF_MEMBER, staff_id) or principal.has_grant(EVENT_MEMBER, event_id)
+
+
+def event_filter(principal: Principal, prefix: str = "") -> Q:
+    """Events (``prefix`` leads to an event, e.g. ``"event__"``) the principal may see."""
+    if principal.is_system and principal.capable(MANAGE):
+        return Q()
+    staffs = principal.granted(STAFF_MEMBER)
+    events = principal.granted(EVENT_MEMBER)
+    if not (staffs or events):
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}staff_id__in": staffs}) | Q(**{f"{prefix}id__in": events})
+
+
+def held_functions(principal: Principal, *, staff_id: int, event_id: int | None) -> frozenset[str]:
+    """The functions the principal holds now in the staff (standing, or for ``event_id``)."""
+    if principal.user_id is None:
+        return frozenset()
+    from .models import Position
+
+    scope = Q(event__isnull=True)
+    if event_id is not None:
+        scope |= Q(event_id=event_id)
+    return frozenset(
+        Position.objects.filter(_current_positions(principal.user_id), scope, staff_id=staff_id).values_list(
+            "function", flat=True
+        )
+    )
+
+
+def leads_staff(principal: Principal, staff: Staff, *, event_id: int | None = None) -> bool:
+    """Open and close events, change positions and roster (see the module's text)."""
+    from .models import LEADING_FUNCTIONS
+
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    body_id = staff.body_id
+    alliance_id = staff.alliance_id
+    if body_id is not None and principal.holds(Role.VERWALTUNGSLEITUNG, body=body_id):
+        return True
+    if alliance_id is not None and alliance_policies.coordinates(principal, alliance_id):
+        return True
+    held = held_functions(principal, staff_id=staff.pk, event_id=event_id)
+    return bool(held & LEADING_FUNCTIONS)
+
+
+def works_for_any_body(principal: Principal) -> bool:
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return bool(principal.body_ids(Role.SACHBEARBEITUNG, Role.VERWALTUNGSLEITUNG))
+
+
+def acts_for_body(principal: Principal, body_id: int | None) -> bool:
+    """Change a body's resources and requests: its staff and heads."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    return body_id is not None and principal.works_for(int(body_id))

@@ -1,0 +1,302 @@
+"""The staff log (Einsatztagebuch): append, correct, read, verify.
+
+Appending locks the event's row, so entries of one event get gapless sequence numbers and each is
+chained to the one before even when several people write at once (PostgreSQL serialises on the row
+lock; SQLite on its write lock). Nothing edits or deletes an entry: the model refuses it
+(:class:`~verbund.common.models.AppendOnlyModel`), the API offers no update or delete, and a
+correction is a new entry that names the old one. :func:`verify_chain` recomputes the chain
+(``manage.py verify_log EVENT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from verbund.audit.services import audit_record
+from verbund.common.access import authorize
+from verbund.common.actors import Actor
+from verbund.common.errors import Invalid, NotFound
+from verbund.common.principal import Principal
+
+from .. import audit_actions, chain
+from ..models import Event, EventStatus, LogCategory, LogEntry, StaffFunction
+from ..policies import event_filter, held_functions, sees_event
+
+#: an entry may record something up to this far in the future (clocks of devices differ)
+_FUTURE = timedelta(minutes=5)
+_TEXT_MAX = 20_000
+_VERIFY_CHUNK = 2_000
+
+
+def visible_events(who: Actor | Principal) -> QuerySet[Event]:
+    return Event.objects.filter(event_filter(_principal(who)))
+
+
+def _principal(who: Actor | Principal) -> Principal:
+    return who if isinstance(who, Principal) else authorize(who)
+
+
+def get_event(who: Actor | Principal, event_id: int) -> Event:
+    """The event, or :class:`NotFound` for one that does not exist or that ``who`` may not see."""
+    principal = _principal(who)
+    event = Event.objects.select_related("staff").filter(pk=event_id).first()
+    if event is None or not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
+        raise NotFound()
+    return event
+
+
+def entries(who: Actor | Principal, event_id: int) -> QuerySet[LogEntry]:
+    event = get_event(who, event_id)
+    return LogEntry.objects.filter(event=event).select_related("corrects").order_by("seq")
+
+
+def _author_name(actor: Actor) -> str:
+    full = getattr(actor, "get_full_name", None)
+    name = full() if callable(full) else ""
+    return str(name or getattr(actor, "username", "") or getattr(actor, "name", "") or _("System"))
+
+
+def _check(
+    *,
+    text: str,
+    category: str,
+    function: str,
+    occurred_at: datetime | None,
+    now: datetime,
+    functions: frozenset[str],
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not text.strip():
+        errors["text"] = [_("Der Eintrag ist leer.")]
+    elif len(text) > _TEXT_MAX:
+        errors["text"] = [_("Der Eintrag ist zu lang (höchstens %(max)s Zeichen).") % {"max": _TEXT_MAX}]
+    if category not in LogCategory.values:
+        errors["category"] = [_("Unbekannte Kategorie.")]
+    if function and function not in StaffFunction.values:
+        errors["function"] = [_("Unbekannte Funktion.")]
+    elif function and functions and function not in functions:
+        errors["function"] = [_("Diese Funktion haben Sie im Stab nicht inne.")]
+    if occurred_at is not None:
+        if occurred_at.tzinfo is None:
+            errors["occurred_at"] = [_("Der Zeitpunkt braucht eine Zeitzone.")]
+        elif occurred_at > now + _FUTURE:
+            errors["occurred_at"] = [_("Der Zeitpunkt liegt in der Zukunft.")]
+    return errors
+
+
+def _append(
+    event: Event,
+    *,
+    author: Actor | None,
+    author_name: str,
+    function: str,
+    category: str,
+    text: str,
+    occurred_at: datetime,
+    entered_at: datetime,
+    corrects: LogEntry | None = None,
+) -> LogEntry:
+    """Write one entry (the caller holds the event's row lock)."""
+    last = LogEntry.objects.filter(event=event).order_by("-seq").values_list("seq", "hash").first()
+    seq, previous = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
+    entry = LogEntry(
+        event=event,
+        seq=seq,
+        occurred_at=occurred_at,
+        entered_at=entered_at,
+        author=author if isinstance(author, get_user_model()) else None,
+        author_name=author_name[:200],
+        function=function,
+        category=category,
+        text=text,
+        corrects=corrects,
+        prev_hash=previous,
+    )
+    entry.hash = chain.entry_hash(previous, entry.chain_fields())
+    entry.save()
+    return entry
+
+
+def _lock(event_id: int) -> Event:
+    event = Event.objects.select_for_update(of=("self",)).select_related("staff").filter(pk=event_id).first()
+    if event is None:
+        raise NotFound()
+    return event
+
+
+def append(
+    *,
+    actor: Actor,
+    event_id: int,
+    text: str,
+    category: str = LogCategory.SITUATION,
+    function: str = "",
+    occurred_at: datetime | None = None,
+) -> LogEntry:
+    """A member of the event's staff writes an entry (time of the event defaults to now)."""
+    principal = authorize(actor)
+    with transaction.atomic():
+        event = _lock(event_id)
+        if not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
+            raise NotFound()
+        now = timezone.now()
+        functions = (
+            held_functions(principal, staff_id=event.staff_id, event_id=event.pk)
+            if principal.is_person
+            else frozenset()
+        )
+        errors = _check(
+            text=text,
+            category=category,
+            function=function,
+            occurred_at=occurred_at,
+            now=now,
+            functions=functions,
+        )
+        if event.status == EventStatus.CLOSED:
+            errors.setdefault("event", []).append(
+                _("Die Lage ist beendet; das Einsatztagebuch ist geschlossen.")
+            )
+        if errors:
+            raise Invalid(fields=errors)
+        return _append(
+            event,
+            author=actor,
+            author_name=_author_name(actor),
+            function=function,
+            category=category,
+            text=text.strip(),
+            occurred_at=occurred_at or now,
+            entered_at=now,
+        )
+
+
+def system_entry(event: Event, *, text: str, category: str, author_name: str, function: str = "") -> LogEntry:
+    """An entry written by another service of the part in its own transaction (a message screened, a
+    resource committed); the caller has authorised the step. Locks the event row."""
+    now = timezone.now()
+    locked = _lock(event.pk)
+    return _append(
+        locked,
+        author=None,
+        author_name=author_name,
+        function=function,
+        category=category,
+        text=text,
+        occurred_at=now,
+        entered_at=now,
+    )
+
+
+def correct(*, actor: Actor, event_id: int, entry_seq: int, text: str, function: str = "") -> LogEntry:
+    """A correction: a new entry that references entry ``entry_seq`` (which stays as it was)."""
+    principal = authorize(actor)
+    with transaction.atomic():
+        event = _lock(event_id)
+        if not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
+            raise NotFound()
+        original = LogEntry.objects.filter(event=event, seq=entry_seq).first()
+        if original is None:
+            raise Invalid(fields={"corrects": [_("Diesen Eintrag gibt es im Einsatztagebuch nicht.")]})
+        now = timezone.now()
+        functions = (
+            held_functions(principal, staff_id=event.staff_id, event_id=event.pk)
+            if principal.is_person
+            else frozenset()
+        )
+        errors = _check(
+            text=text,
+            category=LogCategory.CORRECTION,
+            function=function,
+            occurred_at=None,
+            now=now,
+            functions=functions,
+        )
+        if errors:
+            raise Invalid(fields=errors)
+        entry = _append(
+            event,
+            author=actor,
+            author_name=_author_name(actor),
+            function=function,
+            category=LogCategory.CORRECTION,
+            text=text.strip(),
+            occurred_at=original.occurred_at,
+            entered_at=now,
+            corrects=original,
+        )
+        audit_record(
+            actor=actor,
+            action=audit_actions.LOG_CORRECT,
+            target=event,
+            changes={"Eintrag": entry_seq, "Berichtigung": entry.seq},
+        )
+        return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    event_id: int
+    checked: int
+    broken: chain.Break | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def _chain_rows(event_id: int) -> Iterator[tuple[chain.ChainFields, str, str]]:
+    rows = (
+        LogEntry.objects.filter(event_id=event_id)
+        .order_by("seq")
+        .values_list(
+            "seq",
+            "occurred_at",
+            "entered_at",
+            "author_name",
+            "function",
+            "category",
+            "text",
+            "corrects__seq",
+            "prev_hash",
+            "hash",
+        )
+    )
+    for (
+        seq,
+        occurred,
+        entered,
+        author,
+        function,
+        category,
+        text,
+        corrects,
+        prev_hash,
+        digest,
+    ) in rows.iterator(chunk_size=_VERIFY_CHUNK):
+        fields = chain.ChainFields(
+            event=event_id,
+            seq=seq,
+            occurred_at=occurred,
+            entered_at=entered,
+            author=author,
+            function=function,
+            category=category,
+            text=text,
+            corrects=corrects,
+        )
+        yield fields, prev_hash, digest
+
+
+def verify_chain(event_id: int) -> Verification:
+    """Recompute the chain of one event (no authorisation: a check the operator runs on the server)."""
+    checked, broken = chain.verify(_chain_rows(event_id))
+    return Verification(event_id=event_id, checked=checked, broken=broken)
