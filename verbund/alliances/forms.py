@@ -80,7 +80,8 @@ class DirectoryFilterForm(KernFormMixin, forms.Form):
     def __init__(self, *args: Any, principal: Principal | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = FieldOfAction.objects.order_by("sort_order", "name").values_list("slug", "name")
-        self.fields["field"].choices = [("", _("Alle Handlungsfelder")), *fields]  # type: ignore[attr-defined]
+        named = [(slug, _(name)) for slug, name in fields]  # the seeded names are in the catalogue
+        self.fields["field"].choices = [("", _("Alle Handlungsfelder")), *named]  # type: ignore[attr-defined]
         kreise = kreis_choices(principal)
         self.fields["kreis"].choices = [("", _("Alle Kreise")), *kreise]  # type: ignore[attr-defined]
 

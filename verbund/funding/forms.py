@@ -543,7 +543,12 @@ class PortfolioFilterForm(KernForm):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [  # type: ignore[attr-defined]
             ("", _("Alle Handlungsfelder")),
-            *FieldOfAction.objects.order_by("sort_order", "name").values_list("slug", "name"),
+            *(
+                (slug, _(name))  # the seeded names are in the catalogue
+                for slug, name in FieldOfAction.objects.order_by("sort_order", "name").values_list(
+                    "slug", "name"
+                )
+            ),
         ]
 
     def filters(self) -> dict[str, Any]:

@@ -457,7 +457,10 @@ def portfolio(
         .annotate(total=_sum("amount"), count=Count("pk", distinct=True))
         .order_by("-total", "name")
     )
-    by_field = [{**row, "name": row["name"] or "ohne Handlungsfeld"} for row in _rows(field_rows, "total")]
+    by_field = [
+        {**row, "name": row["name"] or gettext_noop("ohne Handlungsfeld")}
+        for row in _rows(field_rows, "total")
+    ]
     kreis_rows = list(
         GrantNotice.objects.filter(pk__in=ids)
         .annotate(kreis=Substr("application__applicant__ars", 1, 5))
