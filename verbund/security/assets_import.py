@@ -2,16 +2,20 @@
 
 Formats (:func:`parse_inventory` picks one by name and content):
 
-* **CSV** — ``;``, ``,`` or tab, UTF-8 with or without BOM (Windows-1252 as Excel writes it is read
-  too); a header line with German names (``Produkt;Hersteller;Version;CPE;purl;Modellnummer;
-  Seriennummer;Standort;Verantwortlich;Kritikalität`` …) or English aliases (:data:`COLUMNS`).
+* **CSV** — ``;``, ``,`` or tab, UTF-8 with or without BOM (Windows-1252 as Excel writes it, and
+  UTF-16 as Excel's "Unicode text" writes it, are read too); a header line with German names
+  (``Produkt;Hersteller;Version;CPE;purl;Modellnummer;Seriennummer;Standort;Verantwortlich;
+  Kritikalität`` …) or English aliases (:data:`COLUMNS`). Quoting is strict: a quote that is not
+  closed is an error naming its line, never the rest of the file read as one value; a line break
+  inside a quoted value is refused in every field but the note (:func:`clean_text`).
 * **XLSX** — the first sheet, the same header in its first row; read with openpyxl in read-only mode.
   Cells are data: a formula cell is refused (naming its cell), never evaluated nor stored.
 * **CycloneDX JSON** — ``metadata.component`` and ``components`` (nested ones too): name, version,
   supplier/manufacturer/publisher/group as vendor, cpe, purl, hashes. A nested component runs on
   (is part of) its parent (``platform``).
 * **SPDX 2.x JSON** — ``packages``: name, versionInfo, supplier (else originator), externalRefs
-  ``cpe23Type``/``purl``, checksums; ``CONTAINS``/``CONTAINED_BY`` relationships give ``platform``.
+  ``cpe23Type``/``purl``, checksums; ``CONTAINS``/``CONTAINED_BY`` relationships give ``platform``
+  (a cycle of them is refused, naming the SPDX ids).
 
 Every error names the file, the line (CSV), row (XLSX) or JSON path (SBOMs) and the field
 (:class:`AssetImportError`); a file with any error yields nothing. Limits: :data:`MAX_BYTES`,
@@ -408,10 +412,27 @@ def clean_quantity(value: str) -> int:
     return int(text)
 
 
+#: Fields of several lines; every other text field is one line.
+MULTILINE_FIELDS = frozenset({"note"})
+#: Line breaks (``str.splitlines`` splits at these) and the other control characters.
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def clean_text(name: str, value: str) -> str:
+    """A text field trimmed; refuses NUL, control characters, and line breaks in a one-line field (every
+    field but :data:`MULTILINE_FIELDS`), and more than the field's :data:`MAX_LENGTHS`."""
     value = value.strip()
     if "\x00" in value:
         raise ValueError(_("Das Feld enthält ein Nullzeichen."))
+    if name not in MULTILINE_FIELDS:
+        if _LINE_BREAK.search(value):
+            raise ValueError(_("Das Feld ist einzeilig; es enthält einen Zeilenumbruch."))
+        if _CONTROL.search(value):
+            raise ValueError(_("Das Feld enthält ein Steuerzeichen (z. B. einen Tabulator)."))
+    elif _CONTROL_IN_TEXT.search(value):
+        raise ValueError(_("Das Feld enthält ein Steuerzeichen."))
     limit = MAX_LENGTHS.get(name)
     if limit is not None and len(value) > limit:
         raise ValueError(
@@ -565,7 +586,60 @@ def _table_rows(
     return rows
 
 
+#: Byte order marks of the UTF-16 and UTF-32 encodings (UTF-32 first: its LE mark starts like UTF-16's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+    (b"\xff\xfe", "utf-16", "UTF-16"),
+    (b"\xfe\xff", "utf-16", "UTF-16"),
+)
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """``utf-16-le``/``utf-16-be`` when ``data`` looks like UTF-16 text without a byte order mark (every
+    second byte of its start is NUL, as for Latin letters), else ``""``."""
+    head = data[:400]
+    if len(head) < 4 or len(head) % 2:
+        head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
+        return ""
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) == len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) == len(even) and not odd.count(0):
+        return "utf-16-be"
+    return ""
+
+
+def to_utf8(data: bytes, filename: str) -> bytes:
+    """Text in UTF-16 or UTF-32 (with a byte order mark, or UTF-16 without one) as UTF-8; other data as it
+    is. :class:`AssetImportError` naming the encoding when such a file cannot be decoded."""
+    encoding, label = "", ""
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            encoding, label = codec, name
+            break
+    else:
+        encoding = _utf16_without_bom(data)
+        label = "UTF-16" if encoding else ""
+    if not encoding:
+        return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Collector(filename).refuse(
+            "",
+            "",
+            _(
+                "Die Datei ist als %(encoding)s kodiert, aber nicht lesbar (%(reason)s); "
+                "bitte als UTF-8 speichern."
+            )
+            % {"encoding": label, "reason": exc.reason},
+        ) from None
+
+
 def _decode(data: bytes, out: _Collector) -> str:
+    data = to_utf8(data, out.filename)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -587,7 +661,9 @@ def parse_csv(data: bytes, filename: str) -> Inventory:
         raise out.refuse("", "", _("Die Datei ist leer."))
     first = text.splitlines()[0]
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote that is not closed (or text after a closing quote) is an error naming the line,
+    # not the rest of the file read as one value
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     def lines() -> Iterator[tuple[str, list[str]]]:
         start = 1
@@ -597,10 +673,22 @@ def parse_csv(data: bytes, filename: str) -> Inventory:
             except StopIteration:
                 return
             except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    reason = _(
+                        "das Anführungszeichen wird bis zum Ende der Datei nicht geschlossen; "
+                        'ein Anführungszeichen im Wert bitte verdoppeln („""“)'
+                    )
+                elif "expected after" in str(exc):
+                    reason = _(
+                        "nach einem schließenden Anführungszeichen folgt kein Trennzeichen; "
+                        'ein Anführungszeichen im Wert bitte verdoppeln („""“)'
+                    )
+                else:
+                    reason = str(exc)
                 raise out.refuse(
                     _("Zeile %(line)s") % {"line": start},
                     "",
-                    _("keine gültige CSV-Zeile (%(reason)s).") % {"reason": exc},
+                    _("keine gültige CSV-Zeile (%(reason)s).") % {"reason": reason},
                 ) from None
             yield _("Zeile %(line)s") % {"line": start}, cells
             start = reader.line_num + 1
@@ -693,7 +781,7 @@ def parse_xlsx(data: bytes, filename: str) -> Inventory:
 
 def _json(data: bytes, out: _Collector) -> Any:
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return json.loads(to_utf8(data, out.filename).decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise out.refuse("", "", _("Die Datei ist kein UTF-8.")) from None
     except json.JSONDecodeError as exc:
@@ -878,10 +966,41 @@ def parse_spdx(document: Mapping[str, Any], filename: str) -> Inventory:
             for row in rows:
                 if row.key == right and not row.parent:
                     row.parent = left
+    cycle = parent_cycle(rows)
+    if cycle:
+        out.add(
+            "/relationships",
+            "",
+            _(
+                "Die CONTAINS-Beziehungen bilden einen Kreis (%(cycle)s): jedes Paket wäre Teil des "
+                "anderen. Bitte eine der Beziehungen entfernen."
+            )
+            % {"cycle": _(" enthält ").join(reversed(cycle))},
+        )
     out.refuse_if_any()
     if not rows:
         raise out.refuse("/packages", "", _("Die SBOM enthält keine Pakete."))
     return Inventory("spdx", rows)
+
+
+def parent_cycle(rows: list[AssetRow], aliases: Mapping[str, str] | None = None) -> list[str]:
+    """The keys of a cycle of ``parent`` links among ``rows`` (first key repeated at the end: ``A, B, A``),
+    or ``[]``. ``aliases`` maps keys of rows merged into another to that row's key."""
+    aliases = aliases or {}
+    parent = {row.key: aliases.get(row.parent, row.parent) for row in rows if row.key}
+    done: set[str] = set()
+    for start in parent:
+        path: list[str] = []
+        on_path: set[str] = set()
+        key = start
+        while key and key in parent and key not in done:
+            if key in on_path:
+                return [*path[path.index(key) :], key]
+            path.append(key)
+            on_path.add(key)
+            key = parent[key]
+        done.update(path)
+    return []
 
 
 def parse_inventory(data: bytes, filename: str) -> Inventory:
@@ -894,6 +1013,7 @@ def parse_inventory(data: bytes, filename: str) -> Inventory:
     name = filename.casefold()
     if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
         return parse_xlsx(data, filename)
+    data = to_utf8(data, filename)
     if name.endswith((".xls", ".ods")):
         raise out.refuse(
             "", "", _("Bitte als .xlsx oder .csv speichern (das alte .xls und .ods werden nicht gelesen).")

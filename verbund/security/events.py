@@ -6,10 +6,12 @@
   advisory; per affected member body: its staff, heads and shared officers.
 
 TLP: the recipients are resolved when the event is published and each one is kept only if they may
-see the advisory (and, for a triage, the triage) under TLP and distribution. The text names the
-advisory (its tracking id and title only when it is TLP:CLEAR, else its number) and the recipient's
-own body, never another member, an asset or a count of another body. The link leads to the
-recipient's own matches of the advisory.
+see the advisory (and, for a triage, the triage) under TLP and distribution. A match alert goes only
+to those who also see at least one of the matched assets (a TLP:RED asset: its named people and its
+creator), and its count is the number of matched assets the recipient sees: recipients who see
+different assets get separate events. The text names the advisory (its tracking id and title only
+when it is TLP:CLEAR, else its number) and the recipient's own body, never another member, an asset
+or a count of another body. The link leads to the recipient's own matches of the advisory.
 """
 
 from __future__ import annotations
@@ -21,12 +23,11 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from verbund.common.actors import Actor
-from verbund.common.principal import principal_for
 from verbund.common.roles import Role
 from verbund.notifications.services import Audience, publish, register_event_type
 
 from .models import Advisory, Match, OfficerShare, Triage
-from .policies import visibility_filter
+from .policies import users_seeing, visibility_filter, visibility_principals
 
 # Never to webhooks: a match says what a member runs and where it is weak, a triage is TLP-labelled.
 MATCH_ALERT = register_event_type(
@@ -63,18 +64,42 @@ def body_recipients(body_id: int) -> set[int]:
 
 
 def seeing(user_ids: Iterable[int], *objects: Advisory | Triage) -> list[int]:
-    """The users among ``user_ids`` who may see every one of ``objects`` (TLP and distribution)."""
-    from django.contrib.auth import get_user_model
+    """The users among ``user_ids`` who may see every one of ``objects`` (TLP and distribution), in a
+    constant number of queries however many users and objects (:func:`.policies.users_seeing`)."""
+    return users_seeing(user_ids, *objects)
 
-    kept = []
-    for user in get_user_model().objects.filter(pk__in=set(user_ids), is_active=True).order_by("pk"):
-        principal = principal_for(user)
-        if all(
-            type(obj).objects.filter(visibility_filter(principal, type(obj)), pk=obj.pk).exists()
-            for obj in objects
-        ):
-            kept.append(user.pk)
-    return kept
+
+#: Users decided per query by :func:`assets_seen` (one column each).
+_SEEN_CHUNK = 100
+
+
+def assets_seen(user_ids: Iterable[int], asset_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """For each active user among ``user_ids``: which of ``asset_ids`` they see (TLP and distribution),
+    in a constant number of queries (:func:`.policies.visibility_principals`, then one query per
+    hundred users with :func:`.policies.visibility_filter` of each user as a column)."""
+    from django.db.models import BooleanField, Case, Value, When
+
+    from .models import Asset
+
+    principals = visibility_principals(user_ids)
+    pks = sorted({int(a) for a in asset_ids})
+    seen: dict[int, set[int]] = {user_id: set() for user_id in principals}
+    ordered = sorted(principals)
+    for start in range(0, len(ordered) if pks else 0, _SEEN_CHUNK):
+        chunk = ordered[start : start + _SEEN_CHUNK]
+        columns = {
+            f"sees_{user_id}": Case(
+                When(visibility_filter(principals[user_id], Asset), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+            for user_id in chunk
+        }
+        for row in Asset.objects.filter(pk__in=pks).annotate(**columns).values("pk", *columns):
+            for user_id in chunk:
+                if row[f"sees_{user_id}"]:
+                    seen[user_id].add(row["pk"])
+    return {user_id: frozenset(assets) for user_id, assets in seen.items()}
 
 
 def _german(label: object) -> str:
@@ -90,7 +115,8 @@ def matches_path(advisory_id: int) -> str:
 
 
 def matches_alerted(*, actor: Actor, matches: Iterable[Match]) -> int:
-    """One event per (advisory, body) of the alerting ``matches``; returns how many were published."""
+    """One event per (advisory, body) of the alerting ``matches`` and per set of those assets its
+    recipients see (module doc); returns how many were published."""
     grouped: dict[tuple[int, int], set[int]] = defaultdict(set)
     advisories: dict[int, Advisory] = {}
     asset_ids = {m.asset_id for m in matches}
@@ -109,21 +135,28 @@ def matches_alerted(*, actor: Actor, matches: Iterable[Match]) -> int:
         recipients = seeing(body_recipients(body_id), advisory)
         if not recipients:
             continue
-        publish(
-            MATCH_ALERT,
-            actor=actor,
-            title=advisory_name(advisory),
-            text=gettext_noop(
-                "Der Sicherheitshinweis betrifft %(count)s Komponente(n) Ihrer Körperschaft, oder seine "
-                "Abhilfen haben sich geändert. Bitte prüfen und den Stand der Behebung eintragen."
-            ),
-            text_params={"count": len(assets)},
-            path=matches_path(advisory_id),
-            audience=Audience.users(*recipients),
-            body_id=body_id,
-            payload={"advisory": advisory_id, "assets": len(assets)},
-        )
-        published += 1
+        # Who sees which of the matched assets (a TLP:RED asset only its named people and creator):
+        # one event per set of assets seen, counting only those.
+        audiences: dict[frozenset[int], list[int]] = defaultdict(list)
+        for user_id, seen in assets_seen(recipients, assets).items():
+            if seen:
+                audiences[seen].append(user_id)
+        for seen, users in sorted(audiences.items(), key=lambda item: sorted(item[1])):
+            publish(
+                MATCH_ALERT,
+                actor=actor,
+                title=advisory_name(advisory),
+                text=gettext_noop(
+                    "Der Sicherheitshinweis betrifft %(count)s Komponente(n) Ihrer Körperschaft, oder "
+                    "seine Abhilfen haben sich geändert. Bitte prüfen und den Stand der Behebung eintragen."
+                ),
+                text_params={"count": len(seen)},
+                path=matches_path(advisory_id),
+                audience=Audience.users(*sorted(users)),
+                body_id=body_id,
+                payload={"advisory": advisory_id, "assets": len(seen)},
+            )
+            published += 1
     return published
 
 

@@ -82,7 +82,7 @@ class SecurityAdvisoryDetailOut(SecurityAdvisoryOut):
 
     @staticmethod
     def resolve_vulnerabilities(obj: Advisory) -> list[Any]:
-        return list(obj.vulnerabilities.order_by("position"))
+        return list(obj.vulnerabilities.filter(current=True).order_by("position"))
 
     @staticmethod
     def resolve_revisions(obj: Advisory) -> list[Any]:
@@ -163,7 +163,14 @@ def revision_document(request: HttpRequest, advisory_id: ObjectId, revision_id: 
 
 @router.post(
     "",
-    response={201: SecurityImportOut, 200: SecurityImportOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={
+        201: SecurityImportOut,
+        200: SecurityImportOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="CSAF-Dokument einlesen",
 )
 def advisory_import(
@@ -174,10 +181,13 @@ def advisory_import(
     distribution: Form[Distribution] = Distribution.ORGANISATION,
     alliance: Form[DbId | None] = None,
     sharing_group: Form[DbId | None] = None,
+    recipients: Form[list[DbId]] = [],  # noqa: B006  (ninja reads the default, never mutates it)
 ) -> Any:
     """Prüft das Dokument (Schema und alle Pflichttests 6.1.x) und speichert es; eine neue Fassung
     ersetzt die bisherige, die früheren bleiben erhalten. Ein ungültiges Dokument: 422 mit jedem
-    fehlgeschlagenen Test und seinem JSON-Pfad."""
+    fehlgeschlagenen Test und seinem JSON-Pfad (ebenso ein Zeichen, das nicht gespeichert werden kann).
+    Hält die Körperschaft das Dokument schon als Hinweis, den der Aufrufer nicht sehen darf (TLP:RED
+    ohne ihn): 409, ohne etwas über diesen Hinweis zu sagen; nichts wird gespeichert."""
     from ..services.advisory_sharing import import_and_share
 
     api_person(request)
@@ -197,6 +207,8 @@ def advisory_import(
         "alliance": alliance,
         "sharing_group": sharing_group,
         "advisory_office": False,
+        # TLP:RED: the named people (user ids of the owner body's community)
+        "recipients": list(recipients),
     }
     result = import_and_share(
         api_user(request),

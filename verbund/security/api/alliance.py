@@ -22,7 +22,7 @@ from verbund.common.api import (
     ObjectId,
     Page,
     PageParams,
-    api_principal,
+    api_person,
     api_user,
     choices_enum,
     paginate,
@@ -89,7 +89,7 @@ def _item(match: Match) -> dict[str, Any]:
         "vulnerability": str(vulnerability),
         "score": float(vulnerability.score) if vulnerability.score is not None else None,
         "asset": match.asset_id,
-        "asset_name": str(match.asset),
+        "asset_name": match.asset.display_name,
         "body": match.asset.owner_body.ars if match.asset.owner_body else "",
         "product_id": match.product_id,
         "status": match.status,
@@ -122,7 +122,7 @@ def _detail(match: Match) -> dict[str, Any]:
 
 
 def _matches(request: HttpRequest) -> Any:
-    return visible_matches(api_principal(request)).select_related(
+    return visible_matches(api_person(request)).select_related(
         "asset", "asset__owner_body", "advisory", "vulnerability", "state_changed_by"
     )
 
@@ -134,7 +134,9 @@ def _one(request: HttpRequest, match_id: int) -> Match:
     return match
 
 
-@router.get("", response={200: Page[MatchItem]}, url_name="security_match_list", summary="Treffer")
+@router.get(
+    "", response={200: Page[MatchItem], 401: ErrorOut}, url_name="security_match_list", summary="Treffer"
+)
 def list_matches(
     request: HttpRequest,
     page: Query[PageParams],
@@ -146,7 +148,7 @@ def list_matches(
     ),
     current: bool | None = Query(True, description="nur aktuelle (true), nur frühere (false); leer: alle"),
 ) -> dict[str, Any]:
-    """Die Treffer, deren Hinweis und Komponente die anfragende Person sehen darf (anonym: keine)."""
+    """Die Treffer, deren Hinweis und Komponente die anfragende Person sehen darf."""
     matches = _matches(request)
     if advisory is not None:
         matches = matches.filter(advisory_id=advisory)
@@ -166,14 +168,13 @@ def list_matches(
 
 @router.get(
     "/{int:match_id}",
-    response={200: MatchDetail, 404: ErrorOut},
+    response={200: MatchDetail, 401: ErrorOut, 404: ErrorOut},
     url_name="security_match_detail",
     summary="Ein Treffer",
 )
 def get_match(request: HttpRequest, match_id: ObjectId) -> dict[str, Any]:
     match = _one(request, match_id)
-    if request.user.is_authenticated:
-        log_read(request.user, match.asset, purpose="API: Treffer")
+    log_read(request.user, match.asset, purpose="API: Treffer")
     return _detail(match)
 
 

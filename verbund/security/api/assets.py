@@ -27,7 +27,7 @@ from verbund.common.api import (
     ObjectId,
     Page,
     PageParams,
-    api_principal,
+    api_person,
     api_user,
     choices_enum,
     paginate,
@@ -121,10 +121,16 @@ class _AssetFields(Schema):
     alliance: str | None = Field(None, max_length=100, description="Kürzel eines Verbunds")
     sharing_group_id: DbId | None = None
     advisory_office: bool = False
+    recipients: list[DbId] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Benutzerkennungen der namentlich genannten Empfänger (nur und bei TLP:RED nötig)",
+    )
 
 
 class SecurityAssetIn(_AssetFields):
-    """A new asset; without sharing fields TLP:AMBER, only the own body."""
+    """A new asset; without sharing fields TLP:AMBER, only the own body. TLP:RED needs at least one
+    named person in ``recipients`` (user ids of the owner body's community)."""
 
     body: str = Field(pattern=ARS_PATTERN, description="ARS der Körperschaft, die die Komponente betreibt")
     name: str = Field(min_length=1, max_length=300)
@@ -215,11 +221,14 @@ def _body(ars: str) -> Body:
 
 
 def _sharing(payload: dict[str, Any]) -> dict[str, Any]:
-    """The model values of the sharing fields in ``payload`` (alliance by slug, group by id)."""
+    """The model values of the sharing fields in ``payload`` (alliance by slug, group by id, the
+    named recipients of TLP:RED by user id)."""
     values: dict[str, Any] = {}
     for name in ("tlp", "distribution", "advisory_office"):
         if name in payload:
             values[name] = str(payload[name]) if name != "advisory_office" else bool(payload[name])
+    if "recipients" in payload:
+        values["recipients"] = list(payload["recipients"] or [])
     if "alliance" in payload:
         slug = payload["alliance"]
         alliance = Alliance.objects.filter(slug=slug).first() if slug else None
@@ -245,7 +254,7 @@ def _platform(principal: Principal, platform_id: int | None) -> Asset | None:
 
 
 def _values(payload: dict[str, Any]) -> dict[str, Any]:
-    skip = {"body", "platform_id", "alliance", "sharing_group_id", *SHARING_FIELDS}
+    skip = {"body", "platform_id", "alliance", "sharing_group_id", "recipients", *SHARING_FIELDS}
     values = {k: v for k, v in payload.items() if k not in skip}
     for name in ("kind", "criticality"):
         if name in values:
@@ -264,11 +273,11 @@ def _queryset() -> QuerySet[Asset]:
 
 
 def _access(request: HttpRequest, asset_id: int, *, change: bool = False) -> Asset:
-    principal = api_principal(request)
+    principal = api_person(request)
     return get_shared(
         _queryset(),
         principal,
-        actor=request.user if request.user.is_authenticated else None,
+        actor=request.user,
         purpose=_("Komponente über die Schnittstelle gelesen"),
         need=(lambda p, a: acts_for(p, a.owner_body_id)) if change else None,
         refusal=_refusal(),
@@ -281,7 +290,7 @@ def _access(request: HttpRequest, asset_id: int, *, change: bool = False) -> Ass
 
 @router.get(
     "",
-    response={200: Page[SecurityAssetOut]},
+    response={200: Page[SecurityAssetOut], 401: ErrorOut},
     url_name="security_asset_list",
     summary="Komponenten",
 )
@@ -289,7 +298,7 @@ def list_assets(
     request: HttpRequest, page: Query[PageParams], filters: Query[SecurityAssetFilter]
 ) -> dict[str, Any]:
     """Die Komponenten, die die anfragende Person nach TLP und Verteilung sehen darf."""
-    principal = api_principal(request)
+    principal = api_person(request)
     assets = visible_assets(principal).select_related("owner_body", "alliance")
     if not filters.include_retired:
         assets = assets.filter(active=True)
@@ -321,7 +330,7 @@ def list_assets(
 def create_asset(request: HttpRequest, payload: SecurityAssetIn) -> HttpStatus[SecurityAssetOut]:
     """Nur für die eigene Körperschaft (oder eine, deren Beauftragte/r man ist)."""
     user = api_user(request)
-    principal = api_principal(request)
+    principal = api_person(request)
     data = payload.model_dump()
     asset = asset_create(
         actor=user,
@@ -336,12 +345,12 @@ def create_asset(request: HttpRequest, payload: SecurityAssetIn) -> HttpStatus[S
 
 @router.get(
     "/{int:asset_id}",
-    response={200: SecurityAssetOut, 404: ErrorOut},
+    response={200: SecurityAssetOut, 401: ErrorOut, 404: ErrorOut},
     url_name="security_asset_detail",
     summary="Eine Komponente",
 )
 def get_asset(request: HttpRequest, asset_id: ObjectId) -> SecurityAssetOut:
-    return _out(api_principal(request), _access(request, asset_id))
+    return _out(api_person(request), _access(request, asset_id))
 
 
 @router.patch(
@@ -353,7 +362,7 @@ def get_asset(request: HttpRequest, asset_id: ObjectId) -> SecurityAssetOut:
 def patch_asset(request: HttpRequest, asset_id: ObjectId, payload: SecurityAssetPatch) -> SecurityAssetOut:
     """Nur die gesendeten Felder werden geändert."""
     user = api_user(request)
-    principal = api_principal(request)
+    principal = api_person(request)
     asset = _access(request, asset_id, change=True)
     data = payload.model_dump(exclude_unset=True)
     sharing_sent = _sharing(data)
@@ -381,7 +390,7 @@ def retire_asset(request: HttpRequest, asset_id: ObjectId) -> SecurityAssetOut:
     user = api_user(request)
     asset = _access(request, asset_id, change=True)
     asset_retire(actor=user, asset=asset)
-    return _out(api_principal(request), _queryset().get(pk=asset.pk))
+    return _out(api_person(request), _queryset().get(pk=asset.pk))
 
 
 @router.post(

@@ -8,6 +8,11 @@ nothing is fetched from the network. This module adds what a refusal needs: the 
 a :class:`Failure` with its number, the validator's English detail in a German sentence, and the
 JSON pointer.
 
+Input the validators cannot take is refused before they run or reported as a failed test, never a
+crash: JSON nested deeper than :data:`MAX_DEPTH` (checked without recursion; the decoder and the
+validators recurse), JSON numbers of more digits than Python converts, and a test of the package
+that raises (e.g. ``int()`` of a 5,000-digit ``/document/tracking/version``) fails with the reason.
+
 Deviations of the ``csaf`` package's CSAF 2.0 test 6.1.27 from the standard, corrected here:
 
 * 6.1.27.7 (VEX Product Status): the package refuses every product status other than fixed,
@@ -25,6 +30,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
+import sys
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,6 +43,9 @@ from verbund.common.i18n import _
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 #: At most this many findings are listed per test (a broken document can yield thousands).
 MAX_FAILURES_PER_TEST = 100
+#: Deeper nested JSON is refused before decoding (real CSAF documents reach 14 levels; the decoder
+#: and the validators recurse, and a request's stack leaves room for some hundreds of levels only).
+MAX_DEPTH = 64
 
 SUPPORTED_VERSIONS = ("2.0", "2.1")
 
@@ -146,16 +156,156 @@ def document_bytes(data: bytes | str) -> bytes:
     return _read_limited(data.encode() if isinstance(data, str) else bytes(data))
 
 
+#: A JSON string (with its escapes), or one of the characters that shape the structure.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_TOKEN = re.compile(rb'"(?:[^"\\]++|\\.)*+"|[\[\]{},:]', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENING = frozenset(b"[{")
+
+
+def _pointer(path: list[str | int]) -> str:
+    """A JSON pointer (RFC 6901) to ``path``."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _line_column(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def _too_deep(raw: bytes) -> bool:
+    """Whether the JSON text ``raw`` nests arrays and objects deeper than :data:`MAX_DEPTH` (no recursion;
+    brackets inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for byte in _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET):
+        depth += 1 if byte in _OPENING else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def _depth_failure(raw: bytes) -> Failure:
+    """The refusal of a too deeply nested ``raw``, naming where the limit is passed (JSON path, line)."""
+    path: list[str | int] = []
+    # per open level: [is an object, expecting a key]
+    levels: list[list[bool]] = []
+    offset = 0
+    for token in _TOKEN.finditer(raw):
+        text = token.group()
+        if text in (b"[", b"{"):
+            if len(levels) == MAX_DEPTH:
+                offset = token.start()
+                break
+            levels.append([text == b"{", text == b"{"])
+            path.append(0)
+        elif text in (b"]", b"}"):
+            if levels:
+                levels.pop()
+                path.pop()
+        elif text == b",":
+            if levels:
+                if levels[-1][0]:
+                    levels[-1][1] = True
+                elif isinstance(path[-1], int):
+                    path[-1] += 1
+        elif text == b":":
+            if levels:
+                levels[-1][1] = False
+        elif levels and levels[-1][0] and levels[-1][1]:  # a key
+            try:
+                path[-1] = json.loads(text)
+            except ValueError:
+                path[-1] = text[1:-1].decode("utf-8", "replace")
+    where = _pointer(path) or "/"
+    if len(where) > 300:
+        where = where[:300] + " …"
+    line, column = _line_column(raw, offset)
+    return _input_failure(
+        f"nested deeper than {MAX_DEPTH} levels (line {line}, column {column})",
+        _(
+            "Das Dokument ist zu tief verschachtelt (mehr als %(max)s Ebenen) bei %(path)s "
+            "(Zeile %(line)s, Spalte %(column)s)."
+        )
+        % {"max": MAX_DEPTH, "path": where, "line": line, "column": column},
+        where,
+    )
+
+
+def _deeper_than_max(document: Mapping[str, Any]) -> str | None:
+    """The JSON pointer of a place in ``document`` nested deeper than :data:`MAX_DEPTH` (no recursion)."""
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, Mapping | list):
+            if len(path) >= MAX_DEPTH:
+                return _pointer(path) or "/"
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            stack.extend((item, [*path, key]) for key, item in items)
+    return None
+
+
+class _LongNumber(ValueError):
+    """A JSON number of more digits than Python converts to an integer."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > sys.get_int_max_str_digits() > 0:
+        raise _LongNumber(text)
+    return int(text)
+
+
+def _long_number_failure(raw: bytes) -> Failure:
+    """The refusal of a JSON number with too many digits, naming its line and column."""
+    limit = sys.get_int_max_str_digits()
+    offset = 0
+    pattern = re.compile(rb'"(?:[^"\\]++|\\.)*+"|-?[0-9]{%d,}' % (limit + 1), re.DOTALL)
+    for token in pattern.finditer(raw):
+        if not token.group().startswith(b'"'):
+            offset = token.start()
+            break
+    line, column = _line_column(raw, offset)
+    return _input_failure(
+        f"integer of more than {limit} digits (line {line}, column {column})",
+        _("Das Dokument enthält eine Zahl mit mehr als %(max)s Ziffern: Zeile %(line)s, Spalte %(column)s.")
+        % {"max": limit, "line": line, "column": column},
+    )
+
+
 def decode(data: Mapping[str, Any] | bytes | str) -> dict[str, Any]:
     """The JSON object of a CSAF document given as a dict, bytes (JSON or gzip) or text.
 
-    Raises :class:`DocumentError` for what is not JSON, too large, or not a JSON object.
+    Raises :class:`DocumentError` for what is not JSON, too large, nested deeper than
+    :data:`MAX_DEPTH`, or not a JSON object.
     """
     if isinstance(data, Mapping):
-        return dict(data)
+        document = dict(data)
+        where = _deeper_than_max(document)
+        if where is not None:
+            raise DocumentError(
+                _input_failure(
+                    f"nested deeper than {MAX_DEPTH} levels",
+                    _("Das Dokument ist zu tief verschachtelt (mehr als %(max)s Ebenen) bei %(path)s.")
+                    % {"max": MAX_DEPTH, "path": where},
+                    where,
+                )
+            )
+        return document
     raw = document_bytes(data)
+    if _too_deep(raw):
+        raise DocumentError(_depth_failure(raw))
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_int=_parse_int)
+    except _LongNumber:
+        raise DocumentError(_long_number_failure(raw)) from None
+    except RecursionError:  # not reached after the depth check; a refusal should it ever be
+        raise DocumentError(
+            _input_failure(
+                "nested too deeply",
+                _("Das Dokument ist zu tief verschachtelt (mehr als %(max)s Ebenen).") % {"max": MAX_DEPTH},
+            )
+        ) from None
     except json.JSONDecodeError as error:
         raise DocumentError(
             _input_failure(
@@ -258,19 +408,89 @@ def _vex_product_status(document: Mapping[str, Any]) -> list[Failure]:
     return failures
 
 
-def _run_package(document: dict[str, Any], version: str) -> tuple[list[Failure], list[str]]:
+def _long_digit_string(document: Mapping[str, Any]) -> str:
+    """The JSON pointer of the first string of more digits than Python converts ("" if none)."""
+    limit = sys.get_int_max_str_digits()
+    if limit <= 0:
+        return ""
+    long_run = re.compile(rf"[0-9]{{{limit + 1},}}")
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if long_run.search(value):
+                return _pointer(path)
+        elif isinstance(value, Mapping | list):
+            items = value.items() if isinstance(value, Mapping) else enumerate(value)
+            stack.extend(reversed([(item, [*path, key]) for key, item in items]))
+    return ""
+
+
+def _crash_failure(test: str, title: str, error: Exception, document: Mapping[str, Any]) -> Failure:
+    """A test of the package that raised, as a failed test naming the error (and, where it can be
+    told, the JSON path of the value that made it fail)."""
+    path = _long_digit_string(document) if isinstance(error, ValueError) else ""
+    detail = f"{type(error).__name__}: {error}"
+    if len(detail) > 500:
+        detail = detail[:500] + " …"
+    where = path or "/"
+    if test == SCHEMA:
+        message = _("Die Schemaprüfung ist bei %(path)s abgebrochen (%(detail)s).") % {
+            "path": where,
+            "detail": detail,
+        }
+    else:
+        message = _("Test %(test)s (%(title)s) ist bei %(path)s abgebrochen (%(detail)s).") % {
+            "test": test,
+            "title": title,
+            "path": where,
+            "detail": detail,
+        }
+    return Failure(test=test, title=title, path=path, detail=detail, message=message)
+
+
+def _package_report(document: dict[str, Any], version: str) -> tuple[Any, list[Failure]]:
+    """The package's report, and a failure for each of its tests that raised: such a test is skipped
+    on a new run (its exception ends the package's run), so every other test still gives its verdict."""
     if version == "2.0":
         from csaf.csaf.v20 import validate as package_validate
     else:
         from csaf.csaf.v21._validator import validate as package_validate
 
-    report = package_validate(document, preset="basic")
-    failures: list[Failure] = []
+    crashed: dict[str, Failure] = {}
+    running: list[tuple[str, str]] = []
+    while True:
+        running.clear()
+        try:
+            report = package_validate(
+                document,
+                preset="basic",
+                skip_rules=frozenset(crashed),
+                rule_start_sink=lambda test, title: running.append((test, title)),
+            )
+        except Exception as error:  # any exception of a test is that test's failure
+            if not running or running[-1][0] in crashed:  # the schema check, before any test
+                schema = _crash_failure(SCHEMA, f"JSON Schema (CSAF {version})", error, document)
+                return None, [*crashed.values(), schema]
+            test, title = running[-1]
+            crashed[test] = _crash_failure(test, title, error, document)
+            continue
+        return report, list(crashed.values())
+
+
+def _run_package(document: dict[str, Any], version: str) -> tuple[list[Failure], list[str]]:
+    report, crashed = _package_report(document, version)
+    failures: list[Failure] = list(crashed)
     skipped: list[str] = []
+    if report is None:
+        return failures, skipped
+    crashed_tests = {f.test for f in crashed}
     corrected_6_1_27_7 = False
     for result in report.results:
         if result.group not in ("schema", "mandatory", "profile"):
             continue  # recommended and informative tests never refuse a document
+        if result.id in crashed_tests:
+            continue  # skipped on the run that gave ``report``; its failure is listed
         if result.skipped:
             skipped.append(result.id)
             continue

@@ -5,7 +5,8 @@ matched against an inventory indexed once (:class:`AssetIndex`), or a new asset 
 advisories (:class:`AdvisoryIndex`). Each :class:`MatchRecord` names the asset, the vulnerability,
 the product, its status, the remediations for it, the reason (German) and the confidence;
 :meth:`AssetIndex.match_grouped` gives them as :class:`GroupMatch` — one per set of assets with the
-same evidence — and :func:`expand` turns those into per-asset records where rows are needed.
+same evidence — and :func:`expand` turns those into per-asset records where rows are needed;
+:meth:`AssetIndex.match_many` does that for a batch of advisories (optionally in forked processes).
 
 Modules: :mod:`.advisory` (the product tree), :mod:`.cpe` (CPE 2.3 name matching),
 :mod:`.versions` (``vers``/vls ranges), :mod:`.names` (vendor and product names),

@@ -26,7 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 from packageurl import PackageURL
 
@@ -52,6 +52,11 @@ class Wildcard:
         if self.regex is None:
             return value == self.prefix
         return self.regex.fullmatch(value) is not None
+
+
+def _mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)``, the common case (a dict from ``json.load``) first."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def identifier_key(value: str) -> str:
@@ -168,7 +173,7 @@ class Advisory:
 
 
 def _helper(spec: ProductSpec, helper: Any) -> None:
-    if not isinstance(helper, Mapping):
+    if not _mapping(helper):
         return
     spec.cpe = _cpe_or_none(helper.get("cpe"))
     purl = helper.get("purl")
@@ -177,11 +182,11 @@ def _helper(spec: ProductSpec, helper: Any) -> None:
         spec.purl_text, spec.purl_key = purl.strip(), purl_key(spec.purl)
     hashes = []
     for entry in helper.get("hashes") or ():
-        if not isinstance(entry, Mapping):
+        if not _mapping(entry):
             continue
         filename = str(entry.get("filename") or "")
         for file_hash in entry.get("file_hashes") or ():
-            if isinstance(file_hash, Mapping) and file_hash.get("value"):
+            if _mapping(file_hash) and file_hash.get("value"):
                 algorithm = str(file_hash.get("algorithm") or "").casefold()
                 hashes.append((algorithm, str(file_hash["value"]).strip().casefold(), filename))
     spec.hashes = tuple(hashes)
@@ -238,11 +243,11 @@ def _walk(branches: Any, path: list[Mapping[str, Any]], out: dict[str, ProductSp
     if not isinstance(branches, list):
         return
     for branch in branches:
-        if not isinstance(branch, Mapping):
+        if not _mapping(branch):
             continue
         path.append(branch)
         product = branch.get("product")
-        if isinstance(product, Mapping) and product.get("product_id"):
+        if _mapping(product) and product.get("product_id"):
             spec = _leaf(path, product)
             out[spec.product_id] = spec
         _walk(branch.get("branches"), path, out)
@@ -272,15 +277,15 @@ def compile_advisory(document: Mapping[str, Any], *, key: str | None = None) -> 
     products: dict[str, ProductSpec] = {}
     _walk(tree.get("branches"), [], products)
     for product in tree.get("full_product_names") or ():
-        if isinstance(product, Mapping) and product.get("product_id"):
+        if _mapping(product) and product.get("product_id"):
             spec = _full_product_name(product)
             products.setdefault(spec.product_id, spec)
     relationships: dict[str, RelationshipSpec] = {}
     for relation in tree.get("relationships") or ():
-        if not isinstance(relation, Mapping):
+        if not _mapping(relation):
             continue
         product = relation.get("full_product_name") or {}
-        product_id = product.get("product_id") if isinstance(product, Mapping) else None
+        product_id = product.get("product_id") if _mapping(product) else None
         if not product_id:
             continue
         relationships[str(product_id)] = RelationshipSpec(
@@ -298,12 +303,12 @@ def compile_advisory(document: Mapping[str, Any], *, key: str | None = None) -> 
     groups = {
         str(g["group_id"]): tuple(_ids(g.get("product_ids")))
         for g in tree.get("product_groups") or ()
-        if isinstance(g, Mapping) and g.get("group_id")
+        if _mapping(g) and g.get("group_id")
     }
     vulnerabilities = [
         _vulnerability(index, v, groups)
         for index, v in enumerate(document.get("vulnerabilities") or ())
-        if isinstance(v, Mapping)
+        if _mapping(v)
     ]
     relevant = frozenset(pid for v in vulnerabilities for pid in v.statuses)
     return Advisory(
@@ -331,7 +336,7 @@ def _vulnerability(
 ) -> Vulnerability:
     statuses: dict[str, tuple[StatusCategory, ...]] = {}
     status_lists = vulnerability.get("product_status") or {}
-    if isinstance(status_lists, Mapping):
+    if _mapping(status_lists):
         for name, ids in status_lists.items():
             category = _STATUS_BY_NAME.get(name)
             if category is None or not isinstance(ids, list):
@@ -344,7 +349,7 @@ def _vulnerability(
                     statuses[product_id] = (*current, category)
     remediations: dict[str, list[Remediation]] = {}
     for entry in vulnerability.get("remediations") or ():
-        if not isinstance(entry, Mapping):
+        if not _mapping(entry):
             continue
         remediation = Remediation(
             category=str(entry.get("category") or ""),

@@ -42,6 +42,8 @@ ATTRIBUTES = (
 PART, VENDOR, PRODUCT, VERSION = 0, 1, 2, 3
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.\-]")
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_.\-]+")
+_QUOTED = re.compile(r"\\(.)")
 
 
 class CpeName(NamedTuple):
@@ -97,6 +99,8 @@ def _fs_attribute(text: str) -> str:
         return ANY
     if text == NA:
         return NA
+    if _PLAIN_TEXT.fullmatch(text):
+        return text.lower()  # what _canonical makes of it, faster
     raw: list[tuple[str, bool]] = []
     chars = iter(text)
     for char in chars:
@@ -130,6 +134,8 @@ def _uri_attribute(text: str) -> str:
         return ANY
     if text == NA:
         return NA
+    if _PLAIN_TEXT.fullmatch(text):
+        return text.lower()  # what _canonical makes of it, faster
     raw: list[tuple[str, bool]] = []
     index = 0
     while index < len(text):
@@ -208,7 +214,9 @@ def _pattern(value: str) -> re.Pattern[str]:
 
 
 def _unquoted(value: str) -> str:
-    return re.sub(r"\\(.)", r"\1", value)
+    if "\\" not in value:
+        return value
+    return _QUOTED.sub(r"\1", value)
 
 
 def compare_attribute(source: str, target: str) -> Relation:

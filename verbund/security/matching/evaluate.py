@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
-from packageurl import PackageURL
 from univers.version_range import RANGE_CLASS_BY_SCHEMES
 
 from verbund.common.i18n import gettext_noop
@@ -47,7 +46,7 @@ from verbund.security.matching.cpe import (
     parse_cpe,
     readable,
 )
-from verbund.security.matching.facts import AssetFacts, Confidence, Evidence, Reason
+from verbund.security.matching.facts import LOWEST, RANK, AssetFacts, Confidence, Evidence, Reason
 from verbund.security.matching.names import product_keys, same_spelling, vendor_key, words
 from verbund.security.matching.versions import RuleKind, VersionRule, same_version
 
@@ -73,7 +72,7 @@ def version_step(rule: VersionRule | None, version: str) -> tuple[Confidence, Re
 
 
 def _version_step(rule: VersionRule, version: str) -> tuple[Confidence, Reason] | None:
-    result = rule.check(version)
+    result = rule.contains(version)  # remembered here, per version: not in the rule as well
     kind = rule.kind
     if result is False:
         return None
@@ -112,7 +111,7 @@ def _with_version(
     step = version_step(rule, version)
     if step is None:
         return None
-    return Evidence(Confidence.lowest(confidence, step[0]), reason + step[1])
+    return Evidence(LOWEST[confidence, step[0]], reason + step[1])
 
 
 def by_name(spec: ProductSpec, vendor: str, product: str, version: str) -> Evidence | None:
@@ -128,7 +127,7 @@ def by_name(spec: ProductSpec, vendor: str, product: str, version: str) -> Evide
     if names is None:
         return None
     confidence, reason = names
-    return Evidence(Confidence.lowest(confidence, step[0]), reason + step[1])
+    return Evidence(LOWEST[confidence, step[0]], reason + step[1])
 
 
 def _names(spec: ProductSpec, vendor: str, product: str) -> tuple[Confidence, Reason] | None:
@@ -166,22 +165,21 @@ def _fullname_keys(vendor: str, product: str, version: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys("".join(words(t)) for t in texts if words(t)))
 
 
-def by_cpe(spec: ProductSpec, cpe: CpeName, version: str) -> Evidence | None:
+def by_cpe(spec: ProductSpec, cpe_text: str, version: str) -> Evidence | None:
+    """``cpe_text``: the asset's CPE as written (the index groups assets by it; read again from the
+    cache of :func:`parse_cpe`)."""
     source = spec.cpe
     if source is None:
         return None
-    confidence = HOCH
-    for index, (s, t) in enumerate(zip(source.attributes, cpe.attributes, strict=True)):
-        if index == VERSION or (s == t and s not in "*?"):
-            continue
-        relation = compare_attribute(s, t)
-        if relation in _OK:
-            continue
-        if relation is Relation.SUBSET and index not in (PART, VENDOR, PRODUCT):
-            confidence = MITTEL  # the asset's CPE leaves this attribute open
-            continue
+    cpe = parse_cpe(cpe_text)
+    attributes = cpe.attributes
+    memo_key = ("cpe", attributes[:VERSION], attributes[VERSION + 1 :])
+    names = spec.memo.get(memo_key, _MISSING)
+    if names is _MISSING:
+        names = spec.memo[memo_key] = _cpe_names(source, cpe)
+    if names is None:
         return None
-    reason = Reason.of(gettext_noop("CPE %(cpe)s passt"), cpe=source.text)
+    confidence, reason = names
     s, t = source.version, cpe.version
     if spec.rule is not None and not (spec.rule.kind is RuleKind.EXACT and s not in (ANY, NA)):
         # A range in the branch decides, the CPE names the product (BSI writes the first fixed
@@ -201,6 +199,22 @@ def by_cpe(spec: ProductSpec, cpe: CpeName, version: str) -> Evidence | None:
     return None
 
 
+def _cpe_names(source: CpeName, cpe: CpeName) -> tuple[Confidence, Reason] | None:
+    """The part of :func:`by_cpe` without the version (the same for every version of a name)."""
+    confidence = HOCH
+    for index, (s, t) in enumerate(zip(source.attributes, cpe.attributes, strict=True)):
+        if index == VERSION or (s == t and s not in "*?"):
+            continue
+        relation = compare_attribute(s, t)
+        if relation in _OK:
+            continue
+        if relation is Relation.SUBSET and index not in (PART, VENDOR, PRODUCT):
+            confidence = MITTEL  # the asset's CPE leaves this attribute open
+            continue
+        return None
+    return confidence, Reason.of(gettext_noop("CPE %(cpe)s passt"), cpe=source.text)
+
+
 @lru_cache(maxsize=131072)
 def _purl_versions_equal(purl_type: str, expected: str, version: str) -> bool:
     if same_version(expected, version):
@@ -215,7 +229,9 @@ def _purl_versions_equal(purl_type: str, expected: str, version: str) -> bool:
         return False
 
 
-def by_purl(spec: ProductSpec, purl: PackageURL, key: tuple[str, str, str], version: str) -> Evidence | None:
+def by_purl(spec: ProductSpec, purl_text: str, key: tuple[str, str, str], version: str) -> Evidence | None:
+    """``purl_text``: the asset's purl as written (the index groups assets by it; parsed again, from
+    the cache of :func:`parse_purl`, only when the product's purl has qualifiers)."""
     source = spec.purl
     if source is None or spec.purl_key != key:
         return None
@@ -234,8 +250,10 @@ def by_purl(spec: ProductSpec, purl: PackageURL, key: tuple[str, str, str], vers
         step = HOCH, Reason.of(gettext_noop("keine Version in der purl (alle Versionen)"))
     if step is None:
         return None
-    theirs = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
-    for name, value in (source.qualifiers if isinstance(source.qualifiers, dict) else {}).items():
+    ours = source.qualifiers if isinstance(source.qualifiers, dict) else {}
+    purl = parse_purl(purl_text) if ours else None
+    theirs = purl.qualifiers if purl is not None and isinstance(purl.qualifiers, dict) else {}
+    for name, value in ours.items():
         if name in theirs and str(theirs[name]).casefold() != str(value).casefold():
             return None
     return Evidence(step[0], Reason.of(gettext_noop("purl %(purl)s passt"), purl=spec.purl_text) + step[1])
@@ -301,7 +319,7 @@ def is_rare(kind: str, key: tuple[Any, ...]) -> bool:
 
 
 @lru_cache(maxsize=131072)
-def _name_tokens(vendor: str, product: str, version: str, rare: bool | None) -> tuple[Token, ...]:
+def name_tokens(vendor: str, product: str, version: str, rare: bool | None = None) -> tuple[Token, ...]:
     """The name tokens of :func:`asset_tokens` (the same for every asset with these three values)."""
     tokens: list[Token] = []
     args = (vendor, product, version)
@@ -322,9 +340,13 @@ def asset_tokens(asset: AssetFacts, *, rare: bool | None = None) -> Iterator[Tok
     — an asset without a vendor has its vendorless name key among the common ones."""
     version = asset.version.strip()
     if asset.product.strip():
-        yield from _name_tokens(asset.vendor, asset.product, version, rare)
-    if rare is True:
-        return
+        yield from name_tokens(asset.vendor, asset.product, version, rare)
+    if rare is not True:
+        yield from identifier_tokens(asset, version)
+
+
+def identifier_tokens(asset: AssetFacts, version: str) -> Iterator[Token]:
+    """The tokens of :func:`asset_tokens` but the names (``version``: the asset's, stripped)."""
     if asset.cpe.strip():
         try:
             cpe = parse_cpe(asset.cpe)
@@ -333,12 +355,12 @@ def asset_tokens(asset: AssetFacts, *, rare: bool | None = None) -> Iterator[Tok
         if cpe is not None:
             own = cpe.version
             cpe_version = readable(own) if own not in (ANY, NA) else version
-            yield "cpe", (cpe.attributes[VENDOR], cpe.attributes[PRODUCT]), (cpe, cpe_version)
+            yield "cpe", (cpe.attributes[VENDOR], cpe.attributes[PRODUCT]), (asset.cpe, cpe_version)
     if asset.purl.strip():
         purl = parse_purl(asset.purl)
         if purl is not None:
             key = purl_key(purl)
-            yield "purl", key, (purl, key, purl.version or version)
+            yield "purl", key, (asset.purl, key, purl.version or version)
     for kind, values in (
         ("model", asset.model_numbers),
         ("serial", asset.serial_numbers),
@@ -360,7 +382,7 @@ def better(left: Evidence | None, right: Evidence | None) -> Evidence | None:
     """The surer of two pieces of evidence (the first on a tie)."""
     if left is None:
         return right
-    if right is None or left.confidence.rank >= right.confidence.rank:
+    if right is None or RANK[left.confidence] >= RANK[right.confidence]:
         return left
     return right
 

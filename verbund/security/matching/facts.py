@@ -38,6 +38,12 @@ class Confidence(StrEnum):
 
 
 _CONFIDENCE_RANK = {Confidence.NIEDRIG: 1, Confidence.MITTEL: 2, Confidence.HOCH: 3}
+#: :attr:`Confidence.rank` as a plain mapping (for the matcher's inner loops)
+RANK: dict[Confidence, int] = dict(_CONFIDENCE_RANK)
+#: :meth:`Confidence.lowest` of two values, looked up
+LOWEST: dict[tuple[Confidence, Confidence], Confidence] = {
+    (a, b): a if _CONFIDENCE_RANK[a] <= _CONFIDENCE_RANK[b] else b for a in Confidence for b in Confidence
+}
 _CONFIDENCE_LABELS = {
     Confidence.HOCH: gettext_noop("hoch"),
     Confidence.MITTEL: gettext_noop("mittel"),
@@ -200,9 +206,10 @@ class GroupMatch(NamedTuple):
     confidence: Confidence
 
     def records(self) -> Iterator[MatchRecord]:
-        rest = self[1:]
-        for asset_id in self.asset_ids:
-            yield MatchRecord(asset_id, *rest)
+        return expand((self,))
+
+
+_new_tuple = tuple.__new__
 
 
 def expand(groups: Iterable[GroupMatch]) -> Iterator[MatchRecord]:
@@ -210,4 +217,5 @@ def expand(groups: Iterable[GroupMatch]) -> Iterator[MatchRecord]:
     for group in groups:
         rest = group[1:]
         for asset_id in group.asset_ids:
-            yield MatchRecord(asset_id, *rest)
+            # MatchRecord(asset_id, *rest) without the generated __new__ (the same fields, in order)
+            yield _new_tuple(MatchRecord, (asset_id, *rest))

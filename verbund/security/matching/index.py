@@ -7,6 +7,13 @@ advisory. :class:`AdvisoryIndex` holds compiled advisories indexed by their prod
 and answers :meth:`AdvisoryIndex.match` for one new asset. :func:`match_naive` compares every
 product with every asset: the baseline of the benchmark and the oracle of the property tests.
 
+How the index saves work: under each key the assets are grouped by what a check reads (vendor,
+product and version; a CPE or purl as written and the version; …), so a product is checked once
+per group, not once per asset, and the assets of a group share one evidence; a product with an
+exact version looks only at the groups with that version; a key whose assets are all found already
+with confidence "hoch" is not checked again. :meth:`AssetIndex.match_many` matches a batch with the
+garbage collector paused and, if asked, in several forked processes (the same results).
+
 Relationships (``installed_on``, ``default_component_of``, ``optional_component_of``,
 ``external_component_of``, ``installed_with``): the product "A as <category> B" matches an asset
 that matches A and
@@ -24,15 +31,31 @@ An asset that has platforms, none of which is B, does not match.
 from __future__ import annotations
 
 import bisect
+import gc
+import multiprocessing as mp
+import pickle
+import traceback
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection, wait
+from operator import itemgetter
 from typing import Any
 
 from verbund.common.i18n import gettext_noop
-from verbund.security.matching.advisory import Advisory, ProductSpec
+from verbund.security.matching.advisory import Advisory, ProductSpec, RelationshipSpec
 from verbund.security.matching.cpe import ANY, PRODUCT, VENDOR, Relation, compare_attribute
-from verbund.security.matching.evaluate import CHECKS, asset_tokens, better, evaluate, is_rare
+from verbund.security.matching.evaluate import (
+    CHECKS,
+    asset_tokens,
+    better,
+    evaluate,
+    identifier_tokens,
+    is_rare,
+    name_tokens,
+)
 from verbund.security.matching.facts import (
+    RANK,
     AssetFacts,
     Confidence,
     Evidence,
@@ -41,6 +64,7 @@ from verbund.security.matching.facts import (
     Reason,
     expand,
 )
+from verbund.security.matching.versions import segment_key
 
 _RELATION_TEXT = {
     "installed_on": gettext_noop("installiert auf „%(platform)s“"),
@@ -52,9 +76,122 @@ _RELATION_TEXT = {
 _RELATION_OTHER = gettext_noop("in Beziehung %(category)s zu „%(platform)s“")
 _NO_PLATFORM = gettext_noop("Plattform „%(platform)s“ nicht geprüft (am Asset keine Plattform erfasst)")
 _MAX_DEPTH = 8
+_SUREST = RANK[Confidence.HOCH]
+_new_tuple = tuple.__new__
 
-Matches = dict[int, Evidence]
-Memo = dict[tuple[Any, ...], Any]  # (id of index, product id) -> Matches, and evidence groups
+#: the assets found to be a product: (evidence, positions in the index), each position once
+Found = list[tuple[Evidence, list[int]]]
+Memo = dict[tuple[Any, ...], Any]  # (id of index, product id) -> Found
+
+
+_FORK_MIN = 200  # fewer advisories are matched faster than a process is forked
+
+
+def _next(counter: Any) -> int:
+    """The number of the next chunk to match (shared by the processes of one batch)."""
+    with counter.get_lock():
+        number: int = counter.value
+        counter.value += 1
+    return number
+
+
+def _match_chunks(index: AssetIndex, chunks: list[list[Advisory]], counter: Any, sender: Connection) -> None:
+    """In a forked process: what :meth:`AssetIndex._found_of` finds for the advisories of each chunk
+    it takes, sent pickled per chunk in the compact form of :func:`_encode` (the parent has the
+    advisories and the index: positions and evidence are all it needs to make the groups); then
+    "done", or the error."""
+    try:
+        while (number := _next(counter)) < len(chunks):
+            payload = _encode([index._found_of(a) for a in chunks[number]])
+            sender.send_bytes(pickle.dumps(("ok", number, payload), protocol=pickle.HIGHEST_PROTOCOL))
+        message: tuple[str, Any, Any] = ("done", None, None)
+    except BaseException:
+        message = ("error", None, traceback.format_exc())
+    sender.send_bytes(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    sender.close()
+
+
+def _widen(connection: Connection) -> None:
+    """A pipe that holds a few chunks' results (Linux: 1 MiB instead of 64 KiB), so that a forked
+    process need not wait for this one to read; left as it is where that is not possible."""
+    with suppress(ImportError, AttributeError, OSError):
+        import fcntl  # POSIX only
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+
+
+Encoded = tuple[list[tuple[str, tuple[Any, ...]]], list[dict[str, list[tuple[int, list[int]]]]]]
+
+
+def _encode(found: list[dict[str, Found]]) -> Encoded:
+    """Each evidence once (confidence value and reason steps), referred to by number."""
+    evidences: list[tuple[str, tuple[Any, ...]]] = []
+    numbers: dict[int, int] = {}
+    out = []
+    for found_of in found:
+        encoded: dict[str, list[tuple[int, list[int]]]] = {}
+        for product_id, groups in found_of.items():
+            entries = encoded[product_id] = []
+            for evidence, positions in groups:
+                number = numbers.get(id(evidence))
+                if number is None:
+                    number = numbers[id(evidence)] = len(evidences)
+                    evidences.append((evidence.confidence.value, evidence.reason.steps))
+                entries.append((number, positions))
+        out.append(encoded)
+    return evidences, out
+
+
+def _decode(
+    evidences: list[tuple[str, tuple[Any, ...]]], found: list[dict[str, list[tuple[int, list[int]]]]]
+) -> list[dict[str, Found]]:
+    made = [Evidence(Confidence(confidence), Reason(steps)) for confidence, steps in evidences]
+    return [
+        {
+            product_id: [(made[number], positions) for number, positions in entries]
+            for product_id, entries in found_of.items()
+        }
+        for found_of in found
+    ]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a batch that only makes objects that stay alive (or are
+    freed by their reference counts); as it was afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _pick(ids: list[Any], positions: list[int]) -> tuple[Any, ...]:
+    """The ids at ``positions``, as a tuple."""
+    if len(positions) == 1:
+        return (ids[positions[0]],)
+    return itemgetter(*positions)(ids)
+
+
+def _by_position(found: Found) -> dict[int, Evidence]:
+    out: dict[int, Evidence] = {}
+    for evidence, positions in found:
+        out.update(dict.fromkeys(positions, evidence))
+    return out
+
+
+def _by_evidence(found: dict[int, Evidence]) -> Found:
+    """Positions by evidence (the same object), ascending."""
+    by_id: dict[int, tuple[Evidence, list[int]]] = {}
+    for position, evidence in found.items():
+        entry = by_id.get(id(evidence))
+        if entry is None:
+            by_id[id(evidence)] = (evidence, [position])
+        else:
+            entry[1].append(position)
+    return [(evidence, sorted(positions)) for evidence, positions in by_id.values()]
 
 
 def _relation_reason(category: str, platform: str) -> Reason:
@@ -105,55 +242,80 @@ class AssetIndex:
     def __init__(self, assets: Iterable[AssetFacts]) -> None:
         self.assets: list[AssetFacts] = list(assets)
         self._ids = [asset.id for asset in self.assets]
-        #: (kind, key) -> check arguments -> positions of the assets with that token
-        self._groups: dict[tuple[str, tuple[Any, ...]], dict[tuple[Any, ...], list[int]]] = defaultdict(dict)
-        self._has_platforms: set[int] = set()
+        #: (kind, key) -> check arguments -> positions of the assets with that token (ascending)
+        groups: dict[tuple[str, tuple[Any, ...]], dict[tuple[Any, ...], list[int]]] = {}
+        #: position of an asset -> positions of its platforms in :attr:`_platforms`
+        self._platforms_of: dict[int, tuple[int, ...]] = {}
         platform_facts: list[AssetFacts] = []
-        self._platform_owner: list[int] = []
         # The keys of :func:`is_rare` (only products without a vendor or without any identifier
         # look them up) apart, in the same pass: every token once, in one of the two.
-        rare: dict[tuple[str, tuple[Any, ...]], dict[tuple[Any, ...], list[int]]] = defaultdict(dict)
+        rare: dict[tuple[str, tuple[Any, ...]], dict[tuple[Any, ...], list[int]]] = {}
+        # The assets by name and version first: their name tokens (several keys, one list of
+        # positions shared by all) once per name, not once per asset.
+        names: dict[tuple[str, str, str], list[int]] = {}
         for position, asset in enumerate(self.assets):
-            for kind, key, args in asset_tokens(asset):
-                (rare if is_rare(kind, key) else self._groups)[(kind, key)].setdefault(args, []).append(
-                    position
-                )
+            version = asset.version.strip()
+            if asset.product.strip():
+                name = (asset.vendor, asset.product, version)
+                positions = names.get(name)
+                if positions is None:
+                    names[name] = [position]
+                else:
+                    positions.append(position)
+            for kind, key, args in identifier_tokens(asset, version):
+                index_key = (kind, key)
+                tables = rare if is_rare(kind, key) else groups
+                table = tables.get(index_key)
+                if table is None:
+                    table = tables[index_key] = {}
+                positions = table.get(args)
+                if positions is None:
+                    table[args] = [position]
+                elif positions[-1] != position:  # one asset naming one identifier twice
+                    positions.append(position)
             if asset.platforms:
-                self._has_platforms.add(position)
-                for platform in asset.platforms:
-                    platform_facts.append(platform)
-                    self._platform_owner.append(position)
-        self._groups = dict(self._groups)
-        self._rare = dict(rare)
+                first = len(platform_facts)
+                platform_facts.extend(asset.platforms)
+                self._platforms_of[position] = tuple(range(first, len(platform_facts)))
+        for name, positions in names.items():
+            for kind, key, args in name_tokens(*name):  # args is name: one entry per name and key
+                index_key = (kind, key)
+                tables = rare if is_rare(kind, key) else groups
+                table = tables.get(index_key)
+                if table is None:
+                    table = tables[index_key] = {}
+                table[args] = positions
+        self._groups = groups
+        self._rare = rare
         self._sorted = {
             kind: sorted({key[0] for (k, key) in self._groups if k == kind}) for kind in ("model", "serial")
         }
         self._cpe_keys = [key for (kind, key) in self._groups if kind == "cpe"]
+        self._everyone_of: dict[tuple[str, tuple[Any, ...]], set[int]] = {}
+        self._versions: dict[
+            tuple[str, tuple[Any, ...]], dict[Any, list[tuple[tuple[Any, ...], list[int]]]]
+        ] = {}
         self._platforms = AssetIndex(platform_facts) if platform_facts else None
 
     def __len__(self) -> int:
         return len(self.assets)
 
-    def _lookup(self, kind: str, key: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], list[int]]]:
-        groups = self._groups.get((kind, key))
-        if groups:
-            yield from groups.items()
-        if is_rare(kind, key):
-            yield from self._rare.get((kind, key), {}).items()
-
-    def _candidate_keys(self, spec: ProductSpec) -> Iterator[tuple[str, tuple[Any, ...]]]:
-        yield from dict.fromkeys(spec_keys(spec))
+    def _candidate_keys(self, spec: ProductSpec) -> list[tuple[str, tuple[Any, ...]]]:
+        keys = list(dict.fromkeys(spec_keys(spec)))
         for kind, patterns in (("model", spec.models), ("serial", spec.serials)):
+            if not patterns:
+                continue
             values = self._sorted[kind]
             for pattern in patterns:
                 if pattern.regex is None:
                     continue
-                start = bisect.bisect_left(values, pattern.prefix)
-                for value in values[start:]:
-                    if not value.startswith(pattern.prefix):
+                prefix, fullmatch = pattern.prefix, pattern.regex.fullmatch
+                for position in range(bisect.bisect_left(values, prefix), len(values)):
+                    value = values[position]
+                    if not value.startswith(prefix):
                         break
-                    if pattern.regex.fullmatch(value):
-                        yield kind, (value,)
+                    if fullmatch(value):
+                        keys.append((kind, (value,)))
         cpe = spec.cpe
         if cpe is not None and (_wild(cpe.vendor) or _wild(cpe.product)):
             for vendor, product in self._cpe_keys:
@@ -164,139 +326,285 @@ class AssetIndex:
                     Relation.EQUAL,
                     Relation.SUPERSET,
                 ):
-                    yield "cpe", (vendor, product)
+                    keys.append(("cpe", (vendor, product)))
+        return keys
 
-    def spec_matches(self, spec: ProductSpec) -> Matches:
-        """Position of each asset that is ``spec``, with the surest evidence."""
-        found: Matches = {}
+    def spec_matches(self, spec: ProductSpec) -> Found:
+        """The assets that are ``spec``, by evidence: each asset once, with the surest evidence
+        (the first found on a tie); positions ascending."""
+        # [evidence, rank, positions]; the positions lists of the index are shared, never changed
+        found: list[list[Any]] = []
+        covered: set[int] | None = None
         lowest = 4  # the lowest confidence rank in ``found``
+        tables, rare = self._groups, self._rare
+        exact = spec.rule.exact_key() if spec.rule is not None else None
         for kind, key in self._candidate_keys(spec):
+            table = (rare if is_rare(kind, key) else tables).get((kind, key))
+            if not table:
+                continue
+            if (
+                lowest == _SUREST
+                and covered is not None
+                and covered.issuperset(self._everyone(kind, key, table))
+            ):
+                continue  # as below, for the whole key at once
             check = CHECKS[kind]
-            for args, positions in self._lookup(kind, key):
+            items: Iterable[tuple[tuple[Any, ...], list[int]]] = table.items()
+            if exact is not None and kind == "name":
+                # An exact version: only the names with that version can match (by_name checks it).
+                items = self._by_version(kind, key, table).get(exact, ())
+            for args, positions in items:
+                if lowest == _SUREST and covered is not None and covered.issuperset(positions):
+                    continue  # every one found already, as surely as can be: the check cannot change that
                 evidence = check(spec, *args)
                 if evidence is None:
                     continue
-                rank = evidence.confidence.rank
+                rank = RANK[evidence.confidence]
                 if not found:
-                    found = dict.fromkeys(positions, evidence)
-                elif rank <= lowest:
-                    # Improves no asset already found (a tie keeps the first): add only the new ones.
-                    found.update(dict.fromkeys(set(positions).difference(found), evidence))
-                else:
-                    for position in positions:
-                        found[position] = better(found.get(position), evidence)  # type: ignore[assignment]
+                    found.append([evidence, rank, positions])
+                    lowest = rank
+                    covered = set(positions)
+                    continue
+                assert covered is not None
+                if rank > lowest:
+                    # Improves the assets found with weaker evidence: they move to this one.
+                    incoming = set(positions)
+                    for entry in found:
+                        if entry[1] < rank and not incoming.isdisjoint(entry[2]):
+                            moved = incoming.intersection(entry[2])
+                            entry[2] = [p for p in entry[2] if p not in moved]
+                            covered.difference_update(moved)
+                new = (
+                    positions if covered.isdisjoint(positions) else [p for p in positions if p not in covered]
+                )
+                if new:
+                    found.append([evidence, rank, new])
+                    covered.update(new)
                 lowest = min(lowest, rank)
-        return found
+        return [(entry[0], entry[2]) for entry in found if entry[2]]
 
-    def product_matches(self, advisory: Advisory, product_id: str, memo: Memo, depth: int = 0) -> Matches:
-        """The assets that are product ``product_id`` of ``advisory`` (a tree product or a relationship);
-        ``memo`` remembers the answers for one advisory (shared with the platform index)."""
+    def _everyone(self, kind: str, key: tuple[Any, ...], table: dict[tuple[Any, ...], list[int]]) -> set[int]:
+        """The positions of every asset of a key (made on first use)."""
+        everyone = self._everyone_of.get((kind, key))
+        if everyone is None:
+            everyone = self._everyone_of[(kind, key)] = set().union(*table.values())
+        return everyone
+
+    def _by_version(
+        self, kind: str, key: tuple[Any, ...], table: dict[tuple[Any, ...], list[int]]
+    ) -> dict[Any, list[tuple[tuple[Any, ...], list[int]]]]:
+        """The entries of a name key by the segment key of their version (made on first use)."""
+        by_version = self._versions.get((kind, key))
+        if by_version is None:
+            by_version = self._versions[(kind, key)] = {}
+            for args, positions in table.items():
+                by_version.setdefault(segment_key(args[2]), []).append((args, positions))
+        return by_version
+
+    def product_matches(self, advisory: Advisory, product_id: str, memo: Memo, depth: int = 0) -> Found:
+        """The assets that are product ``product_id`` of ``advisory`` (a tree product or a relationship),
+        by evidence as :meth:`spec_matches` gives them; ``memo`` remembers the answers for one
+        advisory (shared with the platform index)."""
         memo_key = (id(self), product_id)
         if memo_key in memo:
             return memo[memo_key]
-        memo[memo_key] = {}  # a cycle of relationships matches nothing
+        memo[memo_key] = []  # a cycle of relationships matches nothing
         spec = advisory.products.get(product_id)
-        found = self.spec_matches(spec) if spec is not None else {}
+        result = self.spec_matches(spec) if spec is not None else []
         relation = advisory.relationships.get(product_id)
         if relation is not None and depth < _MAX_DEPTH:
             components = self.product_matches(advisory, relation.component, memo, depth + 1)
             if components:
-                themselves = self.product_matches(advisory, relation.platform, memo, depth + 1)
-                platforms: Matches = {}
-                if self._platforms is not None:
-                    for position, evidence in self._platforms.product_matches(
-                        advisory, relation.platform, memo, depth + 1
-                    ).items():
-                        owner = self._platform_owner[position]
-                        platforms[owner] = better(platforms.get(owner), evidence)  # type: ignore[assignment]
-                platform_name = advisory.name_of(relation.platform)
-                on_positions = platforms.keys() | themselves.keys()
-                has_platforms = self._has_platforms
-                # Per group of components with the same evidence: the few whose platform matched
-                # one by one, the rest (no platform recorded) at once with one shared evidence.
-                combined: dict[tuple[int, int], Evidence] = {}
-                for component, positions in self._evidence_groups(components, memo):
-                    members = set(positions)
-                    for position in members & on_positions:
-                        on = better(platforms.get(position), themselves.get(position))
-                        assert on is not None
-                        pair = (id(component), id(on))
-                        joined = combined.get(pair)
-                        if joined is None:
-                            joined = combined[pair] = _combine(
-                                component, on, relation.category, platform_name
-                            )
-                        found[position] = better(found.get(position), joined)  # type: ignore[assignment]
-                    rest = members.difference(on_positions, has_platforms)
-                    if rest:
-                        evidence = _unplatformed(component, platform_name)
-                        for position in rest.intersection(found):
-                            found[position] = better(found[position], evidence)  # type: ignore[assignment]
-                            rest.discard(position)
-                        found.update(dict.fromkeys(rest, evidence))
-        memo[memo_key] = found
-        return found
+                result = self._related(advisory, relation, components, result, memo, depth)
+        memo[memo_key] = result
+        return result
+
+    def _related(
+        self,
+        advisory: Advisory,
+        relation: RelationshipSpec,
+        components: Found,
+        result: Found,
+        memo: Memo,
+        depth: int,
+    ) -> Found:
+        """``result`` with the components that are on (or are themselves) the relationship's platform."""
+        themselves = _by_position(self.product_matches(advisory, relation.platform, memo, depth + 1))
+        on_platform: dict[int, Evidence] = {}
+        if self._platforms is not None:
+            on_platform = _by_position(
+                self._platforms.product_matches(advisory, relation.platform, memo, depth + 1)
+            )
+        platforms_of = self._platforms_of
+        platform_name = advisory.name_of(relation.platform)
+        found = _by_position(result)
+        # The combined evidence once per pair of component and platform evidence.
+        combined: dict[tuple[int, int], Evidence] = {}
+        for component, positions in components:
+            unplatformed: Evidence | None = None
+            for position in positions:
+                on: Evidence | None = None
+                platforms = platforms_of.get(position)
+                if platforms is not None and on_platform:
+                    for platform in platforms:
+                        on = better(on, on_platform.get(platform))
+                if themselves:
+                    on = better(on, themselves.get(position))
+                if on is not None:
+                    pair = (id(component), id(on))
+                    evidence = combined.get(pair)
+                    if evidence is None:
+                        evidence = combined[pair] = _combine(component, on, relation.category, platform_name)
+                elif platforms is None:
+                    if unplatformed is None:
+                        unplatformed = _unplatformed(component, platform_name)
+                    evidence = unplatformed
+                else:
+                    continue
+                current = found.get(position)
+                found[position] = evidence if current is None else better(current, evidence)  # type: ignore[assignment]
+        return _by_evidence(found)
 
     def match_grouped(self, advisory: Advisory) -> list[GroupMatch]:
         """Every (vulnerability, product, status) of ``advisory`` this inventory has, one
-        :class:`GroupMatch` per set of assets with the same evidence (see :meth:`match`)."""
+        :class:`GroupMatch` per set of assets with the same evidence (asset ids in the order of the
+        inventory; see :meth:`match`)."""
+        return self._assemble(advisory, self._found_of(advisory))
+
+    def _found_of(self, advisory: Advisory) -> dict[str, Found]:
+        """:meth:`product_matches` of each product a status list names (those that match)."""
         memo: Memo = {}
-        grouped: dict[tuple[int, str], list[tuple[tuple[Any, ...], Evidence]]] = {}
+        out: dict[str, Found] = {}
+        for vulnerability in advisory.vulnerabilities:
+            for product_id in vulnerability.statuses:
+                if product_id not in out:
+                    out[product_id] = self.product_matches(advisory, product_id, memo)
+        return {product_id: found for product_id, found in out.items() if found}
+
+    def _assemble(self, advisory: Advisory, found_of: dict[str, Found]) -> list[GroupMatch]:
+        """The groups of :meth:`match_grouped` from what :meth:`_found_of` found."""
+        grouped: dict[str, list[tuple[tuple[Any, ...], Evidence]]] = {}
         out: list[GroupMatch] = []
         document_id = advisory.document_id
+        ids = self._ids
         for vulnerability in advisory.vulnerabilities:
             for product_id, statuses in vulnerability.statuses.items():
-                memo_key = (id(self), product_id)
-                groups = grouped.get(memo_key)
+                groups = grouped.get(product_id)
                 if groups is None:
-                    found = self.product_matches(advisory, product_id, memo)
-                    groups = grouped[memo_key] = self._grouped(found, memo)
+                    groups = grouped[product_id] = [
+                        (_pick(ids, positions), evidence)
+                        for evidence, positions in found_of.get(product_id, ())
+                    ]
                 if not groups:
                     continue
                 remediations = vulnerability.remediations.get(product_id, ())
                 for status in statuses:
+                    # GroupMatch(...) without its generated __new__ (the same fields, in order)
                     out.extend(
-                        GroupMatch(
-                            asset_ids,
-                            document_id,
-                            vulnerability.index,
-                            vulnerability.cve,
-                            product_id,
-                            status,
-                            remediations,
-                            evidence.reason,
-                            evidence.confidence,
+                        _new_tuple(
+                            GroupMatch,
+                            (
+                                asset_ids,
+                                document_id,
+                                vulnerability.index,
+                                vulnerability.cve,
+                                product_id,
+                                status,
+                                remediations,
+                                evidence.reason,
+                                evidence.confidence,
+                            ),
                         )
                         for asset_ids, evidence in groups
                     )
         return out
 
-    @staticmethod
-    def _evidence_groups(found: Matches, memo: Memo) -> list[tuple[Evidence, list[int]]]:
-        """The positions of ``found`` by evidence, once per advisory (``memo``): the index shares
-        one evidence among the assets of a token group, so this is a grouping by identity."""
-        memo_key = ("groups", id(found))
-        groups: list[tuple[Evidence, list[int]]] | None = memo.get(memo_key)
-        if groups is None:
-            by_evidence: dict[int, tuple[Evidence, list[int]]] = {}
-            for position, evidence in found.items():
-                entry = by_evidence.get(id(evidence))
-                if entry is None:
-                    by_evidence[id(evidence)] = (evidence, [position])
-                else:
-                    entry[1].append(position)
-            groups = memo[memo_key] = list(by_evidence.values())
-        return groups
+    def match_many(self, advisories: Iterable[Advisory], *, processes: int = 1) -> list[GroupMatch]:
+        """:meth:`match_grouped` of each of ``advisories``, one after the other in one list.
 
-    def _grouped(self, found: Matches, memo: Memo) -> list[tuple[tuple[Any, ...], Evidence]]:
-        """The asset ids of ``found`` by evidence."""
-        if not found:
-            return []
-        ids = self._ids
-        return [
-            (tuple(map(ids.__getitem__, positions)), evidence)
-            for evidence, positions in self._evidence_groups(found, memo)
-        ]
+        The garbage collector is paused meanwhile and restored afterwards: a batch makes millions
+        of objects that all stay alive (the results), which the collector would only walk again and
+        again (a third of the time).
+
+        ``processes`` > 1 shares the advisories out (every n-th to the same process) to that many
+        processes in all, this one included: the others are forked (POSIX only; elsewhere, and for
+        a small batch, it stays one process), see the index and the advisories without copying
+        them, and send their results back pickled; the list is the same as with one process."""
+        advisories = list(advisories)
+        with _collector_paused():
+            if processes > 1 and len(advisories) >= _FORK_MIN and "fork" in mp.get_all_start_methods():
+                return self._match_forked(advisories, processes)
+            return self._match_each(advisories)
+
+    def _match_each(self, advisories: list[Advisory]) -> list[GroupMatch]:
+        out: list[GroupMatch] = []
+        for advisory in advisories:
+            out.extend(self.match_grouped(advisory))
+        return out
+
+    def _match_forked(self, advisories: list[Advisory], processes: int) -> list[GroupMatch]:
+        """:meth:`match_many` in ``processes`` processes: the advisories in chunks that each process
+        takes as it gets free (a shared counter, so a process slowed by other work on the machine
+        takes fewer); the forked ones send what they found per chunk (:func:`_encode`) through a
+        pipe, which this process empties between its own chunks, making the groups of every chunk."""
+        size = max(16, len(advisories) // (processes * 32))
+        chunks = [advisories[start : start + size] for start in range(0, len(advisories), size)]
+        context = mp.get_context("fork")
+        counter = context.Value("i", 0)
+        children: dict[Connection, Any] = {}
+        for _ in range(1, processes):
+            receiver, sender = context.Pipe(duplex=False)
+            _widen(sender)
+            child = context.Process(target=_match_chunks, args=(self, chunks, counter, sender), daemon=True)
+            child.start()
+            sender.close()
+            children[receiver] = child
+        done: list[list[GroupMatch] | None] = [None] * len(chunks)
+        running = dict(children)
+
+        def take(block: bool) -> None:
+            while running:
+                ready: list[Any] = wait(list(running)) if block else [r for r in running if r.poll()]
+                if not ready:
+                    return
+                for receiver in ready:
+                    try:
+                        status, number, payload = pickle.loads(receiver.recv_bytes())
+                    except EOFError:
+                        child = running[receiver]
+                        child.join()
+                        raise RuntimeError(
+                            f"matching process ended with exit code {child.exitcode}"
+                        ) from None
+                    if status == "error":
+                        raise RuntimeError(f"matching process failed: {payload}")
+                    if status == "done":
+                        del running[receiver]
+                        continue
+                    groups: list[GroupMatch] = []
+                    for advisory, found_of in zip(chunks[number], _decode(*payload), strict=True):
+                        groups.extend(self._assemble(advisory, found_of))
+                    done[number] = groups
+
+        try:
+            while (number := _next(counter)) < len(chunks):
+                out: list[GroupMatch] = []
+                for advisory in chunks[number]:
+                    out.extend(self.match_grouped(advisory))
+                done[number] = out
+                take(block=False)
+            take(block=True)
+        finally:
+            with counter.get_lock():
+                counter.value = len(chunks)  # stops the others when this one failed
+            for receiver, child in children.items():
+                receiver.close()
+                child.join()
+        result: list[GroupMatch] = []
+        for groups in done:
+            assert groups is not None
+            result.extend(groups)
+        return result
 
     def iter_records(self, advisory: Advisory) -> Iterator[MatchRecord]:
         """The per-asset records of :meth:`match_grouped`, made one at a time."""

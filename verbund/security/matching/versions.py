@@ -99,6 +99,7 @@ class VersionRule:
 
     __slots__ = (
         "_ceiling",
+        "_interval",
         "_kind",
         "_pending",
         "_univers_range",
@@ -130,6 +131,7 @@ class VersionRule:
         #: univers only when an asset version needs the segment reading
         self._vers = vers
         self.keyed = keyed if keyed is not None else _keyed_constraints(univers_range)
+        self._interval = _interval(self.keyed)
         self.constraints = constraints
         self.memo: dict[str, bool | None] = {}
         #: :func:`~.evaluate.version_step` per asset version
@@ -139,7 +141,7 @@ class VersionRule:
         read = _read_range(self.text)
         self._kind, self._ceiling = read._kind, read._ceiling
         self._univers_range, self._vers = read._univers_range, read._vers
-        self.constraints, self.keyed = read.constraints, read.keyed
+        self.constraints, self.keyed, self._interval = read.constraints, read.keyed, read._interval
         self._pending = False
 
     @property
@@ -167,18 +169,28 @@ class VersionRule:
     def __repr__(self) -> str:
         return f"VersionRule({self.text!r})"
 
+    def exact_key(self) -> tuple[tuple[int, Any], ...] | None:
+        """The segment key of an exact version (only versions with this key can be it); ``None``
+        for any other rule (a range is not read for this)."""
+        if self._pending or self._kind is not RuleKind.EXACT:
+            return None
+        return segment_key(self.text)
+
     def check(self, version: str) -> bool | None:
         try:
             return self.memo[version]
         except KeyError:
-            result = self.memo[version] = self._check(version)
+            result = self.memo[version] = self.contains(version)
             return result
 
-    def _check(self, version: str) -> bool | None:
-        kind = self.kind
+    def contains(self, version: str) -> bool | None:
+        """:meth:`check` without remembering the answer (for callers that remember it themselves)."""
+        if self._pending:
+            self._resolve()
+        kind = self._kind
         if kind is RuleKind.ALL or kind is RuleKind.UNREADABLE:
             return True
-        if not version.strip():
+        if not version or version.isspace():
             return None
         if kind is RuleKind.EXACT:
             return same_version(self.text, version)
@@ -188,7 +200,15 @@ class VersionRule:
             try:
                 if self.keyed is not None:
                     key = _semver_key(version)
-                    if not _has_build(key):
+                    if len(key) <= 4 or not key[4]:  # no build (see _has_build)
+                        interval = self._interval
+                        if interval is not None:
+                            low, low_closed, high, high_closed = interval
+                            return (
+                                low < key < high
+                                or (low_closed and key == low)
+                                or (high_closed and key == high)
+                            )
                         return _contains(key, self.keyed)
                 return _version_object(self.univers_range.version_class, version) in self.univers_range
             except Exception:
@@ -233,6 +253,17 @@ def _keyed_constraints(univers_range: Any) -> tuple[tuple[str, Any], ...] | None
     return keyed
 
 
+def _interval(keyed: tuple[tuple[str, Any], ...] | None) -> tuple[Any, bool, Any, bool] | None:
+    """``>=a|<b`` (``>``, ``<=`` too) as (a, closed at a, b, closed at b): what :func:`_contains`
+    answers for these two constraints, in one comparison; ``None`` for other constraint lists."""
+    if keyed is None or len(keyed) != 2:
+        return None
+    (low_operator, low), (high_operator, high) = keyed
+    if low_operator not in (">", ">=") or high_operator not in ("<", "<="):
+        return None
+    return low, low_operator == ">=", high, high_operator == "<="
+
+
 def _has_build(key: tuple[Any, ...]) -> bool:
     return len(key) > 4 and bool(key[4])
 
@@ -262,8 +293,7 @@ def _fast_keyed(constraints: str) -> tuple[tuple[str, Any], ...] | None:
     """A ``vers:generic`` constraint list (``>=1.2|<2.0.1``, ``!=3``, ``4.1``) of numeric dotted
     versions as univers would read it — (comparator, precedence key) pairs sorted by version, then
     comparator —, or ``None`` when univers has to read it (anything else, ``*``, or an error)."""
-    if any(c.isspace() for c in constraints):
-        constraints = "".join(constraints.split())
+    constraints = "".join(constraints.split())  # no white space
     constraints = constraints.strip("|")
     if not constraints:
         return None

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from .sharing import Shared
+from .sharing import Shared, Tlp
+
+#: Labels whose objects :meth:`Advisory.__str__` and :meth:`.assets.Asset.__str__` name by number only:
+#: those whose reads go to the read log (its readers, Plattformbetrieb, see none of them).
+NAMED_BY_NUMBER = (Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED)
 
 
 class CsafSource(models.Model):
@@ -121,6 +125,16 @@ class Advisory(Shared):
         ]
 
     def __str__(self) -> str:
+        # str() is what the read log and audit entries keep (operators read them, and they see no
+        # member's confidential data): a label whose reads are logged (AMBER, AMBER+STRICT, RED) is
+        # named by number only. Pages show :attr:`display_name` to whoever sees the advisory.
+        if self.tlp in NAMED_BY_NUMBER:
+            return gettext("Sicherheitshinweis Nr. %(number)s") % {"number": self.pk}
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Tracking id and title, for pages and answers to someone who sees the advisory."""
         return f"{self.tracking_id}: {self.title}"[:300]
 
     @property
@@ -158,8 +172,12 @@ class AdvisoryRevision(models.Model):
 
 
 class Vulnerability(models.Model):
-    """A vulnerability of an advisory's current revision (rewritten with each new revision; ``key``
-    — the CVE, else ``#<position>`` — keeps matches and remediation states across revisions)."""
+    """A vulnerability of an advisory (rewritten with each new revision; ``key`` — the CVE, else
+    ``#<position>`` — keeps matches and remediation states across revisions).
+
+    A vulnerability that a new revision no longer lists is kept with ``current=False`` (its matches
+    too, with their remediation history); it becomes current again when a later revision lists it.
+    """
 
     advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="vulnerabilities")
     key = models.CharField(gettext_lazy("Schlüssel"), max_length=64)
@@ -178,6 +196,8 @@ class Vulnerability(models.Model):
     #: every score of the document: [{"version", "vector", "score", "severity", "products"}]
     scores = models.JSONField(gettext_lazy("alle Bewertungen"), default=list, blank=True)
     exploited = models.BooleanField(gettext_lazy("wird ausgenutzt"), default=False)
+    #: False once the advisory's current revision no longer lists it (kept for the history)
+    current = models.BooleanField(gettext_lazy("aktuell"), default=True)
 
     class Meta:
         verbose_name = gettext_lazy("Schwachstelle")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from .advisories import Advisory, Vulnerability
+from .advisories import NAMED_BY_NUMBER, Advisory, Vulnerability
 from .sharing import Shared
 
 
@@ -73,6 +73,14 @@ class Asset(Shared):
         indexes = [models.Index(fields=["owner_body", "active"], name="security_asset_body_active")]
 
     def __str__(self) -> str:
+        # as Advisory.__str__: the read log and audit entries name a confidential asset by number only
+        if self.tlp in NAMED_BY_NUMBER:
+            return gettext("Komponente Nr. %(number)s") % {"number": self.pk}
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Vendor, name and version, for pages and answers to someone who sees the asset."""
         return " ".join(part for part in (self.vendor, self.name, self.version) if part)[:300]
 
 
@@ -127,7 +135,11 @@ class Match(models.Model):
     product_id = models.CharField(gettext_lazy("Produkt-ID im Hinweis"), max_length=500)
     status = models.CharField(gettext_lazy("Status"), max_length=30, choices=MatchStatus.choices)
     confidence = models.CharField(gettext_lazy("Sicherheit"), max_length=10, choices=Confidence.choices)
+    #: the reason in German (the source language), for the search and the exports
     reason = models.TextField(gettext_lazy("Begründung"))
+    #: the same reason as the matcher gave it: [[msgid, {name: value}], …], shown in the reader's
+    #: language (:attr:`reason_display`); empty for rows written before it was kept
+    reason_parts = models.JSONField(gettext_lazy("Begründung (Bausteine)"), default=list, blank=True)
     #: [{"category", "details", "url"}] of the remediations that apply to the product
     remediations = models.JSONField(gettext_lazy("Abhilfen"), default=list, blank=True)
     remediation_digest = models.CharField(max_length=64, blank=True)
@@ -165,6 +177,28 @@ class Match(models.Model):
     def __str__(self) -> str:
         return f"{self.vulnerability} – {self.asset}"[:300]
 
+    @property
+    def reason_display(self) -> str:
+        """The reason in the active language (from :attr:`reason_parts`; else the German text)."""
+        return reason_text(self.reason_parts) or self.reason
+
+
+def reason_text(parts: object) -> str:
+    """``parts`` (``[[msgid, {name: value}], …]``) in the active language, the steps joined by "; "
+    ("" for parts that are empty or not in that form)."""
+    if not isinstance(parts, list) or not parts:
+        return ""
+    texts: list[str] = []
+    for part in parts:
+        if not (isinstance(part, list | tuple) and len(part) == 2 and isinstance(part[0], str)):
+            return ""
+        message, values = part
+        try:
+            texts.append(gettext(message) % (values if isinstance(values, dict) else {}))
+        except (KeyError, TypeError, ValueError):
+            return ""
+    return "; ".join(texts)
+
 
 class TriageDecision(models.TextChoices):
     """SSVC-style decisions of the security officer (CISA's coordinator tree, simplified)."""
@@ -184,6 +218,15 @@ class Triage(Shared):
     points = models.JSONField(gettext_lazy("Entscheidungspunkte"), default=dict, blank=True)
     note = models.TextField(gettext_lazy("Bewertung"), blank=True)
     decided_at = models.DateTimeField(gettext_lazy("bewertet am"), auto_now=True)
+    #: the officer or coordinator who decided last (None: the system, or a deleted account)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("bewertet von"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = gettext_lazy("Bewertung")

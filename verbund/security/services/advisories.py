@@ -5,9 +5,27 @@ documents in quarantine.
 :mod:`verbund.security.csaf.validation`) and refuses an invalid one with each failed test's number,
 text and JSON path — nothing is stored. A valid document is one advisory per publisher namespace,
 tracking id and owner: a newer version replaces the current one (its vulnerabilities are updated by
-key, so matches and remediation states stay), every version is kept as an :class:`AdvisoryRevision`;
+key, so matches and remediation states stay; one the new version no longer lists is kept, no longer
+current, with its matches), every version is kept as an :class:`AdvisoryRevision`;
 an older or equal version changes nothing and the result says so. :func:`quarantine_document` keeps
 what the downloader received but could not import, with the reasons.
+
+Two rules keep the import from becoming a way around TLP and from failing with a server error:
+
+* **An advisory the importer may not see is neither revealed nor changed.** The advisory of a body is
+  one per publisher namespace and tracking id (the database's unique key), so a second, separate copy
+  for the importer cannot be kept. When the body already holds the document as an advisory the
+  importer does not see (TLP:RED of a colleague who did not name them), the import is refused
+  (:class:`AdvisoryNotImportable`, 409) with a text that names neither the advisory, its number,
+  title, label, version nor who holds it, and is the same whatever the version; nothing is stored.
+  Only that the document cannot be imported for that body is told — the importer holds the document
+  anyway. Whoever sees the advisory (its named people, the system) imports as before.
+* **What validated but cannot be stored is refused like an invalid document** (422 naming the JSON
+  path): a NUL character or a lone UTF-16 surrogate (``\\u0000``, ``\\ud800``) in any key or string,
+  which PostgreSQL cannot keep in text or ``jsonb``. Two first imports of the same new document at
+  the same moment store it once: the insert runs in a savepoint, and the one that loses the race on
+  the unique key reads the stored advisory again and reports it ``unchanged`` (or stores its newer
+  version on it).
 """
 
 from __future__ import annotations
@@ -20,21 +38,31 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from verbund.accounts.principal import principal_for
 from verbund.audit.services import audit_record
 from verbund.common.actors import Actor, SystemActor, actor_label, check_actor
-from verbund.common.errors import Forbidden, Invalid
+from verbund.common.errors import Conflict, Forbidden, Invalid
 from verbund.common.i18n import _
+from verbund.common.principal import Principal
 from verbund.registry.models import Body
 from verbund.security.csaf import AdvisoryFacts, DocumentError, Failure, parse, validate
 from verbund.security.csaf.scores import Score
-from verbund.security.csaf.validation import document_bytes
+from verbund.security.csaf.validation import INPUT, document_bytes
 
 from .. import audit_actions
-from ..models import Advisory, AdvisoryRevision, CsafSource, QuarantinedDocument, Tlp, Vulnerability
-from ..policies import MANAGE, acts_for, manages_sources, own_body_ids
+from ..models import (
+    Advisory,
+    AdvisoryRevision,
+    CsafSource,
+    Match,
+    QuarantinedDocument,
+    Tlp,
+    Vulnerability,
+)
+from ..policies import MANAGE, acts_for, manages_sources, own_body_ids, visibility_filter
 from .sharing import check_sharing
 
 #: How many failure lines a refusal's detail lists (all of them are in ``fields`` and ``failures``).
@@ -57,6 +85,24 @@ class AdvisoryRefused(Invalid):
         if len(lines) > DETAIL_LINES:
             shown += " " + _("(und %(count)s weitere)") % {"count": len(lines) - DETAIL_LINES}
         super().__init__(f"{head}: {shown}", fields={"document": lines})
+
+
+class AdvisoryNotImportable(Conflict):
+    """The owner body already holds the document as an advisory the importer may not see (module doc):
+    nothing is stored, and the text reveals nothing about that advisory."""
+
+    code = "advisory_not_importable"
+
+    def __init__(self, owner: Body) -> None:
+        text = _(
+            "Dieses Dokument kann für %(body)s nicht eingelesen werden. Bitte wenden Sie sich an die "
+            "Informationssicherheitsbeauftragten Ihrer Körperschaft."
+        ) % {"body": owner.name}
+        super().__init__(text, fields={"document": [text]})
+
+
+class _RaceLost(Exception):
+    """Another transaction stored the same new advisory first (the unique key refused ours)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +196,53 @@ def _tlp_of(facts: AdvisoryFacts, requested: str | None) -> str:
     return from_document
 
 
+#: Characters a valid JSON document may hold but PostgreSQL cannot store in text or ``jsonb``: NUL and
+#: the UTF-16 surrogates (a lone ``\ud800`` escape decodes to one).
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _pointer(path: Sequence[str | int]) -> str:
+    """A JSON pointer (RFC 6901) to ``path``, as the validator names places (a character that cannot be
+    stored, in a key, written as its JSON escape ``\\uXXXX``)."""
+    parts = (
+        _UNSTORABLE.sub(lambda c: f"\\u{ord(c.group()):04x}", str(part)).replace("~", "~0").replace("/", "~1")
+        for part in path
+    )
+    return "".join("/" + part for part in parts) or "/"
+
+
+def _unstorable(document: Mapping[str, Any], filename: str) -> None:
+    """Refuse (:class:`AdvisoryRefused`, naming the JSON path) a document with a key or string that
+    cannot be stored (NUL, a lone surrogate); iterative, so any depth the decoder took is fine."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            found = _UNSTORABLE.search(value)
+            if found is None:
+                continue
+            char = f"U+{ord(found.group()):04X}"
+            where = _pointer(path)
+            failure = Failure(
+                test=INPUT,
+                title="Input",
+                path=where,
+                detail=f"character {char} cannot be stored",
+                message=_(
+                    "Das Dokument enthält bei %(path)s das Zeichen %(char)s (ein Nullzeichen oder ein "
+                    "einzelnes UTF-16-Ersatzzeichen), das nicht gespeichert werden kann."
+                )
+                % {"path": where, "char": char},
+            )
+            raise AdvisoryRefused([failure], filename=filename)
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                stack.append((str(key), (*path, str(key))))
+                stack.append((item, (*path, str(key))))
+        elif isinstance(value, list | tuple):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+
+
 def _check_may_import(actor: Actor, owner_body: Body | None) -> None:
     principal = principal_for(actor)
     if principal.is_system:
@@ -227,6 +320,7 @@ def _write_vulnerabilities(advisory: Advisory, facts: AdvisoryFacts) -> None:
             "severity": top.severity if top else "",
             "scores": [_score_json(s) for s in vulnerability.scores],
             "exploited": vulnerability.known_exploited,
+            "current": True,
         }
         row = existing.get(key)
         if row is None:
@@ -238,10 +332,15 @@ def _write_vulnerabilities(advisory: Advisory, facts: AdvisoryFacts) -> None:
             setattr(row, name, value)
         row.full_clean()
         row.save(update_fields=list(values))
-    # A vulnerability the new revision no longer lists goes, with its matches.
-    gone = [row.pk for key, row in existing.items() if key not in seen]
+    # A vulnerability the new revision no longer lists is kept for the history, not current, and so
+    # are its matches with their remediation states (a later revision that lists it again brings it
+    # back; the next match run makes its matches current again).
+    gone = [row.pk for key, row in existing.items() if key not in seen and row.current]
     if gone:
-        Vulnerability.objects.filter(pk__in=gone).delete()
+        Vulnerability.objects.filter(pk__in=gone).update(current=False)
+        Match.objects.filter(vulnerability_id__in=gone, current=True).update(
+            current=False, updated_at=timezone.now()
+        )
 
 
 def _advisory_values(facts: AdvisoryFacts, source: CsafSource | None) -> dict[str, Any]:
@@ -285,7 +384,9 @@ def import_advisory(
     test. ``tlp`` may only make the document's label stricter; a document without a label needs one.
     An advisory above TLP:CLEAR belongs to ``owner_body`` (which the actor must act for); a CLEAR one
     is public (no owner). A newer version of the same publisher namespace and tracking id replaces
-    the current one and keeps the history; an older or equal version changes nothing.
+    the current one and keeps the history; an older or equal version changes nothing. An advisory of
+    the owner the actor may not see is neither shown nor changed (:class:`AdvisoryNotImportable`),
+    and a document that cannot be stored is refused (both: module doc).
     """
     check_actor(actor)
     raw: bytes | None = None
@@ -297,6 +398,7 @@ def import_advisory(
     report = validate(raw if raw is not None else data)
     if not report.ok or report.document is None:
         raise AdvisoryRefused(report.failures, filename=filename)
+    _unstorable(report.document, filename)
     facts = parse(report.document)
     label = _tlp_of(facts, tlp)
     owner = None if label == Tlp.CLEAR else owner_body
@@ -323,29 +425,44 @@ def import_advisory(
         check_sharing(principal, sharing)
     sha256 = _sha256(raw, report.document)
     with transaction.atomic():
-        existing = (
-            Advisory.objects.select_for_update(of=("self",))
-            .filter(publisher_namespace=facts.publisher.namespace, tracking_id=facts.tracking_id)
-            .filter(owner_body=owner)
-            .first()
+        # twice at most: a first import that loses the race for the new row reads the winner's
+        for _attempt in range(2):
+            existing = (
+                Advisory.objects.select_for_update(of=("self",))
+                .filter(publisher_namespace=facts.publisher.namespace, tracking_id=facts.tracking_id)
+                .filter(owner_body=owner)
+                .first()
+            )
+            if existing is not None:
+                if owner is not None and not _sees(principal, existing):
+                    raise AdvisoryNotImportable(owner)
+                newer = _is_newer(facts, existing)
+                if not newer:
+                    return _not_stored(existing, facts, newer)
+            try:
+                return _store(
+                    actor,
+                    existing,
+                    facts,
+                    report.document,
+                    sha256=sha256,
+                    sharing=sharing,
+                    owner=owner,
+                    source=source,
+                    filename=filename,
+                    source_url=source_url,
+                    signature=signature,
+                )
+            except _RaceLost:
+                continue
+        raise Conflict(
+            _("Das Dokument wird gerade gleichzeitig eingelesen; bitte versuchen Sie es gleich noch einmal.")
         )
-        if existing is not None:
-            newer = _is_newer(facts, existing)
-            if not newer:
-                return _not_stored(existing, facts, newer)
-        return _store(
-            actor,
-            existing,
-            facts,
-            report.document,
-            sha256=sha256,
-            sharing=sharing,
-            owner=owner,
-            source=source,
-            filename=filename,
-            source_url=source_url,
-            signature=signature,
-        )
+
+
+def _sees(principal: Principal, advisory: Advisory) -> bool:
+    """Whether ``principal`` sees ``advisory`` under TLP and distribution."""
+    return Advisory.objects.filter(visibility_filter(principal, Advisory), pk=advisory.pk).exists()
 
 
 def _not_stored(advisory: Advisory, facts: AdvisoryFacts, newer: bool | None) -> ImportResult:
@@ -397,8 +514,14 @@ def _store(
             created_by=_person(actor),
             **values,
         )
-        advisory.full_clean()
-        advisory.save()
+        # the unique keys are left to the database: a concurrent first import of the same document
+        # loses there (in a savepoint, so that this transaction goes on and reads the winner's row)
+        advisory.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                advisory.save()
+        except IntegrityError:
+            raise _RaceLost() from None
     else:
         advisory = existing
         previous_version = advisory.version
@@ -559,6 +682,7 @@ def import_or_quarantine(
 
 
 __all__ = [
+    "AdvisoryNotImportable",
     "AdvisoryRefused",
     "ImportResult",
     "import_advisory",

@@ -41,9 +41,10 @@ from ..assets_import import (
     Problem,
     clean_values,
     identity,
+    parent_cycle,
     parse_inventory,
 )
-from ..models import Asset, Distribution, SharingGroup, Tlp
+from ..models import Asset, Distribution, Tlp
 from ..policies import acts_for, visibility_filter
 from .sharing import check_sharing
 
@@ -109,48 +110,24 @@ def clean_asset_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _clean_sharing(principal: Principal, owner_body: Body, sharing: Mapping[str, Any]) -> dict[str, Any]:
-    """The sharing fields with the defaults filled in, checked by the TLP rule; the alliance must be
-    one the owner body belongs to, the group one it is part of (nobody shares into a stranger's)."""
-    from verbund.alliances.models import Membership
+def _clean_sharing(
+    principal: Principal, owner_body: Body, sharing: Mapping[str, Any], *, recipients: Any = ()
+) -> dict[str, Any]:
+    """The sharing fields with the defaults filled in, checked by the one sharing rule
+    (:func:`.sharing.check_sharing`: label, distribution, the owner body's membership of the alliance
+    or group, the named recipients of TLP:RED). ``recipients`` are those of ``sharing`` when it names
+    them, else the given default (None: not checked). Returns model values (``alliance_id`` …,
+    ``recipients`` as ids when checked)."""
+    values: dict[str, Any] = {**DEFAULT_SHARING, **{k: v for k, v in sharing.items() if k in SHARING_FIELDS}}
+    named = sharing.get("recipients", recipients)
+    if named is not None:
+        values["recipients"] = named
+    return check_sharing(principal, {"owner_body": owner_body, **values})
 
-    values = {**DEFAULT_SHARING, **{k: v for k, v in sharing.items() if k in SHARING_FIELDS}}
-    values["tlp"] = str(values["tlp"] or "")
-    values["distribution"] = str(values["distribution"] or "")
-    values["advisory_office"] = bool(values["advisory_office"])
-    if values["distribution"] != Distribution.ALLIANCE:
-        values["alliance"] = None
-    if values["distribution"] != Distribution.GROUP:
-        values["sharing_group"] = None
-    if values["tlp"] not in Tlp.values:
-        raise Invalid(
-            fields={"tlp": [_("Unbekannte TLP-Stufe „%(value)s“.") % {"value": values["tlp"][:20]}]}
-        )
-    if values["distribution"] not in Distribution.values:
-        raise Invalid(fields={"distribution": [_("Unbekannte Verteilung.")]})
-    check_sharing(principal, {"owner_body": owner_body, **values})
-    alliance = values["alliance"]
-    if (
-        alliance is not None
-        and not Membership.objects.current().filter(alliance=alliance, body=owner_body).exists()
-    ):
-        raise Invalid(
-            fields={
-                "alliance": [_("%(body)s ist kein Mitglied dieses Verbunds.") % {"body": owner_body.name}]
-            }
-        )
-    group = values["sharing_group"]
-    if group is not None and not isinstance(group, SharingGroup):
-        raise Invalid(fields={"sharing_group": [_("Unbekannte Teilungsgruppe.")]})
-    if group is not None and not group.bodies.filter(pk=owner_body.pk).exists():
-        raise Invalid(
-            fields={
-                "sharing_group": [
-                    _("%(body)s gehört nicht zu dieser Teilungsgruppe.") % {"body": owner_body.name}
-                ]
-            }
-        )
-    return values
+
+def _stored(shared: dict[str, Any]) -> dict[str, Any]:
+    """The sharing values that are columns of the asset (``recipients`` is set after saving)."""
+    return {name: value for name, value in shared.items() if name != "recipients"}
 
 
 def _clean_platform(
@@ -217,10 +194,11 @@ def asset_create(
         origin=origin,
         created_by=_person(actor),
         **cleaned,
-        **shared,
+        **_stored(shared),
     )
     asset.full_clean()
     asset.save()
+    asset.recipients.set(shared["recipients"])
     audit_record(
         actor=actor,
         action=audit_actions.ASSET_CREATE,
@@ -258,9 +236,16 @@ def asset_update(
     if "name" in cleaned and not cleaned["name"]:
         raise Invalid(fields={"name": [_("Produkt: Der Produktname fehlt.")]})
     new = dict(cleaned)
+    named: list[int] | None = None
     if sharing is not None or owner.pk != asset.owner_body_id:
         current = {name: getattr(asset, name) for name in SHARING_FIELDS}
-        new.update(_clean_sharing(principal, owner, current if sharing is None else sharing))
+        # Without named recipients in ``sharing`` the asset's own are checked (TLP:RED needs them);
+        # names left from an earlier TLP:RED stay unchecked on a lower label (they no longer count).
+        wanted = str((current if sharing is None else {**DEFAULT_SHARING, **sharing}).get("tlp") or "")
+        kept = list(asset.recipients.values_list("pk", flat=True)) if wanted == Tlp.RED else None
+        shared = _clean_sharing(principal, owner, current if sharing is None else sharing, recipients=kept)
+        named = shared.get("recipients") if sharing is not None and "recipients" in sharing else None
+        new.update(_stored(shared))
     if owner.pk != asset.owner_body_id:
         new["owner_body"] = owner
     if platform is not _UNCHANGED:
@@ -269,14 +254,19 @@ def asset_update(
     elif owner.pk != asset.owner_body_id and asset.platform_id is not None:
         new["platform"] = None  # a platform of the old body cannot stay
     changed = [name for name, value in new.items() if getattr(asset, name) != value]
-    if not changed:
+    before_named = sorted(asset.recipients.values_list("pk", flat=True)) if named is not None else []
+    if named is not None and named != before_named:
+        asset.recipients.set(named)
+    elif not changed:
         return asset
     old_sharing = {"tlp": asset.tlp, "distribution": asset.distribution}
     for name in changed:
         setattr(asset, name, new[name])
     asset.full_clean()
     asset.save(update_fields=[*changed, "updated_at"])
-    changes: dict[str, Any] = {"fields": sorted(changed)}
+    changes: dict[str, Any] = {"fields": sorted(name.removesuffix("_id") for name in changed)}
+    if named is not None and named != before_named:
+        changes["recipients"] = {"old": before_named, "new": named}
     for name in ("tlp", "distribution"):
         if name in changed:
             changes[name] = [old_sharing[name], new[name]]
@@ -378,7 +368,42 @@ def _unique(rows: list[AssetRow], fmt: str, filename: str) -> tuple[list[AssetRo
             aliases[row.key] = earlier.key
     if problems:
         raise AssetImportError(problems[:50], filename=filename, more=max(len(problems) - 50, 0))
+    # the same package under several parents is one asset: that may close a circle of "runs on"
+    cycle = parent_cycle(unique, aliases)
+    if cycle:
+        raise AssetImportError(
+            [
+                Problem(
+                    next(row.where for row in unique if row.key == cycle[0]),
+                    "",
+                    _("Die Komponenten wären Teil voneinander (%(cycle)s); bitte die Verschachtelung prüfen.")
+                    % {"cycle": _(" enthält ").join(reversed(cycle))},
+                )
+            ],
+            filename=filename,
+        )
     return unique, aliases
+
+
+def _platform_loop(changed: list[Asset], in_file: Iterable[Asset]) -> Asset | None:
+    """The first of ``changed`` that would run on itself through the platforms (of the file's assets,
+    and of assets already stored that the chain reaches), or ``None``."""
+    platform_of = {asset.pk: asset.platform_id for asset in in_file}
+    for start in changed:
+        seen = {start.pk}
+        current = start.platform_id
+        while current is not None:
+            if current == start.pk:
+                return start
+            if current in seen:
+                break
+            seen.add(current)
+            if current not in platform_of:
+                platform_of[current] = (
+                    Asset.objects.filter(pk=current).values_list("platform_id", flat=True).first()
+                )
+            current = platform_of[current]
+    return None
 
 
 @transaction.atomic
@@ -398,6 +423,8 @@ def asset_import(
     """
     principal = _authorize(actor, owner_body.pk)
     shared = _clean_sharing(principal, owner_body, sharing or {})
+    named = shared["recipients"]
+    shared = _stored(shared)
     inventory = parse_inventory(data, filename)
     rows, aliases = _unique(inventory.rows, inventory.format, filename)
     existing: dict[tuple[str, ...], Asset] = {}
@@ -454,6 +481,12 @@ def asset_import(
     Asset.objects.bulk_create([asset for _row, asset in created], batch_size=500)
     if any(asset.pk is None for _row, asset in created):  # a database that returns no ids
         raise RuntimeError("bulk_create returned no primary keys")
+    if named:  # TLP:RED: the named people of every asset the import creates
+        through: Any = Asset.recipients.through
+        through._default_manager.bulk_create(
+            [through(asset_id=asset.pk, user_id=user_id) for _row, asset in created for user_id in named],
+            batch_size=1000,
+        )
     # Platforms (SBOM nesting) once every asset has its id; an asset's parent is in the same file.
     platform_changed: list[Asset] = []
     for row in rows:
@@ -464,6 +497,22 @@ def asset_import(
         if parent is not None and parent is not asset and asset.platform_id != parent.pk:
             asset.platform = parent
             platform_changed.append(asset)
+    looping = _platform_loop(platform_changed, by_key.values())
+    if looping is not None:
+        row = next(row for row in rows if by_key[row.key or row.where] is looping)
+        raise AssetImportError(
+            [
+                Problem(
+                    row.where,
+                    "",
+                    _(
+                        "Die Komponente liefe über bereits erfasste Plattform-Zuordnungen auf sich selbst; "
+                        "bitte die Plattform der Komponente prüfen."
+                    ),
+                )
+            ],
+            filename=filename,
+        )
     fields_changed = {name for _row, _asset, names in updated for name in names}
     to_update = {asset.pk: asset for _row, asset, _names in updated}
     for asset in platform_changed:

@@ -10,6 +10,7 @@ TLP:AMBER and RED files.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from typing import IO, Any, cast
 
 from django.core.files.base import File
@@ -25,6 +26,7 @@ from verbund.common.errors import Invalid
 from .. import audit_actions, policies
 from ..models import Attachment, Incident, Tlp
 from .incidents import REFUSAL
+from .sharing import check_sharing
 
 
 def _safe_name(name: str) -> str:
@@ -33,16 +35,12 @@ def _safe_name(name: str) -> str:
 
 
 def sharing_error(incident: Incident, *, tlp: str, distribution: str, advisory_office: bool) -> str:
-    """Why a file with this sharing would reach further than its incident ("" when it does not)."""
-    if tlp not in Tlp.values:
-        return _("Unbekannte TLP-Stufe.")
-    error = policies.advisory_office_error(tlp, advisory_office)
-    if error:
-        return error
+    """Why a file with this sharing would reach further than its incident ("" when it does not; the
+    sharing rule itself is :func:`.sharing.check_sharing`)."""
     if advisory_office and not incident.advisory_office:
         return _("Die Datei kann nicht weiter gehen als ihr Vorfall (Beratungsstelle).")
     if distribution == "organisation":
-        return policies.distribution_error(tlp, distribution, alliance_id=None, group_id=None)
+        return ""
     if tlp != incident.tlp or distribution != incident.distribution:
         return _(
             "Eine Datei trägt die Einstufung ihres Vorfalls oder bleibt in der eigenen Körperschaft "
@@ -61,12 +59,29 @@ def attachment_add(
     tlp: str | None = None,
     distribution: str | None = None,
     advisory_office: bool | None = None,
+    recipients: Iterable[Any] | None = None,
 ) -> Attachment:
-    """Store ``upload`` as evidence of ``incident`` (by default with the incident's sharing)."""
-    authorize(actor, lambda p: policies.acts_for(p, incident.owner_body_id), _(REFUSAL))
+    """Store ``upload`` as evidence of ``incident`` (by default with the incident's sharing). A
+    TLP:RED file goes to ``recipients`` (by default the named people of a TLP:RED incident)."""
+    principal = authorize(actor, lambda p: policies.acts_for(p, incident.owner_body_id), _(REFUSAL))
     tlp = tlp or incident.tlp
     distribution = distribution or incident.distribution
     office = incident.advisory_office if advisory_office is None else advisory_office
+    same = distribution == incident.distribution
+    if recipients is None:
+        recipients = incident.recipients.all() if tlp == Tlp.RED and incident.tlp == Tlp.RED else ()
+    shared = check_sharing(
+        principal,
+        {
+            "owner_body_id": incident.owner_body_id,
+            "tlp": tlp,
+            "distribution": distribution,
+            "alliance_id": incident.alliance_id if same else None,
+            "sharing_group_id": incident.sharing_group_id if same else None,
+            "advisory_office": office,
+            "recipients": recipients,
+        },
+    )
     error = sharing_error(incident, tlp=tlp, distribution=distribution, advisory_office=office)
     if error:
         raise Invalid(fields={"tlp": [error]})
@@ -89,14 +104,13 @@ def attachment_add(
     if size == 0:
         raise Invalid(fields={"file": [_("Die Datei ist leer.")]})
     upload.seek(0)
-    same = distribution == incident.distribution
     attachment = Attachment(
         incident=incident,
         owner_body_id=incident.owner_body_id,
         tlp=tlp,
         distribution=distribution,
-        alliance_id=incident.alliance_id if same else None,
-        sharing_group_id=incident.sharing_group_id if same else None,
+        alliance_id=shared["alliance_id"],
+        sharing_group_id=shared["sharing_group_id"],
         advisory_office=office,
         name=file_name,
         size=size,
@@ -105,8 +119,7 @@ def attachment_add(
     stored: Any = upload if isinstance(upload, File) else File(upload)
     attachment.file.save(f"{digest.hexdigest()[:16]}.bin", stored, save=False)
     attachment.save()
-    if tlp == Tlp.RED:
-        attachment.recipients.set(incident.recipients.all())
+    attachment.recipients.set(shared["recipients"])
     audit_record(
         actor=actor,
         action=audit_actions.ATTACHMENT_ADD,

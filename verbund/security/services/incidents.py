@@ -16,7 +16,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from verbund.audit.services import audit_record
 from verbund.common.access import authorize
 from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Conflict, Invalid
-from verbund.common.principal import Principal, principal_for
+from verbund.common.principal import Principal
 from verbund.common.roles import Role
 from verbund.notifications.models import Event
 from verbund.notifications.services import Audience, publish, register_event_type
@@ -69,9 +68,9 @@ SHARING = ("tlp", "distribution", "alliance", "sharing_group", "advisory_office"
 
 
 def users_seeing(obj: Shared, candidate_ids: Iterable[int]) -> list[int]:
-    """Those of ``candidate_ids`` (active users) who see ``obj`` under TLP and distribution."""
-    users = get_user_model().objects.filter(pk__in=set(candidate_ids), is_active=True).order_by("pk")
-    return [user.pk for user in users if policies.sees(principal_for(user), obj)]
+    """Those of ``candidate_ids`` (active users) who see ``obj`` under TLP and distribution (a constant
+    number of queries, :func:`..policies.users_seeing`)."""
+    return policies.users_seeing(candidate_ids, obj)
 
 
 def notify_seeing(
@@ -142,31 +141,32 @@ def _check_times(started_at: dt.datetime, detected_at: dt.datetime, now: dt.date
         raise Invalid(fields=errors)
 
 
-def _check_sharing(principal: Principal, values: Mapping[str, Any]) -> None:
-    check_sharing(principal, dict(values))
-    error = policies.advisory_office_error(str(values.get("tlp") or ""), bool(values.get("advisory_office")))
-    if error:
-        raise Invalid(fields={"advisory_office": [error]})
+def _check_sharing(principal: Principal, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The one sharing rule (:func:`.sharing.check_sharing`), the named recipients included."""
+    return check_sharing(principal, dict(values))
 
 
-def _own_assets(owner_body_id: int, assets: Iterable[Asset | int]) -> list[int]:
+def _own_assets(
+    principal: Principal, owner_body_id: int, assets: Iterable[Asset | int], linked: Iterable[int] = ()
+) -> list[int]:
+    """The ids of ``assets`` to link: each one of the body's assets that ``principal`` sees (a TLP:RED
+    asset only for its named people; an unknown and an invisible id get the same refusal). ``linked``
+    (the incident's assets so far) may stay, and those the principal does not see are kept: someone
+    who cannot see an asset can neither link nor unlink it."""
     ids = {a.pk if isinstance(a, Asset) else int(a) for a in assets}
-    found = set(Asset.objects.filter(pk__in=ids, owner_body_id=owner_body_id).values_list("pk", flat=True))
-    if found != ids:
+    before = {int(a) for a in linked}
+    seen = set(
+        Asset.objects.filter(policies.visibility_filter(principal, Asset), owner_body_id=owner_body_id)
+        .filter(pk__in=ids | before)
+        .values_list("pk", flat=True)
+    )
+    if ids - before - seen:
         raise Invalid(
             fields={
                 "assets": [_("Betroffene Komponenten müssen aus dem Bestand der eigenen Körperschaft sein.")]
             }
         )
-    return sorted(ids)
-
-
-def _recipients(user_ids: Iterable[int]) -> list[int]:
-    ids = {int(u) for u in user_ids}
-    found = set(get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
-    if found != ids:
-        raise Invalid(fields={"recipients": [_("Unbekannte Empfängerin oder unbekannter Empfänger.")]})
-    return sorted(ids)
+    return sorted(ids | (before - seen))
 
 
 def _person(actor: Actor) -> Any:
@@ -192,9 +192,10 @@ def incident_create(
     alliance: Any = None,
     sharing_group: Any = None,
     advisory_office: bool = False,
-    recipients: Iterable[int] = (),
+    recipients: Iterable[Any] = (),
 ) -> Incident:
-    """A member reports an incident (by default TLP:AMBER to its alliance, see the form's default)."""
+    """A member reports an incident (by default TLP:AMBER to its alliance, see the form's default); a
+    TLP:RED one goes to the named ``recipients`` (users or ids, :func:`.sharing.check_sharing`)."""
     principal = authorize(actor, lambda p: policies.acts_for(p, owner_body.pk), _(REFUSAL))
     started_at, detected_at = _aware(started_at) or started_at, _aware(detected_at) or detected_at
     title = (title or "").strip()
@@ -209,9 +210,8 @@ def incident_create(
         "sharing_group": sharing_group,
         "advisory_office": advisory_office,
     }
-    _check_sharing(principal, sharing)
-    asset_ids = _own_assets(owner_body.pk, assets)
-    recipient_ids = _recipients(recipients)
+    recipient_ids = _check_sharing(principal, {**sharing, "recipients": recipients})["recipients"]
+    asset_ids = _own_assets(principal, owner_body.pk, assets)
     incident = Incident(
         title=title[:300],
         description=description.strip(),
@@ -273,22 +273,25 @@ def incident_update(
             changes[name] = {"old": getattr(old, "pk", old), "new": getattr(value, "pk", value)}
             setattr(incident, name, value)
     _check_times(incident.started_at, incident.detected_at, timezone.now())
-    if set(fields) & set(SHARING):
-        _check_sharing(
-            principal, {"owner_body_id": incident.owner_body_id, **{n: getattr(incident, n) for n in SHARING}}
-        )
+    recipient_ids: list[int] | None = None
+    if set(fields) & {*SHARING, "recipients"}:
+        values = {"owner_body_id": incident.owner_body_id, **{n: getattr(incident, n) for n in SHARING}}
+        if "recipients" in fields:
+            values["recipients"] = fields["recipients"]
+        elif incident.tlp == Tlp.RED:  # TLP:RED needs named people: those the incident has
+            values["recipients"] = list(incident.recipients.values_list("pk", flat=True))
+        recipient_ids = _check_sharing(principal, values).get("recipients")
     if "status" in changes:
         incident.closed_at = timezone.now() if incident.status == IncidentStatus.CLOSED else None
     incident.full_clean()
     incident.save()
     if assets is not None:
-        asset_ids = _own_assets(incident.owner_body_id or 0, assets)
         before = sorted(incident.assets.values_list("pk", flat=True))
+        asset_ids = _own_assets(principal, incident.owner_body_id or 0, assets, linked=before)
         if before != asset_ids:
             incident.assets.set(asset_ids)
             changes["assets"] = {"old": before, "new": asset_ids}
-    if "recipients" in fields:
-        recipient_ids = _recipients(fields["recipients"])
+    if "recipients" in fields and recipient_ids is not None:
         before = sorted(incident.recipients.values_list("pk", flat=True))
         if before != recipient_ids:
             incident.recipients.set(recipient_ids)

@@ -4,7 +4,11 @@ remediation state of each match.
 * :func:`match_advisory` — a new document or a new revision: the matcher runs against the active
   assets that may see the advisory; :class:`~verbund.security.models.Match` rows are kept per
   (vulnerability, asset), a match that disappeared becomes ``current=False`` (kept for the history).
-* :func:`match_assets` — new or changed assets against the current revision of every stored advisory.
+* :func:`match_assets` — new or changed assets against the current revision of every stored advisory:
+  the compiled revisions are kept per process (:class:`CompiledAdvisories`, an
+  :class:`~verbund.security.matching.AdvisoryIndex` over them), so saving one asset compiles nothing
+  that is already known and writes only the advisories that may be that asset (the index's
+  candidates) or that it matches now (so that a match that no longer holds is retired).
 * :func:`rematch_all` — everything, on demand (a button for the ISB and Plattformbetrieb, or the
   queue task ``security.rematch_all``).
 * :func:`remediation_set` — a member records how far it is with a match (not remediated / in
@@ -24,17 +28,22 @@ current members of its alliance or the bodies of its sharing group. AMBER+STRICT
 the owner body. A match therefore never tells a body about an advisory it may not read.
 
 The matcher itself (:mod:`verbund.security.matching`) is pure; its asset index is built once per
-run; rows are written with ``bulk_create``/``bulk_update``.
+run; rows are written with ``bulk_create``/``bulk_update``. Each row keeps its reason twice: German
+text (``reason``, for the search and the exports) and the matcher's messages with their values
+(``reason_parts``), shown in the reader's language (:attr:`~verbund.security.models.Match.reason_display`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -70,6 +79,7 @@ _UPDATE_FIELDS = [
     "status",
     "confidence",
     "reason",
+    "reason_parts",
     "remediations",
     "remediation_digest",
     "state",
@@ -81,6 +91,11 @@ _UPDATE_FIELDS = [
     "updated_at",
 ]
 _REVISION_CHUNK = 50
+#: Above this many stored advisories :func:`match_assets` compiles them one at a time again instead
+#: of keeping them compiled in the process (``settings.SECURITY_MATCH_CACHE_LIMIT`` overrides it).
+CACHE_LIMIT = 50_000
+#: Revisions compiled by :func:`match_advisory` kept for the next :meth:`CompiledAdvisories.sync`.
+_PENDING_LIMIT = 1000
 
 
 @dataclass
@@ -151,16 +166,164 @@ class _Matcher:
 
         self._matching: Any = matching
         self.owner_of = {asset.pk: asset.owner_body_id for asset in assets}
-        self.index = matching.AssetIndex([asset_facts(asset) for asset in assets]) if assets else None
+        self.facts = [asset_facts(asset) for asset in assets]
+        self.index = matching.AssetIndex(self.facts) if assets else None
 
     def records(self, document: Mapping[str, Any], key: str) -> list[Any]:
         """The decisive match record per (vulnerability, asset) of ``document``."""
         if self.index is None:
             return []
-        compiled = self._matching.compile_advisory(document, key=key)
+        return self.compiled_records(self._matching.compile_advisory(document, key=key))
+
+    def compiled_records(self, compiled: Any) -> list[Any]:
+        """The decisive match record per (vulnerability, asset) of an advisory compiled before."""
+        if self.index is None:
+            return []
         # The index answers per group of assets with the same evidence; the rows need one record
         # per asset, made one at a time while the decisive one per (vulnerability, asset) is kept.
         return list(self._matching.decisive(self.index.iter_records(compiled)))
+
+
+# --- the compiled advisories of this process -----------------------------------------------------
+
+
+class CompiledAdvisories:
+    """The current revision of every stored advisory, compiled once per process and indexed by its
+    products' identifiers (:class:`~verbund.security.matching.AdvisoryIndex`).
+
+    Keyed by (advisory, revision, SHA-256 of the document): a revision row never changes, so a key
+    seen once stays valid; the SHA-256 guards against a number used again after a rollback.
+    :meth:`sync` brings the cache to the revisions the database (the current transaction) holds now:
+    one query for the keys, the documents only of revisions not compiled yet; entries of revisions
+    that are no longer current are dropped, so the cache never holds more than the stored
+    advisories (plus what :meth:`compiled` added since the last sync).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        #: (advisory id, revision id, sha256) -> the compiled revision
+        self._compiled: dict[tuple[int, int, str], Any] = {}
+        #: advisory id -> the key of its revision in the index
+        self._indexed: dict[int, tuple[int, int, str]] = {}
+        #: index key -> advisory id
+        self._advisory_of: dict[str, int] = {}
+        self._index: Any = None
+        self._dropped = 0
+        #: how many documents this cache compiled (for the tests and the benchmark)
+        self.compilations = 0
+
+    @staticmethod
+    def _key(advisory_id: int, tracking_id: str) -> str:
+        return f"{advisory_id}:{tracking_id}"
+
+    def _compile(self, key: tuple[int, int, str], document: Mapping[str, Any], tracking_id: str) -> Any:
+        from verbund.security import matching
+
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = matching.compile_advisory(document, key=self._key(key[0], tracking_id))
+            self.compilations += 1
+            self._compiled[key] = compiled
+        return compiled
+
+    def compiled(self, revision: AdvisoryRevision) -> Any:
+        """``revision`` compiled (from the cache, else now, and kept for the next :meth:`sync`)."""
+        key = (revision.advisory_id, revision.pk, revision.sha256)
+        with self._lock:
+            if key not in self._compiled and len(self._compiled) - len(self._indexed) >= _PENDING_LIMIT:
+                indexed = set(self._indexed.values())
+                for stale in [k for k in self._compiled if k not in indexed]:
+                    del self._compiled[stale]
+            return self._compile(key, revision.document, revision.advisory.tracking_id)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._compiled.clear()
+            self._indexed.clear()
+            self._advisory_of.clear()
+            self._index = None
+            self._dropped = 0
+
+    def sync(self, limit: int | None = None) -> dict[int, Any] | None:
+        """The compiled current revision per advisory id, after bringing the cache up to date;
+        ``None`` (and the cache emptied) when there are more than ``limit`` advisories."""
+        from verbund.security import matching
+
+        rows = (
+            AdvisoryRevision.objects.filter(version=F("advisory__version"))
+            .order_by("advisory_id", "-received_at", "-id")
+            .values_list("advisory_id", "pk", "sha256", "advisory__tracking_id")
+        )
+        wanted: dict[int, tuple[tuple[int, int, str], str]] = {}
+        for advisory_id, revision_id, sha256, tracking_id in rows:
+            wanted.setdefault(advisory_id, ((advisory_id, revision_id, sha256), tracking_id))
+        if limit is not None and len(wanted) > limit:
+            self.clear()
+            return None
+        with self._lock:
+            if self._index is None:
+                self._index = matching.AdvisoryIndex()
+            for advisory_id in [a for a, k in self._indexed.items() if wanted.get(a, (None,))[0] != k]:
+                self._drop(advisory_id)
+            missing = [(key, tracking) for a, (key, tracking) in wanted.items() if a not in self._indexed]
+            for start in range(0, len(missing), _REVISION_CHUNK):
+                chunk = missing[start : start + _REVISION_CHUNK]
+                documents: dict[int, tuple[str, Any]] = {}
+                unknown = [key[1] for key, _t in chunk if key not in self._compiled]
+                if unknown:
+                    documents = {
+                        pk: (sha256, document)
+                        for pk, sha256, document in AdvisoryRevision.objects.filter(
+                            pk__in=unknown
+                        ).values_list("pk", "sha256", "document")
+                    }
+                for key, tracking_id in chunk:
+                    if key not in self._compiled:
+                        sha256, document = documents.get(key[1], ("", None))
+                        if document is None or sha256 != key[2]:
+                            continue  # gone or changed since the keys were read: the next sync
+                        self._compile(key, document, tracking_id)
+                    compiled = self._compiled[key]
+                    self._index.add(compiled)
+                    self._indexed[key[0]] = key
+                    self._advisory_of[compiled.key] = key[0]
+            keep = set(self._indexed.values())
+            for key in [k for k in self._compiled if k not in keep]:
+                del self._compiled[key]
+            if self._dropped > max(100, len(self._indexed) // 4):
+                self._index.compact()
+                self._dropped = 0
+            return {advisory_id: self._compiled[key] for advisory_id, key in self._indexed.items()}
+
+    def _drop(self, advisory_id: int) -> None:
+        key = self._indexed.pop(advisory_id)
+        compiled = self._compiled.pop(key, None)
+        if compiled is not None:
+            self._index.remove(compiled.key)
+            self._advisory_of.pop(compiled.key, None)
+        self._dropped += 1
+
+    def candidates(self, facts: Iterable[Any]) -> set[int]:
+        """The advisory ids whose current revision may be one of the assets of ``facts`` (after
+        :meth:`sync`): every advisory that could give a match record for them, and some more."""
+        found: set[int] = set()
+        with self._lock:
+            if self._index is None:
+                return found
+            for item in facts:
+                for key in self._index.candidates(item):
+                    advisory_id = self._advisory_of.get(key)
+                    if advisory_id is not None:
+                        found.add(advisory_id)
+        return found
+
+
+#: The compiled advisories of this process (see :class:`CompiledAdvisories`).
+ADVISORIES = CompiledAdvisories()
+
+
+def _cache_limit() -> int:
+    return int(getattr(settings, "SECURITY_MATCH_CACHE_LIMIT", CACHE_LIMIT))
 
 
 # --- the TLP scope of an advisory ----------------------------------------------------------------
@@ -235,6 +398,15 @@ def _reason_text(reason: Any) -> str:
         return str(getattr(reason, "text", reason))
 
 
+def reason_parts(reason: Any) -> list[list[Any]]:
+    """The matcher's reason as stored in ``Match.reason_parts``: ``[[msgid, {name: value}], …]`` (the
+    German messages untranslated, so that each reader gets them in their language)."""
+    steps = getattr(reason, "steps", None)
+    if not steps:
+        return []
+    return [[str(message), {str(k): str(v) for k, v in dict(values).items()}] for message, values in steps]
+
+
 def _vulnerability_lookup(vulnerabilities: Iterable[Vulnerability]) -> dict[Any, Vulnerability]:
     lookup: dict[Any, Vulnerability] = {}
     for vulnerability in vulnerabilities:
@@ -287,6 +459,7 @@ def _store(
             "status": status,
             "confidence": str(record.confidence),
             "reason": _reason_text(record.reason),
+            "reason_parts": reason_parts(record.reason),
             "remediations": remediations,
             "remediation_digest": digest,
         }
@@ -380,10 +553,10 @@ def match_advisory(advisory_id: int, *, actor: Actor = MATCH_ACTOR) -> MatchRun:
         revision = next(current_revisions([advisory.pk]), None)
         bodies = _Scopes().bodies(advisory)
         assets = _active_assets(_asset_filter(bodies))
-        records = _Matcher(assets).records(revision.document, _document_key(advisory)) if revision else []
+        records = _Matcher(assets).compiled_records(ADVISORIES.compiled(revision)) if revision else []
         run = _store(
             advisory,
-            advisory.vulnerabilities.all(),
+            advisory.vulnerabilities.filter(current=True),
             records,
             Match.objects.filter(advisory=advisory).select_for_update(of=("self",)),
         )
@@ -394,7 +567,13 @@ def match_advisory(advisory_id: int, *, actor: Actor = MATCH_ACTOR) -> MatchRun:
 
 def match_assets(asset_ids: Iterable[int], *, actor: Actor = MATCH_ACTOR) -> MatchRun:
     """Match new or changed assets against every stored advisory's current revision; the matches of
-    assets out of service stop being current."""
+    assets out of service stop being current.
+
+    The advisories come compiled from this process's cache (:data:`ADVISORIES`); rows are written
+    only for the advisories that may be one of the assets (the advisory index's candidates) and for
+    those the assets have current matches of (so that a match that no longer holds is retired): the
+    work of saving one asset does not grow with the number of stored advisories.
+    """
     authorize(actor, _may_run, _("Den Abgleich dürfen nur Beauftragte und der Plattformbetrieb starten."))
     ids = sorted({int(i) for i in asset_ids})
     total = MatchRun()
@@ -407,22 +586,77 @@ def match_assets(asset_ids: Iterable[int], *, actor: Actor = MATCH_ACTOR) -> Mat
         active_ids = [a.pk for a in assets]
         inactive = Match.objects.filter(asset_id__in=set(ids) - set(active_ids), current=True)
         total.retired += inactive.update(current=False, updated_at=timezone.now())
-        for revision in current_revisions():
-            advisory = revision.advisory
-            total.advisories += 1
-            bodies = scopes.bodies(advisory)
-            records = [
-                r
-                for r in matcher.records(revision.document, _document_key(advisory))
-                if bodies is None or matcher.owner_of.get(r.asset_id) in bodies
-            ]
-            existing = Match.objects.filter(advisory=advisory, asset_id__in=active_ids)
-            if not records and not existing.filter(current=True).exists():
-                continue
-            total.add(_store(advisory, advisory.vulnerabilities.all(), records, existing))
+        compiled = ADVISORIES.sync(limit=_cache_limit())
+        if compiled is None:
+            _match_assets_scan(matcher, scopes, active_ids, total)
+        else:
+            total.advisories = len(compiled)
+            if active_ids:
+                wanted = ADVISORIES.candidates(matcher.facts)
+                wanted.update(
+                    Match.objects.filter(asset_id__in=active_ids, current=True)
+                    .values_list("advisory_id", flat=True)
+                    .distinct()
+                )
+                wanted.intersection_update(compiled)
+                _match_assets_candidates(matcher, scopes, active_ids, compiled, sorted(wanted), total)
         total.assets = len(assets)
         _alert(actor, total)
     return total
+
+
+def _match_assets_candidates(
+    matcher: _Matcher,
+    scopes: _Scopes,
+    active_ids: list[int],
+    compiled: Mapping[int, Any],
+    advisory_ids: list[int],
+    total: MatchRun,
+) -> None:
+    """:func:`match_assets` over the given advisories (in the order of their ids), each advisory, its
+    current vulnerabilities and the assets' existing rows read once for all of them."""
+    if not advisory_ids:
+        return
+    advisories = Advisory.objects.in_bulk(advisory_ids)
+    vulnerabilities: dict[int, list[Vulnerability]] = defaultdict(list)
+    for vulnerability in Vulnerability.objects.filter(advisory_id__in=advisory_ids, current=True).order_by(
+        "advisory", "position"
+    ):
+        vulnerabilities[vulnerability.advisory_id].append(vulnerability)
+    existing: dict[int, list[Match]] = defaultdict(list)
+    for match in Match.objects.filter(advisory_id__in=advisory_ids, asset_id__in=active_ids).order_by("pk"):
+        existing[match.advisory_id].append(match)
+    for advisory_id in advisory_ids:
+        advisory = advisories.get(advisory_id)
+        if advisory is None:
+            continue
+        bodies = scopes.bodies(advisory)
+        records = [
+            r
+            for r in matcher.compiled_records(compiled[advisory_id])
+            if bodies is None or matcher.owner_of.get(r.asset_id) in bodies
+        ]
+        rows = existing.get(advisory_id, [])
+        if not records and not any(m.current for m in rows):
+            continue
+        total.add(_store(advisory, vulnerabilities.get(advisory_id, []), records, rows))
+
+
+def _match_assets_scan(matcher: _Matcher, scopes: _Scopes, active_ids: list[int], total: MatchRun) -> None:
+    """:func:`match_assets` over every stored advisory, compiled one at a time (beyond the cache)."""
+    for revision in current_revisions():
+        advisory = revision.advisory
+        total.advisories += 1
+        bodies = scopes.bodies(advisory)
+        records = [
+            r
+            for r in matcher.records(revision.document, _document_key(advisory))
+            if bodies is None or matcher.owner_of.get(r.asset_id) in bodies
+        ]
+        existing = Match.objects.filter(advisory=advisory, asset_id__in=active_ids)
+        if not records and not existing.filter(current=True).exists():
+            continue
+        total.add(_store(advisory, advisory.vulnerabilities.filter(current=True), records, existing))
 
 
 def rematch_all(*, actor: Actor) -> MatchRun:
@@ -446,7 +680,7 @@ def rematch_all(*, actor: Actor) -> MatchRun:
                 if bodies is None or matcher.owner_of.get(r.asset_id) in bodies
             ]
             existing = Match.objects.filter(advisory=advisory, asset__active=True)
-            total.add(_store(advisory, advisory.vulnerabilities.all(), records, existing))
+            total.add(_store(advisory, advisory.vulnerabilities.filter(current=True), records, existing))
         total.assets = len(assets)
         audit_record(
             actor=actor,

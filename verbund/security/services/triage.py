@@ -11,7 +11,8 @@ Decision points (after CISA's SSVC guide, simplified to three outcomes; its "Tra
 :func:`suggested_decision` derives the decision (act / attend / track); the officer may choose
 another one with a reason (kept in ``points["override_reason"]``). A triage is an assessment: it is
 TLP-labelled, by default TLP:AMBER to the alliance (``distribution="alliance"``), owned by no body
-(it is the alliance's). After the triage the affected member bodies are notified
+(it is the alliance's): so it cannot be TLP:AMBER+STRICT (refused: it would reach nobody), and a
+TLP:RED one stays with its author. After the triage the affected member bodies are notified
 (:func:`verbund.security.events.triage_decided`).
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -28,9 +30,10 @@ from verbund.audit.services import audit_record
 from verbund.common.access import authorize, require
 from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Invalid, NotFound
+from verbund.common.principal import Principal
 
 from .. import audit_actions, events
-from ..models import AFFECTED, Advisory, Distribution, Match, Tlp, Triage, TriageDecision
+from ..models import AFFECTED, Advisory, Asset, Distribution, Match, Tlp, Triage, TriageDecision
 from ..policies import may_triage, visibility_filter
 from .sharing import check_sharing
 
@@ -43,6 +46,12 @@ TECHNICAL_IMPACT = {
     "partial": gettext_lazy("teilweise Kontrolle"),
     "total": gettext_lazy("vollständige Kontrolle"),
 }
+#: asset labels whose matches are counted only for those who see the asset (as the alliance view)
+_PRIVATE_TLP = (Tlp.AMBER_STRICT, Tlp.RED)
+#: the labels a triage may carry: it belongs to no body, so TLP:AMBER+STRICT ("only the own body")
+#: would reach nobody, its author included; TLP:RED keeps it for its author (the creator)
+TRIAGE_TLP = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.RED)
+
 MISSION_IMPACT = {
     "low": gettext_lazy("gering"),
     "medium": gettext_lazy("mittel"),
@@ -72,16 +81,24 @@ def suggested_decision(
     return TriageDecision.TRACK
 
 
-def affected_member_ids(advisory: Advisory, alliance: Alliance) -> list[int]:
-    """Current members of ``alliance`` with a current, affected match of ``advisory``."""
+def affected_member_ids(
+    advisory: Advisory, alliance: Alliance, principal: Principal | None = None
+) -> list[int]:
+    """Current members of ``alliance`` with a current, affected match of ``advisory`` on an asset that
+    may be counted: for ``principal`` (the triage page) as the alliance view counts — a TLP:AMBER+STRICT
+    or RED asset only when they see it; without one (the members told by :func:`triage_set`) on an
+    asset every person the notice goes to sees, i.e. not TLP:RED (the staff, heads and officers of the
+    body see its assets up to AMBER+STRICT; a RED asset's named people had the match alert)."""
     members = Membership.objects.current().filter(alliance=alliance).values("body_id")
-    return sorted(
-        set(
-            Match.objects.filter(
-                advisory=advisory, current=True, status__in=AFFECTED, asset__owner_body_id__in=members
-            ).values_list("asset__owner_body_id", flat=True)
-        )
+    matches = Match.objects.filter(
+        advisory=advisory, current=True, status__in=AFFECTED, asset__owner_body_id__in=members
     )
+    if principal is None:
+        matches = matches.exclude(asset__tlp=Tlp.RED)
+    else:
+        seen = Asset.objects.filter(visibility_filter(principal, Asset)).values("pk")
+        matches = matches.filter(~Q(asset__tlp__in=_PRIVATE_TLP) | Q(asset_id__in=seen))
+    return sorted(set(matches.values_list("asset__owner_body_id", flat=True)))
 
 
 def _check_choice(name: str, value: str, allowed: dict[str, Any], errors: dict[str, list[str]]) -> None:
@@ -129,6 +146,13 @@ def triage_set(
     _check_choice("mission_impact", mission_impact, MISSION_IMPACT, errors)
     if decision and decision not in TriageDecision.values:
         errors["decision"] = [_("Bitte einen der angebotenen Werte wählen.")]
+    if tlp == Tlp.AMBER_STRICT:
+        errors["tlp"] = [
+            _(
+                "TLP:AMBER+STRICT bleibt in der eigenen Körperschaft; eine Bewertung gehört dem Verbund, "
+                "keiner Körperschaft. Bitte TLP:AMBER (an den Verbund) oder TLP:RED (nur für Sie) wählen."
+            )
+        ]
     if errors:
         raise Invalid(fields=errors)
     suggested = suggested_decision(
@@ -179,6 +203,8 @@ def triage_set(
     triage.sharing_group = None
     triage.advisory_office = False
     triage.created_by = None if isinstance(actor, SystemActor) else actor
+    # who decided (last): shown with the decision on the alliance and advisory pages
+    triage.decided_by = None if isinstance(actor, SystemActor) else actor
     triage.full_clean(exclude=["recipients"])
     triage.save()
     audit_record(

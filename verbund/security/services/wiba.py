@@ -13,6 +13,8 @@ Who does what (decided here, documented in the module of the policies' readers):
 * **Progress across the alliance**: the counts per member and checklist (answered, ja, nein, nicht
   relevant, of how many questions) are shown to everyone who opens the alliance's security view
   (members' staff, officers, coordinators) — never which question was answered how, nor the notes.
+  Assessments labelled TLP:AMBER+STRICT or RED are counted (and their checklist listed) only for
+  those who may read their answers, as in the alliance's match counts.
 
 Every write is atomic and audited; the audit log names the checklist and counts, never an answer.
 """
@@ -453,27 +455,38 @@ class AllianceProgress:
         )
 
 
-def alliance_progress(alliance: Alliance) -> AllianceProgress:
-    """The alliance's WiBA progress: its current members × the checklists any of them began (three
-    queries, whatever the size). The caller checks that the principal opens the alliance's view."""
+#: assessment labels counted in the alliance's progress only for those who read the assessment
+_PRIVATE_TLP = (Tlp.AMBER_STRICT, Tlp.RED)
+
+
+def _countable(member_ids: list[int], principal: Principal | None) -> Any:
+    """The members' assessments the alliance's progress counts for ``principal``: those not labelled
+    TLP:AMBER+STRICT or RED, and those the principal may read (none of these without a principal)."""
+    shown = ~Q(tlp__in=_PRIVATE_TLP)
+    if principal is not None:
+        shown |= visibility_filter(principal, WibaAssessment)
+    return WibaAssessment.objects.filter(shown, owner_body_id__in=member_ids)
+
+
+def alliance_progress(alliance: Alliance, principal: Principal | None = None) -> AllianceProgress:
+    """The alliance's WiBA progress as ``principal`` may see it: its current members × the checklists
+    any of them began (three queries, whatever the size). TLP:AMBER+STRICT and RED assessments count
+    only when ``principal`` reads them (never without a principal). The caller checks that the
+    principal opens the alliance's view."""
     members = list(
         Body.objects.filter(
             pk__in=Membership.objects.current().filter(alliance=alliance).values("body_id")
         ).order_by("name")
     )
     member_ids = [b.pk for b in members]
+    countable = _countable(member_ids, principal)
     checklists: list[WibaChecklist] = list(
-        WibaChecklist.objects.filter(assessments__owner_body_id__in=member_ids)
+        WibaChecklist.objects.filter(pk__in=countable.values("checklist_id"))
         .annotate(question_count=Count("questions", distinct=True))
-        .distinct()
         .order_by("number", "topic", "pk")
     )
-    begun = set(
-        WibaAssessment.objects.filter(owner_body_id__in=member_ids).values_list(
-            "owner_body_id", "checklist_id"
-        )
-    )
-    counts = _counts(Q(assessment__owner_body_id__in=member_ids))
+    begun = set(countable.values_list("owner_body_id", "checklist_id"))
+    counts = _counts(Q(assessment__in=countable.values("pk")))
     totals = {c.pk: int(getattr(c, "question_count", 0)) for c in checklists}
     cells = {key: _progress(totals.get(key[1], 0), counts.get(key, {})) for key in begun}
     return AllianceProgress(alliance=alliance, members=members, checklists=checklists, cells=cells)

@@ -3,7 +3,8 @@
 * Who opens ``/sicherheit/verbund/<slug>/``: members' staff and heads, coordinators, the alliance's
   ISB; outsiders and the Beratungsstelle get 404. A member sees its own assets' matches in detail
   and the other members only as counts; the ISB serving the members sees them in detail.
-* The page's queries do not grow with the number of members, advisories and matches.
+* The page's queries do not grow with the number of members, advisories and matches, and are the same
+  on every page of the advisories; the pages keep the order (exploited first, then the highest CVSS).
 * Triage (SSVC): the suggestion, an override needs a reason, only officers and coordinators decide;
   the affected members are notified, in words that name the advisory and no other member, and only
   those who may see the triage (TLP).
@@ -13,15 +14,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from verbund.accounts.models import Role
 from verbund.accounts.tests.factories import RoleAssignmentFactory, UserFactory
@@ -32,13 +30,9 @@ from verbund.security.models import (
     Advisory,
     Asset,
     Match,
-    OfficerKind,
-    OfficerShare,
     RemediationState,
-    SharedOfficer,
     Triage,
     TriageDecision,
-    Vulnerability,
 )
 from verbund.security.services.matching import match_advisory
 from verbund.security.services.triage import suggested_decision, triage_set
@@ -48,23 +42,10 @@ from verbund.security.tests.test_matching_service import (
     security_alliance,
     small_document,
 )
+from verbund.security.tests.world import alliance_world, make_isb
+from verbund.security.views import alliance as alliance_views
 
 PASSWORD = "geheim-genug-123"
-
-
-def make_isb(alliance: Any, bodies: list[Any], *, person: Any = None) -> Any:
-    """The alliance's shared ISB, serving ``bodies`` (shares of the working time)."""
-    person = person or UserFactory.create()
-    officer = SharedOfficer.objects.create(
-        kind=OfficerKind.ISB,
-        person=person,
-        employer=bodies[0] if bodies else BodyFactory.create(verbandsgemeinde=True),
-        alliance=alliance,
-        starts_on=timezone.localdate() - dt.timedelta(days=30),
-    )
-    for body in bodies:
-        OfficerShare.objects.create(officer=officer, body=body, percent=Decimal("20"))
-    return person
 
 
 @pytest.fixture
@@ -178,74 +159,70 @@ def test_the_match_page_is_the_owners_and_sets_the_remediation_state(client, wor
 # --- a constant number of queries ---------------------------------------------------------------
 
 
-def _fill(s: SimpleNamespace, advisories: int) -> None:
-    """``advisories`` public advisories, each affecting an asset of every member (written directly)."""
-    now = timezone.now()
-    rows = Advisory.objects.bulk_create(
-        Advisory(
-            tlp="clear",
-            distribution="all",
-            publisher_name="Beispiel GmbH",
-            publisher_namespace="https://beispiel.example",
-            tracking_id=f"BSP-{s.alliance.slug}-{n}",
-            title=f"Hinweis {n}",
-            category="csaf_base",
-            version="1",
-            tracking_status="final",
-            initial_release_date=now,
-            current_release_date=now,
-            max_score=Decimal(n % 10),
-            exploited=n % 3 == 0,
-        )
-        for n in range(advisories)
-    )
-    vulnerabilities = Vulnerability.objects.bulk_create(
-        Vulnerability(advisory=a, key=f"CVE-2026-{a.pk}", position=0, cve=f"CVE-2026-{a.pk}") for a in rows
-    )
-    assets = [make_asset(body) for body in s.bodies]
-    Match.objects.bulk_create(
-        Match(
-            advisory=v.advisory,
-            vulnerability=v,
-            asset=asset,
-            product_id="FWX-240",
-            status="known_affected",
-            confidence="hoch",
-            reason="Test",
-            state=RemediationState.DONE if (v.pk + asset.pk) % 2 else RemediationState.OPEN,
-        )
-        for v in vulnerabilities
-        for asset in assets
-    )
-    make_isb(s.alliance, s.bodies)
-
-
-def _queries(client: Any, user: Any, slug: str) -> int:
+def _queries(client: Any, user: Any, slug: str, query: str = "") -> int:
     client.force_login(user)
-    client.get(f"/sicherheit/verbund/{slug}/")  # warm caches (session, content types)
+    client.get(f"/sicherheit/verbund/{slug}/{query}")  # warm caches (session, content types)
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(f"/sicherheit/verbund/{slug}/")
+        response = client.get(f"/sicherheit/verbund/{slug}/{query}")
     assert response.status_code == 200
     return len(captured.captured_queries)
 
 
+def _viewers(world: SimpleNamespace) -> dict[str, Any]:
+    return {"head": world.head, "isb": world.isb, "coordinator": world.coordinator}
+
+
 @pytest.mark.django_db
 def test_the_alliance_view_makes_the_same_number_of_queries_for_2_and_20_members(client):
-    small = security_alliance(2, slug="klein")
-    _fill(small, 2)
-    large = security_alliance(20, slug="gross")
-    _fill(large, 20)
+    small = alliance_world(2, 2, slug="klein")
+    large = alliance_world(20, 20, slug="gross")
 
-    for who in ("heads", "isb", "coordinator"):
-        users = {
-            "heads": (small.heads[0], large.heads[0]),
-            "isb": tuple(SharedOfficer.objects.get(alliance=s.alliance).person for s in (small, large)),
-            "coordinator": (small.coordinator, large.coordinator),
-        }[who]
-        few = _queries(client, users[0], "klein")
-        many = _queries(client, users[1], "gross")
+    for who in ("head", "isb", "coordinator"):
+        few = _queries(client, _viewers(small)[who], "klein")
+        many = _queries(client, _viewers(large)[who], "gross")
         assert few == many, f"{who}: {few} queries for 2 members, {many} for 20"
     assert Match.objects.filter(advisory__tracking_id__startswith="BSP-gross").count() == 400
+
+
+@pytest.mark.django_db
+def test_every_page_of_the_alliance_view_makes_the_same_number_of_queries(client, monkeypatch):
+    monkeypatch.setattr(alliance_views, "PAGE_SIZE", 5)
+    small = alliance_world(2, 2, slug="klein", staff=False)
+    large = alliance_world(20, 12, slug="gross", staff=False)  # pages of 5, 5 and 2 advisories
+
+    for who in ("head", "isb", "coordinator"):
+        counts = {
+            "klein": _queries(client, _viewers(small)[who], "klein"),
+            **{
+                query: _queries(client, _viewers(large)[who], "gross", query)
+                for query in ("", "?seite=2", "?seite=3", "?seite=99", "?seite=unsinn")
+            },
+        }
+        assert len(set(counts.values())) == 1, f"{who}: {counts}"
+
+
+@pytest.mark.django_db
+def test_the_pages_keep_the_order_exploited_first_then_the_highest_cvss(client, monkeypatch):
+    monkeypatch.setattr(alliance_views, "PAGE_SIZE", 4)
+    world = alliance_world(3, 10, slug="cyber", staff=False)
+    Advisory.objects.filter(tracking_id="BSP-cyber-7").update(max_score=None)
+    client.force_login(world.isb)
+    seen = []
+    for number in (1, 2, 3):
+        response = client.get(f"/sicherheit/verbund/cyber/?seite={number}")
+        picture = response.context["picture"]
+        assert picture.page.number == number and picture.page.paginator.num_pages == 3
+        seen += [row.advisory.tracking_id for row in picture.advisories]
+        names = sorted(b.name for b in world.bodies)
+        for row in picture.advisories:
+            assert row.matches == 3 and [b.name for b, _n, _d in row.members] == names
+    # exploited (n % 3 == 0) by score 9, 6, 3, 0; then the others by score; no score last
+    expected = [9, 6, 3, 0, 8, 5, 4, 2, 1, 7]
+    assert seen == [f"BSP-cyber-{n}" for n in expected]
+    html = client.get("/sicherheit/verbund/cyber/?seite=2").content.decode()
+    assert "Seite 2 von 3" in html and "?seite=3" in html and "?seite=1" in html
+    # the member counts cover every advisory, not just the page's
+    assert [m.advisories for m in response.context["picture"].members] == [10, 10, 10]
 
 
 # --- triage ---------------------------------------------------------------------------------------

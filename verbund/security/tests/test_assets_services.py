@@ -138,7 +138,10 @@ def test_who_does_not_act_for_the_body_gets_403_and_an_invisible_red_entry_404(
         services.asset_retire(actor=world.clerk_b, asset=private)
     # acts_for is checked first (403); a colleague's TLP:RED entry is invisible (404) even to the body
     red = services.asset_create(
-        actor=world.clerk_a, owner_body=world.vg_a, values={"name": "Geheim"}, sharing={"tlp": "red"}
+        actor=world.clerk_a,
+        owner_body=world.vg_a,
+        values={"name": "Geheim"},
+        sharing={"tlp": "red", "recipients": [world.clerk_a]},
     )
     assert not sees(world.head_a, red)
     with pytest.raises(NotFound):

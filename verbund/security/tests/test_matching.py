@@ -446,3 +446,96 @@ def test_the_fast_path_answers_as_univers_does(form, pieces, versions):
             except Exception:
                 continue  # univers refuses the sequence of constraints (">=1|>=2")
             assert fast.check(version) is expected
+
+
+def _batch() -> tuple[list[AssetFacts], list[Any]]:
+    """Assets and advisories for the batch paths: ranges of every reading, fixed versions, wildcard
+    model numbers and a relationship, so that every kind of evidence crosses the process border."""
+    assets = [
+        AssetFacts(id=f"plc-{n}", vendor="Siemens", product="SIMATIC S7-1500", version=f"{n % 4}.{n % 5}")
+        for n in range(40)
+    ]
+    assets += [
+        AssetFacts(id=f"m-{n}", model_numbers=(f"6ES7 51{n % 10}-4AP00",), version="3.0") for n in range(10)
+    ]
+    kernel = "pkg:rpm/redhat/kernel@5.14.0-284.30.1.el9_2"
+    rhel = AssetFacts(id="os", cpe="cpe:2.3:o:redhat:enterprise_linux:9:*:baseos:*:*:*:*:*")
+    assets += [rhel, AssetFacts(id="k1", purl=kernel, platforms=(rhel,)), AssetFacts(id="k3", purl=kernel)]
+    ranges = ["vers:generic/<3.2", "vers:all/<V2.1", "<=1.4", "vers:all/*", "All versions < V3", ">=2.0|<3.3"]
+    advisories = []
+    for number in range(30):
+        helper = {"model_numbers": ["6ES7 5??-*"]} if number % 3 == 0 else None
+        document = _document(
+            _siemens(ranges[number % len(ranges)], helper), {"known_affected": ["P-R"], "fixed": ["P-F"]}
+        )
+        document["document"]["tracking"]["id"] = f"TEST-{number}"
+        advisories.append(compile_advisory(document))
+    advisories.insert(7, compile_advisory(_relationship_document()))
+    return assets, advisories
+
+
+def _slow_parent(monkeypatch: Any) -> None:
+    """Fork even for a small batch, and slow this process's own matching down, so that the forked
+    process surely takes chunks of the batch (and its results cross the process border)."""
+    import os
+    import time
+
+    from verbund.security.matching import index as index_module
+
+    monkeypatch.setattr(index_module, "_FORK_MIN", 1)
+    parent, match_grouped = os.getpid(), AssetIndex.match_grouped
+
+    def slow(self: AssetIndex, advisory: Any) -> Any:
+        if os.getpid() == parent:
+            time.sleep(0.02)
+        return match_grouped(self, advisory)
+
+    monkeypatch.setattr(AssetIndex, "match_grouped", slow)
+
+
+def test_a_batch_in_two_processes_gives_exactly_what_one_process_gives(monkeypatch):
+    import gc
+
+    from verbund.security.matching import index as index_module
+
+    assets, advisories = _batch()
+    index = AssetIndex(assets)
+    one_by_one = [g for a in advisories for g in index.match_grouped(a)]
+    assert one_by_one and any("Standardbestandteil" in g.reason.text for g in one_by_one)
+    decoded = []
+    decode = index_module._decode
+
+    def counting_decode(*args: Any) -> Any:
+        decoded.append(1)
+        return decode(*args)
+
+    monkeypatch.setattr(index_module, "_decode", counting_decode)
+    _slow_parent(monkeypatch)
+
+    forked = AssetIndex(assets).match_many(advisories, processes=2)
+    serial = AssetIndex(assets).match_many(advisories, processes=1)
+
+    assert decoded  # the forked process matched a part
+    assert forked == serial == one_by_one
+    assert gc.isenabled()  # paused for the batch only
+
+
+def test_an_error_in_the_forked_process_is_raised_in_this_one(monkeypatch):
+    import os
+
+    assets, advisories = _batch()
+    _slow_parent(monkeypatch)
+    parent, found_of = os.getpid(), AssetIndex._found_of
+
+    def broken(self: AssetIndex, advisory: Any) -> Any:
+        if os.getpid() != parent:
+            raise ValueError("kaputt")
+        return found_of(self, advisory)
+
+    monkeypatch.setattr(AssetIndex, "_found_of", broken)
+    try:
+        AssetIndex(assets).match_many(advisories, processes=2)
+    except RuntimeError as error:
+        assert "ValueError: kaputt" in str(error)
+    else:
+        raise AssertionError("the batch did not fail")

@@ -342,6 +342,8 @@ PARAMS: dict[str, Sample] = {
     "vulnerability_id": (lambda w: _vulnerability(w).pk, OUTSIDE),
     "assessment_id": (lambda w: _assessment(w).pk, OUTSIDE),
     "answer_id": (lambda w: _answer(w).pk, OUTSIDE),
+    # a question of the checklist (the same for everyone): the assessment in the same URL decides
+    "question_id": (lambda w: _answer(w).question_id, NEUTRAL),
     "group_id": (lambda w: _foreign_group(w).pk, OUTSIDE),
     # an alliance is public (its directory entry): a page addressed by its slug alone is no TLP
     # object; with a TLP object in the same URL (a triage of a hidden advisory) it must be 404

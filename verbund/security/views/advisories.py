@@ -114,10 +114,18 @@ def advisory_detail(request: HttpRequest, advisory_id: int) -> HttpResponse:
         .select_related("asset", "asset__owner_body", "vulnerability")
         .order_by("asset__owner_body__name", "asset__name", "vulnerability__position")
     )
-    triages = Triage.objects.visible_to(principal).filter(advisory=advisory).select_related("alliance")
+    triages = (
+        Triage.objects.visible_to(principal)
+        .filter(advisory=advisory)
+        .select_related("alliance", "decided_by")
+    )
     context = {
         "advisory": advisory,
-        "vulnerabilities": advisory.vulnerabilities.order_by("position"),
+        "vulnerabilities": advisory.vulnerabilities.filter(current=True).order_by("position"),
+        # listed by an earlier revision only (kept with their matches' remediation history)
+        "earlier_vulnerabilities": advisory.vulnerabilities.filter(current=False)
+        .order_by("position")
+        .only("pk", "key", "cve", "title", "advisory_id"),
         "revisions": advisory.revisions.order_by("-current_release_date", "-id").only(
             "version",
             "tracking_status",

@@ -3,7 +3,9 @@
 * ``/sicherheit/`` — the open matches of the bodies one works for or serves, the alliances, links to
   the part's other pages; the "match again" button for officers and Plattformbetrieb.
 * ``/sicherheit/verbund/<slug>/`` — which members are affected by what, sorted by exploitation and
-  severity (highest CVSS), with counts per member and remediation progress (:func:`alliance_picture`).
+  severity (highest CVSS), with counts per member and remediation progress (:func:`alliance_picture`);
+  the advisories in pages of :data:`PAGE_SIZE` (``?seite=N``), the matches in detail up to
+  :data:`DETAIL_LIMIT` (the match list has them all).
 * ``/sicherheit/verbund/<slug>/bewerten/<advisory>/`` — the SSVC-style triage (officer, coordinator).
 * ``/sicherheit/treffer/`` and ``/sicherheit/treffer/<id>/`` — the matches one may see in detail, and
   the remediation state of one.
@@ -27,7 +29,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -41,7 +44,7 @@ from verbund.common.principal import Principal, principal_of
 from verbund.registry.models import Body
 from verbund.ui.actor import request_actor
 from verbund.ui.forms import KernForm, run_on_form
-from verbund.ui.views import paginate, refusals_as_messages
+from verbund.ui.views import PAGE_PARAM, paginate, refusals_as_messages
 
 from ..models import AFFECTED, Advisory, Match, RemediationState, Tlp, Triage, TriageDecision
 from ..policies import may_triage, own_body_ids, visibility_filter
@@ -54,7 +57,9 @@ NAV = "security"
 _PRIVATE_TLP = (Tlp.AMBER_STRICT, Tlp.RED)
 _DONE = (RemediationState.DONE, RemediationState.NOT_NEEDED)
 #: how many detailed matches the alliance page lists (the match list has them all, paginated)
-DETAIL_LIMIT = 200
+DETAIL_LIMIT = 50
+#: advisories per page of the alliance view
+PAGE_SIZE = 50
 
 
 # --- the alliance picture ------------------------------------------------------------------------
@@ -91,21 +96,22 @@ class AdvisoryRow:
 class AlliancePicture:
     alliance: Alliance
     members: list[MemberCounts]
+    #: the advisories of the current page (see :attr:`page`)
     advisories: list[AdvisoryRow]
+    #: the page of the advisories (its ``object_list`` holds ``{"advisory_id", "n"}`` rows)
+    page: Page
+    #: the first :data:`DETAIL_LIMIT` matches the viewer sees in detail (the match list has them all)
     details: list[Match]
+    more_details: bool
     may_triage: bool
     sees_all: bool
 
 
-def _sort_key(row: AdvisoryRow) -> tuple[Any, ...]:
-    advisory = row.advisory
-    score = float(advisory.max_score) if advisory.max_score is not None else -1.0
-    return (not advisory.exploited, -score, -row.matches, advisory.tracking_id)
-
-
-def alliance_picture(principal: Principal, alliance: Alliance) -> AlliancePicture:
-    """Counts per member and per advisory, and the matches the principal sees in detail; a fixed
-    number of queries whatever the number of members, advisories and matches."""
+def alliance_picture(principal: Principal, alliance: Alliance, page_number: Any = 1) -> AlliancePicture:
+    """Counts per member, one page of the advisories with their counts per member, and the first
+    matches the principal sees in detail; a fixed number of queries whatever the number of members,
+    advisories and matches, and whichever page (``page_number`` as :meth:`Paginator.get_page` takes it:
+    a number past the end gives the last page, anything else the first)."""
     memberships = list(
         Membership.objects.current().filter(alliance=alliance).select_related("body").order_by("body__name")
     )
@@ -117,58 +123,102 @@ def alliance_picture(principal: Principal, alliance: Alliance) -> AlliancePictur
         current=True, status__in=AFFECTED, asset__owner_body_id__in=list(bodies), advisory__in=advisories_seen
     )
     countable = affected.filter(~Q(asset__tlp__in=_PRIVATE_TLP) | Q(asset_id__in=assets_seen))
-    counts = countable.values("advisory_id", "asset__owner_body_id", "state").annotate(n=Count("id"))
+    # the members: matches per remediation state, and affected advisories (two grouped queries)
     per_member: dict[int, MemberCounts] = {
         body_id: MemberCounts(body=body, own=body_id in own) for body_id, body in bodies.items()
     }
-    per_advisory: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    member_advisories: dict[int, set[int]] = defaultdict(set)
-    for count in counts:
-        body_id, advisory_id, n = count["asset__owner_body_id"], count["advisory_id"], count["n"]
-        member = per_member[body_id]
-        member.matches += n
-        member_advisories[body_id].add(advisory_id)
-        cell = per_advisory[advisory_id][body_id]
-        cell[0] += n
+    for count in countable.values("asset__owner_body_id", "state").annotate(n=Count("id")).order_by():
+        member = per_member[count["asset__owner_body_id"]]
+        member.matches += count["n"]
         if count["state"] in _DONE:
-            member.done += n
-            cell[1] += n
+            member.done += count["n"]
         elif count["state"] == RemediationState.IN_PROGRESS:
-            member.in_progress += n
-    for body_id, advisory_ids in member_advisories.items():
-        per_member[body_id].advisories = len(advisory_ids)
-    advisories = Advisory.objects.filter(pk__in=list(per_advisory)).only(
-        "pk", "tracking_id", "title", "max_score", "exploited", "tlp", "distribution", "current_release_date"
+            member.in_progress += count["n"]
+    for count in (
+        countable.values("asset__owner_body_id").annotate(n=Count("advisory_id", distinct=True)).order_by()
+    ):
+        per_member[count["asset__owner_body_id"]].advisories = count["n"]
+    # the advisories, sorted in the database: exploited first, then the highest CVSS, then the most
+    # affected assets; one page of them (count + page)
+    ranked = (
+        countable.values("advisory_id")
+        .annotate(n=Count("id"))
+        .order_by(
+            F("advisory__exploited").desc(),
+            F("advisory__max_score").desc(nulls_last=True),
+            "-n",
+            "advisory__tracking_id",
+            "advisory_id",
+        )
     )
+    page = Paginator(ranked, PAGE_SIZE).get_page(page_number)
+    page_ids = [row["advisory_id"] for row in page.object_list]
+    per_advisory: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    for count in (
+        countable.filter(advisory_id__in=page_ids)
+        .values("advisory_id", "asset__owner_body_id", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        cell = per_advisory[count["advisory_id"]][count["asset__owner_body_id"]]
+        cell[0] += count["n"]
+        if count["state"] in _DONE:
+            cell[1] += count["n"]
+    advisories = {
+        a.pk: a
+        for a in Advisory.objects.filter(pk__in=page_ids).only(
+            "pk",
+            "tracking_id",
+            "title",
+            "max_score",
+            "exploited",
+            "tlp",
+            "distribution",
+            "current_release_date",
+        )
+    }
     triages = {
         t.advisory_id: t
         for t in Triage.objects.filter(visibility_filter(principal, Triage))
-        .filter(alliance=alliance, advisory_id__in=list(per_advisory))
-        .only("pk", "advisory_id", "decision", "points", "tlp", "distribution", "decided_at")
+        .filter(alliance=alliance, advisory_id__in=page_ids)
+        .select_related("decided_by")
+        .only(
+            "pk",
+            "advisory_id",
+            "decision",
+            "points",
+            "tlp",
+            "distribution",
+            "decided_at",
+            "decided_by__username",
+            "decided_by__first_name",
+            "decided_by__last_name",
+        )
     }
     rows: list[AdvisoryRow] = []
-    for advisory in advisories:
-        row = AdvisoryRow(advisory=advisory, triage=triages.get(advisory.pk))
-        for body_id, (n, done) in sorted(per_advisory[advisory.pk].items(), key=lambda i: bodies[i[0]].name):
+    for advisory_id in page_ids:
+        row = AdvisoryRow(advisory=advisories[advisory_id], triage=triages.get(advisory_id))
+        for body_id, (n, done) in sorted(per_advisory[advisory_id].items(), key=lambda i: bodies[i[0]].name):
             row.members.append((bodies[body_id], n, done))
             row.matches += n
             row.done += done
         rows.append(row)
-    rows.sort(key=_sort_key)
     details = list(
         visible_matches(principal)
         .filter(current=True, status__in=AFFECTED, asset__owner_body_id__in=list(bodies))
         .select_related("asset", "asset__owner_body", "advisory", "vulnerability")
         .order_by(
             "-advisory__exploited", "-advisory__max_score", "asset__owner_body__name", "asset__name", "pk"
-        )[:DETAIL_LIMIT]
+        )[: DETAIL_LIMIT + 1]
     )
     triager = may_triage(principal, alliance.pk)
     return AlliancePicture(
         alliance=alliance,
         members=[per_member[b] for b in bodies],
         advisories=rows,
-        details=details,
+        page=page,
+        details=details[:DETAIL_LIMIT],
+        more_details=len(details) > DETAIL_LIMIT,
         may_triage=triager,
         sees_all=triager,
     )
@@ -241,7 +291,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def alliance_view(request: HttpRequest, slug: str) -> HttpResponse:
     principal = principal_of(request)
     alliance = _access_alliance(principal, slug)
-    picture = alliance_picture(principal, alliance)
+    picture = alliance_picture(principal, alliance, request.GET.get(PAGE_PARAM))
     return render(request, "security/alliance.html", {"picture": picture, "alliance": alliance, "nav": NAV})
 
 
@@ -286,7 +336,8 @@ class TriageForm(KernForm):
     )
     tlp = forms.ChoiceField(
         label=gettext_lazy("TLP der Bewertung"),
-        choices=Tlp.choices,
+        # no TLP:AMBER+STRICT: a triage belongs to no body, so that label would reach nobody
+        choices=[(value, label) for value, label in Tlp.choices if value in triage_services.TRIAGE_TLP],
         initial=Tlp.AMBER,
         help_text=gettext_lazy("Vorgabe: TLP:AMBER an den Verbund."),
     )
@@ -338,7 +389,9 @@ def triage(request: HttpRequest, slug: str, advisory_id: int) -> HttpResponse:
 
         raise Forbidden(_("Bewerten dürfen die Sicherheitsbeauftragten und die Koordination des Verbunds."))
     log_read(request.user, advisory, purpose="Bewertung im Verbund")
-    existing = Triage.objects.filter(alliance=alliance, advisory=advisory).first()
+    existing = (
+        Triage.objects.filter(alliance=alliance, advisory=advisory).select_related("decided_by").first()
+    )
     form = TriageForm(request.POST or None, initial=_triage_initial(existing))
     if request.method == "POST" and form.is_valid():
         saved = run_on_form(
@@ -363,7 +416,7 @@ def triage(request: HttpRequest, slug: str, advisory_id: int) -> HttpResponse:
         "advisory": advisory,
         "form": form,
         "existing": existing,
-        "affected": len(triage_services.affected_member_ids(advisory, alliance)),
+        "affected": len(triage_services.affected_member_ids(advisory, alliance, principal)),
         "nav": NAV,
     }
     return render(request, "security/alliance_triage.html", context)

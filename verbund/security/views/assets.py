@@ -145,7 +145,7 @@ class AssetForm(SharingForm):
         if asset is not None:
             platforms = platforms.exclude(pk=asset.pk)
         self.fields["platform"].queryset = platforms  # type: ignore[attr-defined]
-        self.fields["platform"].label_from_instance = lambda a: f"{a} ({a.owner_body.name})"  # type: ignore[attr-defined]
+        self.fields["platform"].label_from_instance = lambda a: f"{a.display_name} ({a.owner_body.name})"  # type: ignore[attr-defined]
         self.fields["tlp"].help_text = " · ".join(
             f"{label}: {TLP_MEANING[value]}" for value, label in Tlp.choices
         )

@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from verbund.accounts.models import RoleAssignment
 from verbund.alliances.models import Alliance, Membership
 from verbund.common.errors import Forbidden, NotFound
 from verbund.common.principal import Principal, principal_of
@@ -48,7 +47,7 @@ from ..models import (
     SharingGroup,
     Tlp,
 )
-from ..selectors import get_shared, log_read, security_alliances
+from ..selectors import get_shared, log_read, security_alliances, visible_assets
 from ..services import attachments as attachment_services
 from ..services import groups as group_services
 from ..services import help as help_services
@@ -99,13 +98,6 @@ class IncidentForm(SharingForm):
         label=gettext_lazy("betroffene Komponenten (aus dem eigenen Bestand)"),
         widget=forms.CheckboxSelectMultiple,
     )
-    recipients = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.none(),
-        required=False,
-        label=gettext_lazy("namentliche Empfänger (nur TLP:RED)"),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
     field_order = [
         "owner_body",
         "title",
@@ -126,22 +118,15 @@ class IncidentForm(SharingForm):
     def __init__(self, *args: Any, principal: Principal, **kwargs: Any) -> None:
         super().__init__(*args, principal=principal, **kwargs)
         bodies = policies.own_body_ids(principal)
-        self.fields["assets"].queryset = Asset.objects.filter(owner_body_id__in=bodies).order_by(  # type: ignore[attr-defined]
-            "owner_body__name", "name", "version"
+        # the own bodies' assets this person sees (a TLP:RED one only for its named people)
+        self.fields["assets"].queryset = (  # type: ignore[attr-defined]
+            visible_assets(principal)
+            .filter(owner_body_id__in=bodies)
+            .order_by("owner_body__name", "name", "version")
         )
         self.fields["assets"].label_from_instance = lambda a: " ".join(  # type: ignore[attr-defined]
             x for x in (a.vendor, a.name, a.version, f"({a.owner_body})" if len(bodies) > 1 else "") if x
         )
-        member_bodies = (
-            Membership.objects.current().filter(alliance__in=security_alliances(principal)).values("body_id")
-        )
-        people = RoleAssignment.objects.filter(Q(body_id__in=bodies) | Q(body_id__in=member_bodies)).values(
-            "user_id"
-        )
-        self.fields["recipients"].queryset = (  # type: ignore[attr-defined]
-            get_user_model().objects.filter(pk__in=people, is_active=True).order_by("last_name", "first_name")
-        )
-        self.fields["recipients"].label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[attr-defined]
         if not self.is_bound and not self.initial.get("tlp"):
             self.fields["tlp"].initial = Tlp.AMBER
             self.fields["distribution"].initial = Distribution.ALLIANCE
@@ -151,12 +136,6 @@ class IncidentForm(SharingForm):
         self.fields["tlp"].help_text = " · ".join(
             f"{label}: {TLP_MEANING[value]}" for value, label in Tlp.choices
         )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("recipients") and data.get("tlp") != Tlp.RED:
-            self.add_error("recipients", _("Namentliche Empfänger gibt es nur bei TLP:RED."))
-        return data
 
     def values(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -208,6 +187,35 @@ class AttachmentForm(KernForm):
         ],
         label=gettext_lazy("Verteilung"),
     )
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        label=gettext_lazy("namentliche Empfänger (nur TLP:RED)"),
+        help_text=gettext_lazy(
+            "TLP:RED sehen nur die hier genannten Personen und wer den Eintrag angelegt hat; "
+            "mindestens eine Person ist nötig."
+        ),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, incident: Incident, **kwargs: Any) -> None:
+        """The recipients among the people of the incident's body's community (as in
+        :class:`..forms.SharingForm`); a TLP:RED incident's named people ticked to begin with."""
+        super().__init__(*args, **kwargs)
+        people: Any = self.fields["recipients"]
+        people.queryset = policies.recipient_candidates([incident.owner_body_id or 0]).order_by(
+            "last_name", "first_name", "username"
+        )
+        people.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+        if not self.is_bound and incident.tlp == Tlp.RED:
+            people.initial = list(incident.recipients.values_list("pk", flat=True))
+
+    def named(self) -> list[Any] | None:
+        """The recipients for the service: the ticked people for a TLP:RED file, else None (a file
+        of another label names nobody)."""
+        if self.cleaned_data.get("tlp") != Tlp.RED:
+            return None
+        return list(self.cleaned_data.get("recipients") or [])
 
 
 class HelpRequestForm(KernForm):
@@ -368,7 +376,6 @@ def incident_create(request: HttpRequest) -> HttpResponse:
             lambda: incident_services.incident_create(
                 actor=request_actor(request),
                 assets=list(data.get("assets") or []),
-                recipients=[u.pk for u in data.get("recipients") or []],
                 **form.values(),
             ),
         )
@@ -409,7 +416,9 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
             "files": files,
             "help_requests": [(hr, hr.pk in contributable) for hr in help_requests],
             "report_form": ReportForm(initial={"at": timezone.localtime().replace(second=0, microsecond=0)}),
-            "attachment_form": AttachmentForm(initial={"tlp": incident.tlp, "distribution": "incident"}),
+            "attachment_form": AttachmentForm(
+                initial={"tlp": incident.tlp, "distribution": "incident"}, incident=incident
+            ),
             "tlp_meaning": TLP_MEANING.get(incident.tlp, ""),
         },
     )
@@ -433,7 +442,6 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
                 actor=request_actor(request),
                 incident=incident,
                 assets=list(data.get("assets") or []),
-                recipients=[u.pk for u in data.get("recipients") or []],
                 status=data["status"],
                 **values,
             ),
@@ -472,9 +480,12 @@ def incident_report(request: HttpRequest, incident_id: int) -> HttpResponse:
 @refusals_as_messages
 def attachment_upload(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _own_incident(request, incident_id, purpose=_("Datei hochgeladen"))
-    form = AttachmentForm(request.POST, request.FILES)
+    form = AttachmentForm(request.POST, request.FILES, incident=incident)
     if not form.is_valid():
         messages.error(request, _("Bitte wählen Sie eine Datei und ihre Einstufung."))
+        if "recipients" in form.errors:  # someone not of the body's community (or no longer)
+            refused = " ".join(str(error) for error in form.errors["recipients"])
+            messages.error(request, f"{form.fields['recipients'].label}: {refused}")
     else:
         data = form.cleaned_data
         distribution = incident.distribution if data["distribution"] == "incident" else data["distribution"]
@@ -485,6 +496,7 @@ def attachment_upload(request: HttpRequest, incident_id: int) -> HttpResponse:
             name=data["file"].name,
             tlp=data["tlp"],
             distribution=distribution,
+            recipients=form.named(),
         )
         messages.success(request, _("Die Datei ist gespeichert."))
     return redirect("security:incident_detail", incident_id=incident.pk)

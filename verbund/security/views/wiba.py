@@ -76,6 +76,8 @@ class EvidenceForm(KernForm):
 class ShareForm(SharingForm):
     """The sharing fields of an assessment (the body is fixed)."""
 
+    named_recipients = False  # the WiBA services keep no named recipients (TLP:RED: the creator only)
+
     def __init__(self, *args: Any, assessment: WibaAssessment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owner: Any = self.fields["owner_body"]
@@ -333,7 +335,7 @@ def wiba_alliance(request: HttpRequest, slug: str) -> HttpResponse:
     alliance = security_alliances(principal).filter(slug=slug).first()
     if alliance is None:
         raise NotFound()
-    progress = wiba_services.alliance_progress(alliance)
+    progress = wiba_services.alliance_progress(alliance, principal)
     readable = {
         (a.owner_body_id, a.checklist_id): a.pk
         for a in wiba_services.visible_assessments(principal).filter(owner_body__in=progress.members)
