@@ -14,8 +14,16 @@ class EmergencyConfig(AppConfig):
         # events a person holds a function in.
         from verbund.accounts.principal import register_grant_provider
 
-        from . import audit_actions  # noqa: F401  (declares this part's audit actions)
+        from . import (
+            audit_actions,  # noqa: F401  (declares this part's audit actions)
+            events_notify,  # noqa: F401  (declares the alert and event notification types)
+        )
         from .policies import EVENT_MEMBER, STAFF_MEMBER, event_member_ids, staff_member_ids
 
         register_grant_provider(STAFF_MEMBER, staff_member_ids)
         register_grant_provider(EVENT_MEMBER, event_member_ids)
+
+        # Periodic job: the situation reports of the open events when their interval is over.
+        from .tasks import add_beat_schedule
+
+        add_beat_schedule()

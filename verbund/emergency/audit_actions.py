@@ -24,6 +24,27 @@ EVENT_CLOSE = audit_action("emergency.event_close", gettext_noop("hat die Lage {
 LOG_CORRECT = audit_action(
     "emergency.log_correct", gettext_noop("hat einen Eintrag im Einsatztagebuch der Lage {object} berichtigt")
 )
+MESSAGE_WRITE = audit_action(
+    "emergency.message_write", gettext_noop("hat eine Nachricht der Lage {object} aufgenommen")
+)
+MESSAGE_SCREEN = audit_action(
+    "emergency.message_screen", gettext_noop("hat eine Nachricht der Lage {object} gesichtet")
+)
+MESSAGE_ASSIGN = audit_action(
+    "emergency.message_assign", gettext_noop("hat eine Nachricht der Lage {object} zugewiesen")
+)
+MESSAGE_ANSWER = audit_action(
+    "emergency.message_answer", gettext_noop("hat eine Nachricht der Lage {object} beantwortet")
+)
+MESSAGE_CLOSE = audit_action(
+    "emergency.message_close", gettext_noop("hat eine Nachricht der Lage {object} als erledigt markiert")
+)
+TASK_CREATE = audit_action(
+    "emergency.task_create", gettext_noop("hat einen Auftrag der Lage {object} erteilt")
+)
+TASK_FINISH = audit_action(
+    "emergency.task_finish", gettext_noop("hat einen Auftrag der Lage {object} abgeschlossen")
+)
 EVENT_IMPORT = audit_action("emergency.event_import", gettext_noop("hat die Lage {object} eingelesen"))
 RESOURCE_CREATE = audit_action(
     "emergency.resource_create", gettext_noop("hat die Ressource {object} erfasst")
@@ -36,7 +57,20 @@ REQUEST_CANCEL = audit_action("emergency.request_cancel", gettext_noop("hat {obj
 COMMIT = audit_action("emergency.commit", gettext_noop("hat Hilfe für {object} zugesagt"))
 HANDOVER = audit_action("emergency.handover", gettext_noop("hat die Übergabe zu {object} eingetragen"))
 RETURN = audit_action("emergency.return", gettext_noop("hat die Rückgabe zu {object} eingetragen"))
+COMMIT_CANCEL = audit_action("emergency.commit_cancel", gettext_noop("hat eine Zusage zu {object} storniert"))
 AGREEMENT_SET = audit_action(
     "emergency.agreement_set",
     gettext_noop("hat die Vereinbarung über gegenseitige Hilfe von {object} geändert"),
+)
+FEATURE_ADD = audit_action(
+    "emergency.feature_add", gettext_noop("hat der Lagekarte von {object} ein Objekt hinzugefügt")
+)
+FEATURE_CHANGE = audit_action(
+    "emergency.feature_change", gettext_noop("hat ein Objekt der Lagekarte von {object} geändert")
+)
+FEATURE_REMOVE = audit_action(
+    "emergency.feature_remove", gettext_noop("hat ein Objekt von der Lagekarte von {object} entfernt")
+)
+REPORT_WRITE = audit_action(
+    "emergency.report_write", gettext_noop("hat eine Lagemeldung zu {object} erstellt")
 )

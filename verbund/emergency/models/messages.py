@@ -56,6 +56,10 @@ class Message(models.Model):
     author_function = models.CharField(
         gettext_lazy("aufgenommen von Funktion"), max_length=10, choices=StaffFunction.choices, blank=True
     )
+    #: where the message is about (optional): a screened message with coordinates is on the map
+    place = models.CharField(gettext_lazy("Ort"), max_length=200, blank=True)
+    latitude = models.FloatField(gettext_lazy("Breite"), null=True, blank=True)
+    longitude = models.FloatField(gettext_lazy("Länge"), null=True, blank=True)
     written_at = models.DateTimeField(gettext_lazy("aufgenommen am"))
     state = models.CharField(
         gettext_lazy("Stand"), max_length=12, choices=MessageState.choices, default=MessageState.WRITTEN

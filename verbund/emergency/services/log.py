@@ -10,9 +10,10 @@ correction is a new entry that names the old one. :func:`verify_chain` recompute
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -177,6 +178,75 @@ def append(
             occurred_at=occurred_at or now,
             entered_at=now,
         )
+
+
+_BATCH = 1000
+
+
+def append_many(*, actor: Actor, event_id: int, entries: Iterable[Mapping[str, Any]]) -> int:
+    """Append many entries at once (a transcript brought in from paper or another system), all or
+    nothing: one row lock, the chain computed in order, rows written in batches. Each entry is a
+    mapping with ``text`` and optionally ``category``, ``function``, ``occurred_at``; a refused entry
+    names its position (``entries[3].text``) and nothing is stored. Returns the number written."""
+    principal = authorize(actor)
+    with transaction.atomic():
+        event = _lock(event_id)
+        if not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
+            raise NotFound()
+        if event.status == EventStatus.CLOSED:
+            raise Invalid(fields={"event": [_("Die Lage ist beendet; das Einsatztagebuch ist geschlossen.")]})
+        now = timezone.now()
+        functions = (
+            held_functions(principal, staff_id=event.staff_id, event_id=event.pk)
+            if principal.is_person
+            else frozenset()
+        )
+        last = LogEntry.objects.filter(event=event).order_by("-seq").values_list("seq", "hash").first()
+        seq, previous = (last[0], last[1]) if last else (0, chain.GENESIS)
+        author = actor if isinstance(actor, get_user_model()) else None
+        name = _author_name(actor)[:200]
+        batch: list[LogEntry] = []
+        written = 0
+        for position, item in enumerate(entries):
+            text = str(item.get("text", ""))
+            category = str(item.get("category", LogCategory.SITUATION))
+            function = str(item.get("function", ""))
+            occurred_at = item.get("occurred_at")
+            errors = _check(
+                text=text,
+                category=category,
+                function=function,
+                occurred_at=occurred_at,
+                now=now,
+                functions=functions,
+            )
+            if errors:
+                raise Invalid(
+                    fields={f"entries[{position}].{field}": messages for field, messages in errors.items()}
+                )
+            seq += 1
+            entry = LogEntry(
+                event=event,
+                seq=seq,
+                occurred_at=occurred_at or now,
+                entered_at=now,
+                author=author,
+                author_name=name,
+                function=function,
+                category=category,
+                text=text.strip(),
+                prev_hash=previous,
+            )
+            entry.hash = previous = chain.entry_hash(previous, entry.chain_fields())
+            batch.append(entry)
+            if len(batch) >= _BATCH:
+                LogEntry.objects.bulk_create(batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            LogEntry.objects.bulk_create(batch)
+            written += len(batch)
+        return written
 
 
 def system_entry(event: Event, *, text: str, category: str, author_name: str, function: str = "") -> LogEntry:

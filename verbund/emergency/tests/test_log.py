@@ -142,3 +142,28 @@ def test_verify_log_refuses_unknown_events() -> None:
     assert failed.value.returncode == 2
     with pytest.raises(CommandError):
         call_command("verify_log", stdout=StringIO())
+
+
+def test_append_many_chains_in_order_and_refuses_all_on_one_bad_entry(world) -> None:
+    log.append(actor=world.s2, event_id=world.event.pk, text="vorher")
+    written = log.append_many(
+        actor=world.s2,
+        event_id=world.event.pk,
+        entries=[{"text": f"Nachtrag {n}", "function": "S2"} for n in range(1, 2501)],
+    )
+    assert written == 2500
+    assert list(
+        LogEntry.objects.filter(event=world.event).order_by("-seq").values_list("seq", flat=True)[:1]
+    ) == [2501]
+    assert log.verify_chain(world.event.pk).checked == 2501
+    assert log.verify_chain(world.event.pk).ok
+    with pytest.raises(Invalid) as refused:
+        log.append_many(
+            actor=world.s2,
+            event_id=world.event.pk,
+            entries=[{"text": "gut"}, {"text": "x", "category": "geheim"}],
+        )
+    assert "entries[1].category" in refused.value.fields
+    assert LogEntry.objects.filter(event=world.event).count() == 2501
+    with pytest.raises(NotFound):
+        log.append_many(actor=world.outsider, event_id=world.event.pk, entries=[{"text": "fremd"}])
