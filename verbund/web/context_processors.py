@@ -18,6 +18,7 @@ from django.utils.functional import SimpleLazyObject
 from verbund.audit.selectors import may_read_audit
 from verbund.common.principal import principal_of
 from verbund.common.roles import Role
+from verbund.emergency.policies import EVENT_MEMBER, STAFF_MEMBER
 from verbund.registry.selectors import registry_attribution
 
 #: URL name of the user and role management of the accounts part.
@@ -39,6 +40,8 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
         "audit": may_read_audit(principal),
         "users_url": users_url if users_url and manages_users else "",
         "queue": principal.is_operator,  # the task queue (verbund/web/queue.py)
+        # the crisis staff (verbund/emergency): whoever holds a function in a staff or for an event
+        "emergency": bool(principal.granted(STAFF_MEMBER) or principal.granted(EVENT_MEMBER)),
     }
 
 

@@ -25,6 +25,8 @@ ROLES = {
     "clerk": "sachbearbeitung.donnersbergkreis",
     # the shared information security officer of the cyber alliance (sees its TLP:AMBER data)
     "security_officer": "isb.cyber",
+    # S2 of the joint crisis staff of the five Landkreise (sees the exercise's log, messages, map)
+    "staff_member": "stab.lage",
 }
 
 
@@ -133,7 +135,27 @@ def _build() -> ApiWorld:
     notification = Notification.objects.filter(recipient=operator).order_by("pk").first()
     world.values["notifications"] = {"notification_id": str(notification.pk if notification else 1)}
     world.values["security"] = _security_values()
+    world.values["emergency"] = _emergency_values()
     return world
+
+
+def _emergency_values() -> dict[str, str]:
+    """Ids of the emergency demo (the joint staff's exercise, its messages, map, the mutual aid)."""
+    from verbund.emergency.models import Commitment, Event, MapFeature, Message, Task
+
+    def first(model: Any, field: str = "pk") -> str:
+        return str(model.objects.order_by("pk").values_list(field, flat=True).first() or 1)
+
+    request = Commitment.objects.order_by("pk").values_list("request_id", flat=True).first()
+    return {
+        "event_id": first(Event),
+        "seq": "1",
+        "number": first(Message, "number"),
+        "task_id": first(Task),
+        "uid": first(MapFeature, "uid"),
+        "request_id": str(request or 1),
+        "commitment_id": first(Commitment),
+    }
 
 
 def _security_values() -> dict[str, str]:
@@ -147,6 +169,7 @@ def _security_values() -> dict[str, str]:
         SharedOfficer,
         WibaAssessment,
         WibaChecklist,
+        WibaQuestion,
     )
 
     def first(model: Any) -> str:
@@ -165,6 +188,13 @@ def _security_values() -> dict[str, str]:
         "slug": officer.alliance.slug if officer and officer.alliance else "interkommunale-cybersicherheit",
         "assessment_id": first(WibaAssessment),
         "checklist_id": first(WibaChecklist),
+        "question_id": str(
+            WibaQuestion.objects.filter(checklist__assessments__pk=first(WibaAssessment))
+            .order_by("position")
+            .values_list("pk", flat=True)
+            .first()
+            or 1
+        ),
     }
 
 

@@ -94,6 +94,9 @@ LISTS = [
     "/api/v1/security/officers",
     "/api/v1/security/wiba/assessments",
     "/api/v1/security/wiba/checklists",
+    "/api/v1/emergency/events",
+    "/api/v1/emergency/resources",
+    "/api/v1/emergency/requests",
 ]
 
 

@@ -406,12 +406,67 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # security: sources and quarantine (Plattformbetrieb)
     "security:source_poll": lambda s: {"source_id": _pk("security.csafsource")},
     "security:quarantine_detail": lambda s: {"document_id": _pk("security.quarantineddocument")},
+    # emergency: staffs, events, the log (ids of the demo or a missing one: 404 for non-members)
+    "emergency:staff_detail": lambda s: {"staff_id": _pk("emergency.staff")},
+    "emergency:position_create": lambda s: {"staff_id": _pk("emergency.staff")},
+    "emergency:position_end": lambda s: {
+        "staff_id": _pk("emergency.staff"),
+        "position_id": _pk("emergency.position"),
+    },
+    "emergency:shift_create": lambda s: {"staff_id": _pk("emergency.staff")},
+    "emergency:shift_remove": lambda s: {
+        "staff_id": _pk("emergency.staff"),
+        "shift_id": _pk("emergency.shift"),
+    },
+    "emergency:event_open": lambda s: {"staff_id": _pk("emergency.staff")},
+    "emergency:event_detail": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:alert_confirm": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:alert_decline": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:presence": lambda s: {"event_id": _pk("emergency.event"), "alert_id": _pk("emergency.alert")},
+    "emergency:event_level": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:event_close": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:log": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:log_correct": lambda s: {"event_id": _pk("emergency.event"), "seq": 1},
     # security: advisories
     "security:advisory_detail": lambda s: {"advisory_id": _pk("security.advisory")},
     "security:advisory_revision_download": lambda s: {
         "advisory_id": _pk("security.advisory"),
         "revision_id": _pk("security.advisoryrevision"),
     },
+    # emergency: messages and tasks (no event in the site: 404 for everyone)
+    "emergency:messages": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:message_create": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:message_detail": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:message_screen": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:message_assign": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:message_answer": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:message_close": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:message_task": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:tasks": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:task_finish": lambda s: {"event_id": _pk("emergency.event"), "task_id": _pk("emergency.task")},
+    # emergency: the situation picture (map, objects, reports; no event in the site: 404 for everyone)
+    "emergency:map": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:feature_add": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:feature_edit": lambda s: {
+        "event_id": _pk("emergency.event"),
+        "uid": "00000000-0000-4000-8000-000000000000",
+    },
+    "emergency:feature_remove": lambda s: {
+        "event_id": _pk("emergency.event"),
+        "uid": "00000000-0000-4000-8000-000000000000",
+    },
+    "emergency:report_create": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:report": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    # emergency: resource pool and mutual aid (ids of the demo or a missing one)
+    "emergency:resource_edit": lambda s: {"resource_id": _pk("emergency.resource")},
+    "emergency:aid_request_detail": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_commit": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_request_cancel": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_statement": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_statement_pdf": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_handover": lambda s: {"commitment_id": _pk("emergency.commitment")},
+    "emergency:aid_return": lambda s: {"commitment_id": _pk("emergency.commitment")},
+    "emergency:aid_commitment_cancel": lambda s: {"commitment_id": _pk("emergency.commitment")},
 }
 
 

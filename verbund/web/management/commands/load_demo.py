@@ -125,6 +125,15 @@ def load_security(stdout: Any, stderr: Any) -> Logins:
     return logins
 
 
+def load_emergency(stdout: Any, stderr: Any) -> Logins:
+    """The joint staff of the five Landkreise, an exercise, resource pools, mutual aid (emergency.demo)."""
+    from verbund.emergency.demo import ensure_demo_emergency_users, load_demo_emergency
+
+    logins = ensure_demo_emergency_users()
+    load_demo_emergency(stdout=stdout)
+    return logins
+
+
 def load_notifications(stdout: Any, stderr: Any) -> Logins:
     """The demo users' inbox: the events the other parts' demo data published (notifications.demo)."""
     from verbund.notifications.demo import load_demo_notifications
@@ -148,6 +157,7 @@ DEMO_PARTS = (
     DemoPart("shared_services", "Geteilte Dienste", load_shared_services),
     DemoPart("planning", "Planung", load_planning),
     DemoPart("security", "Informationssicherheit", load_security),
+    DemoPart("emergency", "Krisenmanagement", load_emergency),
     DemoPart("notifications", "Benachrichtigungen", load_notifications),
 )
 
