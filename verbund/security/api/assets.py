@@ -162,6 +162,11 @@ class SecurityAssetImportIn(Schema):
     alliance: str = Field("", max_length=100, description="Kürzel eines Verbunds")
     sharing_group_id: int = Field(0, ge=0, description="Teilungsgruppe (0: keine)")
     advisory_office: bool = False
+    recipients: list[DbId] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Benutzerkennungen der namentlich genannten Empfänger (nur und bei TLP:RED nötig)",
+    )
     dry_run: bool = Field(False, description="nur prüfen, nichts speichern")
 
 
@@ -405,7 +410,8 @@ def import_assets(
     """CSV (``;`` oder ``,``, UTF-8), XLSX, CycloneDX-JSON oder SPDX-2-JSON. Alles oder nichts: 422 nennt
     jede fehlerhafte Zeile (oder JSON-Stelle) und das Feld. Dieselbe Komponente (Hersteller, Produkt,
     Version, Seriennummer, CPE, purl, Standort) wird aktualisiert, nicht verdoppelt; die Weitergabe gilt
-    für neu angelegte Komponenten."""
+    für neu angelegte Komponenten. TLP:RED braucht namentliche Empfänger (``recipients``, je eine
+    Benutzerkennung als Formularfeld)."""
     user = api_user(request)
     sharing = _sharing(
         {
@@ -414,6 +420,7 @@ def import_assets(
             "advisory_office": options.advisory_office,
             "alliance": options.alliance or None,
             "sharing_group_id": options.sharing_group_id or None,
+            "recipients": options.recipients,
         }
     )
     data = file.read(20 * 1024 * 1024 + 1)

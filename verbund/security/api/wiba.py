@@ -128,7 +128,8 @@ class WibaSavedOut(Schema):
 
 
 class WibaSharingIn(Schema):
-    """Who sees the answers (and the evidence files): TLP label and distribution."""
+    """Who sees the answers (and the evidence files): TLP label, distribution and, for TLP:RED, the
+    named people (user ids of the owner body's community)."""
 
     tlp: WibaTlp = WibaTlp("amber")  # type: ignore[valid-type]
     distribution: WibaDistribution = WibaDistribution("organisation")  # type: ignore[valid-type]
@@ -137,6 +138,14 @@ class WibaSharingIn(Schema):
     )
     sharing_group_id: DbId | None = Field(None, description="Teilungsgruppe (Verteilung: Gruppe)")
     advisory_office: bool = Field(False, description="auch die Beratungsstelle")
+    recipients: list[DbId] | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "Benutzerkennungen der namentlich genannten Empfänger (nur und bei TLP:RED nötig; "
+            "weggelassen: beim Ändern bleiben die bisherigen)"
+        ),
+    )
 
 
 class WibaStartIn(WibaSharingIn):
@@ -220,6 +229,7 @@ def _sharing(payload: WibaSharingIn) -> dict[str, Any]:
         "alliance": alliance,
         "sharing_group": group,
         "advisory_office": payload.advisory_office,
+        "recipients": payload.recipients,
     }
 
 
@@ -300,8 +310,9 @@ def start_assessment(request: HttpRequest, checklist_id: ObjectId, payload: Wiba
     if body is None:
         raise Invalid(fields={"body": [_("Keine Körperschaft mit dem ARS %(ars)s.") % {"ars": payload.body}]})
     existed = WibaAssessment.objects.filter(owner_body=body, checklist=checklist).exists()
+    sharing = _sharing(payload)
     assessment = wiba_services.wiba_assessment_start(
-        actor=user, checklist=checklist, body=body, **_sharing(payload)
+        actor=user, checklist=checklist, body=body, **{**sharing, "recipients": sharing["recipients"] or []}
     )
     assessment = WibaAssessment.objects.select_related("owner_body").get(pk=assessment.pk)
     out = _assessment(assessment, wiba_services.assessment_progress(assessment))

@@ -161,24 +161,30 @@ def wiba_assessment_start(
     alliance: Alliance | None = None,
     sharing_group: Any = None,
     advisory_office: bool = False,
+    recipients: Iterable[Any] = (),
 ) -> WibaAssessment:
     """The body's assessment of ``checklist``: the existing one, or a new one with these sharing
-    fields (TLP:AMBER, the body only, by default)."""
+    fields (TLP:AMBER, the body only, by default). TLP:RED needs named ``recipients`` (users or ids
+    of the body's community, :func:`verbund.security.policies.recipient_candidates`); other labels none."""
     principal = authorize(actor, lambda p: acts_for(p, body.pk), _(ANSWER_REFUSAL))
     existing = WibaAssessment.objects.filter(owner_body=body, checklist=checklist).first()
     if existing is not None:
         return existing
     values = _sharing_values(body, tlp, distribution, alliance, sharing_group, advisory_office)
-    check_sharing(principal, values)
+    named = check_sharing(principal, {**values, "recipients": list(recipients)})["recipients"]
     assessment = WibaAssessment(checklist=checklist, created_by=_person(actor), **values)
     assessment.full_clean()
     assessment.save()
+    changes: dict[str, Any] = {"checklist": str(checklist), "Begonnen": True}
+    if named:
+        assessment.recipients.set(named)
+        changes["recipients"] = named
     audit_record(
         actor=actor,
         action=audit_actions.WIBA_ANSWER,
         target=assessment,
         body=body,
-        changes={"checklist": str(checklist), "Begonnen": True},
+        changes=changes,
     )
     return assessment
 
@@ -193,36 +199,65 @@ def wiba_assessment_share(
     alliance: Alliance | None = None,
     sharing_group: Any = None,
     advisory_office: bool = False,
+    recipients: Iterable[Any] | None = None,
 ) -> WibaAssessment:
-    """Change who sees the answers (TLP label and distribution; the evidence files follow)."""
+    """Change who sees the answers (TLP label, distribution and the named ``recipients`` of TLP:RED;
+    the evidence files follow). ``recipients`` None: the assessment's own are kept (and checked when
+    the label is TLP:RED, which needs at least one); names left from an earlier TLP:RED stay unchecked
+    on a lower label (they count for RED only)."""
     principal = authorize(actor, lambda p: acts_for(p, assessment.owner_body_id), _(ANSWER_REFUSAL))
     body = assessment.owner_body
     assert body is not None
     values = _sharing_values(body, tlp, distribution, alliance, sharing_group, advisory_office)
-    check_sharing(principal, values)
+    before_named = sorted(assessment.recipients.values_list("pk", flat=True))
+    if recipients is not None:
+        named = check_sharing(principal, {**values, "recipients": list(recipients)})["recipients"]
+    elif tlp == Tlp.RED:
+        named = check_sharing(principal, {**values, "recipients": before_named})["recipients"]
+    else:
+        check_sharing(principal, values)
+        named = before_named
     before = {"tlp": assessment.tlp, "distribution": assessment.distribution}
     for field, value in values.items():
         setattr(assessment, field, value)
     assessment.full_clean()
     assessment.save()
-    Attachment.objects.filter(wiba_answer__assessment=assessment).update(
+    evidence = Attachment.objects.filter(wiba_answer__assessment=assessment)
+    evidence.update(
         tlp=assessment.tlp,
         distribution=assessment.distribution,
         alliance=assessment.alliance,
         sharing_group=assessment.sharing_group,
         advisory_office=assessment.advisory_office,
     )
+    changes: dict[str, Any] = {
+        "tlp": [before["tlp"], assessment.tlp],
+        "distribution": [before["distribution"], assessment.distribution],
+    }
+    if named != before_named:
+        assessment.recipients.set(named)
+        changes["recipients"] = {"old": before_named, "new": named}
+    _evidence_recipients(evidence, named)
     audit_record(
         actor=actor,
         action=audit_actions.WIBA_ANSWER,
         target=assessment,
         body=body,
-        changes={
-            "tlp": [before["tlp"], assessment.tlp],
-            "distribution": [before["distribution"], assessment.distribution],
-        },
+        changes=changes,
     )
     return assessment
+
+
+def _evidence_recipients(evidence: Any, named: list[int]) -> None:
+    """The evidence files name the assessment's people (TLP:RED: they see the files with the answers)."""
+    through: Any = Attachment.recipients.through
+    files = list(evidence.values_list("pk", flat=True))
+    if not files:
+        return
+    through._default_manager.filter(attachment_id__in=files).delete()
+    through._default_manager.bulk_create(
+        [through(attachment_id=file_id, user_id=user_id) for file_id in files for user_id in named]
+    )
 
 
 AnswerInput = tuple[str, str]  # (value or "" to clear, note)
@@ -329,6 +364,7 @@ def wiba_evidence_add(*, actor: Actor, answer: WibaAnswer, file: Any, name: str 
     )
     attachment.file.save(attachment.name, file, save=False)
     attachment.save()
+    attachment.recipients.set(assessment.recipients.all())
     audit_record(
         actor=actor, action=audit_actions.ATTACHMENT_ADD, target=attachment, body=assessment.owner_body_id
     )

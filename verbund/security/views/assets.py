@@ -206,6 +206,7 @@ class AssetImportForm(SharingForm):
         "alliance",
         "sharing_group",
         "advisory_office",
+        "recipients",
         "dry_run",
     ]
 

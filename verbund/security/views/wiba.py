@@ -32,8 +32,8 @@ from verbund.ui.forms import KernForm, run_on_form
 from verbund.ui.views import refusals_as_messages
 
 from ..forms import SharingForm
-from ..models import Attachment, WibaAnswer, WibaAnswerValue, WibaAssessment, WibaChecklist
-from ..policies import acts_for, own_body_ids
+from ..models import Attachment, Tlp, WibaAnswer, WibaAnswerValue, WibaAssessment, WibaChecklist
+from ..policies import acts_for, own_body_ids, recipient_candidates
 from ..selectors import get_shared, security_alliances
 from ..services import wiba as wiba_services
 
@@ -74,9 +74,7 @@ class EvidenceForm(KernForm):
 
 
 class ShareForm(SharingForm):
-    """The sharing fields of an assessment (the body is fixed)."""
-
-    named_recipients = False  # the WiBA services keep no named recipients (TLP:RED: the creator only)
+    """The sharing fields of an assessment (the body is fixed), with the named people of TLP:RED."""
 
     def __init__(self, *args: Any, assessment: WibaAssessment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,6 +82,10 @@ class ShareForm(SharingForm):
         owner.queryset = Body.objects.filter(pk=assessment.owner_body_id or 0)
         self.fields["owner_body"].disabled = True
         self.fields["owner_body"].initial = assessment.owner_body_id
+        people: Any = self.fields["recipients"]
+        people.queryset = recipient_candidates([assessment.owner_body_id or 0]).order_by(
+            "last_name", "first_name", "username"
+        )
 
 
 # --- helpers -------------------------------------------------------------------------------------------
@@ -269,6 +271,10 @@ def wiba_share(request: HttpRequest, assessment_id: int) -> HttpResponse:
         "alliance": assessment.alliance_id,
         "sharing_group": assessment.sharing_group_id,
         "advisory_office": assessment.advisory_office,
+        # names left from an earlier TLP:RED count for RED only (offered again when RED is chosen)
+        "recipients": list(assessment.recipients.values_list("pk", flat=True))
+        if assessment.tlp == Tlp.RED
+        else [],
     }
     form = ShareForm(request.POST or None, initial=initial, principal=principal, assessment=assessment)
     if request.method == "POST" and form.is_valid():
@@ -283,6 +289,7 @@ def wiba_share(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 alliance=values["alliance"],
                 sharing_group=values["sharing_group"],
                 advisory_office=values["advisory_office"],
+                recipients=values["recipients"],
             ),
             default_field="distribution",
         )
