@@ -74,3 +74,6 @@ FEATURE_REMOVE = audit_action(
 REPORT_WRITE = audit_action(
     "emergency.report_write", gettext_noop("hat eine Lagemeldung zu {object} erstellt")
 )
+PACK_WRITE = audit_action(
+    "emergency.pack_write", gettext_noop("hat ein Offline-Paket der Lage {object} erstellt")
+)

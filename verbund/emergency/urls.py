@@ -5,7 +5,7 @@ Each subject module of :mod:`.views` contributes its own ``urlpatterns``.
 
 from django.urls import URLPattern, URLResolver
 
-from .views import log, messages, resources, situation, staffs
+from .views import log, messages, packs, resources, situation, staffs
 
 app_name = "emergency"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *messages.urlpatterns,
     *situation.urlpatterns,
     *resources.urlpatterns,
+    *packs.urlpatterns,
 ]

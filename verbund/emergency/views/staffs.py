@@ -433,6 +433,7 @@ def event_links(event: Event) -> dict[str, str]:
         "log": link("emergency:log", event_id=event.pk),
         "messages": link("emergency:messages", event_id=event.pk),
         "map": link("emergency:map", event_id=event.pk),
+        "pack": link("emergency:pack", event_id=event.pk),
     }
 
 

@@ -457,6 +457,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     },
     "emergency:report_create": lambda s: {"event_id": _pk("emergency.event")},
     "emergency:report": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
+    "emergency:pack": lambda s: {"event_id": _pk("emergency.event")},
     # emergency: resource pool and mutual aid (ids of the demo or a missing one)
     "emergency:resource_edit": lambda s: {"resource_id": _pk("emergency.resource")},
     "emergency:aid_request_detail": lambda s: {"request_id": _pk("emergency.aidrequest")},
