@@ -24,7 +24,7 @@ Resource pool and mutual aid
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils.translation import gettext_noop
@@ -75,6 +75,23 @@ def event_member_ids(user_id: int) -> Iterable[int]:
         .values_list("event_id", flat=True)
         .distinct()
     )
+
+
+def as_principal(who: Any) -> Principal:
+    """``who`` as a principal: a principal as it is, an actor through
+    :func:`verbund.common.access.authorize` (the services' and selectors' common entry)."""
+    from verbund.common.access import authorize
+
+    return who if isinstance(who, Principal) else authorize(who)
+
+
+def person_name(who: Any) -> str:
+    """How the part names a person or actor in the log and on pages: the full name, else the user
+    name; a system actor by its name; nobody as ""."""
+    if who is None:
+        return ""
+    name = getattr(who, "name", "") if not hasattr(who, "get_full_name") else who.get_full_name()
+    return str(name or getattr(who, "username", "") or "")
 
 
 def sees_event(principal: Principal, *, staff_id: int, event_id: int) -> bool:

@@ -52,16 +52,12 @@ from ..models import (
     PositionRole,
     Staff,
 )
-from ..policies import held_functions, leads_staff, sees_event
+from ..policies import as_principal, held_functions, leads_staff, sees_event
 from . import log as log_services
 from .staffs import LEAD_REFUSAL, current_positions, member_bodies, person_name, substitutes_now
 
 _ARRIVAL_SLACK = dt.timedelta(minutes=5)
 _ARRIVAL_MAX = dt.timedelta(days=2)
-
-
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
 
 
 def _german(text: Any) -> str:
@@ -80,7 +76,7 @@ def _log(event: Event, actor: Actor, text: str, *, staff_id: int) -> None:
         event,
         text=text,
         category=LogCategory.STAFF,
-        author_name=log_services._author_name(actor),
+        author_name=log_services.author_name(actor),
         function=lead[0] if lead else "",
     )
 
@@ -110,7 +106,7 @@ def alerts_of(event: Event) -> QuerySet[Alert]:
 
 
 def own_alerts(who: Actor | Principal, event: Event) -> QuerySet[Alert]:
-    principal = _principal(who)
+    principal = as_principal(who)
     return alerts_of(event).filter(person_id=principal.user_id)
 
 

@@ -29,7 +29,7 @@ from verbund.common.principal import Principal
 
 from .. import audit_actions, chain
 from ..models import Event, EventStatus, LogCategory, LogEntry, StaffFunction
-from ..policies import event_filter, held_functions, sees_event
+from ..policies import as_principal, event_filter, held_functions, person_name, sees_event
 
 #: an entry may record something up to this far in the future (clocks of devices differ)
 _FUTURE = timedelta(minutes=5)
@@ -38,16 +38,12 @@ _VERIFY_CHUNK = 2_000
 
 
 def visible_events(who: Actor | Principal) -> QuerySet[Event]:
-    return Event.objects.filter(event_filter(_principal(who)))
-
-
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
+    return Event.objects.filter(event_filter(as_principal(who)))
 
 
 def get_event(who: Actor | Principal, event_id: int) -> Event:
     """The event, or :class:`NotFound` for one that does not exist or that ``who`` may not see."""
-    principal = _principal(who)
+    principal = as_principal(who)
     event = Event.objects.select_related("staff").filter(pk=event_id).first()
     if event is None or not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
         raise NotFound()
@@ -59,10 +55,9 @@ def entries(who: Actor | Principal, event_id: int) -> QuerySet[LogEntry]:
     return LogEntry.objects.filter(event=event).select_related("corrects").order_by("seq")
 
 
-def _author_name(actor: Actor) -> str:
-    full = getattr(actor, "get_full_name", None)
-    name = full() if callable(full) else ""
-    return str(name or getattr(actor, "username", "") or getattr(actor, "name", "") or _("System"))
+def author_name(actor: Actor) -> str:
+    """The name a log entry keeps for its author (``System`` for an actor without one)."""
+    return person_name(actor) or _("System")
 
 
 def _check(
@@ -171,7 +166,7 @@ def append(
         return _append(
             event,
             author=actor,
-            author_name=_author_name(actor),
+            author_name=author_name(actor),
             function=function,
             category=category,
             text=text.strip(),
@@ -204,7 +199,7 @@ def append_many(*, actor: Actor, event_id: int, entries: Iterable[Mapping[str, A
         last = LogEntry.objects.filter(event=event).order_by("-seq").values_list("seq", "hash").first()
         seq, previous = (last[0], last[1]) if last else (0, chain.GENESIS)
         author = actor if isinstance(actor, get_user_model()) else None
-        name = _author_name(actor)[:200]
+        name = author_name(actor)[:200]
         batch: list[LogEntry] = []
         written = 0
         for position, item in enumerate(entries):
@@ -295,7 +290,7 @@ def correct(*, actor: Actor, event_id: int, entry_seq: int, text: str, function:
         entry = _append(
             event,
             author=actor,
-            author_name=_author_name(actor),
+            author_name=author_name(actor),
             function=function,
             category=LogCategory.CORRECTION,
             text=text.strip(),

@@ -57,7 +57,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..policies import MANAGE, held_functions, sees_event
+from ..policies import MANAGE, as_principal, held_functions, sees_event
 from . import log as log_services
 
 #: a message may have been taken up to this far in the future (clocks of devices differ)
@@ -118,13 +118,9 @@ CLOSED_EVENT = gettext_noop("Die Lage ist beendet; Nachrichten und Aufträge sin
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
-
-
 def functions_of(who: Actor | Principal, event: Event) -> frozenset[str]:
     """The functions ``who`` holds in the event's staff (standing or for this event)."""
-    principal = _principal(who)
+    principal = as_principal(who)
     return held_functions(principal, staff_id=event.staff_id, event_id=event.pk)
 
 
@@ -148,7 +144,7 @@ def messages(
     """The event's messages, Blitz first, then sofort, then einfach; within a priority the oldest first
     (the one that waited longest). ``state`` filters by state, ``open_only`` leaves out closed ones,
     ``mine`` keeps those assigned to a function ``who`` holds."""
-    principal = _principal(who)
+    principal = as_principal(who)
     event = log_services.get_event(principal, event_id)
     queryset = Message.objects.filter(event=event)
     if state:
@@ -228,7 +224,7 @@ class Permitted:
 
 
 def permitted(who: Actor | Principal, message: Message) -> Permitted:
-    principal = _principal(who)
+    principal = as_principal(who)
     event = message.event
     if event.status == EventStatus.CLOSED:
         return Permitted(False, False, False, False, False)
@@ -245,7 +241,7 @@ def permitted(who: Actor | Principal, message: Message) -> Permitted:
 
 
 def may_finish(who: Actor | Principal, task: Task) -> bool:
-    principal = _principal(who)
+    principal = as_principal(who)
     if task.state != TaskState.OPEN or task.event.status == EventStatus.CLOSED:
         return False
     if _is_manager(principal):
@@ -336,7 +332,7 @@ def _log(
         event,
         text=text,
         category=category,
-        author_name=log_services._author_name(actor),
+        author_name=log_services.author_name(actor),
         function=function,
     )
 
@@ -696,7 +692,7 @@ def create_task(
         )
         whom = owner_function
         if owner is not None:
-            whom += f" ({log_services._author_name(owner)})"
+            whom += f" ({log_services.author_name(owner)})"
         line = (
             f"Auftrag aus Nachricht Nr. {message.number} an {whom}: {title}; "
             f"zu erledigen bis {_local(due_at)}"

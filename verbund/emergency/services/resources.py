@@ -52,7 +52,7 @@ from ..models import (
     Resource,
     ResourceCategory,
 )
-from ..policies import acts_for_body, sees_event, works_for_any_body
+from ..policies import acts_for_body, as_principal, sees_event, works_for_any_body
 from . import log as log_service
 
 #: the groups of the vocabulary that name what can be lent
@@ -129,13 +129,9 @@ def symbol_label(symbol: str) -> str:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
-
-
 def _sees_pool(who: Actor | Principal) -> Principal:
     """The principal, if it may see the pool; everyone else gets 404 like for a missing object."""
-    principal = _principal(who)
+    principal = as_principal(who)
     if not works_for_any_body(principal):
         raise NotFound()
     return principal
@@ -143,12 +139,6 @@ def _sees_pool(who: Actor | Principal) -> Principal:
 
 def _person(actor: Actor) -> Any:
     return None if isinstance(actor, SystemActor) else actor
-
-
-def _actor_name(actor: Actor) -> str:
-    full = getattr(actor, "get_full_name", None)
-    name = full() if callable(full) else ""
-    return str(name or getattr(actor, "username", "") or getattr(actor, "name", "") or _("System"))
 
 
 def _refusal_body() -> str:
@@ -230,7 +220,7 @@ def clean_resource_values(values: Mapping[str, Any], *, partial: bool = False) -
 
 def visible_resources(who: Actor | Principal) -> QuerySet[Resource]:
     """The pool (empty for whoever does not work for a body)."""
-    if not works_for_any_body(_principal(who)):
+    if not works_for_any_body(as_principal(who)):
         return Resource.objects.none()
     return Resource.objects.select_related("owner_body")
 
@@ -324,7 +314,7 @@ def request_repr(aid_request: AidRequest) -> str:
 
 def visible_requests(who: Actor | Principal) -> QuerySet[AidRequest]:
     """The requests (empty for whoever does not work for a body)."""
-    if not works_for_any_body(_principal(who)):
+    if not works_for_any_body(as_principal(who)):
         return AidRequest.objects.none()
     return AidRequest.objects.select_related("requesting_body")
 
@@ -340,7 +330,7 @@ def event_visible(who: Actor | Principal, event: Event | None) -> bool:
     """Whether ``who`` may see (the title of) the event a request belongs to."""
     if event is None:
         return False
-    return sees_event(_principal(who), staff_id=event.staff_id, event_id=event.pk)
+    return sees_event(as_principal(who), staff_id=event.staff_id, event_id=event.pk)
 
 
 def _log(aid_request: AidRequest, text: str, actor: Actor) -> None:
@@ -348,7 +338,9 @@ def _log(aid_request: AidRequest, text: str, actor: Actor) -> None:
     if aid_request.event_id is None:
         return
     event = aid_request.event or Event.objects.get(pk=aid_request.event_id)
-    log_service.system_entry(event, text=text, category=LogCategory.RESOURCE, author_name=_actor_name(actor))
+    log_service.system_entry(
+        event, text=text, category=LogCategory.RESOURCE, author_name=log_service.author_name(actor)
+    )
 
 
 def request_create(
@@ -601,7 +593,7 @@ def commitment_repr(commitment: Commitment) -> str:
 
 def visible_commitments(who: Actor | Principal) -> QuerySet[Commitment]:
     """The commitments (empty for whoever does not work for a body)."""
-    if not works_for_any_body(_principal(who)):
+    if not works_for_any_body(as_principal(who)):
         return Commitment.objects.none()
     return Commitment.objects.select_related(
         "request", "request__requesting_body", "resource", "resource__owner_body"

@@ -76,7 +76,7 @@ from ..models import (
     Task,
     TaskState,
 )
-from ..policies import MANAGE, sees_event
+from ..policies import MANAGE, as_principal, sees_event
 from . import log as log_services
 
 #: the periodic job that writes the due reports
@@ -255,10 +255,6 @@ def anchor(geometry: Mapping[str, Any]) -> tuple[float, float] | None:
 # --- the map ----------------------------------------------------------------------------------------
 
 
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
-
-
 def picture_at(event: Event, at: datetime) -> QuerySet[MapFeature]:
     """The features of ``event`` valid at ``at`` (the caller has checked that the event may be seen)."""
     return (
@@ -270,13 +266,13 @@ def picture_at(event: Event, at: datetime) -> QuerySet[MapFeature]:
 
 def features(who: Actor | Principal, event_id: int, at: datetime | None = None) -> QuerySet[MapFeature]:
     """The map of an event the caller sees (now, or at ``at``), else :class:`NotFound`."""
-    event = log_services.get_event(_principal(who), event_id)
+    event = log_services.get_event(as_principal(who), event_id)
     return picture_at(event, at or timezone.now())
 
 
 def history(who: Actor | Principal, event_id: int) -> QuerySet[MapFeature]:
     """Every version of every feature, oldest first."""
-    event = log_services.get_event(_principal(who), event_id)
+    event = log_services.get_event(as_principal(who), event_id)
     return MapFeature.objects.filter(event=event).order_by("valid_from", "id")
 
 
@@ -332,16 +328,8 @@ def _log(event: Event, actor: Actor, text: str) -> LogEntry:
             event,
             text=text,
             category=LogCategory.SITUATION,
-            author_name=_author_name(actor),
+            author_name=log_services.author_name(actor),
         )
-
-
-def _author_name(actor: Actor) -> str:
-    if isinstance(actor, SystemActor):
-        return actor.name
-    full = getattr(actor, "get_full_name", None)
-    name = full() if callable(full) else ""
-    return str(name or getattr(actor, "username", "") or _("System"))
 
 
 def _kind_label(kind: str) -> str:
@@ -580,7 +568,7 @@ def messages_at(event: Event, at: datetime) -> QuerySet[Message]:
 
 def placed_messages(who: Actor | Principal, event_id: int, at: datetime | None = None) -> QuerySet[Message]:
     """The messages on the map of an event the caller sees (now, or at ``at``), else :class:`NotFound`."""
-    event = log_services.get_event(_principal(who), event_id)
+    event = log_services.get_event(as_principal(who), event_id)
     return messages_at(event, at or timezone.now())
 
 
@@ -652,7 +640,7 @@ def message_features(items: Any, *, icons: bool = True) -> list[dict[str, Any]]:
 
 
 def reports(who: Actor | Principal, event_id: int) -> QuerySet[SituationReport]:
-    event = log_services.get_event(_principal(who), event_id)
+    event = log_services.get_event(as_principal(who), event_id)
     return SituationReport.objects.filter(event=event).order_by("-number")
 
 

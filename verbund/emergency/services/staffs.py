@@ -42,20 +42,9 @@ from verbund.registry.models import Body, BodyNeighbour
 
 from .. import audit_actions
 from ..models import Event, Position, PositionRole, Shift, Staff, StaffFunction, StaffKind
-from ..policies import MANAGE, STAFF_MEMBER, leads_staff
+from ..policies import MANAGE, STAFF_MEMBER, as_principal, leads_staff, person_name
 
 LEAD_REFUSAL = "Den Stab führen die Verwaltungsleitung, die Verbundkoordination und die Leitung des Stabes."
-
-
-def _principal(who: Actor | Principal) -> Principal:
-    return who if isinstance(who, Principal) else authorize(who)
-
-
-def person_name(user: Any) -> str:
-    if user is None:
-        return ""
-    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return str(full or user.get_username())
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -72,7 +61,7 @@ def led_staffs_filter(principal: Principal) -> Q:
 
 def visible_staffs(who: Actor | Principal) -> QuerySet[Staff]:
     """The staffs the principal holds a standing function in, or leads by office."""
-    principal = _principal(who)
+    principal = as_principal(who)
     return (
         Staff.objects.filter(Q(pk__in=principal.granted(STAFF_MEMBER)) | led_staffs_filter(principal))
         .select_related("body", "alliance")
@@ -82,7 +71,7 @@ def visible_staffs(who: Actor | Principal) -> QuerySet[Staff]:
 
 def get_staff(who: Actor | Principal, staff_id: int) -> Staff:
     """The staff, or :class:`NotFound` when ``who`` neither holds a function in it nor leads it."""
-    principal = _principal(who)
+    principal = as_principal(who)
     staff = Staff.objects.select_related("body", "alliance").filter(pk=staff_id).first()
     if staff is None:
         raise NotFound()

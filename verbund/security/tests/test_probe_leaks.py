@@ -5,7 +5,7 @@ Beratungsstelle, Plattformbetrieb, a former employee); on top of it a TLP:RED as
 advisory of body a1, created by a1's clerk and named to b2's clerk only. a1's head works for the same
 body but is *not* named: for RED he is an outsider like everyone else (policies module doc).
 
-Tests marked ``xfail(strict=True)`` document a defect found by the probe; they fail (xpass) once fixed.
+Each defect the probe found has its test here and is fixed.
 """
 
 from __future__ import annotations
