@@ -14,6 +14,13 @@ from .resources import (
     Resource,
     ResourceCategory,
 )
+from .settlements import (
+    AidSettlement,
+    AidSettlementFinalError,
+    AidSettlementLine,
+    AidSettlementShare,
+    AidSettlementStatus,
+)
 from .situation import FeatureKind, MapFeature, SituationReport
 from .staffs import (
     LEADING_FUNCTIONS,
@@ -34,6 +41,11 @@ __all__ = [
     "AidAgreement",
     "AidPriority",
     "AidRequest",
+    "AidSettlement",
+    "AidSettlementFinalError",
+    "AidSettlementLine",
+    "AidSettlementShare",
+    "AidSettlementStatus",
     "AidStatus",
     "Alert",
     "Commitment",

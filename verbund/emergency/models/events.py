@@ -47,6 +47,9 @@ class Event(models.Model):
     report_interval_minutes = models.PositiveIntegerField(
         gettext_lazy("Lagemeldung alle (Minuten)"), default=180
     )
+    #: where an imported event came from: instance, event id, title, exported at, entries and the last
+    #: hash of the source's chain (checked on import); empty for an event opened here
+    source = models.JSONField(gettext_lazy("Herkunft"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

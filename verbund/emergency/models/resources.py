@@ -200,8 +200,15 @@ class AidAgreement(models.Model):
     )
     valid_from = models.DateField(gettext_lazy("gültig ab"))
     valid_until = models.DateField(gettext_lazy("gültig bis"), null=True, blank=True)
+    #: how the alliance's members share the reimbursement (an allocation-key configuration of the
+    #: shared-services engine, e.g. ``{"type": "population"}``); empty: the body in need bears it alone
+    cost_sharing = models.JSONField(gettext_lazy("Kostenteilung im Verbund"), null=True, blank=True)
     note = models.TextField(gettext_lazy("Grundlage"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = gettext_lazy("Vereinbarung über gegenseitige Hilfe")
