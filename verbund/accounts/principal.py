@@ -13,7 +13,7 @@ Parts register grant providers in their ``AppConfig.ready()``::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -27,8 +27,11 @@ from verbund.common.roles import Role
 from .models import RoleAssignment
 
 GrantProvider = Callable[[int], Iterable[int]]
+#: a provider of several kinds at once (one query): ``provider(user_id)`` → kind → ids
+GrantsProvider = Callable[[int], Mapping[str, Iterable[int]]]
 
 _PROVIDERS: dict[str, GrantProvider] = {}
+_MULTI_PROVIDERS: dict[tuple[str, ...], GrantsProvider] = {}
 
 
 def register_grant_provider(kind: str, provider: GrantProvider) -> None:
@@ -36,6 +39,26 @@ def register_grant_provider(kind: str, provider: GrantProvider) -> None:
     if kind not in GRANT_KINDS:
         raise ValueError(f"grant kind {kind!r} is not registered (register_grant_kind first)")
     _PROVIDERS[kind] = provider
+
+
+def register_grants_provider(kinds: Iterable[str], provider: GrantsProvider) -> None:
+    """``provider(user_id)`` returns, in one query, the ids for each of ``kinds`` (a kind it leaves out
+    is held for no id): for grants read from the same rows, such as a part's positions."""
+    kinds = tuple(kinds)
+    for kind in kinds:
+        if kind not in GRANT_KINDS:
+            raise ValueError(f"grant kind {kind!r} is not registered (register_grant_kind first)")
+        _PROVIDERS.pop(kind, None)
+    _MULTI_PROVIDERS[kinds] = provider
+
+
+def _grants(user_id: int) -> dict[str, frozenset[int]]:
+    grants = {kind: frozenset(int(i) for i in provider(user_id)) for kind, provider in _PROVIDERS.items()}
+    for kinds, provider in _MULTI_PROVIDERS.items():
+        found = provider(user_id)
+        for kind in kinds:
+            grants[kind] = frozenset(int(i) for i in found.get(kind, ()))
+    return grants
 
 
 def principal_for(actor: Any) -> Principal:
@@ -59,7 +82,7 @@ def principal_for(actor: Any) -> Principal:
     is_superuser = bool(getattr(actor, "is_superuser", False))
     if is_superuser:
         platform.add(Role.PLATTFORMBETRIEB)  # the one superuser rule (verbund.common.principal)
-    grants = {kind: frozenset(int(i) for i in provider(actor.pk)) for kind, provider in _PROVIDERS.items()}
+    grants = _grants(actor.pk)
     return Principal(
         user_id=actor.pk,
         name=actor.get_username(),

@@ -23,7 +23,6 @@ Resource pool and mutual aid
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
@@ -55,26 +54,20 @@ def _current_positions(user_id: int) -> Q:
     return Q(person_id=user_id) & Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
 
 
-def staff_member_ids(user_id: int) -> Iterable[int]:
-    """Grant provider of :data:`STAFF_MEMBER`."""
+def member_grants(user_id: int) -> dict[str, set[int]]:
+    """Grant provider of :data:`STAFF_MEMBER` (standing positions) and :data:`EVENT_MEMBER` (positions
+    for one event), read in one query."""
     from .models import Position
 
-    return (
-        Position.objects.filter(_current_positions(user_id), event__isnull=True)
-        .values_list("staff_id", flat=True)
-        .distinct()
-    )
-
-
-def event_member_ids(user_id: int) -> Iterable[int]:
-    """Grant provider of :data:`EVENT_MEMBER`."""
-    from .models import Position
-
-    return (
-        Position.objects.filter(_current_positions(user_id), event__isnull=False)
-        .values_list("event_id", flat=True)
-        .distinct()
-    )
+    grants: dict[str, set[int]] = {STAFF_MEMBER: set(), EVENT_MEMBER: set()}
+    for staff_id, event_id in Position.objects.filter(_current_positions(user_id)).values_list(
+        "staff_id", "event_id"
+    ):
+        if event_id is None:
+            grants[STAFF_MEMBER].add(staff_id)
+        else:
+            grants[EVENT_MEMBER].add(event_id)
+    return grants
 
 
 def as_principal(who: Any) -> Principal:
