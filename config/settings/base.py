@@ -483,6 +483,12 @@ SECURITY_CSAF_TIMEOUT_SECONDS = env(
 SECURITY_CSAF_MAX_DOCUMENT_BYTES = env(
     "SECURITY_CSAF_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024, "Largest CSAF document downloaded (bytes)."
 )
+SECURITY_MATCH_CACHE_LIMIT = env(
+    "SECURITY_MATCH_CACHE_LIMIT",
+    50_000,
+    "Stored advisories up to which each process keeps them compiled for matching new assets (memory "
+    "grows with it); above, they are compiled one at a time again.",
+)
 
 # --- Operations: logs, probes, metrics -------------------------------------------------------------------
 # Every log line carries the request id (X-Request-ID from the proxy, else a new one; also in the

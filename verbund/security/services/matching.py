@@ -323,7 +323,7 @@ ADVISORIES = CompiledAdvisories()
 
 
 def _cache_limit() -> int:
-    return int(getattr(settings, "SECURITY_MATCH_CACHE_LIMIT", CACHE_LIMIT))
+    return int(settings.SECURITY_MATCH_CACHE_LIMIT)
 
 
 # --- the TLP scope of an advisory ----------------------------------------------------------------
