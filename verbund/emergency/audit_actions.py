@@ -77,3 +77,29 @@ REPORT_WRITE = audit_action(
 PACK_WRITE = audit_action(
     "emergency.pack_write", gettext_noop("hat ein Offline-Paket der Lage {object} erstellt")
 )
+AGREEMENT_CREATE = audit_action(
+    "emergency.agreement_create",
+    gettext_noop("hat eine Vereinbarung über gegenseitige Hilfe von {object} angelegt"),
+)
+AGREEMENT_VERSION = audit_action(
+    "emergency.agreement_version",
+    gettext_noop("hat eine neue Fassung der Vereinbarung über gegenseitige Hilfe von {object} angelegt"),
+)
+AGREEMENT_END = audit_action(
+    "emergency.agreement_end",
+    gettext_noop("hat die Vereinbarung über gegenseitige Hilfe von {object} befristet"),
+)
+AGREEMENT_DELETE = audit_action(
+    "emergency.agreement_delete",
+    gettext_noop("hat eine Vereinbarung über gegenseitige Hilfe von {object} gelöscht"),
+)
+SETTLEMENT_COMPUTE = audit_action(
+    "emergency.settlement_compute", gettext_noop("hat die {object} berechnet (Entwurf)")
+)
+SETTLEMENT_FINALIZE = audit_action(
+    "emergency.settlement_finalize", gettext_noop("hat die {object} festgesetzt")
+)
+SETTLEMENT_CORRECT = audit_action(
+    "emergency.settlement_correct", gettext_noop("hat eine Berichtigung der {object} angelegt")
+)
+EVENT_EXPORT = audit_action("emergency.event_export", gettext_noop("hat die Lage {object} exportiert"))

@@ -117,7 +117,50 @@ def load_demo_emergency(*, stdout: TextIO | None = None) -> None:
         return
     _ensure_roster(staff, members)
     _ensure_pools(members, report)
+    _ensure_agreement(alliance, report)
     _ensure_exercise(staff, members, report)
+
+
+#: The alliance's agreement on reimbursing mutual aid (the decision is invented for the demo).
+AGREEMENT_NOTE = (
+    "Beschluss der Verbandsversammlung vom 14.11.2024 (TOP 6) über die Erstattung gegenseitiger Hilfe "
+    "zwischen den Mitgliedern (Demodaten, erfunden)"
+)
+
+
+def _ensure_agreement(alliance: Alliance, report: _Report) -> None:
+    """The alliance's agreement from 01.01.2025: hourly rate 45,00 EUR, daily rates for generators,
+    pumps and vehicles, consumables at cost, the reimbursement shared by population (in equal parts when
+    the registry has no population figure for a member, as the built-in sample). Left alone when the
+    alliance has any agreement already."""
+    from decimal import Decimal
+
+    from .models import AidAgreement, ResourceCategory
+    from .services import agreements
+
+    if AidAgreement.objects.filter(alliance=alliance).exists():
+        return
+    without_figures = alliance.memberships.filter(
+        left_on__isnull=True, body__population__isnull=True
+    ).exists()
+    agreements.agreement_create(
+        actor=ACTOR,
+        alliance=alliance,
+        values={
+            "reimburse": True,
+            "hourly_rate": Decimal("45.00"),
+            "daily_rates": {
+                ResourceCategory.GENERATOR.value: Decimal("120.00"),
+                ResourceCategory.PUMP.value: Decimal("80.00"),
+                ResourceCategory.VEHICLE.value: Decimal("150.00"),
+            },
+            "consumables_at_cost": True,
+            "cost_sharing": {"type": "equal"} if without_figures else {"type": "population"},
+            "valid_from": dt.date(2025, 1, 1),
+            "note": AGREEMENT_NOTE,
+        },
+    )
+    report.line("Krisenmanagement: Vereinbarung über die Erstattung gegenseitiger Hilfe angelegt.")
 
 
 def _user(username: str) -> Any:
@@ -406,7 +449,7 @@ def _ensure_pools(members: dict[str, Body], report: _Report) -> None:
 
 def _ensure_mutual_aid(members: dict[str, Body], event: Event, report: _Report) -> None:
     """Kusel asks for two generators during the exercise; Bad Dürkheim lends them, hands them over and
-    gets them back. No agreement on reimbursement: none is due between public bodies (DOMAIN.md §7)."""
+    gets them back, reimbursed under the alliance's agreement (:func:`_ensure_agreement`)."""
     from .models import AidRequest, Resource
     from .services import resources
 
@@ -448,3 +491,29 @@ def _ensure_mutual_aid(members: dict[str, Body], event: Event, report: _Report) 
         quantity=2,
     )
     report.line("Krisenmanagement: ein Hilfeersuchen (Netzersatzanlagen) erfüllt und zurückgegeben.")
+    _ensure_settlement(aid, report)
+
+
+def _ensure_settlement(aid: Any, report: _Report) -> None:
+    """Book and set the reimbursement of the request (Erstattungsabrechnung): under the alliance's
+    agreement when there is one (rates, shared by its key), else all amounts 0 with the note that
+    nothing is reimbursed between public bodies. Left alone when a version is set already; when the
+    key cannot be computed (a registry without population figures) a line says why."""
+    from verbund.common.errors import Invalid
+    from verbund.common.german import format_money
+
+    from .models import AidSettlement, AidSettlementStatus
+    from .services import settlements
+
+    if AidSettlement.objects.filter(request=aid, status=AidSettlementStatus.FINAL).exists():
+        return
+    try:
+        draft = settlements.settlement_compute(actor=ACTOR, aid_request=aid)
+    except Invalid as refused:  # e.g. a registry without population figures (the sample data)
+        report.line(f"Krisenmanagement: Erstattungsabrechnung nicht berechnet: {refused.detail}")
+        return
+    done = settlements.settlement_finalize(actor=ACTOR, settlement=draft, confirmed=True)
+    report.line(
+        f"Krisenmanagement: Erstattungsabrechnung zu Hilfeersuchen Nr. {aid.pk} festgesetzt "
+        f"({format_money(done.total)})."
+    )

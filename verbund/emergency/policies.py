@@ -18,6 +18,9 @@ Resource pool and mutual aid
 * The pool and the requests: every person working for a body (lenders must see the needs, those in
   need the offers). Listing, changing and lending a body's resources: its staff and heads. Asking for
   help: the staff and heads of the body in need.
+* The alliance's agreement on reimbursing mutual aid: read by everyone working for a current member
+  body, its coordinators and Plattformbetrieb; changed by whoever may change the alliance
+  (coordinators, Plattformbetrieb). Others get 404.
 * System actors with :data:`MANAGE` (the demo loader, the queue) do everything.
 """
 
@@ -147,3 +150,78 @@ def acts_for_body(principal: Principal, body_id: int | None) -> bool:
     if principal.is_system:
         return principal.capable(MANAGE)
     return body_id is not None and principal.works_for(int(body_id))
+
+
+# --- the alliance's agreement on mutual aid ------------------------------------------------------------
+
+
+def _member_body_ids(alliance_id: int) -> frozenset[int]:
+    from verbund.alliances.models import Membership
+
+    return frozenset(
+        Membership.objects.current().filter(alliance_id=alliance_id).values_list("body_id", flat=True)
+    )
+
+
+def sees_aid_agreements(principal: Principal, alliance_id: int) -> bool:
+    """Read an alliance's agreements on mutual aid: everyone working for a current member body (the
+    members must know the terms), its coordinators and Plattformbetrieb (who may change them)."""
+    if principal.is_system:
+        return principal.capable(MANAGE) or principal.capable(alliance_policies.MANAGE)
+    if changes_aid_agreements(principal, alliance_id):
+        return True
+    body_ids = principal.body_ids()
+    return bool(body_ids) and bool(_member_body_ids(alliance_id) & body_ids)
+
+
+def changes_aid_agreements(principal: Principal, alliance_id: int) -> bool:
+    """Create, change, end and delete them: whoever may change the alliance (its coordinators and
+    Plattformbetrieb, :func:`verbund.alliances.policies.may_change`)."""
+    if principal.is_system:
+        return principal.capable(MANAGE) or principal.capable(alliance_policies.MANAGE)
+    return alliance_policies.may_change(principal, alliance_id)
+
+
+def aid_agreement_alliances(principal: Principal) -> Q:
+    """A ``Q`` on :class:`~verbund.alliances.models.Alliance`: those whose agreements the principal sees."""
+    from verbund.alliances.models import Membership
+
+    if principal.is_system:
+        return Q() if sees_aid_agreements(principal, 0) else Q(pk__in=[])
+    if principal.is_operator:
+        return Q()
+    condition = Q(pk__in=list(principal.granted(alliance_policies.COORDINATOR)))
+    body_ids = principal.body_ids()
+    if body_ids:
+        condition |= Q(pk__in=Membership.objects.current().filter(body_id__in=body_ids).values("alliance_id"))
+    return condition
+
+
+# --- the reimbursement of mutual aid (Erstattungsabrechnung) ----------------------------------------
+
+
+def computes_aid_settlement(principal: Principal, needy_body_id: int, alliance_ids: set[int]) -> bool:
+    """Compute a draft: those acting for the body in need, coordinators of the agreement's alliance."""
+    if acts_for_body(principal, needy_body_id):
+        return True
+    return any(alliance_policies.coordinates(principal, a) for a in alliance_ids)
+
+
+def sets_aid_settlement(principal: Principal, needy_body_id: int, alliance_ids: set[int]) -> bool:
+    """Set (festsetzen) and correct: the heads (Verwaltungsleitung) of the body in need, coordinators
+    of the agreement's alliance."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    if principal.heads(int(needy_body_id)):
+        return True
+    return any(alliance_policies.coordinates(principal, a) for a in alliance_ids)
+
+
+def sees_aid_settlement(principal: Principal, body_ids: set[int], alliance_ids: set[int]) -> bool:
+    """See a settlement: the body in need, the lenders, every body with a position (``body_ids``),
+    coordinators of the agreement's alliance."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
+    if any(acts_for_body(principal, b) for b in body_ids):
+        return True
+    return any(alliance_policies.coordinates(principal, a) for a in alliance_ids)

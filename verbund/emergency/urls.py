@@ -5,7 +5,7 @@ Each subject module of :mod:`.views` contributes its own ``urlpatterns``.
 
 from django.urls import URLPattern, URLResolver
 
-from .views import log, messages, packs, resources, situation, staffs
+from .views import agreements, log, messages, packs, resources, settlements, situation, staffs, transfer
 
 app_name = "emergency"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -14,5 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *messages.urlpatterns,
     *situation.urlpatterns,
     *resources.urlpatterns,
+    *agreements.urlpatterns,
+    *settlements.urlpatterns,
     *packs.urlpatterns,
+    *transfer.urlpatterns,
 ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from . import log, messages, resources, situation, staffs
+from . import agreements, log, messages, resources, settlements, situation, staffs, transfer
 
 router = Router()
 # Each subject module declares its full paths (``/events``, ``/events/{event_id}/log``, ``/resources``…).
-for module in (staffs, log, messages, situation, resources):
+for module in (staffs, log, messages, situation, resources, agreements, transfer, settlements):
     router.add_router("", module.router)

@@ -29,7 +29,7 @@ from verbund.common.api import (
     choices_enum,
     paginate,
 )
-from verbund.common.errors import NotFound
+from verbund.common.errors import Invalid, NotFound
 
 from ..models import LogCategory, LogEntry
 from ..services import log as log_services
@@ -71,6 +71,14 @@ class EmergencyLogEntryIn(Schema):
 class EmergencyLogCorrectionIn(Schema):
     text: str = Field(min_length=1, max_length=20_000)
     function: str = Field("", max_length=10, description="eine eigene Stabsfunktion, z. B. S2")
+
+
+def _named(refusal: Invalid) -> Invalid:
+    """The refusal with a detail that names each field ("function: …", "occurred_at: …")."""
+    if not refusal.fields:
+        return refusal
+    detail = "; ".join(f"{field}: {text}" for field, texts in refusal.fields.items() for text in texts)
+    return Invalid(detail, fields=refusal.fields)
 
 
 def _entry(entry: LogEntry, corrected_by: list[int] | None = None) -> dict[str, Any]:
@@ -125,14 +133,17 @@ def append_entry(request: HttpRequest, event_id: ObjectId, payload: EmergencyLog
     """Einen Eintrag anfügen (Mitglieder des Stabes der Lage)."""
     user = api_user(request)
     api_person(request)
-    entry = log_services.append(
-        actor=user,
-        event_id=event_id,
-        text=payload.text,
-        category=str(payload.category),
-        function=payload.function,
-        occurred_at=payload.occurred_at,
-    )
+    try:
+        entry = log_services.append(
+            actor=user,
+            event_id=event_id,
+            text=payload.text,
+            category=str(payload.category),
+            function=payload.function,
+            occurred_at=payload.occurred_at,
+        )
+    except Invalid as refusal:
+        raise _named(refusal) from refusal
     return HttpStatus(201, _entry(entry))
 
 
@@ -163,7 +174,10 @@ def correct_entry(
     principal = api_person(request)
     if not log_services.entries(principal, event_id).filter(seq=seq).exists():
         raise NotFound()
-    entry = log_services.correct(
-        actor=user, event_id=event_id, entry_seq=seq, text=payload.text, function=payload.function
-    )
+    try:
+        entry = log_services.correct(
+            actor=user, event_id=event_id, entry_seq=seq, text=payload.text, function=payload.function
+        )
+    except Invalid as refusal:
+        raise _named(refusal) from refusal
     return HttpStatus(201, _entry(entry))

@@ -16,7 +16,8 @@ screened message with coordinates is on the situation map (``…/message-feature
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
@@ -200,6 +201,20 @@ def _task(t: Task) -> dict[str, Any]:
 _PEOPLE = ("author", "screened_by", "answered_by")
 
 
+T = TypeVar("T")
+
+
+def _named(action: Callable[[], T]) -> T:
+    """Run ``action``; a refusal's detail names each field ("latitude: Breite 95 …", "owner: …")."""
+    try:
+        return action()
+    except Invalid as refusal:
+        if not refusal.fields:
+            raise
+        detail = "; ".join(f"{field}: {text}" for field, texts in refusal.fields.items() for text in texts)
+        raise Invalid(detail, fields=refusal.fields) from refusal
+
+
 @router.get(
     "/events/{event_id}/messages",
     response={200: Page[EmergencyMessageOut], **_ERRORS, 422: ErrorOut},
@@ -224,8 +239,8 @@ def list_messages(
 def create_message(request: HttpRequest, event_id: ObjectId, payload: EmergencyMessageIn) -> HttpStatus:
     """Eine Nachricht aufnehmen (jedes Mitglied des Stabes); sie erhält die nächste Nummer der Lage."""
     user = api_user(request)
-    try:
-        message = flow.write_message(
+    message = _named(
+        lambda: flow.write_message(
             actor=user,
             event_id=event_id,
             direction=str(payload.direction),
@@ -240,12 +255,7 @@ def create_message(request: HttpRequest, event_id: ObjectId, payload: EmergencyM
             latitude=payload.latitude,
             longitude=payload.longitude,
         )
-    except Invalid as refusal:
-        if not refusal.fields:
-            raise
-        # the detail names each field ("latitude: Breite 95 …")
-        detail = "; ".join(f"{field}: {text}" for field, texts in refusal.fields.items() for text in texts)
-        raise Invalid(detail, fields=refusal.fields) from refusal
+    )
     return HttpStatus(201, _message(message))
 
 
@@ -268,12 +278,14 @@ def screen_message(
     request: HttpRequest, event_id: ObjectId, number: MessageNumber, payload: EmergencyScreenIn
 ) -> dict[str, Any]:
     """Sichten (KGS, LdS), mit Vermerk; mit ``functions`` zugleich zuweisen."""
-    message = flow.screen_message(
-        actor=api_user(request),
-        event_id=event_id,
-        number=number,
-        note=payload.note,
-        functions=payload.functions,
+    message = _named(
+        lambda: flow.screen_message(
+            actor=api_user(request),
+            event_id=event_id,
+            number=number,
+            note=payload.note,
+            functions=payload.functions,
+        )
     )
     return _message(message)
 
@@ -287,8 +299,10 @@ def assign_message(
     request: HttpRequest, event_id: ObjectId, number: MessageNumber, payload: EmergencyAssignIn
 ) -> dict[str, Any]:
     """Einer gesichteten Nachricht Funktionen zuweisen (KGS, LdS; ersetzt eine frühere Zuweisung)."""
-    message = flow.assign_message(
-        actor=api_user(request), event_id=event_id, number=number, functions=payload.functions
+    message = _named(
+        lambda: flow.assign_message(
+            actor=api_user(request), event_id=event_id, number=number, functions=payload.functions
+        )
     )
     return _message(message)
 
@@ -302,8 +316,10 @@ def answer_message(
     request: HttpRequest, event_id: ObjectId, number: MessageNumber, payload: EmergencyAnswerIn
 ) -> dict[str, Any]:
     """Beantworten: eine zugewiesene Funktion oder die Sichtung; vor der Sichtung: 409."""
-    message = flow.answer_message(
-        actor=api_user(request), event_id=event_id, number=number, answer=payload.answer
+    message = _named(
+        lambda: flow.answer_message(
+            actor=api_user(request), event_id=event_id, number=number, answer=payload.answer
+        )
     )
     return _message(message)
 
@@ -337,15 +353,18 @@ def create_task(
 ) -> HttpStatus:
     """Aus einer gesichteten Nachricht einen Auftrag mit Frist und zuständiger Funktion machen."""
     user = api_user(request)
-    task = flow.create_task(
-        actor=user,
-        event_id=event_id,
-        number=number,
-        title=payload.title,
-        details=payload.details,
-        owner_function=payload.owner_function,
-        owner=_owner(payload.owner),
-        due_at=payload.due_at,
+    flow.get_message(api_person(request), event_id, number)  # 404 before the owner is looked up
+    task = _named(
+        lambda: flow.create_task(
+            actor=user,
+            event_id=event_id,
+            number=number,
+            title=payload.title,
+            details=payload.details,
+            owner_function=payload.owner_function,
+            owner=_owner(payload.owner),
+            due_at=payload.due_at,
+        )
     )
     return HttpStatus(201, _task(task))
 
@@ -365,7 +384,9 @@ def list_tasks(
 
 
 def _finish(request: HttpRequest, event_id: int, task_id: int, state: str) -> dict[str, Any]:
-    task = flow.finish_task(actor=api_user(request), event_id=event_id, task_id=task_id, state=state)
+    task = _named(
+        lambda: flow.finish_task(actor=api_user(request), event_id=event_id, task_id=task_id, state=state)
+    )
     return _task(task)
 
 

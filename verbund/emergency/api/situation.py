@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.params import P, PathEx
 from ninja.responses import Status as HttpStatus
@@ -179,7 +180,13 @@ def _feature(feature: MapFeature) -> dict[str, Any]:
 
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is not None and timezone.is_naive(moment):
-        return timezone.make_aware(moment, timezone.get_default_timezone())
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    if moment is not None:
+        try:
+            moment.astimezone(dt.UTC)  # 9999-12-31T23:59-14:00 is after the last moment in UTC
+        except OverflowError:
+            refusal = _("Der Zeitpunkt liegt außerhalb des Kalenders.")
+            raise Invalid(f"at: {refusal}", fields={"at": [refusal]}) from None
     return moment
 
 

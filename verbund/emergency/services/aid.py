@@ -13,11 +13,13 @@ the body in need and the lender belong, valid on the first day of the request, s
   for the hours).
 
 Only units handed over are charged; a commitment still out is charged up to the end of the
-request's window and marked provisional. Amounts are ``Decimal`` rounded to the cent per line
-(:func:`verbund.common.money.cents`); the totals are sums of the lines.
+request's window and marked provisional. Each line is a charge of the shared-services allocation
+engine (``price_per_unit`` with unit ``volume``: price = the rate, volume = the units), so a line's
+amount is rate × units rounded half up to the cent by the engine; the totals are sums of the lines.
+Every line carries its units, unit label and rate (what a booked settlement stores,
+:mod:`verbund.emergency.services.settlements`).
 
 Who sees a statement: those who act for the body in need or for a lender of the request.
-Settling the amounts through the shared-services allocation engine is not wired yet.
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ from django.utils.translation import gettext_noop
 from verbund.alliances.models import Membership
 from verbund.common.access import authorize
 from verbund.common.actors import Actor
-from verbund.common.errors import NotFound
+from verbund.common.errors import Invalid, NotFound
 from verbund.common.german import format_money, format_number
 from verbund.common.money import cents
 from verbund.common.principal import Principal
 from verbund.registry.models import Body
+from verbund.shared_services import allocation
 
 from ..models import AidAgreement, AidRequest, Commitment, CommitmentStatus, ResourceCategory
 from ..policies import acts_for_body
@@ -76,6 +79,9 @@ class StatementLine:
     amount: Decimal
     provisional: bool = False
     agreement: AidAgreement | None = None
+    units: Decimal = ZERO
+    unit_label: str = ""
+    rate: Decimal | None = None
 
 
 @dataclass
@@ -111,10 +117,42 @@ def _daily_rate(commitment: Commitment, agreement: AidAgreement) -> Decimal | No
     return None if rate in (None, "") else Decimal(str(rate))
 
 
-def line_for(commitment: Commitment, agreement: AidAgreement | None) -> tuple[Decimal, str, bool]:
-    """(amount, basis in words, provisional) of one commitment."""
+@dataclass(frozen=True)
+class Charge:
+    """What one commitment earns its lender: ``units`` × ``rate`` = ``amount`` (or nothing: no rate)."""
+
+    amount: Decimal
+    basis: str
+    provisional: bool
+    units: Decimal = ZERO
+    unit_label: str = ""
+    rate: Decimal | None = None
+
+
+def charge_amount(rate: Decimal, units: Decimal | int) -> Decimal:
+    """``rate`` × ``units`` through the allocation engine: a ``price_per_unit`` charge with unit
+    ``volume`` for one member, rounded half up to the cent (kaufmännisch). A rate with more than four
+    or units with more than two decimal places cannot be charged (:class:`Invalid`)."""
+    key = {"type": "price_per_unit", "price": str(rate), "unit": "volume"}
+    try:
+        result = allocation.allocate(key, None, [allocation.Member(key="line", volume=Decimal(units))])
+    except allocation.AllocationError as exc:
+        raise Invalid(
+            _("Der Betrag kann nicht berechnet werden: %(reason)s") % {"reason": exc},
+            code="aid_rate_invalid",
+        ) from exc
+    return result.total
+
+
+def _charge(rate: Decimal, units: Decimal | int, unit_label: str, basis: str, provisional: bool) -> Charge:
+    units = Decimal(units)
+    return Charge(charge_amount(rate, units), basis, provisional, units, unit_label, rate)
+
+
+def charge_for(commitment: Commitment, agreement: AidAgreement | None) -> Charge:
+    """The charge of one commitment under ``agreement`` (none: nothing is reimbursed)."""
     if agreement is None:
-        return ZERO, _(NO_REIMBURSEMENT), False
+        return Charge(ZERO, _(NO_REIMBURSEMENT), False)
     resource = commitment.resource
     provisional = commitment.status == CommitmentStatus.OUT
     start = commitment.handed_over_at or commitment.starts_at
@@ -127,34 +165,48 @@ def line_for(commitment: Commitment, agreement: AidAgreement | None) -> tuple[De
             hours = _hours(start, end) * commitment.quantity
             provisional = True
         if rate is None:
-            return ZERO, _("kein Stundensatz vereinbart"), provisional
-        return (
-            cents(hours * rate),
+            return Charge(ZERO, _("kein Stundensatz vereinbart"), provisional, hours, _("Std."))
+        return _charge(
+            rate,
+            hours,
+            _("Std."),
             _("%(hours)s Std. × %(rate)s") % {"hours": format_number(hours, 2), "rate": format_money(rate)},
             provisional,
         )
     if resource.consumable:
-        if not agreement.consumables_at_cost or resource.unit_cost is None:
-            return ZERO, _("Verbrauchsmaterial ohne vereinbarte Kosten"), provisional
         used = commitment.quantity - (commitment.returned_quantity or 0)
-        return (
-            cents(used * resource.unit_cost),
+        if not agreement.consumables_at_cost or resource.unit_cost is None:
+            return Charge(
+                ZERO,
+                _("Verbrauchsmaterial ohne vereinbarte Kosten"),
+                provisional,
+                Decimal(used),
+                resource.unit,
+            )
+        return _charge(
+            resource.unit_cost,
+            used,
+            resource.unit[:30],
             _("%(used)s verbraucht × %(cost)s") % {"used": used, "cost": format_money(resource.unit_cost)},
             provisional,
         )
     rate = _daily_rate(commitment, agreement)
     if rate is not None:
         days = _begun_days(start, end)
-        return (
-            cents(days * commitment.quantity * rate),
+        return _charge(
+            rate,
+            days * commitment.quantity,
+            _("Tage × Anzahl"),
             _("%(days)s Tag(e) × %(quantity)s × %(rate)s")
             % {"days": days, "quantity": commitment.quantity, "rate": format_money(rate)},
             provisional,
         )
     if resource.hourly_rate is not None:
         hours = _hours(start, end)
-        return (
-            cents(hours * commitment.quantity * resource.hourly_rate),
+        return _charge(
+            resource.hourly_rate,
+            hours * commitment.quantity,
+            _("Std. × Anzahl"),
             _("%(hours)s Std. × %(quantity)s × %(rate)s")
             % {
                 "hours": format_number(hours, 2),
@@ -163,7 +215,13 @@ def line_for(commitment: Commitment, agreement: AidAgreement | None) -> tuple[De
             },
             provisional,
         )
-    return ZERO, _("kein Satz vereinbart"), provisional
+    return Charge(ZERO, _("kein Satz vereinbart"), provisional)
+
+
+def line_for(commitment: Commitment, agreement: AidAgreement | None) -> tuple[Decimal, str, bool]:
+    """(amount, basis in words, provisional) of one commitment."""
+    charge = charge_for(commitment, agreement)
+    return charge.amount, charge.basis, charge.provisional
 
 
 def may_see_statement(principal: Principal, aid_request: AidRequest) -> bool:
@@ -178,7 +236,17 @@ def statement(who: Actor | Principal, aid_request: AidRequest) -> Statement:
     principal = who if isinstance(who, Principal) else authorize(who)
     if not may_see_statement(principal, aid_request):
         raise NotFound()
-    on = timezone.localdate(aid_request.needed_from)
+    return build_statement(aid_request)
+
+
+def first_day(aid_request: AidRequest) -> dt.date:
+    """The request's first day (local): the day agreements and memberships are looked up on."""
+    return timezone.localdate(aid_request.needed_from)
+
+
+def build_statement(aid_request: AidRequest) -> Statement:
+    """The statement without an access check (the caller decided who may see it)."""
+    on = first_day(aid_request)
     result = Statement(request=aid_request)
     totals: dict[int, LenderTotal] = {}
     agreements: dict[int, AidAgreement | None] = {}
@@ -192,12 +260,24 @@ def statement(who: Actor | Principal, aid_request: AidRequest) -> Statement:
         if lender.pk not in agreements:
             agreements[lender.pk] = agreement_for(aid_request.requesting_body_id, lender.pk, on)
         agreement = agreements[lender.pk]
-        amount, basis, provisional = line_for(commitment, agreement)
-        result.lines.append(StatementLine(commitment, lender, basis, amount, provisional, agreement))
+        charge = charge_for(commitment, agreement)
+        result.lines.append(
+            StatementLine(
+                commitment,
+                lender,
+                charge.basis,
+                charge.amount,
+                charge.provisional,
+                agreement,
+                charge.units,
+                charge.unit_label,
+                charge.rate,
+            )
+        )
         total = totals.setdefault(lender.pk, LenderTotal(lender, agreement, ZERO))
-        total.amount += amount
-        result.total += amount
-        result.provisional = result.provisional or provisional
+        total.amount += charge.amount
+        result.total += charge.amount
+        result.provisional = result.provisional or charge.provisional
     result.lenders = list(totals.values())
     if not any(agreements.values()):
         result.note = _(NO_REIMBURSEMENT)

@@ -318,7 +318,7 @@ def event_open(
             actor=actor,
             action=audit_actions.EVENT_OPEN,
             target=event,
-            object_repr=event.title,
+            object_repr=log_services.audit_repr(event),
             body=staff.body_id,
             alliance=staff.alliance_id,
             changes={"Stufe": level, "Übung": exercise, "Alarmiert": len(alerts)},
@@ -338,7 +338,16 @@ def _led_event(principal: Principal, event_id: int) -> Event:
 
 
 def _alerted_ids(event: Event) -> list[int]:
-    return list(Alert.objects.filter(event=event, declined=False).values_list("person_id", flat=True))
+    """The alerted people who have not declined and still hold a function in the event's staff (one
+    whose position has ended no longer sees the event and is not told its title)."""
+    alerted = Alert.objects.filter(event=event, declined=False).values_list("person_id", flat=True)
+    return sorted(
+        set(
+            current_positions(event.staff, event=event)
+            .filter(person_id__in=alerted)
+            .values_list("person_id", flat=True)
+        )
+    )
 
 
 def event_set_level(*, actor: Actor, event_id: int, level: int) -> Event:
@@ -378,7 +387,7 @@ def event_set_level(*, actor: Actor, event_id: int, level: int) -> Event:
             actor=actor,
             action=audit_actions.EVENT_LEVEL,
             target=event,
-            object_repr=event.title,
+            object_repr=log_services.audit_repr(event),
             body=event.staff.body_id,
             alliance=event.staff.alliance_id,
             changes={"Stufe": [before, level]},
@@ -406,7 +415,7 @@ def event_close(*, actor: Actor, event_id: int) -> Event:
             actor=actor,
             action=audit_actions.EVENT_CLOSE,
             target=event,
-            object_repr=event.title,
+            object_repr=log_services.audit_repr(event),
             body=event.staff.body_id,
             alliance=event.staff.alliance_id,
             changes={"Stand": [EventStatus.OPEN, EventStatus.CLOSED]},
@@ -452,6 +461,8 @@ def alert_confirm(
         now = timezone.now()
         if arrival_at is None or timezone.is_naive(arrival_at):
             raise Invalid(fields={"arrival_at": [_("Der Zeitpunkt braucht eine Zeitzone.")]})
+        if log_services.off_calendar(arrival_at):
+            raise Invalid(fields={"arrival_at": [_(log_services.CALENDAR_REFUSAL)]})
         if arrival_at < alert.alerted_at - _ARRIVAL_SLACK:
             raise Invalid(fields={"arrival_at": [_("Die Ankunft liegt vor der Alarmierung.")]})
         if arrival_at > now + _ARRIVAL_MAX:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verbund.audit.services import audit_record
 from verbund.common.access import authorize
@@ -35,6 +36,25 @@ from ..policies import as_principal, event_filter, held_functions, person_name, 
 _FUTURE = timedelta(minutes=5)
 _TEXT_MAX = 20_000
 _VERIFY_CHUNK = 2_000
+
+
+CALENDAR_REFUSAL = gettext_noop("Der Zeitpunkt liegt außerhalb des Kalenders.")
+
+
+def off_calendar(moment: datetime) -> bool:
+    """Whether an aware ``moment`` has no UTC time (01.01.0001 00:30 in Berlin, 31.12.9999 in Samoa):
+    comparing or storing it would fail."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
+
+
+def audit_repr(event: Event) -> str:
+    """How the audit log names an event: by its number, never by its title (those who read the audit
+    log, the Plattformbetrieb, coordinators and heads, need not see the event; policies.py)."""
+    return f"Lage Nr. {event.pk}"
 
 
 def visible_events(who: Actor | Principal) -> QuerySet[Event]:
@@ -68,6 +88,7 @@ def _check(
     occurred_at: datetime | None,
     now: datetime,
     functions: frozenset[str],
+    correction: bool = False,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not text.strip():
@@ -76,6 +97,10 @@ def _check(
         errors["text"] = [_("Der Eintrag ist zu lang (höchstens %(max)s Zeichen).") % {"max": _TEXT_MAX}]
     if category not in LogCategory.values:
         errors["category"] = [_("Unbekannte Kategorie.")]
+    elif category == LogCategory.CORRECTION and not correction:
+        errors["category"] = [
+            _("Eine Berichtigung nennt den Eintrag, den sie berichtigt: bitte „berichtigen“ nutzen.")
+        ]
     if function and function not in StaffFunction.values:
         errors["function"] = [_("Unbekannte Funktion.")]
     elif function and functions and function not in functions:
@@ -83,6 +108,8 @@ def _check(
     if occurred_at is not None:
         if occurred_at.tzinfo is None:
             errors["occurred_at"] = [_("Der Zeitpunkt braucht eine Zeitzone.")]
+        elif off_calendar(occurred_at):
+            errors["occurred_at"] = [_(CALENDAR_REFUSAL)]
         elif occurred_at > now + _FUTURE:
             errors["occurred_at"] = [_("Der Zeitpunkt liegt in der Zukunft.")]
     return errors
@@ -268,6 +295,8 @@ def correct(*, actor: Actor, event_id: int, entry_seq: int, text: str, function:
         event = _lock(event_id)
         if not sees_event(principal, staff_id=event.staff_id, event_id=event.pk):
             raise NotFound()
+        if event.status == EventStatus.CLOSED:
+            raise Invalid(fields={"event": [_("Die Lage ist beendet; das Einsatztagebuch ist geschlossen.")]})
         original = LogEntry.objects.filter(event=event, seq=entry_seq).first()
         if original is None:
             raise Invalid(fields={"corrects": [_("Diesen Eintrag gibt es im Einsatztagebuch nicht.")]})
@@ -284,6 +313,7 @@ def correct(*, actor: Actor, event_id: int, entry_seq: int, text: str, function:
             occurred_at=None,
             now=now,
             functions=functions,
+            correction=True,
         )
         if errors:
             raise Invalid(fields=errors)
@@ -302,6 +332,7 @@ def correct(*, actor: Actor, event_id: int, entry_seq: int, text: str, function:
             actor=actor,
             action=audit_actions.LOG_CORRECT,
             target=event,
+            object_repr=audit_repr(event),
             changes={"Eintrag": entry_seq, "Berichtigung": entry.seq},
         )
         return entry

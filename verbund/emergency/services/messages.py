@@ -459,6 +459,8 @@ def write_message(
         if written_at is not None:
             if written_at.tzinfo is None:
                 errors["written_at"] = [_("Der Zeitpunkt braucht eine Zeitzone.")]
+            elif log_services.off_calendar(written_at):
+                errors["written_at"] = [_(log_services.CALENDAR_REFUSAL)]
             elif written_at > now + _FUTURE:
                 errors["written_at"] = [_("Der Zeitpunkt liegt in der Zukunft.")]
             elif written_at < event.opened_at - dt.timedelta(days=1):
@@ -504,6 +506,7 @@ def write_message(
             actor=actor,
             action=audit_actions.MESSAGE_WRITE,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number},
         )
         return message
@@ -545,6 +548,7 @@ def screen_message(
             actor=actor,
             action=audit_actions.MESSAGE_SCREEN,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number, "zugewiesen an": ", ".join(codes)},
         )
         if codes:
@@ -576,6 +580,7 @@ def assign_message(*, actor: Actor, event_id: int, number: int, functions: Itera
             actor=actor,
             action=audit_actions.MESSAGE_ASSIGN,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number, "zugewiesen an": ", ".join(codes)},
         )
         _tell_assigned(actor, event, message, added)  # only the functions it is new to
@@ -612,6 +617,7 @@ def answer_message(*, actor: Actor, event_id: int, number: int, answer: str) -> 
             actor=actor,
             action=audit_actions.MESSAGE_ANSWER,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number},
         )
         return message
@@ -635,6 +641,7 @@ def close_message(*, actor: Actor, event_id: int, number: int) -> Message:
             actor=actor,
             action=audit_actions.MESSAGE_CLOSE,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number},
         )
         return message
@@ -676,6 +683,8 @@ def create_task(
             errors["owner"] = [_("Diese Person hat die zuständige Funktion im Stab nicht inne.")]
         if due_at.tzinfo is None:
             errors["due_at"] = [_("Der Zeitpunkt braucht eine Zeitzone.")]
+        elif log_services.off_calendar(due_at):
+            errors["due_at"] = [_(log_services.CALENDAR_REFUSAL)]
         elif due_at <= now:
             errors["due_at"] = [_("Die Frist liegt in der Vergangenheit.")]
         if errors:
@@ -702,6 +711,7 @@ def create_task(
             actor=actor,
             action=audit_actions.TASK_CREATE,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Nachricht": message.number, "Auftrag": task.pk, "Zuständig": owner_function},
         )
         return task
@@ -735,6 +745,7 @@ def finish_task(*, actor: Actor, event_id: int, task_id: int, state: str = TaskS
             actor=actor,
             action=audit_actions.TASK_FINISH,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Auftrag": task.pk, "Stand": state},
         )
         return task

@@ -40,6 +40,7 @@ from ..models import (
 )
 from ..policies import MANAGE
 from .events import alert_state, alerts_of
+from .log import audit_repr
 from .staffs import current_positions, person_name
 
 #: the queue's actor for the hourly packs
@@ -229,6 +230,7 @@ def write_pack(event: Event, *, actor: Actor | None = None, now: dt.datetime | N
         actor=actor or PACKER,
         action=audit_actions.PACK_WRITE,
         target=event,
+        object_repr=audit_repr(event),
         changes={"Stand": f"{moment.astimezone(BERLIN):%d.%m.%Y %H:%M}"},
     )
     return str(path)

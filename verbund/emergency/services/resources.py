@@ -36,6 +36,7 @@ from verbund.audit.services import audit_record
 from verbund.common.access import authorize
 from verbund.common.actors import Actor, SystemActor
 from verbund.common.errors import Conflict, Invalid, NotFound
+from verbund.common.german import format_datetime
 from verbund.common.principal import Principal
 from verbund.registry.models import Body
 
@@ -208,7 +209,7 @@ def clean_resource_values(values: Mapping[str, Any], *, partial: bool = False) -
             cleaned[name] = _aware(cleaned[name], name, errors)
     start, end = cleaned.get("available_from"), cleaned.get("available_until")
     if start and end and end <= start:
-        errors["available_until"] = [_("Das Ende liegt nach dem Beginn.")]
+        errors["available_until"] = [_("Das Ende liegt vor dem Beginn.")]
     _coordinates(cleaned, errors)
     if errors:
         raise Invalid(fields=errors)
@@ -382,7 +383,7 @@ def request_create(
     if end is None and "needed_until" not in errors:
         errors["needed_until"] = [_("Bitte angeben, bis wann die Hilfe gebraucht wird.")]
     if start and end and end <= start:
-        errors["needed_until"] = [_("Das Ende liegt nach dem Beginn.")]
+        errors["needed_until"] = [_("Das Ende liegt vor dem Beginn.")]
     place = (place or "").strip() or body.name
     if len(place) > 200:
         errors["place"] = [_("Höchstens %(max)s Zeichen.") % {"max": 200}]
@@ -726,6 +727,10 @@ def _authorize_party(actor: Actor, commitment: Commitment) -> None:
     )
 
 
+#: how long before the need starts a handover may lie (the lender may bring things the evening before)
+HANDOVER_EARLIEST = dt.timedelta(days=1)
+
+
 def _when(value: dt.datetime | None, name: str) -> dt.datetime:
     errors: dict[str, list[str]] = {}
     when = _aware(value, name, errors) or timezone.now()
@@ -746,6 +751,15 @@ def handover(
         locked, request_row = _lock_commitment(commitment.pk)
         if locked.status != CommitmentStatus.COMMITTED:
             raise Conflict(_("Nur eine zugesagte, noch nicht übergebene Hilfe kann übergeben werden."))
+        if when < request_row.needed_from - HANDOVER_EARLIEST:
+            raise Invalid(
+                fields={
+                    "handed_over_at": [
+                        _("Die Übergabe liegt mehr als einen Tag vor dem Beginn des Bedarfs (%(start)s).")
+                        % {"start": format_datetime(timezone.localtime(request_row.needed_from))}
+                    ]
+                }
+            )
         locked.status = CommitmentStatus.OUT
         locked.handed_over_at = when
         locked.condition_out = (condition or "").strip()[:500]
@@ -806,7 +820,7 @@ def return_(
                 _("Zurück kommen 0 bis %(max)s Einheiten.") % {"max": locked.quantity}
             ]
         if locked.handed_over_at and when < locked.handed_over_at:
-            errors["returned_at"] = [_("Die Rückgabe liegt nach der Übergabe.")]
+            errors["returned_at"] = [_("Die Rückgabe liegt vor der Übergabe.")]
         if errors:
             raise Invalid(fields=errors)
         locked.status = CommitmentStatus.RETURNED

@@ -377,7 +377,11 @@ def add_feature(
             }
         _log(event, actor, text)
         audit_record(
-            actor=actor, action=audit_actions.FEATURE_ADD, target=event, changes={"Objekt": str(feature.uid)}
+            actor=actor,
+            action=audit_actions.FEATURE_ADD,
+            target=event,
+            object_repr=log_services.audit_repr(event),
+            changes={"Objekt": str(feature.uid)},
         )
         return feature
 
@@ -470,6 +474,7 @@ def change_feature(
             actor=actor,
             action=audit_actions.FEATURE_CHANGE,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Objekt": str(feature.uid), "geändert": sorted(changed)},
         )
         return feature
@@ -497,6 +502,7 @@ def remove_feature(
             actor=actor,
             action=audit_actions.FEATURE_REMOVE,
             target=event,
+            object_repr=log_services.audit_repr(event),
             changes={"Objekt": str(current.uid)},
         )
         return current
@@ -802,7 +808,13 @@ def _write(event: Event, actor: Actor, moment: datetime) -> SituationReport:
         created_by=_user(actor),
     )
     _log(event, actor, log_text)
-    audit_record(actor=actor, action=audit_actions.REPORT_WRITE, target=event, changes={"Nr.": number})
+    audit_record(
+        actor=actor,
+        action=audit_actions.REPORT_WRITE,
+        target=event,
+        object_repr=log_services.audit_repr(event),
+        changes={"Nr.": number},
+    )
     return report
 
 

@@ -5,7 +5,8 @@
 * ``ressourcen/ersuchen/`` — the requests for help; ``…/neu/`` post one; ``…/<id>/`` a request with
   its commitments (handover, return, cancel) and the ranked offers with their reasons and a commit
   button for those whose owner the person acts for; ``…/<id>/abrechnung/`` the statement (HTML and
-  ``…/abrechnung.pdf``).
+  ``…/abrechnung.pdf``); the section "Erstattungsabrechnung" with the booked settlement's versions
+  and buttons (:mod:`.settlements`).
 * ``ressourcen/zusagen/`` — tracking the commitments of the person's bodies (lent and received).
 
 Everybody working for a body sees the pool and the requests; the event a request belongs to is
@@ -48,6 +49,8 @@ from ..models import (
 from ..policies import acts_for_body, event_filter
 from ..services import aid
 from ..services import resources as svc
+from . import settlements as settlement_views
+from .staffs import CoordinateField
 
 NAV = "emergency"
 
@@ -116,8 +119,8 @@ class ResourceForm(KernForm):
         required=False,
         help_text=gettext_lazy("leer: der Sitz der Körperschaft"),
     )
-    latitude = forms.FloatField(label=gettext_lazy("Breite"), required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(label=gettext_lazy("Länge"), required=False, min_value=-180, max_value=180)
+    latitude = CoordinateField(label=gettext_lazy("Breite"), required=False, min_value=-90, max_value=90)
+    longitude = CoordinateField(label=gettext_lazy("Länge"), required=False, min_value=-180, max_value=180)
     available_from = _datetime(gettext_lazy("verfügbar ab"), required=False)
     available_until = _datetime(gettext_lazy("verfügbar bis"), required=False)
     conditions = forms.CharField(
@@ -161,8 +164,8 @@ class RequestForm(KernForm):
         required=False,
         help_text=gettext_lazy("leer: der Sitz der Körperschaft"),
     )
-    latitude = forms.FloatField(label=gettext_lazy("Breite"), required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(label=gettext_lazy("Länge"), required=False, min_value=-180, max_value=180)
+    latitude = CoordinateField(label=gettext_lazy("Breite"), required=False, min_value=-90, max_value=90)
+    longitude = CoordinateField(label=gettext_lazy("Länge"), required=False, min_value=-180, max_value=180)
     needed_from = _datetime(gettext_lazy("benötigt ab"))
     needed_until = _datetime(gettext_lazy("benötigt bis"))
     priority = forms.ChoiceField(
@@ -399,6 +402,7 @@ def request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "may_cancel": open_request and acts_for_body(principal, aid_request.requesting_body_id),
         "may_see_statement": aid.may_see_statement(principal, aid_request),
         "no_reimbursement": _(aid.NO_REIMBURSEMENT),
+        **settlement_views.section(principal, aid_request),
         "nav": NAV,
     }
     return render(request, "emergency/resources/request_detail.html", context)

@@ -104,7 +104,7 @@ class FeatureForm(KernForm):
             self.field_aliases = {"geometry": "geojson"}
             try:
                 value = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested deeper than JSON can be read
                 self.add_error("geojson", _("Das ist kein gültiges JSON."))
                 return data
             if isinstance(value, dict) and value.get("type") == "Feature":
@@ -133,7 +133,12 @@ def parse_moment(value: str) -> dt.datetime | None:
             naive = dt.datetime.strptime(value, pattern)  # noqa: DTZ007  (made aware below)
         except ValueError:
             continue
-        return timezone.make_aware(naive, timezone.get_default_timezone())
+        moment = timezone.make_aware(naive, timezone.get_default_timezone())
+        try:
+            moment.astimezone(dt.UTC)  # 01.01.0001 00:30 in Berlin is before the first moment in UTC
+        except OverflowError:
+            return None
+        return moment
     return None
 
 

@@ -160,6 +160,19 @@ class ShiftForm(KernForm):
         return data
 
 
+class CoordinateField(forms.FloatField):
+    """A coordinate in degrees typed the German way ("49,4447") or with a point ("49.4447")."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = value.strip().replace("\u2212", "-").replace(",", ".")
+        return super().to_python(value)
+
+
 class EventForm(KernForm):
     title = forms.CharField(label=gettext_lazy("Bezeichnung"), max_length=200)
     level = forms.TypedChoiceField(
@@ -169,12 +182,12 @@ class EventForm(KernForm):
     description = forms.CharField(
         label=gettext_lazy("Lage bei Eröffnung"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    center_lat = forms.FloatField(
+    center_lat = CoordinateField(
         label=gettext_lazy("Mittelpunkt Breite"),
         required=False,
         help_text=gettext_lazy("leer: Schwerpunkt der Körperschaft oder der Mitglieder des Verbunds"),
     )
-    center_lon = forms.FloatField(label=gettext_lazy("Mittelpunkt Länge"), required=False)
+    center_lon = CoordinateField(label=gettext_lazy("Mittelpunkt Länge"), required=False)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -485,7 +498,7 @@ def alert_confirm(request: HttpRequest, event_id: int) -> HttpResponse:
         actor=request_actor(request),
         event_id=event_id,
         arrival_at=arrival,
-        alert_id=int(alert_id) if alert_id and alert_id.isdigit() else None,
+        alert_id=int(alert_id) if alert_id and alert_id.isascii() and alert_id.isdigit() else None,
     )
     messages.success(request, _("Ihre Zusage ist eingetragen."))
     return redirect(_event_url(event_id))
@@ -500,7 +513,7 @@ def alert_decline(request: HttpRequest, event_id: int) -> HttpResponse:
     event_services.alert_decline(
         actor=request_actor(request),
         event_id=event_id,
-        alert_id=int(alert_id) if alert_id and alert_id.isdigit() else None,
+        alert_id=int(alert_id) if alert_id and alert_id.isascii() and alert_id.isdigit() else None,
     )
     messages.success(request, _("Ihre Absage ist eingetragen; die Vertretung wird alarmiert."))
     return redirect(_event_url(event_id))
@@ -525,7 +538,7 @@ def presence(request: HttpRequest, event_id: int, alert_id: int) -> HttpResponse
 def event_level(request: HttpRequest, event_id: int) -> HttpResponse:
     event_services.get_event(principal_of(request), event_id)
     raw = request.POST.get("level", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), but int("²") fails
         raise Invalid(fields={"level": [_("Unbekannte Stufe.")]})
     event_services.event_set_level(actor=request_actor(request), event_id=event_id, level=int(raw))
     messages.success(request, _("Die Stufe ist geändert."))

@@ -141,7 +141,15 @@ def _build() -> ApiWorld:
 
 def _emergency_values() -> dict[str, str]:
     """Ids of the emergency demo (the joint staff's exercise, its messages, map, the mutual aid)."""
-    from verbund.emergency.models import Commitment, Event, MapFeature, Message, Task
+    from verbund.emergency.models import (
+        AidAgreement,
+        AidSettlement,
+        Commitment,
+        Event,
+        MapFeature,
+        Message,
+        Task,
+    )
 
     def first(model: Any, field: str = "pk") -> str:
         return str(model.objects.order_by("pk").values_list(field, flat=True).first() or 1)
@@ -155,6 +163,9 @@ def _emergency_values() -> dict[str, str]:
         "uid": first(MapFeature, "uid"),
         "request_id": str(request or 1),
         "commitment_id": first(Commitment),
+        "settlement_id": first(AidSettlement),
+        "agreement_id": first(AidAgreement),
+        "staff_id": str(Event.objects.order_by("pk").values_list("staff_id", flat=True).first() or 1),
     }
 
 

@@ -97,6 +97,7 @@ LISTS = [
     "/api/v1/emergency/events",
     "/api/v1/emergency/resources",
     "/api/v1/emergency/requests",
+    "/api/v1/emergency/agreements",
 ]
 
 

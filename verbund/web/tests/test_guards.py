@@ -458,6 +458,8 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "emergency:report_create": lambda s: {"event_id": _pk("emergency.event")},
     "emergency:report": lambda s: {"event_id": _pk("emergency.event"), "number": 1},
     "emergency:pack": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:event_export": lambda s: {"event_id": _pk("emergency.event")},
+    "emergency:event_import": lambda s: {"staff_id": _pk("emergency.staff")},
     # emergency: resource pool and mutual aid (ids of the demo or a missing one)
     "emergency:resource_edit": lambda s: {"resource_id": _pk("emergency.resource")},
     "emergency:aid_request_detail": lambda s: {"request_id": _pk("emergency.aidrequest")},
@@ -468,6 +470,31 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "emergency:aid_handover": lambda s: {"commitment_id": _pk("emergency.commitment")},
     "emergency:aid_return": lambda s: {"commitment_id": _pk("emergency.commitment")},
     "emergency:aid_commitment_cancel": lambda s: {"commitment_id": _pk("emergency.commitment")},
+    "emergency:aid_settlement_compute": lambda s: {"request_id": _pk("emergency.aidrequest")},
+    "emergency:aid_settlement": lambda s: {
+        "request_id": _pk("emergency.aidrequest"),
+        "settlement_id": _pk("emergency.aidsettlement"),
+    },
+    "emergency:aid_settlement_finalize": lambda s: {
+        "request_id": _pk("emergency.aidrequest"),
+        "settlement_id": _pk("emergency.aidsettlement"),
+    },
+    "emergency:aid_settlement_correct": lambda s: {
+        "request_id": _pk("emergency.aidrequest"),
+        "settlement_id": _pk("emergency.aidsettlement"),
+    },
+    "emergency:aid_settlement_pdf": lambda s: {
+        "request_id": _pk("emergency.aidrequest"),
+        "settlement_id": _pk("emergency.aidsettlement"),
+    },
+    # emergency: the alliances' agreements on mutual aid (the site's alliance; an id or a missing one)
+    "emergency:agreements_alliance": lambda s: {"slug": s.alliance.slug},
+    "emergency:agreement_create": lambda s: {"slug": s.alliance.slug},
+    "emergency:agreement_detail": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
+    "emergency:agreement_edit": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
+    "emergency:agreement_new_version": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
+    "emergency:agreement_end": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
+    "emergency:agreement_delete": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
 }
 
 
