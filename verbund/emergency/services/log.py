@@ -349,47 +349,46 @@ class Verification:
         return self.broken is None
 
 
+#: the stored columns of a log entry in the order :func:`stored_rows` yields them
+STORED_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "entered_at",
+    "author_name",
+    "function",
+    "category",
+    "text",
+    "corrects",
+    "prev_hash",
+    "hash",
+)
+
+
+def stored_rows(event_id: int, *, last_seq: int | None = None) -> Iterator[dict[str, Any]]:
+    """The stored entries of an event in order, as dicts of :data:`STORED_COLUMNS` (``corrects`` as the
+    corrected entry's ``seq``), read in chunks: for verifying the chain and for exporting the log."""
+    rows = LogEntry.objects.filter(event_id=event_id).order_by("seq")
+    if last_seq is not None:
+        rows = rows.filter(seq__lte=last_seq)
+    values = rows.values_list(*[("corrects__seq" if c == "corrects" else c) for c in STORED_COLUMNS])
+    for row in values.iterator(chunk_size=_VERIFY_CHUNK):
+        yield dict(zip(STORED_COLUMNS, row, strict=True))
+
+
 def _chain_rows(event_id: int) -> Iterator[tuple[chain.ChainFields, str, str]]:
-    rows = (
-        LogEntry.objects.filter(event_id=event_id)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "occurred_at",
-            "entered_at",
-            "author_name",
-            "function",
-            "category",
-            "text",
-            "corrects__seq",
-            "prev_hash",
-            "hash",
-        )
-    )
-    for (
-        seq,
-        occurred,
-        entered,
-        author,
-        function,
-        category,
-        text,
-        corrects,
-        prev_hash,
-        digest,
-    ) in rows.iterator(chunk_size=_VERIFY_CHUNK):
+    for row in stored_rows(event_id):
         fields = chain.ChainFields(
             event=event_id,
-            seq=seq,
-            occurred_at=occurred,
-            entered_at=entered,
-            author=author,
-            function=function,
-            category=category,
-            text=text,
-            corrects=corrects,
+            seq=row["seq"],
+            occurred_at=row["occurred_at"],
+            entered_at=row["entered_at"],
+            author=row["author_name"],
+            function=row["function"],
+            category=row["category"],
+            text=row["text"],
+            corrects=row["corrects"],
         )
-        yield fields, prev_hash, digest
+        yield fields, row["prev_hash"], row["hash"]
 
 
 def verify_chain(event_id: int) -> Verification:

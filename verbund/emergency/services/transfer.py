@@ -155,46 +155,10 @@ def _event_part(event: Event) -> dict[str, Any]:
 
 
 def _log_rows(event: Event, last_seq: int) -> Iterator[dict[str, Any]]:
-    rows = (
-        LogEntry.objects.filter(event=event, seq__lte=last_seq)
-        .order_by("seq")
-        .values_list(
-            "seq",
-            "occurred_at",
-            "entered_at",
-            "author_name",
-            "function",
-            "category",
-            "text",
-            "corrects__seq",
-            "prev_hash",
-            "hash",
-        )
-    )
-    for (
-        seq,
-        occurred,
-        entered,
-        author,
-        function,
-        category,
-        text,
-        corrects,
-        prev_hash,
-        digest,
-    ) in rows.iterator(chunk_size=_CHUNK):
-        yield {
-            "seq": seq,
-            "occurred_at": _time(occurred),
-            "entered_at": _time(entered),
-            "author_name": author,
-            "function": function,
-            "category": category,
-            "text": text,
-            "corrects": corrects,
-            "prev_hash": prev_hash,
-            "hash": digest,
-        }
+    for row in log_services.stored_rows(event.pk, last_seq=last_seq):
+        row["occurred_at"] = _time(row["occurred_at"])
+        row["entered_at"] = _time(row["entered_at"])
+        yield row
 
 
 def _message_rows(event: Event) -> list[dict[str, Any]]:
