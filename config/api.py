@@ -7,6 +7,7 @@ from verbund.alliances.api import router as alliances_router
 from verbund.common.api import VerbundAPI, install_error_handlers
 from verbund.emergency.api import router as emergency_router
 from verbund.funding.api import router as funding_router
+from verbund.knowledge.api import router as knowledge_router
 from verbund.notifications.api import router as notifications_router
 from verbund.planning.api import router as planning_router
 from verbund.registry.api import router as registry_router
@@ -41,3 +42,4 @@ api.add_router("/planning", planning_router, tags=["Planung"])
 api.add_router("/notifications", notifications_router, tags=["Benachrichtigungen"])
 api.add_router("/security", security_router, tags=["Informationssicherheit"])
 api.add_router("/emergency", emergency_router, tags=["Krisenmanagement"])
+api.add_router("/knowledge", knowledge_router, tags=["Wissen und Zuständigkeit"])

@@ -25,6 +25,7 @@ urlpatterns = [
     path("benachrichtigungen/", include("verbund.notifications.urls")),
     path("sicherheit/", include("verbund.security.urls")),
     path("krisenstab/", include("verbund.emergency.urls")),
+    path("wissen/", include("verbund.knowledge.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "verbund.planning",
     "verbund.security",
     "verbund.emergency",
+    "verbund.knowledge",
     # floor 4: web shell (base templates, start page, demo data)
     "verbund.web",
     # After verbund.web, whose templates/ninja/swagger.html (German page, one <h1>) replaces ninja's;
@@ -490,6 +491,24 @@ SECURITY_MATCH_CACHE_LIMIT = env(
     "grows with it); above, they are compiled one at a time again.",
 )
 
+# --- Knowledge: harvesting council documents from OParl servers (verbund.knowledge.services.oparl) ------
+KNOWLEDGE_OPARL_POLL_MINUTES = env(
+    "KNOWLEDGE_OPARL_POLL_MINUTES", 60, "Minutes between the scheduler's harvests of the OParl sources."
+)
+KNOWLEDGE_OPARL_TIMEOUT_SECONDS = env(
+    "KNOWLEDGE_OPARL_TIMEOUT_SECONDS", 30, "Seconds a request to an OParl server may take."
+)
+KNOWLEDGE_OPARL_RETRIES = env(
+    "KNOWLEDGE_OPARL_RETRIES",
+    3,
+    "Retries of an OParl request after a server error (5xx) or a failed connection.",
+)
+KNOWLEDGE_OPARL_MAX_FILE_BYTES = env(
+    "KNOWLEDGE_OPARL_MAX_FILE_BYTES",
+    50 * 1024 * 1024,
+    "Largest council document (PDF or text) downloaded for its text (bytes).",
+)
+
 # --- Operations: logs, probes, metrics -------------------------------------------------------------------
 # Every log line carries the request id (X-Request-ID from the proxy, else a new one; also in the
 # response and in the tasks a request enqueues). /healthz, /readyz and /metrics: docs/operations.md.
@@ -538,3 +557,76 @@ WEBHOOK_TIMEOUT_SECONDS = env("WEBHOOK_TIMEOUT_SECONDS", 10, "Seconds a webhook 
 FORMAT_MODULE_PATH = ["config.formats"]
 # A refused CSRF check shows the site's 403 page (German, with navigation), not Django's English one.
 CSRF_FAILURE_VIEW = "verbund.web.errors.csrf_failure"
+
+# --- Knowledge: routing a citizen's request (verbund.knowledge.services.routing) ---------------------------
+# The router's confidence (0–1) from which a request is routed automatically, or the best services are
+# suggested; below the second threshold a person takes over (Amsterdam's Signalen: 0.4). docs/knowledge.md.
+
+
+def _share(name: str, raw: str) -> float:
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        value = float(str(raw).strip().replace(",", "."))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number between 0 and 1.") from None
+    if not 0.0 <= value <= 1.0:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number between 0 and 1.")
+    return value
+
+
+KNOWLEDGE_ROUTE_AUTO = _share(
+    "KNOWLEDGE_ROUTE_AUTO",
+    env(
+        "KNOWLEDGE_ROUTE_AUTO",
+        "0.8",
+        "Confidence (0–1) from which a citizen's request is routed automatically to the best service.",
+    ),
+)
+KNOWLEDGE_ROUTE_SUGGEST = _share(
+    "KNOWLEDGE_ROUTE_SUGGEST",
+    env(
+        "KNOWLEDGE_ROUTE_SUGGEST",
+        "0.4",
+        "Confidence (0–1) from which the best services are suggested; below, a person takes over.",
+    ),
+)
+if KNOWLEDGE_ROUTE_SUGGEST > KNOWLEDGE_ROUTE_AUTO:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("KNOWLEDGE_ROUTE_SUGGEST must not be above KNOWLEDGE_ROUTE_AUTO.")
+KNOWLEDGE_ROUTE_RESPONSIBLE = env(
+    "KNOWLEDGE_ROUTE_RESPONSIBLE",
+    "",
+    "Who answers for the request routing (algorithm register, /wissen/algorithmenregister/); "
+    "empty = the ADD's Transfer- und Beratungsstelle.",
+)
+
+# --- Knowledge: the staff assistant (verbund.knowledge.services.assistant, docs/knowledge.md) -----------
+# Retrieval is always local; answers are written by an OpenAI-compatible endpoint when one is set
+# (otherwise the best passages are quoted). Only a trusted endpoint receives TLP:AMBER/RED passages
+# and questions with personal data.
+KNOWLEDGE_ASSISTANT_URL = env(
+    "KNOWLEDGE_ASSISTANT_URL",
+    "",
+    "Base URL of an OpenAI-compatible endpoint (POST {url}/chat/completions), "
+    "e.g. http://llm.intern:8000/v1; "
+    "empty = the assistant answers by quoting the best passages.",
+)
+KNOWLEDGE_ASSISTANT_MODEL = env(
+    "KNOWLEDGE_ASSISTANT_MODEL", "", "Model name sent to the assistant's endpoint."
+)
+KNOWLEDGE_ASSISTANT_API_KEY = env(
+    "KNOWLEDGE_ASSISTANT_API_KEY", "", "Bearer token for the assistant's endpoint (empty = none)."
+)
+KNOWLEDGE_ASSISTANT_TRUSTED = env(
+    "KNOWLEDGE_ASSISTANT_TRUSTED",
+    False,
+    "The assistant's endpoint is trusted (operated by the cities): it may receive TLP:AMBER/RED passages "
+    "and questions with personal data. Leave false for any other endpoint.",
+)
+KNOWLEDGE_ASSISTANT_TIMEOUT_SECONDS = env(
+    "KNOWLEDGE_ASSISTANT_TIMEOUT_SECONDS",
+    60,
+    "Seconds the assistant waits for its endpoint before it answers by quoting the passages.",
+)

@@ -136,6 +136,7 @@ def _build() -> ApiWorld:
     world.values["notifications"] = {"notification_id": str(notification.pk if notification else 1)}
     world.values["security"] = _security_values()
     world.values["emergency"] = _emergency_values()
+    world.values["knowledge"] = _knowledge_values()
     return world
 
 
@@ -166,6 +167,30 @@ def _emergency_values() -> dict[str, str]:
         "settlement_id": first(AidSettlement),
         "agreement_id": first(AidAgreement),
         "staff_id": str(Event.objects.order_by("pk").values_list("staff_id", flat=True).first() or 1),
+    }
+
+
+def _knowledge_values() -> dict[str, str]:
+    """Ids of the knowledge demo: a service of the catalogue (its catalogue id), a holder rule, and
+    an Ortsgemeinde of Rhineland-Palatinate to ask who is responsible for it."""
+    from verbund.knowledge.models import HolderRule, OParlObject, Service
+    from verbund.registry.models import Body
+
+    service = Service.objects.filter(active=True).order_by("pk").values_list("external_id", flat=True).first()
+    rule = HolderRule.objects.order_by("pk").values_list("pk", flat=True).first()
+    ars = (
+        Body.objects.current()
+        .filter(state="07", kind="ortsgemeinde")
+        .order_by("ars")
+        .values_list("ars", flat=True)
+        .first()
+    )
+    council_object = OParlObject.objects.filter(deleted=False).order_by("pk").values_list("pk", flat=True)
+    return {
+        "service_id": str(service or "1063441"),
+        "rule_id": str(rule or 1),
+        "object_id": str(council_object.first() or 1),
+        "ars": str(ars or "073355011001"),
     }
 
 

@@ -98,6 +98,9 @@ LISTS = [
     "/api/v1/emergency/resources",
     "/api/v1/emergency/requests",
     "/api/v1/emergency/agreements",
+    "/api/v1/knowledge/services",
+    "/api/v1/knowledge/holder-rules",
+    "/api/v1/knowledge/council/search",
 ]
 
 

@@ -77,6 +77,7 @@ def _operation(schema: Any, label: str) -> Any:
 #: Required query parameters of GET operations, from the demo world.
 REQUIRED_QUERY = {
     "/api/v1/planning/recommendations": {"body": "073330000000", "task": "standesamt"},
+    "/api/v1/knowledge/route": {"q": "Personalausweis verloren"},
 }
 
 
@@ -88,6 +89,8 @@ def _query(template: str, demo: ApiWorld) -> dict[str, str]:
     query = dict(REQUIRED_QUERY.get(template, {}))
     if template.endswith("/volumes"):
         query["year"] = demo.values["shared-services/{service_id}"]["year"]
+    if template == "/api/v1/knowledge/responsible":
+        query.update(service=demo.values["knowledge"]["service_id"], ars=demo.values["knowledge"]["ars"])
     return query
 
 

@@ -30,6 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from verbund.accounts.tests.factories import UserFactory
 from verbund.funding.tests.pages import FUNDING_PAGES
+from verbund.knowledge.tests.catalogue_pages import CATALOGUE_PAGES
 from verbund.planning.tests.pages import PLANNING_PAGES
 from verbund.registry.tests.factories import BodyBoundaryFactory, BodyFactory, make_neighbours
 from verbund.shared_services.tests.pages import SHARED_SERVICES_PAGES
@@ -99,6 +100,7 @@ PAGES = {
     **FUNDING_PAGES,
     **SHARED_SERVICES_PAGES,
     **PLANNING_PAGES,
+    **CATALOGUE_PAGES,
 }
 
 
@@ -214,6 +216,13 @@ def _pk(label: str, **filters: Any) -> int:
         apps.get_model(label).objects.filter(**filters).order_by("pk").values_list("pk", flat=True).first()
     )
     return int(value) if value is not None else MISSING
+
+
+def _service_id() -> str:
+    """The catalogue id of the first service of the knowledge part, or one nobody has."""
+    services = apps.get_model("knowledge.service").objects.order_by("pk")
+    value = services.values_list("external_id", flat=True).first()
+    return str(value) if value is not None else "unbekannt"
 
 
 def _cost_plan(s: Any) -> dict[str, Any]:
@@ -406,6 +415,8 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     # security: sources and quarantine (Plattformbetrieb)
     "security:source_poll": lambda s: {"source_id": _pk("security.csafsource")},
     "security:quarantine_detail": lambda s: {"document_id": _pk("security.quarantineddocument")},
+    # knowledge: request routing (a correction of the demo or a missing one)
+    "knowledge:route_correction_delete": lambda s: {"correction_id": _pk("knowledge.routecorrection")},
     # emergency: staffs, events, the log (ids of the demo or a missing one: 404 for non-members)
     "emergency:staff_detail": lambda s: {"staff_id": _pk("emergency.staff")},
     "emergency:position_create": lambda s: {"staff_id": _pk("emergency.staff")},
@@ -495,6 +506,14 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "emergency:agreement_new_version": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
     "emergency:agreement_end": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
     "emergency:agreement_delete": lambda s: {"agreement_id": _pk("emergency.aidagreement")},
+    # knowledge: the service catalogue, holder rules, office contacts (an id of the demo or a missing one)
+    "knowledge:service_detail": lambda s: {"external_id": _service_id()},
+    "knowledge:service_edit": lambda s: {"external_id": _service_id()},
+    "knowledge:holder_rule_edit": lambda s: {"rule_id": _pk("knowledge.holderrule")},
+    "knowledge:holder_rule_delete": lambda s: {"rule_id": _pk("knowledge.holderrule")},
+    "knowledge:contact_edit": lambda s: {"ars": s.vg.ars},
+    # knowledge: a council document (an id of the demo or a missing one)
+    "knowledge:council_object": lambda s: {"object_id": _pk("knowledge.oparlobject")},
 }
 
 

@@ -40,17 +40,20 @@ INTERNAL = {
     # (not part of a date such as 04.12.2026 or of an identifier such as EUPL-1.2) is a decimal point.
     "englische Zahl": re.compile(r"(?<![\w.\-/])\d+\.(?:\d{1,2}|\d{4,})(?![\d.])"),
 }
-# Allowed on purpose: versions of licences and standards ("Namensnennung 2.0", "BITV 2.0", "WCAG 2.1"),
-# section numbers of laws ("§ 2.1").
+# Allowed on purpose: versions of licences and standards ("Namensnennung 2.0", "BITV 2.0", "WCAG 2.1",
+# "CC BY 4.0"), section numbers of laws ("§ 2.1"); times of day as German writes them ("um 7.30 Uhr").
 ALLOWED = re.compile(
-    r"(Version|Namensnennung|Lizenz|§|Nr\.|Ziffer|Stufe|XRechnung|UBL|PDF/UA-|BITV|WCAG|OParl|CSAF|TLS|CVSS|CPE|cpe:)\s*[\d.–-]*$"
+    r"(Version|Namensnennung|Lizenz|§|Nr\.|Ziffer|Stufe|XRechnung|UBL|PDF/UA-|BITV|WCAG|OParl|CSAF|TLS|CVSS|CPE|cpe:"
+    r"|CC BY(?:-[A-Z]{2})*)\s*[\d.–-]*$"
 )
+TIME_OF_DAY = re.compile(r"\s*Uhr\b")
 
 SKIP = re.compile(
     r"^/(admin|api|static|media|i18n|konto/abmelden|abmelden|betrieb/sicherung)|"
     r"\.(pdf|xlsx|zip|json|jsonld|geojson|xml)$|/(abmelden|logout)/"
 )
 PER_SHAPE = 3
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 class _Reader(HTMLParser):
@@ -59,11 +62,14 @@ class _Reader(HTMLParser):
         self.texts: list[str] = []
         self.links: list[str] = []
         self._skip = 0
+        self._english = 0  # depth inside an element marked lang="en" (English text may write 0.8)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag in {"script", "style", "code", "pre", "textarea"}:
             self._skip += 1
+        if tag not in VOID and (self._english or (values.get("lang") or "").startswith("en")):
+            self._english += 1
         href = values.get("href") or ""
         if tag == "a" and href.startswith("/") and "?" not in href:
             self.links.append(href.split("#")[0])
@@ -74,9 +80,11 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in {"script", "style", "code", "pre", "textarea"} and self._skip:
             self._skip -= 1
+        if tag not in VOID and self._english:
+            self._english -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self._skip and data.strip():
+        if not self._skip and not self._english and data.strip():
             self.texts.append(data.strip())
 
 
@@ -89,7 +97,7 @@ def internal_words(text: str) -> list[str]:
     for name, pattern in INTERNAL.items():
         for match in pattern.finditer(text):
             before = text[max(0, match.start() - 30) : match.start()]
-            if name == "englische Zahl" and ALLOWED.search(before):
+            if name == "englische Zahl" and (ALLOWED.search(before) or TIME_OF_DAY.match(text, match.end())):
                 continue
             found.append(
                 f"{name}: {match.group(0)!r} in …{text[max(0, match.start() - 50) : match.end() + 30]!r}"
@@ -211,7 +219,15 @@ def test_no_internal_words_on_any_page(tmp_path):
         ("Verbund ist freie Software (EUPL-1.2), Lizenz dl-by-de/2.0", []),
         ("vereinbar mit BITV 2.0 und EN 301 549 (WCAG 2.1, Stufe AA)", []),
         ("Fixkosten 0.2000 EUR je Fall", ["englische Zahl"]),
+        ("Lizenz CC BY 4.0, Korpus CC BY-SA 4.0; geöffnet um 7.30 Uhr", []),
+        ("7.30 Euro", ["englische Zahl"]),
     ],
 )
 def test_the_detector(text, expected):
     assert sorted({word.split(":")[0] for word in internal_words(text)}) == sorted(set(expected))
+
+
+def test_text_marked_english_is_not_read_as_german() -> None:
+    reader = _Reader()
+    reader.feed('<p>Kosten 1.5 EUR</p><div lang="en"><p>a cosine of 0.8<br> on</p></div><p>danach 2.5</p>')
+    assert reader.texts == ["Kosten 1.5 EUR", "danach 2.5"]

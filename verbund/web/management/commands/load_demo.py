@@ -134,6 +134,14 @@ def load_emergency(stdout: Any, stderr: Any) -> Logins:
     return logins
 
 
+def load_knowledge(stdout: Any, stderr: Any) -> Logins:
+    """The Munich service catalogue and a first measurement of the request routing (knowledge.demo)."""
+    from verbund.knowledge.demo import load_demo_knowledge
+
+    load_demo_knowledge(stdout=stdout)
+    return []
+
+
 def load_notifications(stdout: Any, stderr: Any) -> Logins:
     """The demo users' inbox: the events the other parts' demo data published (notifications.demo)."""
     from verbund.notifications.demo import load_demo_notifications
@@ -158,6 +166,7 @@ DEMO_PARTS = (
     DemoPart("planning", "Planung", load_planning),
     DemoPart("security", "Informationssicherheit", load_security),
     DemoPart("emergency", "Krisenmanagement", load_emergency),
+    DemoPart("knowledge", "Wissen und Zuständigkeit", load_knowledge),
     DemoPart("notifications", "Benachrichtigungen", load_notifications),
 )
 

@@ -1,0 +1,1 @@
+"""Writes and questions of the knowledge part (one module per subject)."""

@@ -1,0 +1,1 @@
+"""Views of the knowledge part, one module per subject."""
