@@ -40,6 +40,17 @@ class OParlError(Exception):
         self.status = status
 
 
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL characters removed from every string (PostgreSQL stores none in JSON or text)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 class TooLargeError(OParlError):
     pass
 
@@ -53,7 +64,7 @@ class Response:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.content.decode("utf-8-sig"))
+            return _without_nul(json.loads(self.content.decode("utf-8-sig")))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise OParlError(
                 f"Die Antwort von {self.url} ist kein gültiges JSON ({exc}).", url=self.url

@@ -440,3 +440,14 @@ def test_the_periodic_harvest_is_on_the_beat_schedule() -> None:
 
     entry = current_app.conf.beat_schedule["knowledge.harvest_oparl"]
     assert entry["task"] == "knowledge.harvest_oparl" and entry["schedule"] == 60 * 60.0
+
+
+def test_nul_characters_in_a_response_are_dropped() -> None:
+    from verbund.knowledge.oparl_client import Response
+
+    body = b'{"id": "x", "name": "Haushalt\\u00002025", "list": ["a\\u0000b", {"k\\u0000": 1}]}'
+    assert Response("x", body, "application/json", "utf-8").json() == {
+        "id": "x",
+        "name": "Haushalt2025",
+        "list": ["ab", {"k": 1}],
+    }
