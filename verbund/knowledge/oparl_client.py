@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -29,6 +29,8 @@ DEFAULT_TIMEOUT = 30.0
 MAX_JSON_BYTES = 20 * 1024 * 1024
 _CHUNK = 64 * 1024
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+#: redirects followed (each checked like the first address)
+MAX_REDIRECTS = 5
 
 
 class OParlError(Exception):
@@ -130,7 +132,7 @@ class OParlClient:
             attempt += 1
             self.requests_made += 1
             try:
-                response = self._session.get(target, timeout=self.timeout, stream=True)
+                response = self._get_checked(target, url)
             except requests.Timeout as exc:
                 error = OParlError(
                     f"Zeitüberschreitung beim Abruf von {url} (Grenze {self.timeout:g} s).", url=url
@@ -156,6 +158,21 @@ class OParlClient:
             if attempt > self.retries:
                 raise error from (cause if cause is not error else None)
             self._sleep(self.backoff * 2 ** (attempt - 1))
+
+    def _get_checked(self, target: str, url: str) -> requests.Response:
+        """GET ``target``, following at most :data:`MAX_REDIRECTS` redirects by hand so that every hop
+        passes the scheme and internal-network checks (requests would follow them unchecked)."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._session.get(target, timeout=self.timeout, stream=True, allow_redirects=False)
+            if not response.is_redirect:
+                return response
+            location = response.headers.get("Location", "")
+            response.close()
+            target = urljoin(target, location)
+            if urlsplit(target).scheme not in {"http", "https"}:
+                raise OParlError(f"{url} leitet auf eine ungültige Adresse um ({target}).", url=url)
+            self._check_host(target, url)
+        raise OParlError(f"{url} leitet zu oft um (mehr als {MAX_REDIRECTS}-mal).", url=url)
 
     def _check_host(self, target: str, url: str) -> None:
         host = urlsplit(target).hostname or ""

@@ -37,7 +37,7 @@ from ..models import HolderRule, Service
 from ..policies import edits_catalogue
 from ..services import catalogue as catalogue_svc
 from ..services import rules as svc
-from ..services.responsibility import Responsibility, responsible
+from ..services.responsibility import Responsibility, names_alliance, responsible
 
 router = Router()
 _READ_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
@@ -116,8 +116,10 @@ class KnowledgeAgreementRef(Schema):
 
 
 class KnowledgeVia(Schema):
-    alliance: KnowledgeAllianceRef
-    shared_service: KnowledgeSharedServiceRef
+    alliance: KnowledgeAllianceRef | None = Field(
+        description="leer, wenn der Verbund nicht veröffentlicht ist"
+    )
+    shared_service: KnowledgeSharedServiceRef | None
     agreement: KnowledgeAgreementRef | None = Field(description="die Rechtsgrundlage (Zweckvereinbarung)")
     since: dt.date = Field(description="seit wann der Anbieter für den Träger handelt")
 
@@ -244,11 +246,14 @@ def _via(result: Responsibility) -> dict[str, Any] | None:
         return None
     shared = recipient.service
     basis = shared.legal_basis
+    since = max(recipient.from_date, shared.start_date)
+    if not names_alliance(recipient):  # an unpublished alliance: only the provider is named (responsible)
+        return {"alliance": None, "shared_service": None, "agreement": None, "since": since}
     return {
         "alliance": {"slug": shared.alliance.slug, "name": shared.alliance.name},
         "shared_service": {"id": shared.pk, "name": shared.name},
         "agreement": None if basis is None else {"title": basis.title, "signed_on": basis.signed_on},
-        "since": max(recipient.from_date, shared.start_date),
+        "since": since,
     }
 
 

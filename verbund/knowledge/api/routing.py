@@ -18,7 +18,7 @@ from verbund.common.api import ErrorOut
 from verbund.common.errors import Invalid
 
 from ..services import routing as svc
-from ..services.responsibility import Responsibility
+from ..services.responsibility import Responsibility, names_alliance
 
 router = Router()
 
@@ -70,6 +70,8 @@ def _via(responsibility: Responsibility) -> str | None:
     if recipient is None:
         return None
     shared = recipient.service
+    if not names_alliance(recipient):
+        return shared.provider.name
     return f"{shared.name} ({shared.alliance.name})"
 
 

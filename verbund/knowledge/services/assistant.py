@@ -276,9 +276,8 @@ def council_person_named(question: str) -> bool:
     folded = " " + " ".join(fold(question).replace(",", " , ").split()) + " "
     folded = re.sub(r"[^\w, ]", " ", folded)
     folded = " " + " ".join(folded.split()) + " "
-    people = OParlObject.objects.filter(condition, type=OParlType.PERSON, deleted=False).values_list(
-        "name", "data"
-    )[:500]
+    # deleted persons too: the harvester keeps their names
+    people = OParlObject.objects.filter(condition, type=OParlType.PERSON).values_list("name", "data")[:500]
     for name, data in people:
         for variant in _person_name_variants(name, data if isinstance(data, dict) else {}):
             variant = " ".join(re.sub(r"[^\w, ]", " ", variant).split())
@@ -733,7 +732,12 @@ def rank(terms: Sequence[str], sources: Iterable[Source], *, top: int = TOP) -> 
         coverage = len(counts) / len(wanted)
         if coverage < MIN_COVERAGE or score < MIN_SCORE:
             continue
-        personal = source.personal or bool(personal_data_patterns(piece))
+        # the title goes to the endpoint with the passage: it is checked as well
+        personal = (
+            source.personal
+            or bool(personal_data_patterns(piece))
+            or bool(personal_data_patterns(source.title))
+        )
         scored.append(Passage(source, piece, score * (0.5 + coverage), coverage, personal))
     scored.sort(key=lambda p: (-p.score, p.source.kind, p.source.object_id))
     best: list[Passage] = []

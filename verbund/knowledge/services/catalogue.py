@@ -62,6 +62,8 @@ def _text(value: Any, *, path: str, line: int, field: str, limit: int, required:
     if not isinstance(value, str):
         raise ImportFileError(_("Text erwartet."), path=path, line=line, field=field)
     value = value.strip()
+    if "\x00" in value:
+        raise ImportFileError(_("Das Zeichen NUL ist nicht erlaubt."), path=path, line=line, field=field)
     if required and not value:
         raise ImportFileError(_("Angabe fehlt."), path=path, line=line, field=field)
     if len(value) > limit:

@@ -113,9 +113,21 @@ def contact_of(body: Body) -> dict[str, str]:
     return {k: str(v) for k, v in values.items() if v}
 
 
+def names_alliance(recipient: ServiceRecipient | None) -> bool:
+    """The answer is public: it names the alliance, its shared service and agreement only when the
+    alliance is published; otherwise only the provider that acts for the holder."""
+    return recipient is not None and bool(recipient.service.alliance.is_published)
+
+
 def _via_reason(recipient: ServiceRecipient, holder: Body) -> str:
     shared = recipient.service
     basis = shared.legal_basis
+    if not names_alliance(recipient):
+        return _("%(provider)s handelt für %(holder)s (seit %(since)s).") % {
+            "provider": shared.provider.name,
+            "holder": holder.name,
+            "since": format_date(max(recipient.from_date, shared.start_date)),
+        }
     if basis is not None:
         agreement = _("der Vereinbarung „%(title)s“") % {"title": basis.title}
         if basis.signed_on:

@@ -93,6 +93,7 @@ def test_responsible_through_a_shared_service_from_its_start_and_back_after_its_
     provider = BodyFactory.create(landkreis=True, name="Landkreis Bernkastel-Wittlich")
     OfficeContact.objects.create(body=provider, office="Zulassungsstelle", email="zulassung@example.org")
     shared = SharedServiceFactory.create(
+        alliance__is_published=True,  # an unpublished alliance is not named to the public
         task=Task.objects.get(slug="kfz-zulassung"),
         provider=provider,
         start_date=dt.date(2025, 1, 1),

@@ -130,6 +130,7 @@ def test_the_answer_goes_through_a_shared_service_and_back_after_it_ends(client:
     provider = BodyFactory.create(landkreis=True, name="Landkreis Bernkastel-Wittlich")
     OfficeContact.objects.create(body=provider, office="Zulassungsstelle Wittlich")
     shared = SharedServiceFactory.create(
+        alliance__is_published=True,  # an unpublished alliance is not named to the public
         task=Task.objects.get(slug="kfz-zulassung"),
         provider=provider,
         start_date=dt.date(2025, 1, 1),

@@ -89,6 +89,7 @@ def test_a_shared_service_moves_the_responsibility_from_its_start_and_back_after
     ortsgemeinde, _vg, kreis = municipality()
     provider = BodyFactory.create(landkreis=True, name="Landkreis Bernkastel-Wittlich")
     shared = SharedServiceFactory.create(
+        alliance__is_published=True,  # an unpublished alliance is not named to the public
         task=Task.objects.get(slug="kfz-zulassung"),
         provider=provider,
         start_date=dt.date(2025, 1, 1),
@@ -120,7 +121,9 @@ def test_a_shared_service_moves_the_responsibility_from_its_start_and_back_after
 def test_a_shared_service_of_another_task_changes_nothing() -> None:
     ortsgemeinde, _vg, kreis = municipality()
     shared = SharedServiceFactory.create(
-        task=Task.objects.get(slug="elterngeld"), start_date=dt.date(2024, 1, 1)
+        alliance__is_published=True,  # an unpublished alliance is not named to the public
+        task=Task.objects.get(slug="elterngeld"),
+        start_date=dt.date(2024, 1, 1),
     )
     ServiceRecipient.objects.create(service=shared, body=kreis, from_date=dt.date(2024, 1, 1))
     vehicle = service("Fahrzeug abmelden", "99036008003000", task="kfz-zulassung")

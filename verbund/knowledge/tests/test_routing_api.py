@@ -103,7 +103,10 @@ def test_a_shared_service_names_the_provider_and_via(town: Body) -> None:
     kreis = kreis_of(town)
     provider = BodyFactory.create(landkreis=True, name="Landkreis Bernkastel-Wittlich")
     shared = SharedServiceFactory.create(
-        task=Task.objects.get(slug="kfz-zulassung"), provider=provider, start_date=dt.date(2024, 1, 1)
+        alliance__is_published=True,  # an unpublished alliance is not named to the public
+        task=Task.objects.get(slug="kfz-zulassung"),
+        provider=provider,
+        start_date=dt.date(2024, 1, 1),
     )
     ServiceRecipient.objects.create(service=shared, body=kreis, from_date=dt.date(2024, 1, 1))
     Service.objects.filter(name="Fahrzeug abmelden").update(task=Task.objects.get(slug="kfz-zulassung"))
