@@ -82,7 +82,7 @@ def _responsible(responsibility: Responsibility | None) -> dict[str, Any] | None
     return {"ars": body.ars, "name": body.name, "via": _via(responsibility)}
 
 
-def _named(exc: Invalid) -> Invalid:
+def named_refusal(exc: Invalid) -> Invalid:
     """The refusal with each message prefixed by its parameter (``ars: …``)."""
     if not exc.fields:
         return exc
@@ -104,7 +104,7 @@ def route(request: HttpRequest, params: Query[RouteQuery]) -> dict[str, Any]:
     try:
         result = svc.route(params.q, params.ars or "")
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
     return {
         "items": [
             {

@@ -20,9 +20,11 @@ from pydantic import Field
 
 from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, choices_enum
 from verbund.common.api import paginate as paginate_api
+from verbund.common.errors import Invalid
 
 from ..models import OParlObject, OParlType
 from ..services import search as svc
+from .routing import named_refusal
 
 router = Router()
 _ERRORS: dict[int, Any] = {422: ErrorOut}
@@ -126,18 +128,21 @@ def _hit_out(hit: svc.Hit) -> dict[str, Any]:
 def council_search(
     request: HttpRequest, filters: Query[CouncilSearchFilter], page: Query[PageParams]
 ) -> dict[str, Any]:
-    results = svc.search(
-        filters.q,
-        svc.Filters(
-            city=filters.city,
-            source_id=filters.source,
-            body_url=filters.body or None,
-            types=tuple(str(t) for t in filters.type),
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-        ),
-        sort=filters.sort,
-    )
+    try:
+        results = svc.search(
+            filters.q,
+            svc.Filters(
+                city=filters.city,
+                source_id=filters.source,
+                body_url=filters.body or None,
+                types=tuple(str(t) for t in filters.type),
+                date_from=filters.date_from,
+                date_to=filters.date_to,
+            ),
+            sort=filters.sort,
+        )
+    except Invalid as refused:  # the detail names the parameter, as the API's other refusals do
+        raise named_refusal(refused) from None
     return paginate_api(results, page, convert=_hit_out)
 
 

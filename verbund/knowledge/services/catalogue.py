@@ -43,6 +43,8 @@ class ServiceRecord:
     keywords: list[str]
     description: str
     url: str
+    #: the line of the file the record came from (0: not from a file)
+    line: int = 0
 
 
 @dataclass
@@ -152,6 +154,7 @@ def parse_lines(lines: Iterable[str], *, path: str = "") -> list[ServiceRecord]:
                     item.get("description"), path=path, line=number, field="description", limit=20_000
                 ),
                 url=url,
+                line=number,
             )
         )
     if not records:
@@ -202,10 +205,12 @@ def import_services(
         )
         if foreign:
             external_id, other = next(iter(foreign.items()))
+            line = next((r.line for r in records if r.external_id == external_id and r.line), None)
             raise ImportFileError(
                 _("Die Kennung %(id)s gehört schon zum Katalog „%(other)s“.")
                 % {"id": external_id, "other": other},
                 path=path,
+                line=line,
                 field="id",
             )
         existing = {s.external_id: s for s in Service.objects.filter(catalogue=catalogue)}

@@ -173,11 +173,6 @@ def test_clerks_and_anonymous_callers_cannot_import(clerk: Client) -> None:
     assert not Catalogue.objects.exists()
 
 
-@pytest.mark.xfail(
-    reason="defect: an id that belongs to another catalogue is refused naming only file and field, not "
-    "the line (services/catalogue.py import_services, the 'foreign' check: no line=)",
-    strict=True,
-)
 def test_an_id_of_another_catalogue_names_its_line_and_stores_nothing(adviser: Client) -> None:
     other = Catalogue.objects.create(slug="andere", name="Anderer Katalog")
     Service.objects.create(catalogue=other, external_id="777", name="Fremd")

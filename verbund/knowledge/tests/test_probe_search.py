@@ -76,12 +76,6 @@ def test_a_too_long_query_is_a_422_naming_q(client: Client, plan: Any, q: str) -
     assert response.json()["detail"].startswith("q")
 
 
-@pytest.mark.xfail(
-    reason="defect: refusals raised by the search service (only '-word'; 'to' before 'from') reach the API "
-    "without the parameter's name in detail (api/search.py council_search lacks the _named() prefixing "
-    "that api/routing.py and api/catalogue.py do), unlike the schema's own errors ('q: …', 'sort: …')",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("params", "name"), [({"q": "-Haushalt"}, "q"), ({"from": "2025-02-01", "to": "2025-01-01"}, "to")]
 )
