@@ -29,6 +29,7 @@ from verbund.knowledge.routing import HUMAN, Catalogue, Correction, Router
 from verbund.knowledge.routing.evaluate import (
     BASELINE_VARIANTS,
     BLIND,
+    FINAL,
     FRESH,
     HELDOUT,
     OUT_OF_SCOPE,
@@ -71,6 +72,7 @@ def run() -> Iterator[dict[str, Any]]:
         "heldout": load_requests(HELDOUT, catalogue),
         "fresh": load_requests(FRESH, catalogue),
         "blind": load_requests(BLIND, catalogue),
+        "final": load_requests(FINAL, catalogue),
     }
     samples: list[float] = []
     for name, examples in sets.items():

@@ -250,16 +250,56 @@ def personal_data_patterns(text: str) -> list[str]:
     return found
 
 
+_ADDRESS_WORDS = (
+    "herr",
+    "herrn",
+    "frau",
+    "dr",
+    "prof",
+    "ratsfrau",
+    "ratsherr",
+    "ratsherrn",
+    "ratsmitglied",
+    "stadtrat",
+    "stadtraetin",
+    "stadtrats",
+    "buergermeister",
+    "buergermeisterin",
+    "oberbuergermeister",
+    "oberbuergermeisterin",
+    "beigeordneter",
+    "beigeordnete",
+    "ortsvorsteher",
+    "ortsvorsteherin",
+    "dezernent",
+    "dezernentin",
+    "landrat",
+    "landraetin",
+)
+
+
 def _person_name_variants(name: str, data: dict[str, Any]) -> set[str]:
-    """Folded forms of a council person's name that count as naming them in a question."""
+    """Folded forms of a council person's name that count as naming them in a question.
+
+    The given and family name come from OParl's ``givenName``/``familyName`` where the server
+    sends them, otherwise from ``name`` itself ("Family, Given" or "Given … Family"); the family
+    name also counts after a form of address or an office ("Frau X", "Dr. X", "Ratsfrau X").
+    """
     variants: set[str] = set()
     given = str(data.get("givenName") or "").strip()
     family = str(data.get("familyName") or "").strip()
+    bare = " ".join(_TITLES.sub("", name or "").split())
+    if not family and bare:
+        if "," in bare:
+            head, _comma, tail = bare.partition(",")
+            family, given = head.strip(), given or tail.strip()
+        elif len(bare.split()) >= 2:
+            parts = bare.split()
+            family, given = parts[-1], given or parts[0]
     if given and family:
         variants |= {f"{given} {family}", f"{family}, {given}", f"{family} {given}"}
     if family:
-        variants |= {f"herr {family}", f"frau {family}", f"herrn {family}"}
-    bare = " ".join(_TITLES.sub("", name or "").split())
+        variants |= {f"{word} {family}" for word in _ADDRESS_WORDS}
     if len(bare.split()) >= 2:
         variants.add(bare)
     return {" ".join(fold(v).replace(",", " , ").split()) for v in variants if v}

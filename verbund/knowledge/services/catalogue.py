@@ -28,10 +28,23 @@ from verbund.common.actors import Actor
 from verbund.common.errors import Forbidden, ImportFileError
 
 from .. import audit_actions
-from ..models import Catalogue, Service
+from ..models import Catalogue, HolderRule, Service
 from ..policies import edits_catalogue
 
 LEIKA = re.compile(r"^99\d{12}$")
+
+#: Holders of services that catalogues carry without a LeiKa key the seeded prefix rules know: a
+#: service whose name contains the word gets its own rule for the Land on import (unless it already
+#: has one or a prefix rule of the Land covers it). Each entry: word, Land, label, kinds, source.
+NAMED_RULES = (
+    (
+        "elterngeld",
+        "07",
+        "Elterngeldstelle",
+        ["landkreis", "kreisfreie_stadt"],
+        "BEEG § 12; in Rheinland-Pfalz die Elterngeldstellen der Kreisverwaltungen und kreisfreien Städte",
+    ),
+)
 MAX_LINES = 100_000
 
 
@@ -54,6 +67,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     deactivated: int = 0
+    #: holder rules created for services named in :data:`NAMED_RULES`
+    rules: int = 0
 
 
 def _text(value: Any, *, path: str, line: int, field: str, limit: int, required: bool = False) -> str:
@@ -238,6 +253,7 @@ def import_services(
             changed.append(service)
         Service.objects.bulk_create(new, batch_size=500)
         Service.objects.bulk_update(changed, [*_FIELDS, "active"], batch_size=500)
+        result.rules = _named_rules(actor=actor, services=[*new, *changed])
         gone = [s.pk for s in existing.values() if s.active]
         Service.objects.filter(pk__in=gone).update(active=False)
         result.created, result.updated, result.deactivated = len(new), len(changed), len(gone)
@@ -257,6 +273,37 @@ def import_services(
                 "Geändert": result.updated,
                 "Unverändert": result.unchanged,
                 "Deaktiviert": result.deactivated,
+                "Regeln": result.rules,
             },
         )
     return result
+
+
+def _named_rules(*, actor: Actor, services: list[Service]) -> int:
+    """Give each of ``services`` named in :data:`NAMED_RULES` its Land's holder rule, if it has none."""
+    from .responsibility import rule_for
+
+    created = 0
+    for service in services:
+        name = service.name.casefold()
+        for word, state, label, kinds, source in NAMED_RULES:
+            if word not in name or service.pk is None or rule_for(service, state) is not None:
+                continue
+            rule = HolderRule.objects.create(
+                state=state, service=service, label=label, kinds=list(kinds), verified=True, source=source
+            )
+            audit_record(
+                actor=actor,
+                action=audit_actions.HOLDER_RULE_SET,
+                target=rule,
+                changes={
+                    "Land": state,
+                    "Leistung": service.name,
+                    "Zuständige Arten": list(kinds),
+                    "Bezeichnung": label,
+                    "Geprüft": True,
+                    "Quelle": source,
+                },
+            )
+            created += 1
+    return created

@@ -132,11 +132,6 @@ def test_an_untrusted_endpoint_never_receives_a_personal_question(
     assert answer.generated is False and answer.notice
 
 
-@pytest.mark.xfail(
-    reason="defect: a council person named by title and family name ('Dr. Beispielfrau', 'Ratsfrau "
-    "Beispielfrau') is not recognised (assistant.py _person_name_variants knows only Herr/Frau/Herrn)",
-    strict=True,
-)
 @pytest.mark.parametrize("how", ["Dr. Beispielfrau", "Ratsfrau Beispielfrau"])
 def test_a_council_person_named_with_a_title_is_not_sent(
     world: SimpleNamespace,
@@ -150,11 +145,6 @@ def test_a_council_person_named_with_a_title_is_not_sent(
     assert endpoint.received == []
 
 
-@pytest.mark.xfail(
-    reason="defect: a person whose OParl name is 'Family, Given' without givenName/familyName is not "
-    "recognised when the question writes 'Given Family' (assistant.py _person_name_variants)",
-    strict=True,
-)
 def test_a_council_person_stored_family_first_is_recognised(
     world: SimpleNamespace,
     endpoint: FakeEndpoint,

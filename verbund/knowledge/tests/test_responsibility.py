@@ -146,3 +146,31 @@ def test_unknown_rule_unknown_and_malformed_municipality() -> None:
     with pytest.raises(Invalid):
         responsible(service("Reisepass2", "99085001000000"), "07-1")
     assert Body.objects.filter(ars="079999999999").count() == 0
+
+
+def test_elterngeld_without_a_leika_key_gets_the_districts_rule_on_import() -> None:
+    """Elterngeld is held by the Landkreis or kreisfreie Stadt in RLP (DOMAIN.md §8); catalogues carry
+    it without a key the seeded prefix rules know, so the import gives the service its own rule."""
+    from verbund.knowledge.services.catalogue import import_services, parse_lines
+    from verbund.knowledge.tests.test_catalogue import ACTOR, line
+
+    records = parse_lines(
+        [
+            line(id="eg-1", name="Elterngeld beantragen", leika=""),
+            line(id="x-2", name="Hundesteuer", leika=""),
+        ]
+    )
+    result = import_services(actor=ACTOR, records=records, name="Mit Elterngeld", slug="eg")
+    ortsgemeinde, _vg, kreis = municipality()
+    elterngeld = Service.objects.get(external_id="eg-1")
+
+    assert result.rules == 1
+    assert responsible(elterngeld, ortsgemeinde.ars).body == kreis
+    assert responsible(elterngeld, ortsgemeinde.ars).verified
+    assert rule_for(Service.objects.get(external_id="x-2"), "07") is None
+    # a rule the office changed is kept on the next import
+    rule = HolderRule.objects.get(service=elterngeld)
+    rule.kinds = ["verbandsgemeinde"]
+    rule.save()
+    import_services(actor=ACTOR, records=records, name="Mit Elterngeld", slug="eg")
+    assert HolderRule.objects.get(service=elterngeld).kinds == ["verbandsgemeinde"]
