@@ -32,6 +32,7 @@ from verbund.knowledge.routing.evaluate import (
     FINAL,
     FRESH,
     HELDOUT,
+    JUDGE,
     OUT_OF_SCOPE,
     BaselineCharTfidf,
     Example,
@@ -73,6 +74,7 @@ def run() -> Iterator[dict[str, Any]]:
         "fresh": load_requests(FRESH, catalogue),
         "blind": load_requests(BLIND, catalogue),
         "final": load_requests(FINAL, catalogue),
+        "judge": load_requests(JUDGE, catalogue),
     }
     samples: list[float] = []
     for name, examples in sets.items():

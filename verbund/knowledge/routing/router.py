@@ -16,7 +16,7 @@ requests; the blind requests were never used: ``bench/bench_knowledge_routing.py
 * the **lexicon** (:mod:`.lexicon`) adds administrative words for colloquial ones (Perso →
   Personalausweis, umziehen → Wohnsitz anmelden), at a lower weight than the request's own words;
 * **spelling correction** of words the catalogue and the lexicon do not know (Damerau–Levenshtein
-  distance ≤ 1, ≤ 2 for long words, same first letter, candidates from shared trigrams);
+  distance ≤ 1, ≤ 2 from seven letters on, same first letter, candidates from shared trigrams);
 * **learned** from staff corrections: nearest neighbours (character n-gram cosine) among the
   corrected requests, each voting for its service from a cosine of 0.8 on (near-duplicates), so
   that a correction takes effect for the same and similar wordings;
@@ -314,7 +314,7 @@ class Router:
             return self._corrections_cache[word]
         result = None
         if len(word) >= 4 and not word.isdigit():
-            limit = 1 if len(word) <= 8 else 2  # conservative: character n-grams also absorb typos
+            limit = 1 if len(word) <= 6 else 2  # conservative: character n-grams also absorb typos
             shared: Counter[str] = Counter()
             for gram in _trigrams(word):
                 for candidate in self._trigrams.get(gram, ()):

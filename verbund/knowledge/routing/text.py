@@ -36,6 +36,12 @@ _STOPWORD_TEXT = """
     kriegen tun muessen darf duerfen eigentlich gerade leider dringend schnell hilfe frage fragen
     hi hey ok okay eben halt denn etc usw bzw ca wurde wurden worden beim bald immer sei seid seien
     damals heute gestern
+    sehr geehrte geehrter geehrten damen herren liebe lieber freundlichen freundliche gruessen gruesse
+    gruss mfg lg vg vielen dank beste herzliche herzlichen viele grueezi servus moin
+    kosten kostet gebuehr gebuehren termin termine terminvereinbarung unterlagen online wissen
+    erfahren infos information informationen irgendwo jemand jemandem sowas sagen erklaeren
+    how much cost costs fee appointment documents need get do does there this that with in on at from
+    hello dear regards thanks thank just new
     the a an of to for my i me is it we our you please how do can what where and or
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())

@@ -432,8 +432,9 @@ def test_baseline_reproduces_the_issue_figure(data_file) -> None:
 
 
 def test_blind_requests_meet_the_target(data_file) -> None:
-    """The blind set (written before the second round of tuning, never tuned on) over the whole
-    Munich catalogue: top-3 ≥ 0.90 and top-1 ≥ 0.75."""
+    """A regression floor on the blind set (written before the second round of tuning; read in the
+    third, so a tuning figure now) over the whole Munich catalogue: top-3 ≥ 0.90, top-1 ≥ 0.75. The
+    honest figure on unseen requests is the judge set's, printed by the bench."""
     catalogue = Catalogue.from_jsonl(data_file("services/munich_services_de.jsonl"))
     router = Router(catalogue)
     examples = load_requests(BLIND, catalogue)
