@@ -3,6 +3,8 @@
 from verbund.accounts.api import roles_router, users_router
 from verbund.accounts.api import router as me_router
 from verbund.accounts.auth import TokenOrSessionAuth
+from verbund.advisory.api import programme_router
+from verbund.advisory.api import router as advisory_router
 from verbund.alliances.api import router as alliances_router
 from verbund.common.api import VerbundAPI, install_error_handlers
 from verbund.emergency.api import router as emergency_router
@@ -43,3 +45,5 @@ api.add_router("/notifications", notifications_router, tags=["Benachrichtigungen
 api.add_router("/security", security_router, tags=["Informationssicherheit"])
 api.add_router("/emergency", emergency_router, tags=["Krisenmanagement"])
 api.add_router("/knowledge", knowledge_router, tags=["Wissen und Zuständigkeit"])
+api.add_router("/advisory", advisory_router, tags=["Beratung"])
+api.add_router("/programme", programme_router, tags=["Programm"])

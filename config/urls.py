@@ -26,6 +26,7 @@ urlpatterns = [
     path("sicherheit/", include("verbund.security.urls")),
     path("krisenstab/", include("verbund.emergency.urls")),
     path("wissen/", include("verbund.knowledge.urls")),
+    path("beratung/", include("verbund.advisory.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "verbund.security",
     "verbund.emergency",
     "verbund.knowledge",
+    "verbund.advisory",
     # floor 4: web shell (base templates, start page, demo data)
     "verbund.web",
     # After verbund.web, whose templates/ninja/swagger.html (German page, one <h1>) replaces ninja's;

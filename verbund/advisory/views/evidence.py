@@ -1,0 +1,7 @@
+"""Pages of the advisory part: evidence (being built)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
