@@ -9,7 +9,7 @@
   Verbandsgemeinde "Beispieltal", CC BY-SA 4.0, derived from the OParl specification's examples),
   harvested through the real harvester from the corpus files instead of the network
   (:class:`CorpusClient`); without the data directory there are no council documents in the demo.
-* **A first measurement** of the request routing on the held-out requests (when the Munich catalogue
+* **A first measurement** of the request routing on the judge set (unseen requests) (when the Munich catalogue
   is loaded), so that the algorithm register shows the accuracy from the start.
 
 Idempotent: a catalogue already read (slug ``muenchen``) is left alone; the measurement is taken once.

@@ -18,7 +18,7 @@ the catalogue in the database.
   :func:`verbund.knowledge.services.responsibility.responsible`.
 * **A correction** (:func:`correct`) by staff is stored and audited, and queues
   ``knowledge.retrain_router`` once the transaction commits: the worker rebuilds the router and
-  measures it on the held-out requests (:func:`evaluate`), which the algorithm register shows.
+  measures it on the judge set of unseen requests (:func:`evaluate`), which the algorithm register shows.
 """
 
 from __future__ import annotations
