@@ -15,6 +15,7 @@ from typing import Any
 import pikepdf
 import pypdf
 import pytest
+from django.utils import timezone
 
 from verbund.audit.models import AuditEntry
 from verbund.common.errors import Invalid
@@ -121,7 +122,7 @@ def test_the_notice_is_a_complete_letter(notice, world):
     # addressee, Aktenzeichen, dates, subject
     assert "Verbandsgemeinde Landstuhl" in text
     assert "IKZ-RLP-0001-B" in text and "IKZ-RLP-0001 vom 03.11.2025" in text
-    assert long_date(notice.issued_at.date()) in text
+    assert long_date(timezone.localdate(notice.issued_at)) in text
     assert "Zuwendungsbescheid" in text and "„Gemeinsame IT-Sicherheit“" in text
     # Tenor with the amount in German, the budget years, the period
     assert "Der Verbandsgemeinde Landstuhl wird für das Vorhaben" in text
