@@ -5,5 +5,6 @@ from . import queue, views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
     path("betrieb/warteschlange/", queue.queue_view, name="queue"),
 ]
