@@ -135,7 +135,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "web:start"
 LOGOUT_REDIRECT_URL = "web:home"
 
 # Throttling of password guessing (django-axes): after AXES_FAILURE_LIMIT failures for the same
@@ -223,6 +223,28 @@ STORAGES = {
 # Largest accepted agreement or council resolution (a scanned, signed PDF); refused above with a clear error.
 ALLIANCE_UPLOAD_MAX_MB = env(
     "ALLIANCE_UPLOAD_MAX_MB", 20, "Largest accepted upload (agreement, resolution) in MB."
+)
+# advisory: cases
+ADVISORY_CASE_UPLOAD_MAX_MB = env(
+    "ADVISORY_CASE_UPLOAD_MAX_MB", 20, "Largest document of an advisory case in MB."
+)
+ADVISORY_CONTACT_MONTHS = env(
+    "ADVISORY_CONTACT_MONTHS", 6, "Months without contact after which an alliance is on the work queue."
+)
+# advisory: the funding conditions the programme monitoring checks (verbund.advisory.services.conditions);
+# the RLP pilot publishes no minimum duration or savings, so these apply where a rule set names none.
+ADVISORY_MIN_COMMITMENT_YEARS = (
+    env("ADVISORY_MIN_COMMITMENT_YEARS", 5, "Minimum years an alliance commits to (0: no check).") or None
+)
+ADVISORY_MIN_SAVINGS_PERCENT = (
+    env("ADVISORY_MIN_SAVINGS_PERCENT", 0, "Minimum savings in percent of the cost before (0: no check).")
+    or None
+)
+ADVISORY_PROOF_DUE_MONTHS = env(
+    "ADVISORY_PROOF_DUE_MONTHS", 6, "Months after the grant period within which the proof of use is due."
+)
+ADVISORY_PROOF_WARN_DAYS = env(
+    "ADVISORY_PROOF_WARN_DAYS", 60, "Days before its due date from which a proof of use counts as at risk."
 )
 
 # --- Caching, e-mail -------------------------------------------------------------------------------

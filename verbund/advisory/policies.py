@@ -145,6 +145,8 @@ def manages_events(principal: Principal) -> bool:
 
 def registers_for_events(principal: Principal) -> bool:
     """People who work for a body (and the office, for others)."""
+    if principal.is_system:
+        return principal.capable(MANAGE)
     return principal.is_person and (bool(principal.body_ids()) or is_office(principal))
 
 

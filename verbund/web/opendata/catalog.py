@@ -7,7 +7,9 @@ visitor may fetch:
   the alliances part);
 * **Gebietskörperschaften** — the registry of the Land (:mod:`.exports` CSV and the public API);
 * **Förderung im Überblick** — budget, granted sums and number of grants per programme and year
-  (:mod:`.exports` CSV and JSON; the public aggregates of :func:`verbund.web.figures.funding_overview`).
+  (:mod:`.exports` CSV and JSON; the public aggregates of :func:`verbund.web.figures.funding_overview`);
+* **Förderprogramm: Kennzahlen je Jahr und Kreis** — bodies and inhabitants in alliances, alliances,
+  granted and paid per year and Kreis (:mod:`.exports`; :mod:`verbund.advisory.services.reports`).
 
 Every dataset carries the properties DCAT-AP.de makes mandatory for GovData — ``dct:title``,
 ``dct:description`` (German, ``@language: de``), ``dct:publisher``, ``dcatde:contributorID``,
@@ -157,6 +159,24 @@ def datasets() -> list[Dataset]:
             distributions=(
                 Distribution("Förderübersicht als CSV", reverse("opendata:funding_csv"), "CSV"),
                 Distribution("Förderübersicht als JSON", reverse("opendata:funding_json"), "JSON"),
+            ),
+            modified=funding_modified(),
+        ),
+        Dataset(
+            key="programm",
+            title=f"Förderprogramm interkommunale Zusammenarbeit in {land}: Kennzahlen je Jahr und Kreis",
+            description=(
+                "Je Jahr für das Land und je Kreis: Körperschaften und Einwohner in Kooperationsverbünden, "
+                "Zahl der Verbünde, bewilligte und ausgezahlte Fördermittel. Summen, keine einzelnen "
+                "Anträge; die Auszahlungen eines Kreises stehen nur dort, wo mindestens drei Bewilligungen "
+                "dahinterstehen."
+            ),
+            keywords=("Förderung", "Interkommunale Zusammenarbeit", "Kooperationsverbund", "Kreise", land),
+            themes=("GOVE", "REGI"),
+            landing_path=reverse("opendata:index"),
+            distributions=(
+                Distribution("Programmkennzahlen als CSV", reverse("opendata:programme_csv"), "CSV"),
+                Distribution("Programmkennzahlen als JSON", reverse("opendata:programme_json"), "JSON"),
             ),
             modified=funding_modified(),
         ),

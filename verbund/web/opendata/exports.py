@@ -1,4 +1,5 @@
-"""The open-data exports of the web shell: the registry of the Land and the funding overview.
+"""The open-data exports of the web shell: the registry of the Land, the funding overview and the
+programme's aggregate figures per year and Kreis.
 
 Same conventions as the alliances' exports: CSV separated by semicolons, UTF-8 with a byte order
 mark, amounts with a decimal comma and no thousands separator (what German Excel opens by
@@ -141,6 +142,57 @@ def funding_json() -> dict[str, Any]:
     items = funding_items()
     return {
         "source": "Verbund – Förderung der interkommunalen Zusammenarbeit im Überblick",
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "license": licence_note(),
+        "count": len(items),
+        "items": items,
+    }
+
+
+# --- the programme's aggregate figures (advisory part) ------------------------------------------------
+
+PROGRAMME_COLUMNS = (
+    "Jahr",
+    "Kreis (ARS)",
+    "Kreis",
+    "Körperschaften in Verbünden",
+    "Einwohner in Verbünden",
+    "Verbünde",
+    "Bewilligt (EUR)",
+    "Ausgezahlt (EUR)",
+)
+
+
+def programme_items() -> list[dict[str, Any]]:
+    """Per year for the Land and per year and Kreis: bodies, inhabitants in alliances, alliances,
+    granted and paid (:func:`verbund.advisory.services.reports.open_data_items`)."""
+    from verbund.advisory.services.reports import open_data_items
+
+    return open_data_items()
+
+
+def programme_csv() -> str:
+    def rows() -> Iterator[list[str]]:
+        yield list(PROGRAMME_COLUMNS)
+        for item in programme_items():
+            yield [
+                str(item["year"]),
+                item["kreis"],
+                _text(item["kreis_name"]),
+                str(item["bodies"]),
+                str(item["inhabitants"]),
+                str(item["alliances"]),
+                _decimal(Decimal(item["granted"])),
+                "" if item["paid"] is None else _decimal(Decimal(item["paid"])),
+            ]
+
+    return _csv(rows())
+
+
+def programme_json() -> dict[str, Any]:
+    items = programme_items()
+    return {
+        "source": "Verbund – Förderprogramm interkommunale Zusammenarbeit: Kennzahlen je Jahr und Kreis",
         "generated_at": timezone.now().isoformat(timespec="seconds"),
         "license": licence_note(),
         "count": len(items),

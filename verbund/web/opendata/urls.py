@@ -11,4 +11,6 @@ urlpatterns = [
     path("koerperschaften.csv", views.bodies_csv, name="bodies_csv"),
     path("foerderung.csv", views.funding_csv, name="funding_csv"),
     path("foerderung.json", views.funding_json, name="funding_json"),
+    path("programm.csv", views.programme_csv, name="programme_csv"),
+    path("programm.json", views.programme_json, name="programme_json"),
 ]

@@ -60,3 +60,14 @@ def funding_csv(request: HttpRequest) -> HttpResponse:
 def funding_json(request: HttpRequest) -> HttpResponse:
     body = json.dumps(exports.funding_json(), ensure_ascii=False, separators=(",", ":"))
     return _open(HttpResponse(body, content_type="application/json"))
+
+
+@require_GET
+def programme_csv(request: HttpRequest) -> HttpResponse:
+    return _download(exports.programme_csv(), "text/csv; charset=utf-8", "programm.csv")
+
+
+@require_GET
+def programme_json(request: HttpRequest) -> HttpResponse:
+    body = json.dumps(exports.programme_json(), ensure_ascii=False, separators=(",", ":"))
+    return _open(HttpResponse(body, content_type="application/json"))

@@ -137,6 +137,28 @@ def _build() -> ApiWorld:
     world.values["security"] = _security_values()
     world.values["emergency"] = _emergency_values()
     world.values["knowledge"] = _knowledge_values()
+    world.values.setdefault("advisory", {}).update(_practice_values())
+    from verbund.advisory.models.events import Event as AdvisoryEvent  # advisory: events
+
+    advisory_event = AdvisoryEvent.objects.order_by("pk").values_list("pk", flat=True).first()
+    world.values.setdefault("advisory", {})["event_id"] = str(advisory_event or 1)
+    from verbund.advisory.models.evidence import EvidenceFigure  # advisory: evidence
+
+    figure = EvidenceFigure.objects.order_by("pk").values_list("pk", flat=True).first()
+    world.values["advisory"]["figure_id"] = str(figure or 1)
+    # advisory: templates (a model text seeded by the migration, its first version)
+    world.values["advisory"].update({"template_slug": "zweckvereinbarung", "number": "1"})
+    # advisory: cases (a case of the demo and its first party, document, appointment; or missing ids)
+    from verbund.advisory.models.cases import Appointment, Case, CaseDocument, CaseParty
+
+    for key, model in (
+        ("case_id", Case),
+        ("party_id", CaseParty),
+        ("document_id", CaseDocument),
+        ("appointment_id", Appointment),
+    ):
+        first = model.objects.order_by("pk").values_list("pk", flat=True).first()
+        world.values["advisory"][key] = str(first or 1)
     return world
 
 
@@ -167,6 +189,22 @@ def _emergency_values() -> dict[str, str]:
         "settlement_id": first(AidSettlement),
         "agreement_id": first(AidAgreement),
         "staff_id": str(Event.objects.order_by("pk").values_list("staff_id", flat=True).first() or 1),
+    }
+
+
+def _practice_values() -> dict[str, str]:
+    """A good-practice record of the demo (its slug), an alliance and a body for "like mine"."""
+    from verbund.advisory.models import PracticeRecord
+    from verbund.alliances.models import Alliance
+    from verbund.registry.models import Body
+
+    slug = PracticeRecord.objects.order_by("pk").values_list("slug", flat=True).first()
+    alliance = Alliance.objects.order_by("pk").values_list("slug", flat=True).first()
+    ars = Body.objects.filter(state="07").order_by("ars").values_list("ars", flat=True).first()
+    return {
+        "slug": str(slug or "kein-praxisbeispiel"),
+        "alliance_slug": str(alliance or "kein-verbund"),
+        "ars": str(ars or "073355011001"),
     }
 
 

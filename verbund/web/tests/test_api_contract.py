@@ -101,6 +101,11 @@ LISTS = [
     "/api/v1/knowledge/services",
     "/api/v1/knowledge/holder-rules",
     "/api/v1/knowledge/council/search",
+    "/api/v1/advisory/practice",
+    "/api/v1/advisory/events",
+    "/api/v1/advisory/evidence",
+    "/api/v1/advisory/templates",
+    "/api/v1/advisory/cases",  # advisory: cases
 ]
 
 

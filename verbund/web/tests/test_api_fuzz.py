@@ -78,6 +78,11 @@ def _operation(schema: Any, label: str) -> Any:
 REQUIRED_QUERY = {
     "/api/v1/planning/recommendations": {"body": "073330000000", "task": "standesamt"},
     "/api/v1/knowledge/route": {"q": "Personalausweis verloren"},
+    # a model text filled for a real alliance of the demo (the advisory office may fill any)
+    "/api/v1/advisory/templates/{template_slug}/fill": {
+        "alliance": "interkommunale-cybersicherheit",
+        "format": "pdf",
+    },
 }
 
 

@@ -210,6 +210,17 @@ def site_routes() -> list[Route]:
     return sorted(routes.values(), key=lambda r: r.name)
 
 
+def _practice_slug() -> str:
+    """The slug of the first good-practice record, or one nobody has."""
+    slug = (
+        apps.get_model("advisory.practicerecord")
+        .objects.order_by("pk")
+        .values_list("slug", flat=True)
+        .first()
+    )
+    return str(slug or "kein-praxisbeispiel")
+
+
 def _pk(label: str, **filters: Any) -> int:
     """The id of the first ``label`` object (matching ``filters``), or an id nobody has."""
     value = (
@@ -512,8 +523,93 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "knowledge:holder_rule_edit": lambda s: {"rule_id": _pk("knowledge.holderrule")},
     "knowledge:holder_rule_delete": lambda s: {"rule_id": _pk("knowledge.holderrule")},
     "knowledge:contact_edit": lambda s: {"ars": s.vg.ars},
+    # advisory: practice (a record of the demo or a missing one; a body of the site)
+    "advisory:practice_detail": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_edit": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_members": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_document_add": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_document": lambda s: {"slug": _practice_slug(), "document_id": MISSING},
+    "advisory:practice_document_remove": lambda s: {"slug": _practice_slug(), "document_id": MISSING},
+    "advisory:practice_publish": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_withdraw": lambda s: {"slug": _practice_slug()},
+    "advisory:practice_like": lambda s: {"ars": s.body.ars},
     # knowledge: a council document (an id of the demo or a missing one)
     "knowledge:council_object": lambda s: {"object_id": _pk("knowledge.oparlobject")},
+    # advisory: events (an id of the demo or a missing one)
+    "advisory:event_detail": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_ics": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_register": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_unregister": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_edit": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_publish": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_cancel": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_participants": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_participants_csv": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_registration_remove": lambda s: {
+        "event_id": _pk("advisory.event"),
+        "registration_id": _pk("advisory.registration"),
+    },
+    "advisory:event_material_add": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_material": lambda s: {
+        "event_id": _pk("advisory.event"),
+        "material_id": _pk("advisory.eventmaterial"),
+    },
+    "advisory:event_material_delete": lambda s: {
+        "event_id": _pk("advisory.event"),
+        "material_id": _pk("advisory.eventmaterial"),
+    },
+    "advisory:event_minutes": lambda s: {"event_id": _pk("advisory.event")},
+    # advisory: evidence and reports (the fixture's alliance; a figure/report of the demo or a missing one)
+    "advisory:evidence": lambda s: {"slug": s.alliance.slug},
+    "advisory:evidence_figure": lambda s: {
+        "slug": s.alliance.slug,
+        "figure_id": _pk("advisory.evidencefigure"),
+    },
+    "advisory:evidence_figure_delete": lambda s: {
+        "slug": s.alliance.slug,
+        "figure_id": _pk("advisory.evidencefigure"),
+    },
+    "advisory:report_pdf": lambda s: {"report_id": _pk("advisory.programmereport")},
+    "advisory:report_xlsx": lambda s: {"report_id": _pk("advisory.programmereport")},
+    # advisory: templates (a model text seeded by the migration)
+    "advisory:template_detail": lambda s: {"slug": "zweckvereinbarung"},
+    "advisory:template_version": lambda s: {"slug": "zweckvereinbarung", "number": 1},
+    "advisory:template_version_new": lambda s: {"slug": "zweckvereinbarung"},
+    "advisory:template_fill": lambda s: {"slug": "zweckvereinbarung"},
+    "advisory:template_download": lambda s: {"slug": "zweckvereinbarung"},
+    # advisory: cases (a case, party, document, appointment of the demo or a missing one)
+    "advisory:case_detail": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_edit": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_link": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_party_add": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_note": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_document_upload": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_appointment_create": lambda s: {"case_id": _pk("advisory.case")},
+    "advisory:case_transition": lambda s: {"case_id": _pk("advisory.case"), "action": "beginnen"},
+    "advisory:case_party_remove": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "party_id": _pk("advisory.caseparty"),
+    },
+    "advisory:case_document_download": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "document_id": _pk("advisory.casedocument"),
+    },
+    "advisory:case_document_remove": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "document_id": _pk("advisory.casedocument"),
+    },
+    "advisory:case_appointment_edit": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "appointment_id": _pk("advisory.appointment"),
+    },
+    "advisory:case_appointment_delete": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "appointment_id": _pk("advisory.appointment"),
+    },
+    "advisory:case_appointment_ics": lambda s: {
+        "case_id": _pk("advisory.case"),
+        "appointment_id": _pk("advisory.appointment"),
+    },
 }
 
 

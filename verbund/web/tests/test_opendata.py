@@ -90,7 +90,12 @@ def test_the_catalogue_is_json_ld_with_the_dcat_ap_de_vocabulary(catalogue: dict
 
 def test_every_dataset_has_the_mandatory_properties(catalogue: dict[str, Any]) -> None:
     datasets = catalogue["dcat:dataset"]
-    assert {d["@id"].rsplit("#", 1)[1] for d in datasets} == {"verbuende", "koerperschaften", "foerderung"}
+    assert {d["@id"].rsplit("#", 1)[1] for d in datasets} == {
+        "verbuende",
+        "koerperschaften",
+        "foerderung",
+        "programm",
+    }
     for dataset in datasets:
         assert dataset["@type"] == "dcat:Dataset"
         missing = [key for key in DATASET_MANDATORY if not dataset.get(key)]

@@ -142,6 +142,14 @@ def load_knowledge(stdout: Any, stderr: Any) -> Logins:
     return []
 
 
+def load_advisory(stdout: Any, stderr: Any) -> Logins:
+    """Good practice of the real alliances, cases, a workshop, two years of figures (advisory.demo)."""
+    from verbund.advisory.demo import load_demo_advisory
+
+    load_demo_advisory(stdout=stdout)
+    return []
+
+
 def load_notifications(stdout: Any, stderr: Any) -> Logins:
     """The demo users' inbox: the events the other parts' demo data published (notifications.demo)."""
     from verbund.notifications.demo import load_demo_notifications
@@ -167,6 +175,7 @@ DEMO_PARTS = (
     DemoPart("security", "Informationssicherheit", load_security),
     DemoPart("emergency", "Krisenmanagement", load_emergency),
     DemoPart("knowledge", "Wissen und Zuständigkeit", load_knowledge),
+    DemoPart("advisory", "Beratung und Programm", load_advisory),
     DemoPart("notifications", "Benachrichtigungen", load_notifications),
 )
 
