@@ -38,7 +38,7 @@ from ninja.operation import Operation
 from ninja.params import P, PathEx
 from pydantic import Field
 
-from .errors import Refusal, as_refusal
+from .errors import Invalid, Refusal, as_refusal
 from .german import format_number
 from .principal import Principal, principal_of
 
@@ -81,6 +81,19 @@ def paginate(
     count = len(items) if isinstance(items, Sequence) else items.count()
     rows: Iterable[Any] = items[params.offset : params.offset + params.limit]
     return {"items": [convert(r) for r in rows] if convert else list(rows), "count": count}
+
+
+def named_refusal(exc: Invalid) -> Invalid:
+    """The refusal with each message prefixed by the field or parameter it concerns (``ars: …``), as
+    the validation errors of the API read; messages about no field stay as they are."""
+    if not exc.fields:
+        return exc
+    detail = "; ".join(
+        f"{name}: {message}" if name not in ("", "__all__") else message
+        for name, messages in exc.fields.items()
+        for message in messages
+    )
+    return Invalid(detail, code=exc.code, fields=exc.fields)
 
 
 def api_principal(request: HttpRequest) -> Principal:

@@ -24,7 +24,7 @@ from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
 from verbund.alliances.models import Alliance
-from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, named_refusal
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Invalid
 from verbund.common.principal import Principal
@@ -135,23 +135,11 @@ def _out(principal: Principal, a: AidAgreement) -> dict[str, Any]:
     }
 
 
-def _named(exc: Invalid) -> Invalid:
-    """The refusal with each message prefixed by the field it concerns (``hourly_rate: …``)."""
-    if not exc.fields:
-        return exc
-    detail = "; ".join(
-        f"{name}: {message}" if name not in ("", "__all__") else message
-        for name, messages in exc.fields.items()
-        for message in messages
-    )
-    return Invalid(detail, code=exc.code, fields=exc.fields)
-
-
 def _run(action: Any) -> Any:
     try:
         return action()
     except Invalid as exc:
-        raise _named(exc) from exc
+        raise named_refusal(exc) from exc
 
 
 def _terms(payload: AidAgreementTermsIn, *, given_only: bool = False) -> dict[str, Any]:
@@ -199,7 +187,7 @@ def create_agreement(request: HttpRequest, payload: AidAgreementIn) -> HttpStatu
     principal = api_person(request)
     alliance = Alliance.objects.filter(slug=payload.alliance).first()
     if alliance is None or not svc.may_see(principal, alliance.pk):
-        raise _named(Invalid(fields={"alliance": [_("Keinen solchen Verbund gefunden.")]}))
+        raise named_refusal(Invalid(fields={"alliance": [_("Keinen solchen Verbund gefunden.")]}))
     values = {**_terms(payload), "valid_from": payload.valid_from, "valid_until": payload.valid_until}
     agreement = _run(lambda: svc.agreement_create(actor=api_user(request), alliance=alliance, values=values))
     return HttpStatus(201, _out(principal, agreement))

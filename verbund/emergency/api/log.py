@@ -27,6 +27,7 @@ from verbund.common.api import (
     api_person,
     api_user,
     choices_enum,
+    named_refusal,
     paginate,
 )
 from verbund.common.errors import Invalid, NotFound
@@ -71,14 +72,6 @@ class EmergencyLogEntryIn(Schema):
 class EmergencyLogCorrectionIn(Schema):
     text: str = Field(min_length=1, max_length=20_000)
     function: str = Field("", max_length=10, description="eine eigene Stabsfunktion, z. B. S2")
-
-
-def _named(refusal: Invalid) -> Invalid:
-    """The refusal with a detail that names each field ("function: …", "occurred_at: …")."""
-    if not refusal.fields:
-        return refusal
-    detail = "; ".join(f"{field}: {text}" for field, texts in refusal.fields.items() for text in texts)
-    return Invalid(detail, fields=refusal.fields)
 
 
 def _entry(entry: LogEntry, corrected_by: list[int] | None = None) -> dict[str, Any]:
@@ -143,7 +136,7 @@ def append_entry(request: HttpRequest, event_id: ObjectId, payload: EmergencyLog
             occurred_at=payload.occurred_at,
         )
     except Invalid as refusal:
-        raise _named(refusal) from refusal
+        raise named_refusal(refusal) from refusal
     return HttpStatus(201, _entry(entry))
 
 
@@ -179,5 +172,5 @@ def correct_entry(
             actor=user, event_id=event_id, entry_seq=seq, text=payload.text, function=payload.function
         )
     except Invalid as refusal:
-        raise _named(refusal) from refusal
+        raise named_refusal(refusal) from refusal
     return HttpStatus(201, _entry(entry))

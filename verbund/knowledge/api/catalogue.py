@@ -28,7 +28,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
-from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, named_refusal
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Forbidden, ImportFileError, Invalid, NotFound
 from verbund.registry.labels import state_name
@@ -321,14 +321,6 @@ def _rule_values(data: KnowledgeHolderRuleIn) -> dict[str, Any]:
     return values
 
 
-def _named(exc: Invalid) -> Invalid:
-    """A refusal whose detail names its fields (``leika_prefix: …``), as the validation errors do."""
-    if not exc.fields:
-        return exc
-    detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.fields.items())
-    return Invalid(detail, code=exc.code, fields=exc.fields)
-
-
 # --- services --------------------------------------------------------------------------------------
 
 
@@ -434,7 +426,7 @@ def create_holder_rule(request: HttpRequest, data: KnowledgeHolderRuleIn) -> Htt
     try:
         rule = svc.holder_rule_create(actor=user, values=_rule_values(data))
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
     return HttpStatus(201, _rule_out(rule))
 
 
@@ -455,7 +447,7 @@ def update_holder_rule(
     try:
         rule = svc.holder_rule_update(actor=user, rule=rule, values=_rule_values(data))
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
     return _rule_out(rule)
 
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from verbund.common.api import ErrorOut
+from verbund.common.api import ErrorOut, named_refusal
 from verbund.common.errors import Invalid
 
 from ..services import routing as svc
@@ -80,14 +80,6 @@ def _responsible(responsibility: Responsibility | None) -> dict[str, Any] | None
         return None
     body = responsibility.body
     return {"ars": body.ars, "name": body.name, "via": _via(responsibility)}
-
-
-def named_refusal(exc: Invalid) -> Invalid:
-    """The refusal with each message prefixed by its parameter (``ars: …``)."""
-    if not exc.fields:
-        return exc
-    detail = "; ".join(f"{name}: {message}" for name, messages in exc.fields.items() for message in messages)
-    return Invalid(detail, code=exc.code, fields=exc.fields)
 
 
 @router.get(

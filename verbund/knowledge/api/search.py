@@ -18,13 +18,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, choices_enum
+from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, choices_enum, named_refusal
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Invalid
 
 from ..models import OParlObject, OParlType
 from ..services import search as svc
-from .routing import named_refusal
 
 router = Router()
 _ERRORS: dict[int, Any] = {422: ErrorOut}
