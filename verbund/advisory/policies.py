@@ -7,7 +7,8 @@
   Neither the operator nor the funding authority reads cases (advice is confidential).
 * **Good practice**: the office writes and publishes records. A published record is read by
   everyone (``öffentlich``), by every logged-in person (``im Programm``) or by the alliance's insiders
-  (``nur der Verbund``); an unpublished record by the office only.
+  (``nur der Verbund``; and, as everything internal, by the roles that read everything: the funding
+  authority and the operator); an unpublished record by the office only.
 * **Templates**: read by everyone logged in; filled with an alliance's data by its insiders and the
   office; versions are added by the office.
 * **Events**: published events are listed for everyone who is logged in (and in the public

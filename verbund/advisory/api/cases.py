@@ -549,6 +549,17 @@ def upload_document(
     response={200: None, **_READ},
     url_name="advisory_case_document_download",
     summary="Dokument herunterladen",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Die Datei (Art nach ihrem Inhalt geprüft)",
+                "content": {
+                    content_type: {"schema": {"type": "string", "format": "binary"}}
+                    for content_type in sorted({kind for kind, _magic in svc.ALLOWED_TYPES.values()})
+                },
+            }
+        }
+    },
 )
 def download_document(request: HttpRequest, case_id: ObjectId, document_id: ObjectId) -> FileResponse:
     principal = api_person(request)

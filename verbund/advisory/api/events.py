@@ -27,6 +27,7 @@ from verbund.common.errors import Forbidden, NotFound
 from ..models.events import Event, Registration, RegistrationStatus
 from ..policies import manages_events
 from ..services import events as svc
+from .cases import _run
 
 router = Router()
 _READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -182,7 +183,9 @@ def register(request: HttpRequest, event_id: ObjectId, data: AdvisoryRegistratio
     die Anmeldung auf die Warteliste (`status` warteliste, `waiting_rank`)."""
     user = api_user(request)
     svc.get_event(api_principal(request), event_id)
-    registration = svc.register(actor=user, event_id=event_id, body_id=data.body, remark=data.remark)
+    registration = _run(
+        lambda: svc.register(actor=user, event_id=event_id, body_id=data.body, remark=data.remark)
+    )
     registration = Registration.objects.select_related("user", "body").get(pk=registration.pk)
     return HttpStatus(201, _registration_out(registration))
 

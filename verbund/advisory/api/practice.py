@@ -30,6 +30,7 @@ from verbund.shared_services.models import Task
 
 from ..models import PracticeRecord
 from ..services import practice as svc
+from .cases import _run
 
 router = Router()
 _READ: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
@@ -281,8 +282,8 @@ def practice_list(
 )
 def practice_create(request: HttpRequest, payload: PracticeIn) -> Any:
     user = api_user(request)
-    values, members = _values(payload)
-    record = svc.practice_create(actor=user, values=values, members=members or [])
+    values, members = _run(lambda: _values(payload))
+    record = _run(lambda: svc.practice_create(actor=user, values=values, members=members or []))
     return HttpStatus(201, _detail(record))
 
 
@@ -347,10 +348,10 @@ def practice_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
 def practice_patch(request: HttpRequest, slug: str, payload: PracticeIn) -> dict[str, Any]:
     user = api_user(request)
     record = _record(request, slug)
-    values, members = _values(payload)
-    record = svc.practice_update(actor=user, record=record, values=values)
+    values, members = _run(lambda: _values(payload))
+    record = _run(lambda: svc.practice_update(actor=user, record=record, values=values))
     if members is not None:
-        record = svc.practice_members_set(actor=user, record=record, members=members)
+        record = _run(lambda: svc.practice_members_set(actor=user, record=record, members=members))
     return _detail(record)
 
 
@@ -362,7 +363,8 @@ def practice_patch(request: HttpRequest, slug: str, payload: PracticeIn) -> dict
 )
 def practice_publish(request: HttpRequest, slug: str, payload: PracticePublishIn) -> dict[str, Any]:
     user = api_user(request)
-    record = svc.practice_publish(actor=user, record=_record(request, slug), visibility=payload.visibility)
+    found = _record(request, slug)
+    record = _run(lambda: svc.practice_publish(actor=user, record=found, visibility=payload.visibility))
     return _detail(record)
 
 

@@ -459,7 +459,8 @@ def open_data_items(*, today: dt.date | None = None) -> list[dict[str, Any]]:
     Bodies and inhabitants come from the programme summary (members at the end of the year);
     alliances per Kreis are those with a member body in the Kreis; money follows the applicant's
     Kreis, as the summary does. ``paid`` is ``None`` where fewer than :data:`MIN_GRANTS_FOR_PAID`
-    grants of the Kreis lie behind it.
+    grants of the Kreis lie behind it, and for the Land too when the hidden cells of the year together
+    hold fewer than that many grants (else the Land total minus the shown Kreise would reveal them).
     """
     from verbund.alliances.models import Membership
     from verbund.funding.models import GrantYear
@@ -500,8 +501,12 @@ def open_data_items(*, today: dt.date | None = None) -> list[dict[str, Any]]:
                 "paid": str(_d(money_year.get("paid"))),
             }
         )
+        land_row = items[-1]
         kreise = {r["kreis"]: r for r in summary.participation_by_kreis}
         keys = sorted(set(kreise) | {k for (y, k) in money if y == year and k})
+        #: grants behind the Kreis cells whose paid sum is hidden: if they are fewer than the minimum
+        #: together, the Land total would give them away by subtraction, so it is hidden too
+        hidden_grants = 0
         for key in keys:
             row = kreise.get(key, {})
             cell = money.get((year, key), {})
@@ -520,4 +525,8 @@ def open_data_items(*, today: dt.date | None = None) -> list[dict[str, Any]]:
                     else None,
                 }
             )
+            if 0 < grants < MIN_GRANTS_FOR_PAID:
+                hidden_grants += grants
+        if 0 < hidden_grants < MIN_GRANTS_FOR_PAID:
+            land_row["paid"] = None
     return items

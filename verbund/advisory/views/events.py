@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from verbund.common.errors import Forbidden, NotFound
 from verbund.common.principal import Principal, principal_of
 from verbund.ui.actor import request_actor
-from verbund.ui.forms import KernForm, run_on_form
+from verbund.ui.forms import GermanIntegerField, KernForm, run_on_form
 
 from ..models.events import Event, EventKind, EventMaterial, Registration, RegistrationStatus
 from ..policies import manages_events
@@ -61,7 +61,7 @@ class EventForm(KernForm):
     online_url = forms.URLField(
         label=gettext_lazy("Online-Link"), max_length=500, required=False, assume_scheme="https"
     )
-    capacity = forms.IntegerField(
+    capacity = GermanIntegerField(
         label=gettext_lazy("Plätze"), min_value=1, required=False, help_text=gettext_lazy("leer: unbegrenzt")
     )
     registration_deadline = _datetime_field(gettext_lazy("Anmeldeschluss"), required=False)

@@ -99,6 +99,11 @@ def _query(template: str, demo: ApiWorld) -> dict[str, str]:
     return query
 
 
+def _body(response: Any) -> bytes:
+    """The response's bytes, also of a streamed file (a download)."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 @pytest.mark.django_db
 def test_every_get_operation_answers_as_the_committed_schema_says(api_world: ApiWorld) -> None:
     from verbund.registry.models import Body
@@ -120,7 +125,7 @@ def test_every_get_operation_answers_as_the_committed_schema_says(api_world: Api
             violations += [
                 f"[{role or 'anonym'}] {v}"
                 for v in contract_violations(
-                    template, "get", response.status_code, response.get("Content-Type", ""), response.content
+                    template, "get", response.status_code, response.get("Content-Type", ""), _body(response)
                 )
             ]
     assert unresolved == []
