@@ -27,7 +27,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
-from verbund.common.api import DbId, ErrorOut, ObjectId, Page, PageParams, api_person, api_user
+from verbund.common.api import DbId, ErrorOut, ObjectId, Page, PageParams, api_person, api_user, named_refusal
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Invalid, NotFound
 from verbund.common.storage import open_stored
@@ -256,19 +256,11 @@ def _document_out(document: CaseDocument) -> dict[str, Any]:
     }
 
 
-def _named(exc: Invalid) -> Invalid:
-    """A refusal whose detail names its fields (``title: …``)."""
-    if not exc.fields:
-        return exc
-    detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.fields.items())
-    return Invalid(detail, code=exc.code, fields=exc.fields)
-
-
 def _run(action: Any) -> Any:
     try:
         return action()
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
 
 
 # --- cases -----------------------------------------------------------------------------------------

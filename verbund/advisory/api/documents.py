@@ -25,7 +25,7 @@ from ninja.params import P, PathEx
 from ninja.responses import Status as HttpStatus
 from pydantic import Field
 
-from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user
+from verbund.common.api import ErrorOut, Page, PageParams, api_person, api_user, named_refusal
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Invalid
 
@@ -119,13 +119,6 @@ def _version_out(version: TemplateVersion, *, text: bool = False) -> dict[str, A
     return out
 
 
-def _named(exc: Invalid) -> Invalid:
-    if not exc.fields:
-        return exc
-    detail = "; ".join(f"{name}: {message}" for name, messages in exc.fields.items() for message in messages)
-    return Invalid(detail, code=exc.code, fields=exc.fields)
-
-
 @router.get("/templates", response={200: Page[AdvisoryTemplateOut], **_ERRORS}, url_name="advisory_templates")
 def list_templates(request: HttpRequest, page: Query[PageParams]) -> dict[str, Any]:
     """Die Mustervorlagen (Mustervereinbarungen und Beschlussvorlagen) mit ihrer neuesten Fassung."""
@@ -183,7 +176,7 @@ def add_version(
             source=payload.source,
         )
     except Invalid as exc:
-        raise _named(exc) from exc
+        raise named_refusal(exc) from exc
     return HttpStatus(201, _version_out(version, text=True))
 
 

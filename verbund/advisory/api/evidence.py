@@ -24,7 +24,16 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status as HttpStatus
 from pydantic import Field, field_validator
 
-from verbund.common.api import ErrorOut, ObjectId, Page, PageParams, api_person, api_user, choices_enum
+from verbund.common.api import (
+    ErrorOut,
+    ObjectId,
+    Page,
+    PageParams,
+    api_person,
+    api_user,
+    choices_enum,
+    named_refusal,
+)
 from verbund.common.api import paginate as paginate_api
 from verbund.common.errors import Invalid
 from verbund.common.german import GermanNumberError, parse_decimal
@@ -140,14 +149,6 @@ def _values(data: AdvisoryEvidenceIn) -> dict[str, Any]:
     }
 
 
-def _named(exc: Invalid) -> Invalid:
-    """A refusal whose detail names its fields (``metric: …``), as the validation errors do."""
-    if not exc.fields:
-        return exc
-    detail = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.fields.items())
-    return Invalid(detail, code=exc.code, fields=exc.fields)
-
-
 @router.get(
     "/evidence",
     response={200: Page[AdvisoryEvidenceOut], **_READ_ERRORS},
@@ -195,7 +196,7 @@ def create_evidence(request: HttpRequest, data: AdvisoryEvidenceIn) -> HttpStatu
     try:
         figure = svc.evidence_set(actor=user, alliance=alliance, values=_values(data))
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
     return HttpStatus(201, _out(figure))
 
 
@@ -218,5 +219,5 @@ def update_evidence(request: HttpRequest, figure_id: ObjectId, data: AdvisoryEvi
     try:
         figure = svc.evidence_set(actor=user, alliance=figure.alliance, values=_values(data), figure=figure)
     except Invalid as exc:
-        raise _named(exc) from None
+        raise named_refusal(exc) from None
     return _out(figure)
