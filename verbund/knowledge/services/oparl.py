@@ -10,7 +10,8 @@ are only *referenced* by URL in such a containing field (``mainFile``, ``auxilia
 fetched one by one at the end (in an incremental run only those not stored yet).
 
 Incremental: once a run has completed, ``harvested_until`` holds the moment it started; the next run
-asks every Body list for ``modified_since=<that moment>&omit_internal=true``, so only changed
+asks every Body list for ``modified_since=<that moment − CLOCK_SKEW>&omit_internal=true`` (five
+minutes earlier, for a server whose clock runs behind; objects read twice are unchanged), so only changed
 objects come back, deleted ones with ``deleted: true`` (the row is kept, marked deleted, its text
 cleared). The System and the list of Bodies are always read whole. A run that fails (a list page or
 the System cannot be read, also after the client's retries) keeps ``harvested_until`` and records
@@ -214,7 +215,9 @@ def oparl_harvest(
     """
     authorize(actor, harvests_council_documents)
     started = now or timezone.now()
-    since = None if full else source.harvested_until
+    # asked from a little before the last run started: a server whose clock runs behind ours would
+    # otherwise hide what changed in between; reading an unchanged object again changes nothing
+    since = None if full or source.harvested_until is None else source.harvested_until - CLOCK_SKEW
     result = HarvestResult(source=source, started_at=started, since=since)
     own_client = client is None
     client = client or make_client(url=source.url, rewrite=rewrite)
@@ -279,6 +282,10 @@ def _finish(actor: Actor, source: OParlSource, result: HarvestResult, audit_quie
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+
+#: how much earlier than the last run's start an incremental run asks for changes
+CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def with_modified_since(url: str, since: dt.datetime) -> str:

@@ -20,7 +20,7 @@ from verbund.common.data import data_file
 from verbund.knowledge.models import OParlObject, OParlSource
 from verbund.knowledge.oparl_client import OParlClient
 from verbund.knowledge.policies import MANAGE
-from verbund.knowledge.services.oparl import HarvestResult, oparl_harvest, with_modified_since
+from verbund.knowledge.services.oparl import CLOCK_SKEW, HarvestResult, oparl_harvest, with_modified_since
 
 from .oparl_server import CORPUS_BASE, OParlTestServer, load_corpus
 
@@ -125,7 +125,8 @@ def test_incremental_run_removes_the_deleted_paper(server: OParlTestServer, sour
         },
         harvested_at=SINCE,
     )
-    source.harvested_until = SINCE
+    # the last run started CLOCK_SKEW after the moment the corpus's incremental query asks for
+    source.harvested_until = SINCE + CLOCK_SKEW
     source.save()
     expected_url = f"{V1}body/1/papers?modified_since=2025-11-01T00%3A00%3A00%2B01%3A00&omit_internal=true"
     assert with_modified_since(f"{V1}body/1/papers", SINCE) == expected_url

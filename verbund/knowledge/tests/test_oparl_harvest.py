@@ -22,6 +22,7 @@ from verbund.knowledge.models import OParlObject, OParlSource
 from verbund.knowledge.oparl_client import OParlClient, OParlError
 from verbund.knowledge.policies import MANAGE
 from verbund.knowledge.services.oparl import (
+    CLOCK_SKEW,
     extract_text,
     make_client,
     oparl_harvest,
@@ -215,8 +216,9 @@ def test_incremental_run_asks_modified_since_and_marks_the_deleted_paper(
     oparl_harvest(actor=ACTOR, source=source, client=_client(), now=RUN_1)
     base, body = server.address, f"{server.address}/body/1"
     # the server's answer for the lists changed since the first run: Paper 1 is gone
-    changed = with_modified_since(f"{body}/papers", RUN_1)
-    assert changed == (f"{body}/papers?modified_since=2026-03-01T11%3A00%3A00%2B01%3A00&omit_internal=true")
+    # asked from five minutes before the first run started (a server clock running behind)
+    changed = with_modified_since(f"{body}/papers", RUN_1 - CLOCK_SKEW)
+    assert changed == (f"{body}/papers?modified_since=2026-03-01T10%3A55%3A00%2B01%3A00&omit_internal=true")
     server.put_json(
         changed,
         {
