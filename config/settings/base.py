@@ -618,6 +618,13 @@ if KNOWLEDGE_ROUTE_SUGGEST > KNOWLEDGE_ROUTE_AUTO:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("KNOWLEDGE_ROUTE_SUGGEST must not be above KNOWLEDGE_ROUTE_AUTO.")
+KNOWLEDGE_ROUTE_EXAMPLES = env(
+    "KNOWLEDGE_ROUTE_EXAMPLES",
+    "builtin",
+    "Labelled example requests the router's classifier learns from besides staff corrections "
+    "(tab-separated: request, service name; lines naming a service the catalogue lacks are left out): "
+    "builtin = Verbund's examples for the Munich catalogue, or comma-separated file paths; empty = none.",
+)
 KNOWLEDGE_ROUTE_RESPONSIBLE = env(
     "KNOWLEDGE_ROUTE_RESPONSIBLE",
     "",

@@ -20,6 +20,11 @@ requests; the blind requests were never used: ``bench/bench_knowledge_routing.py
 * **learned** from staff corrections: nearest neighbours (character n-gram cosine) among the
   corrected requests, each voting for its service from a cosine of 0.8 on (near-duplicates), so
   that a correction takes effect for the same and similar wordings;
+* a **classifier** (:mod:`.classifier`, softmax regression) trained on the labelled requests (staff
+  corrections and the catalogue's example requests) and the catalogue's names and keywords: it
+  learns the words citizens use for a service that neither the catalogue nor the lexicon contains
+  ("nicht vorbestraft" → Führungszeugnis); its probabilities, scaled to the most likely service,
+  are added to the lexical score scaled to the best service;
 * an optional **prior** for documented services (description, keywords) over bare entries (off
   by default: the name coverage already prefers "Reisepass" over "SB Reisepass").
 
@@ -44,6 +49,7 @@ import numpy as np
 from scipy import sparse
 
 from .catalogue import Catalogue, Service
+from .classifier import Classifier
 from .index import BM25F, CharTfidf
 from .lexicon import Lexicon
 from .text import STOPWORDS, CompoundSplitter, char_ngrams, damerau, stem, words
@@ -108,6 +114,13 @@ class Weights:
     char: float = 0.8
     learned: float = 1.0
     learned_floor: float = 0.8  # a correction counts from this cosine on (near-duplicates only)
+    classifier: float = 0.8  # the classifier's probabilities relative to the lexical score
+    classifier_l2: float = 0.1  # its regularisation
+    classifier_grams: float = 0.3  # weight of a word's character 4-grams among its features
+    classifier_classes: int = 1000  # above this many services, only those with labelled requests are classes
+    classifier_saturation: float = (
+        2.0  # labelled requests per service from which the classifier has its full weight
+    )
     prior: float = 0.0  # a documented service (description, keywords) over a bare entry
     expansion: float = 0.55  # a lexicon word relative to a word of the request
     corrected: float = 0.9  # a spelling-corrected word
@@ -165,6 +178,7 @@ class Router:
         thresholds: Thresholds | None = None,
         weights: Weights | None = None,
         calibration: Calibration | None = None,
+        examples: Iterable[Correction | tuple[str, str]] = (),
     ) -> None:
         self.catalogue = catalogue
         if synonyms is None:
@@ -183,6 +197,15 @@ class Router:
         self._learned_known: set[str] = set()
         self._learned: CharTfidf | None = None
         self._learned_service: np.ndarray = np.zeros(0, dtype=int)
+        self.classifier: Classifier | None = None
+        #: the share of its weight the classifier has: labelled requests per service relative to
+        #: ``Weights.classifier_saturation`` (a classifier of a few corrections is a weak witness)
+        self.classifier_share = 0.0
+        #: labelled requests the classifier learns from besides the corrections (example requests
+        #: of a known catalogue); unlike corrections, they are not remembered word for word
+        self.examples = _labelled(examples, catalogue)
+        self._example_known = {s for e in self.examples for s in _stems(e.text)}
+        self._base_rows: tuple[list[dict[str, float]], list[int], bool] | None = None
         self.learn(corrections)
 
     # -- building -----------------------------------------------------------------------------
@@ -293,18 +316,74 @@ class Router:
 
         Corrections naming a service that is not in the catalogue are ignored.
         """
-        for item in corrections:
-            correction = item if isinstance(item, Correction) else Correction(*item)
-            if correction.service_id in self.catalogue and correction.text.strip():
-                self.corrections.append(correction)
-        self._learned_known = {
-            stem(w) for c in self.corrections for w in words(c.text) if len(w) > 1 and w not in STOPWORDS
-        }
+        self.corrections = [*self.corrections, *_labelled(corrections, self.catalogue)]
+        self._learned_known = self._example_known | {s for c in self.corrections for s in _stems(c.text)}
+        self.classifier = self._train_classifier()
+        labelled = len(self.examples) + len(self.corrections)
+        saturation = self.weights.classifier_saturation * max(len(self.catalogue), 1)
+        self.classifier_share = min(1.0, labelled / saturation) if self.classifier is not None else 0.0
         if not self.corrections:
             self._learned = None
             return
         self._learned = CharTfidf([self.analyse(c.text).char_parts for c in self.corrections])
         self._learned_service = np.array([self.catalogue.position(c.service_id) for c in self.corrections])
+
+    def classifier_terms(self, text: str, analysis: Analysis | None = None) -> dict[str, float]:
+        """The classifier's features of a request: the analysed terms (lexicon words included),
+        the stem of every content word, known or not, and its character 4-grams (typos)."""
+        terms = dict((analysis or self.analyse(text)).terms)
+        grams = self.weights.classifier_grams
+        for word in words(text):
+            if len(word) > 1 and word not in STOPWORDS:
+                s = stem(word)
+                terms[s] = max(terms.get(s, 0.0), 1.0)
+                if grams > 0:
+                    for gram in set(char_ngrams(word, 4, 4)):
+                        key = "#" + gram
+                        terms[key] = max(terms.get(key, 0.0), grams)
+        return terms
+
+    def _train_classifier(self) -> Classifier | None:
+        """The classifier over the examples, the corrections and the catalogue's own names and
+        keywords; none without labelled requests or with a weight of zero."""
+        labelled = [*self.examples, *self.corrections]
+        if not labelled or self.weights.classifier <= 0 or not len(self.catalogue):
+            return None
+        # every service is a class (its name and keywords are its examples), so that the
+        # probabilities compare all services; in a very large catalogue only the services with
+        # labelled requests are, which bounds the model (terms × classes) and the training time
+        everyone = len(self.catalogue) <= self.weights.classifier_classes
+        if self._base_rows is None or self._base_rows[2] != everyone:
+            rows: list[dict[str, float]] = []
+            labels: list[int] = []
+            wanted = {self.catalogue.position(e.service_id) for e in self.examples}
+            for position, service in enumerate(self.catalogue.services):
+                if everyone or position in wanted:
+                    for text in (service.name, *service.keywords, *service.synonyms):
+                        rows.append(self.classifier_terms(text))
+                        labels.append(position)
+            for example in self.examples:
+                rows.append(self.classifier_terms(example.text))
+                labels.append(self.catalogue.position(example.service_id))
+            self._base_rows = (rows, labels, everyone)
+        rows, labels, _ = self._base_rows
+        rows = rows + [self.classifier_terms(c.text) for c in self.corrections]
+        labels = labels + [self.catalogue.position(c.service_id) for c in self.corrections]
+        if not everyone:
+            # the corrected services' own names and keywords, if no example brought them in yet
+            corrected = {self.catalogue.position(c.service_id) for c in self.corrections}
+            for position in sorted(corrected - set(labels)):
+                service = self.catalogue.services[position]
+                for text in (service.name, *service.keywords, *service.synonyms):
+                    rows.append(self.classifier_terms(text))
+                    labels.append(position)
+        # a character 4-gram seen in one example only says nothing a word does not say: left out,
+        # which keeps the model small (a third of the features for the Munich catalogue)
+        grams = Counter(term for row in rows for term in row if term.startswith("#"))
+        rare = {term for term, count in grams.items() if count < 2}
+        if rare:
+            rows = [{t: v for t, v in row.items() if t not in rare} for row in rows]
+        return Classifier.train(rows, labels, len(self.catalogue), l2=self.weights.classifier_l2)
 
     # -- requests -----------------------------------------------------------------------------
 
@@ -419,6 +498,10 @@ class Router:
             similarity = self._learned.similarities(analysis.char_parts)
             np.maximum.at(learned, self._learned_service, similarity)
         analysis.components["learned"] = learned
+        if self.classifier is not None and n:
+            analysis.components["classifier"] = self.classifier.probabilities(
+                self.classifier_terms(text, analysis)
+            )
         return analysis
 
     def _coverage(self, terms: Mapping[str, float]) -> np.ndarray:
@@ -460,7 +543,17 @@ class Router:
         if total and w.prior:
             fused += w.prior * self._prior * (fused > 0)
             total += w.prior
-        return fused / total if total else fused
+        fused = fused / total if total else fused
+        probabilities = components.get("classifier")
+        weight = w.classifier * self.classifier_share
+        if probabilities is not None and probabilities.size and probabilities.max() > 0 and weight > 0:
+            # both parts scaled to their best service, so that the weight means the same for every
+            # request; the sum scaled back to at most 1
+            top = float(fused.max())
+            lexical = fused / top if top > 0 else fused
+            learned = probabilities / float(probabilities.max())
+            fused = (lexical + weight * learned) / (1.0 + weight)
+        return fused
 
     def features(self, analysis: Analysis, fused: np.ndarray, order: Sequence[int]) -> dict[str, float]:
         """Confidence features of the best service ``order[0]``."""
@@ -501,6 +594,20 @@ class Router:
 
     def service(self, service_id: str) -> Service:
         return self.catalogue.get(service_id)
+
+
+def _labelled(items: Iterable[Correction | tuple[str, str]], catalogue: Catalogue) -> list[Correction]:
+    """The labelled requests whose service is in the catalogue and whose text is not blank."""
+    result = []
+    for item in items:
+        labelled = item if isinstance(item, Correction) else Correction(*item)
+        if labelled.service_id in catalogue and labelled.text.strip():
+            result.append(labelled)
+    return result
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS}
 
 
 def _content(text: str) -> list[str]:

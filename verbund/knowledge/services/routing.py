@@ -52,7 +52,7 @@ from ..models import Catalogue, RouteCorrection, RouterEvaluation, Service
 from ..policies import corrects_routes, reads_all_corrections
 from ..routing import AUTO, HUMAN, SUGGEST, Correction, Hit, Router, Routing, Thresholds
 from ..routing import Catalogue as EngineCatalogue
-from ..routing.evaluate import JUDGE, DataError, accuracy, load_requests
+from ..routing.evaluate import BUILTIN_EXAMPLES, JUDGE, DataError, accuracy, load_examples, load_requests
 from ..routing.text import words
 from .responsibility import Responsibility, responsible
 
@@ -146,10 +146,42 @@ def _corrections(after: int = 0) -> list[Correction]:
     return [Correction(text, service_id) for text, service_id in rows]
 
 
+def example_files() -> tuple[Path, ...]:
+    """The files of ``KNOWLEDGE_ROUTE_EXAMPLES``: ``builtin`` (Verbund's example requests for the
+    Munich catalogue), comma-separated paths, or nothing."""
+    value = str(getattr(settings, "KNOWLEDGE_ROUTE_EXAMPLES", "builtin")).strip()
+    if not value:
+        return ()
+    files: list[Path] = []
+    for part in value.split(","):
+        part = part.strip()
+        if part == "builtin":
+            files.extend(BUILTIN_EXAMPLES)
+        elif part:
+            files.append(Path(part))
+    return tuple(files)
+
+
+def examples(catalogue: EngineCatalogue) -> list[Correction]:
+    """The example requests of :func:`example_files` for the services the catalogue has."""
+    files = example_files()
+    try:
+        found, missing = load_examples(files, catalogue)
+    except (OSError, DataError) as exc:
+        raise ImproperlyConfigured(f"KNOWLEDGE_ROUTE_EXAMPLES: {exc}") from None
+    if missing:
+        total = missing + len(found)
+        logger.info("Routing examples: %d of %d name a service the catalogue lacks", missing, total)
+    return [Correction(e.text, e.service_id) for e in found]
+
+
 def build_router() -> Router:
-    """A new router over the active services and all corrections (a fraction of a second for the
-    Munich catalogue's 287 services)."""
-    return Router(engine_catalogue(), corrections=_corrections(), thresholds=thresholds())
+    """A new router over the active services, the example requests and all corrections (about
+    a second for the Munich catalogue's 287 services with the built-in examples)."""
+    catalogue = engine_catalogue()
+    return Router(
+        catalogue, corrections=_corrections(), thresholds=thresholds(), examples=examples(catalogue)
+    )
 
 
 def _key(text: str) -> str:
@@ -470,6 +502,7 @@ def evaluate(router_: Router | None = None, *, path: Path | None = None) -> Rout
         "top5": round(accuracy(ranked, examples, 5), 4),
         "services": len(catalogue),
         "corrections": len(router_.corrections),
+        "examples": len(router_.examples),
         "thresholds": {"auto": limits.auto, "suggest": limits.suggest},
         "decisions": {d: decisions.count(d) for d in DECISIONS},
         "auto_right": round(auto_right / len(auto), 4) if auto else None,
@@ -502,6 +535,7 @@ def register_facts() -> dict[str, Any]:
             len(s or []) for s in Service.objects.filter(active=True).values_list("synonyms", flat=True)
         ),
         "corrections": RouteCorrection.objects.count(),
+        "examples": len(router().examples),
         "evaluations": list(RouterEvaluation.objects.all()[:5]),
         "thresholds": thresholds(),
         "responsible": responsible_office(),

@@ -24,6 +24,7 @@ from verbund.knowledge import tasks
 from verbund.knowledge.models import RouteCorrection, RouterEvaluation, Service
 from verbund.knowledge.policies import MANAGE
 from verbund.knowledge.routing import AUTO, HUMAN, SUGGEST
+from verbund.knowledge.routing.evaluate import BUILTIN_EXAMPLES
 from verbund.knowledge.services import routing as svc
 from verbund.knowledge.services.catalogue import import_services, read_file
 from verbund.registry.models import Body
@@ -269,8 +270,9 @@ def test_no_measurement_when_the_catalogue_lacks_the_sets_services() -> None:
 
 
 def test_the_judge_set_is_measured_on_the_munich_catalogue(data_file: Any) -> None:
-    """The retraining measures the judge set (unseen requests) on the catalogue in the database; the
-    figures are what the bench prints for the same set (no floor of the target: it is not reached)."""
+    """The retraining measures the judge set (unseen requests) on the catalogue in the database, with
+    the built-in example requests (the default of ``KNOWLEDGE_ROUTE_EXAMPLES``); the figures are what
+    the bench prints for the same set, and the issue's goal is the floor."""
     path = data_file("services/munich_services_de.jsonl")
     # the same catalogue: the sample's services are Munich's, the others are added
     import_services(actor=ACTOR, records=read_file(path), name="München", slug="beispiel")
@@ -278,4 +280,53 @@ def test_the_judge_set_is_measured_on_the_munich_catalogue(data_file: Any) -> No
     evaluation = RouterEvaluation.objects.get(pk=pk)
     assert evaluation.requests >= 150
     assert 0.5 <= evaluation.top1 <= evaluation.top3 <= 1.0
-    assert evaluation.top3 >= 0.80  # a regression floor under the 0.865 measured on 04.12.2026
+    # the goal (top-1 ≥ 0.75, top-3 ≥ 0.90) under the 0.900 / 0.965 measured on 05.12.2026
+    assert evaluation.top1 >= 0.75 and evaluation.top3 >= 0.90
+    assert evaluation.details["examples"] >= 1500
+
+
+# --- example requests (KNOWLEDGE_ROUTE_EXAMPLES) -------------------------------------------------------
+
+
+def test_the_example_files_of_the_setting() -> None:
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES="builtin"):
+        assert svc.example_files() == BUILTIN_EXAMPLES
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=""):
+        assert svc.example_files() == ()
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=" /srv/a.tsv , builtin,"):
+        assert svc.example_files() == (Path("/srv/a.tsv"), *BUILTIN_EXAMPLES)
+
+
+def test_the_router_learns_from_the_examples_of_its_services(tmp_path: Path) -> None:
+    """The sample's services are Munich's: the built-in examples of those services train the
+    router's classifier; examples of services the catalogue lacks are left out."""
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES="builtin"):
+        router = svc.build_router()
+    ids = {s.id for s in router.catalogue}
+    assert router.examples and {e.service_id for e in router.examples} <= ids
+    assert router.classifier is not None
+    own = tmp_path / "eigene.tsv"
+    name = router.catalogue.services[0].name
+    own.write_text(f"mein ganz eigenes Anliegen\t{name}\nanderes\tGibt es nicht\n", encoding="utf-8")
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(own)):
+        router = svc.build_router()
+    assert [(e.text, e.service_id) for e in router.examples] == [
+        ("mein ganz eigenes Anliegen", router.catalogue.services[0].id)
+    ]
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=""):
+        assert svc.build_router().classifier is None
+
+
+def test_a_missing_or_broken_example_file_names_the_setting_and_the_line(tmp_path: Path) -> None:
+    with (
+        override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(tmp_path / "fehlt.tsv")),
+        pytest.raises(ImproperlyConfigured, match=r"KNOWLEDGE_ROUTE_EXAMPLES.*fehlt\.tsv"),
+    ):
+        svc.build_router()
+    broken = tmp_path / "kaputt.tsv"
+    broken.write_text("eine Spalte ohne Leistung\n", encoding="utf-8")
+    with (
+        override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(broken)),
+        pytest.raises(ImproperlyConfigured, match=r"kaputt\.tsv, Zeile 1"),
+    ):
+        svc.build_router()
