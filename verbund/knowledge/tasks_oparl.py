@@ -3,8 +3,9 @@
 :func:`harvest_oparl_sources` runs every ``KNOWLEDGE_OPARL_POLL_MINUTES`` (default 60) and harvests
 each active source whose last run is that long ago, incrementally
 (:func:`verbund.knowledge.services.oparl.oparl_harvest_due`). A cache lock keeps two rounds from
-running at once (with a shared cache, ``CACHE_URL``, across workers too); a round that stored nothing
-and met no problem is only logged, not audited.
+running at once in one worker (with a shared cache, ``CACHE_URL``, across workers too); whatever the
+cache, each source is claimed in the database before it is harvested, so two workers never harvest
+the same source at once. A round that stored nothing and met no problem is only logged, not audited.
 """
 
 from __future__ import annotations

@@ -239,15 +239,36 @@ def oparl_harvest(
 
 
 def oparl_harvest_due(*, actor: Actor, now: dt.datetime | None = None) -> list[HarvestResult]:
-    """Harvest every active source whose last run is at least the poll interval ago."""
+    """Harvest every active source whose last run is at least the poll interval ago and that this
+    process could claim (:func:`claim`)."""
     now = now or timezone.now()
     due_before = now - dt.timedelta(minutes=poll_minutes()) + dt.timedelta(seconds=30)
     results = []
     for source in OParlSource.objects.filter(active=True).order_by("pk"):
         if source.last_run_at is not None and source.last_run_at > due_before:
             continue
+        if not claim(source, now):
+            continue
         results.append(oparl_harvest(actor=actor, source=source, audit_quiet_runs=False))
     return results
+
+
+def claim(source: OParlSource, now: dt.datetime) -> bool:
+    """Take ``source`` for a periodic run: one conditional UPDATE sets its ``last_run_at`` to ``now``
+    only while it still holds the value read, so of two workers that found it due only one runs it,
+    whatever the cache (the task's cache lock holds across workers only with a shared ``CACHE_URL``).
+    A worker killed during the run leaves ``last_run_at`` at ``now``: the source is due again after
+    the poll interval."""
+    rows = OParlSource.objects.filter(pk=source.pk)
+    rows = (
+        rows.filter(last_run_at__isnull=True)
+        if source.last_run_at is None
+        else rows.filter(last_run_at=source.last_run_at)
+    )
+    if not rows.update(last_run_at=now):
+        return False
+    source.last_run_at = now
+    return True
 
 
 def _finish(actor: Actor, source: OParlSource, result: HarvestResult, audit_quiet_runs: bool) -> None:

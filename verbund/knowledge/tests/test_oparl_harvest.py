@@ -23,6 +23,7 @@ from verbund.knowledge.oparl_client import OParlClient, OParlError
 from verbund.knowledge.policies import MANAGE
 from verbund.knowledge.services.oparl import (
     CLOCK_SKEW,
+    claim,
     extract_text,
     make_client,
     oparl_harvest,
@@ -435,6 +436,22 @@ def test_periodic_run_harvests_due_active_sources_only(server: OParlTestServer) 
     results = oparl_harvest_due(actor=ACTOR)
     assert [r.new for r in results] == [0]
     assert AuditEntry.objects.filter(action="knowledge.oparl_harvest").count() == audited
+
+
+def test_a_source_another_worker_claimed_is_not_harvested_twice(server: OParlTestServer) -> None:
+    """Two workers without a shared cache both find a source due; the database lets one take it."""
+    source = OParlSource.objects.create(url=build_tiny(server), name="fällig")
+    seen_by_second = OParlSource.objects.get(pk=source.pk)  # read before the first worker claims
+    moment = timezone.now()
+    assert claim(source, moment) and source.last_run_at == moment
+    assert not claim(seen_by_second, moment + dt.timedelta(seconds=1))
+    assert OParlSource.objects.get(pk=source.pk).last_run_at == moment
+    # a source claimed (or run) just now is not due for a round either
+    assert oparl_harvest_due(actor=ACTOR) == []
+    # a claimed run that never finished (worker killed) is due again after the poll interval
+    later = moment + dt.timedelta(minutes=61)
+    results = oparl_harvest_due(actor=ACTOR, now=later)
+    assert len(results) == 1 and results[0].ok
 
 
 def test_the_periodic_harvest_is_on_the_beat_schedule() -> None:
