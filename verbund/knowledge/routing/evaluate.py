@@ -69,7 +69,7 @@ def load_requests(path: str | Path, catalogue: Catalogue) -> list[Example]:
     """Tab-separated ``request<TAB>service name`` lines (``#`` comments, blank lines skipped)."""
     names = {name: service.id for name, service in catalogue.by_name().items()}
     examples = []
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip() or line.startswith("#"):
                 continue
@@ -91,24 +91,30 @@ def load_examples(paths: Iterable[str | Path], catalogue: Catalogue) -> tuple[li
     examples: list[Example] = []
     missing = 0
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip() or line.startswith("#"):
-                    continue
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) != 2 or not parts[0].strip():
-                    raise DataError(f"{path}, Zeile {number}: zwei Spalten (Anfrage, Leistung) erwartet.")
-                service_id = names.get(" ".join(parts[1].split()))
-                if service_id is None:
-                    missing += 1
-                else:
-                    examples.append(Example(parts[0].strip(), service_id))
+        try:
+            lines = Path(path).read_bytes().decode("utf-8-sig").splitlines()
+        except UnicodeDecodeError as exc:
+            line = exc.object[: exc.start].count(b"\n") + 1
+            raise DataError(
+                f"{path}, Zeile {line}: kein UTF-8 (Byte {exc.object[exc.start]:#04x})."
+            ) from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2 or not parts[0].strip() or "\x00" in line:
+                raise DataError(f"{path}, Zeile {number}: zwei Spalten (Anfrage, Leistung) erwartet.")
+            service_id = names.get(" ".join(parts[1].split()))
+            if service_id is None:
+                missing += 1
+            else:
+                examples.append(Example(parts[0].strip(), service_id))
     return examples, missing
 
 
 def load_lines(path: str | Path) -> list[str]:
     """The non-blank, non-comment lines of a text file."""
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8-sig") as handle:
         return [line.strip() for line in handle if line.strip() and not line.startswith("#")]
 
 

@@ -162,13 +162,26 @@ def example_files() -> tuple[Path, ...]:
     return tuple(files)
 
 
+def example_problem() -> str | None:
+    """What is wrong with the files of ``KNOWLEDGE_ROUTE_EXAMPLES`` (a missing file, a malformed line),
+    or ``None``; the system check ``knowledge.E001`` reports it at start."""
+    try:
+        load_examples(example_files(), EngineCatalogue([]))
+    except (OSError, DataError) as exc:
+        return f"KNOWLEDGE_ROUTE_EXAMPLES: {exc}"
+    return None
+
+
 def examples(catalogue: EngineCatalogue) -> list[Correction]:
-    """The example requests of :func:`example_files` for the services the catalogue has."""
+    """The example requests of :func:`example_files` for the services the catalogue has. A file that
+    cannot be read is logged as an error and routing goes on without examples (the system check
+    names it at start)."""
     files = example_files()
     try:
         found, missing = load_examples(files, catalogue)
     except (OSError, DataError) as exc:
-        raise ImproperlyConfigured(f"KNOWLEDGE_ROUTE_EXAMPLES: {exc}") from None
+        logger.error("KNOWLEDGE_ROUTE_EXAMPLES: %s; routing without example requests", exc)
+        return []
     if missing:
         total = missing + len(found)
         logger.info("Routing examples: %d of %d name a service the catalogue lacks", missing, total)

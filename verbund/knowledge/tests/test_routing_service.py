@@ -317,16 +317,30 @@ def test_the_router_learns_from_the_examples_of_its_services(tmp_path: Path) -> 
         assert svc.build_router().classifier is None
 
 
-def test_a_missing_or_broken_example_file_names_the_setting_and_the_line(tmp_path: Path) -> None:
-    with (
-        override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(tmp_path / "fehlt.tsv")),
-        pytest.raises(ImproperlyConfigured, match=r"KNOWLEDGE_ROUTE_EXAMPLES.*fehlt\.tsv"),
-    ):
-        svc.build_router()
+def test_a_missing_or_broken_example_file_is_named_at_start_and_routing_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from verbund.knowledge.apps import check_route_examples
+
+    assert check_route_examples() == []
     broken = tmp_path / "kaputt.tsv"
-    broken.write_text("eine Spalte ohne Leistung\n", encoding="utf-8")
-    with (
-        override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(broken)),
-        pytest.raises(ImproperlyConfigured, match=r"kaputt\.tsv, Zeile 1"),
+    broken.write_text("Perso weg\tPersonalausweis\neine Spalte ohne Leistung\n", encoding="utf-8")
+    latin = tmp_path / "latin1.tsv"
+    latin.write_bytes("Perso weg\tPersonalausweis\nFührerschein\tFührerschein\n".encode("latin-1"))
+    bom = tmp_path / "bom.tsv"
+    bom.write_text("# Excel schreibt eine BOM\nPerso weg\tPersonalausweis\n", encoding="utf-8-sig")
+    for setting, expected in (
+        (str(tmp_path / "fehlt.tsv"), "fehlt.tsv"),
+        (str(broken), "kaputt.tsv, Zeile 2"),
+        (str(latin), "latin1.tsv, Zeile 2: kein UTF-8"),
     ):
-        svc.build_router()
+        with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=setting):
+            errors = check_route_examples()
+            assert [e.id for e in errors] == ["knowledge.E001"]
+            assert "KNOWLEDGE_ROUTE_EXAMPLES" in errors[0].msg and expected in errors[0].msg
+            # routing goes on without examples; the log names the file
+            router = svc.build_router()
+            assert router.examples == [] and router.classifier is None
+            assert expected.split(",")[0] in caplog.text
+    with override_settings(KNOWLEDGE_ROUTE_EXAMPLES=str(bom)):
+        assert check_route_examples() == []
