@@ -94,9 +94,9 @@ def load_examples(paths: Iterable[str | Path], catalogue: Catalogue) -> tuple[li
         try:
             lines = Path(path).read_bytes().decode("utf-8-sig").splitlines()
         except UnicodeDecodeError as exc:
-            line = exc.object[: exc.start].count(b"\n") + 1
+            at = exc.object[: exc.start].count(b"\n") + 1
             raise DataError(
-                f"{path}, Zeile {line}: kein UTF-8 (Byte {exc.object[exc.start]:#04x})."
+                f"{path}, Zeile {at}: kein UTF-8 (Byte {exc.object[exc.start]:#04x})."
             ) from None
         for number, line in enumerate(lines, start=1):
             if not line.strip() or line.startswith("#"):
