@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,10 @@ OUT_OF_SCOPE = Path(__file__).with_name("testdata") / "heldout_out_of_scope_de.t
 TRAINING = Path(__file__).with_name("training")
 #: What the classifier learns from by default (``KNOWLEDGE_ROUTE_EXAMPLES=builtin``): the training
 #: files and the sets that were read while tuning; never the judge set
-BUILTIN_EXAMPLES: tuple[Path, ...] = (HELDOUT, FRESH, BLIND, FINAL, *sorted(TRAINING.glob("*.tsv")))
+BUILTIN_EXAMPLES: tuple[Path, ...] = (HELDOUT, FRESH, BLIND, FINAL, *sorted(TRAINING.glob("examples_*.tsv")))
+#: The LeiKa key of each Munich service the built-in examples name (another catalogue's service with
+#: the same key gets them)
+BUILTIN_KEYS = TRAINING / "leika_keys.tsv"
 
 
 def data_dir() -> Path:
@@ -83,33 +87,65 @@ def load_requests(path: str | Path, catalogue: Catalogue) -> list[Example]:
     return examples
 
 
-def load_examples(paths: Iterable[str | Path], catalogue: Catalogue) -> tuple[list[Example], int]:
-    """The labelled requests of ``paths`` whose service the catalogue has, and how many lines were
-    left out because it does not (another catalogue, or a service removed). A malformed line is
-    an error naming its file and line."""
+def load_examples(
+    paths: Iterable[str | Path], catalogue: Catalogue, keys: Mapping[str, str] | None = None
+) -> tuple[list[Example], int]:
+    """The labelled requests of ``paths`` for the services of ``catalogue``, and how many lines were
+    left out because it has no such service (another catalogue, or a service removed).
+
+    A line is ``request<TAB>service name`` with an optional third column, the service's LeiKa key.
+    A request goes to the service of that name; failing that, to the one service of the catalogue
+    with the line's LeiKa key, or with the key ``keys`` gives for the name (so that examples written
+    for one catalogue serve another that uses the LeiKa keys; none when several services share the
+    key). A malformed line or a file not in UTF-8 is an error naming its file and line."""
     names = {name: service.id for name, service in catalogue.by_name().items()}
+    holders: dict[str, list[str]] = {}
+    for service in catalogue:
+        for key in leika_keys(service.leika):
+            holders.setdefault(key, []).append(service.id)
+    keys = keys or {}
     examples: list[Example] = []
     missing = 0
     for path in paths:
-        try:
-            lines = Path(path).read_bytes().decode("utf-8-sig").splitlines()
-        except UnicodeDecodeError as exc:
-            at = exc.object[: exc.start].count(b"\n") + 1
-            raise DataError(
-                f"{path}, Zeile {at}: kein UTF-8 (Byte {exc.object[exc.start]:#04x})."
-            ) from None
-        for number, line in enumerate(lines, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.split("\t")
-            if len(parts) != 2 or not parts[0].strip() or "\x00" in line:
-                raise DataError(f"{path}, Zeile {number}: zwei Spalten (Anfrage, Leistung) erwartet.")
-            service_id = names.get(" ".join(parts[1].split()))
+        for parts in _rows(path, (2, 3)):
+            name = " ".join(parts[1].split())
+            service_id = names.get(name)
+            if service_id is None:
+                key = parts[2].strip() if len(parts) == 3 and parts[2].strip() else keys.get(name, "")
+                found = holders.get(key, [])
+                service_id = found[0] if len(found) == 1 else None
             if service_id is None:
                 missing += 1
             else:
                 examples.append(Example(parts[0].strip(), service_id))
     return examples, missing
+
+
+def load_keys(path: str | Path) -> dict[str, str]:
+    """``service name<TAB>LeiKa key`` lines: the key of each name."""
+    return {" ".join(parts[0].split()): parts[1].strip() for parts in _rows(path, (2,))}
+
+
+def leika_keys(value: str) -> list[str]:
+    """The LeiKa keys of a service's ``leika`` field (several separated by commas or spaces)."""
+    return [key for key in re.split(r"[\s,;]+", value or "") if key]
+
+
+def _rows(path: str | Path, widths: tuple[int, ...]) -> Iterator[list[str]]:
+    """The numbered, tab-separated lines of a UTF-8 file (BOM allowed; blank and ``#`` lines left out)."""
+    try:
+        lines = Path(path).read_bytes().decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as exc:
+        at = exc.object[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}, Zeile {at}: kein UTF-8 (Byte {exc.object[exc.start]:#04x}).") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) not in widths or not parts[0].strip() or not parts[1].strip() or "\x00" in line:
+            columns = " oder ".join(str(w) for w in widths)
+            raise DataError(f"{path}, Zeile {number}: {columns} Spalten (Anfrage, Leistung …) erwartet.")
+        yield parts
 
 
 def load_lines(path: str | Path) -> list[str]:

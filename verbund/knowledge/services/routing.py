@@ -52,7 +52,16 @@ from ..models import Catalogue, RouteCorrection, RouterEvaluation, Service
 from ..policies import corrects_routes, reads_all_corrections
 from ..routing import AUTO, HUMAN, SUGGEST, Correction, Hit, Router, Routing, Thresholds
 from ..routing import Catalogue as EngineCatalogue
-from ..routing.evaluate import BUILTIN_EXAMPLES, JUDGE, DataError, accuracy, load_examples, load_requests
+from ..routing.evaluate import (
+    BUILTIN_EXAMPLES,
+    BUILTIN_KEYS,
+    JUDGE,
+    DataError,
+    accuracy,
+    load_examples,
+    load_keys,
+    load_requests,
+)
 from ..routing.text import words
 from .responsibility import Responsibility, responsible
 
@@ -162,11 +171,17 @@ def example_files() -> tuple[Path, ...]:
     return tuple(files)
 
 
+def example_keys() -> dict[str, str]:
+    """The LeiKa keys of the services the built-in examples name (when they are used), so that a
+    catalogue other than Munich's gets the examples of the services with the same key."""
+    return load_keys(BUILTIN_KEYS) if BUILTIN_EXAMPLES[0] in example_files() else {}
+
+
 def example_problem() -> str | None:
     """What is wrong with the files of ``KNOWLEDGE_ROUTE_EXAMPLES`` (a missing file, a malformed line),
     or ``None``; the system check ``knowledge.E001`` reports it at start."""
     try:
-        load_examples(example_files(), EngineCatalogue([]))
+        load_examples(example_files(), EngineCatalogue([]), example_keys())
     except (OSError, DataError) as exc:
         return f"KNOWLEDGE_ROUTE_EXAMPLES: {exc}"
     return None
@@ -178,7 +193,7 @@ def examples(catalogue: EngineCatalogue) -> list[Correction]:
     names it at start)."""
     files = example_files()
     try:
-        found, missing = load_examples(files, catalogue)
+        found, missing = load_examples(files, catalogue, example_keys())
     except (OSError, DataError) as exc:
         logger.error("KNOWLEDGE_ROUTE_EXAMPLES: %s; routing without example requests", exc)
         return []

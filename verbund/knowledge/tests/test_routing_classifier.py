@@ -14,12 +14,14 @@ from verbund.knowledge.routing import Catalogue, Correction, Router, Weights
 from verbund.knowledge.routing.classifier import Classifier, lbfgs
 from verbund.knowledge.routing.evaluate import (
     BUILTIN_EXAMPLES,
+    BUILTIN_KEYS,
     JUDGE,
     JUDGE_B,
     TRAINING,
     DataError,
     accuracy,
     load_examples,
+    load_keys,
     load_requests,
 )
 from verbund.knowledge.routing.text import words
@@ -185,6 +187,46 @@ def test_example_files_skip_unknown_services_and_name_bad_lines(catalogue: Catal
     bad.write_text("Perso weg\tVerlust oder Diebstahl Personalausweis\nnur eine Spalte\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"kaputt\.tsv, Zeile 2"):
         load_examples([good, bad], catalogue)
+
+
+def test_examples_reach_another_catalogue_through_the_leika_key(tmp_path: Path) -> None:
+    """A Verbandsgemeinde's catalogue names its services differently; the LeiKa key carries the
+    examples written for Munich's names over. A key two services share carries nothing."""
+    other = Catalogue.from_records(
+        [
+            {"id": "vg-1", "name": "Gewerbeanzeige (Anmeldung)", "leika": "99050012104000"},
+            {
+                "id": "vg-2",
+                "name": "Meldebescheinigung ausstellen",
+                "leika": "99115005000000, 99115005001000",
+            },
+            {"id": "vg-3", "name": "Hund anmelden", "leika": "99999000000001"},
+            {"id": "vg-4", "name": "Hundesteuer", "leika": "99999000000001"},
+        ]
+    )
+    examples = tmp_path / "beispiele.tsv"
+    examples.write_text(
+        "Ich mache einen Laden auf\tGewerbe-Anmeldung\n"
+        "Bestätigung meiner Adresse\tMeldebescheinigung\t99115005001000\n"
+        "Neuer Hund im Haus\tHund\t99999000000001\n"
+        "Perso weg\tVerlust oder Diebstahl Personalausweis\n",
+        encoding="utf-8",
+    )
+    keys = {"Gewerbe-Anmeldung": "99050012104000"}
+    found, missing = load_examples([examples], other, keys)
+    assert [(e.text, e.service_id) for e in found] == [
+        ("Ich mache einen Laden auf", "vg-1"),  # the key of the name (the built-in key file)
+        ("Bestätigung meiner Adresse", "vg-2"),  # the line's own key, one of the service's keys
+    ]
+    assert missing == 2  # a key two services share; no key at all
+
+
+def test_the_builtin_keys_are_the_munich_catalogues(data_file) -> None:
+    catalogue = Catalogue.from_jsonl(data_file("services/munich_services_de.jsonl"))
+    keys = load_keys(BUILTIN_KEYS)
+    by_name = catalogue.by_name()
+    assert len(keys) >= 100
+    assert all(by_name[name].leika == key for name, key in keys.items())
 
 
 def test_the_builtin_examples_name_munich_services_and_never_a_judge_request(data_file) -> None:
