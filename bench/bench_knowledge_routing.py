@@ -7,12 +7,13 @@ standard configuration that reproduces the issue's 0.82; the other configuration
 measured on the development requests too) measured in the same run on the development requests
 (``services/routing_dev_requests_de.tsv`` in ``$VERBUND_DATA_DIR``), on the held-out requests
 (``verbund/knowledge/routing/testdata``), on the "fresh" requests of the first round and on the
-"blind" requests written before the second round's tuning, on the final requests and on the two
-judge sets nobody read or tuned on (``judge`` and ``judge_b``): the router as Verbund runs it (with
-the classifier trained on the built-in example requests, ``KNOWLEDGE_ROUTE_EXAMPLES=builtin``; the
-held-out, fresh, blind and final requests are among them, so their figures are training figures),
-the router without examples, and the baseline; the learned component cross-validated (staff
-corrections of the router's errors, or of all requests, of four folds; tested on the fifth);
+"blind" requests written before the second round's tuning, on the final requests and on the
+three judge sets nobody read or tuned on (``judge``, ``judge_b``, ``judge_c``): the router as Verbund
+runs it (with the classifier trained on the built-in example requests,
+``KNOWLEDGE_ROUTE_EXAMPLES=builtin``; the held-out, fresh, blind and final requests are among
+them, so their figures are training figures), the router without examples, and the baseline;
+the learned component cross-validated (staff corrections of the router's errors, or of all
+requests, of four folds; tested on the fifth);
 decisions on out-of-scope requests; latency p50/p95 of one request (target ≤ 20 ms) and the
 build time, also for a catalogue of 5,000 services (the Munich one repeated). Skips when the
 data dir is missing.
@@ -38,6 +39,7 @@ from verbund.knowledge.routing.evaluate import (
     HELDOUT,
     JUDGE,
     JUDGE_B,
+    JUDGE_C,
     OUT_OF_SCOPE,
     BaselineCharTfidf,
     Example,
@@ -91,6 +93,7 @@ def run() -> Iterator[dict[str, Any]]:
         "final": load_requests(FINAL, catalogue),
         "judge": load_requests(JUDGE, catalogue),
         "judge_b": load_requests(JUDGE_B, catalogue),
+        "judge_c": load_requests(JUDGE_C, catalogue),
     }
     samples: list[float] = []
     for name, labelled in sets.items():
@@ -151,7 +154,7 @@ def run() -> Iterator[dict[str, Any]]:
         }
 
     # decisions: in-scope requests (accuracy of "auto") and out-of-scope requests (share "human")
-    unseen = sets["judge"] + sets["judge_b"]
+    unseen = sets["judge"] + sets["judge_b"] + sets["judge_c"]
     decisions = [(trained.route(e.text), e.service_id) for e in unseen]
     auto = [(r, sid) for r, sid in decisions if r.decision == "auto"]
     outside = [trained.route(text) for text in load_lines(OUT_OF_SCOPE)]

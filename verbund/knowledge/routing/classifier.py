@@ -22,6 +22,8 @@ import numpy as np
 from scipy import sparse
 
 Terms = Mapping[str, float]
+#: the label of an example that belongs to none of the classified services
+OTHER = -1
 
 
 class Classifier:
@@ -32,7 +34,7 @@ class Classifier:
     ) -> None:
         self.vocabulary = dict(vocabulary)
         self.weights = weights  # terms × classes
-        self.classes = classes  # the service position of each class
+        self.classes = classes  # the service position of each class; OTHER: none of the services
         self.n_classes = n_classes  # services in all; those without examples get probability 0
 
     @classmethod
@@ -45,16 +47,17 @@ class Classifier:
         steps: int = 200,
     ) -> Classifier:
         """Fit on ``examples`` (terms of each request) with ``labels`` (service positions below
-        ``n_classes``); the services that occur among the labels are the classes."""
+        ``n_classes``, or :data:`OTHER` for "none of these services"); the services that occur among
+        the labels are the classes."""
         if len(examples) != len(labels):
             raise ValueError("examples and labels differ in length")
-        if any(not 0 <= label < n_classes for label in labels):
+        if any(not 0 <= label < n_classes and label != OTHER for label in labels):
             raise ValueError("a label is not a service position")
         vocabulary: dict[str, int] = {}
         for terms in examples:
             for term in terms:
                 vocabulary.setdefault(term, len(vocabulary))
-        x = _matrix(examples, vocabulary)
+        x = _matrix(examples, vocabulary).astype(np.float32)
         classes, y = np.unique(np.asarray(labels, dtype=np.int64), return_inverse=True)
         n, d = x.shape
         k = len(classes)
@@ -74,19 +77,30 @@ class Classifier:
             gradient = xt @ p + l2 * w
             return loss, np.asarray(gradient).ravel()
 
-        solution = lbfgs(objective, np.zeros(d * k), steps=steps)
+        # single precision: the model needs no more, and it halves the memory traffic that dominates
+        solution = lbfgs(objective, np.zeros(d * k, dtype=np.float32), steps=steps)
         return cls(vocabulary, solution.reshape(d, k), classes, n_classes)
 
     def probabilities(self, terms: Terms) -> np.ndarray:
         """The probability of each service for ``terms`` (uniform over the classes when no term is
-        known; 0 for a service that is not a class)."""
+        known; 0 for a service that is not a class; what "none of these" takes is left out)."""
+        return self._scores(terms, relative=False)
+
+    def relative(self, terms: Terms) -> np.ndarray:
+        """Each service's probability relative to the most likely class: 1 for the most likely
+        service, unless "none of these services" is more likely than any."""
+        return self._scores(terms, relative=True)
+
+    def _scores(self, terms: Terms, relative: bool) -> np.ndarray:
         result = np.zeros(self.n_classes)
         if not self.classes.size:
             return result
         row = np.asarray(_matrix([terms], self.vocabulary) @ self.weights).ravel()
         row = row - row.max()
         p = np.exp(row)
-        result[self.classes] = p / p.sum()
+        p /= p.max() if relative else p.sum()
+        real = self.classes != OTHER
+        result[self.classes[real]] = p[real]
         return result
 
 
@@ -114,7 +128,7 @@ def lbfgs(
     tolerance: float = 1e-5,
 ) -> np.ndarray:
     """Minimise a smooth function given as ``x → (value, gradient)`` by limited-memory BFGS."""
-    x = start.astype(float, copy=True)
+    x = start.copy()
     value, gradient = objective(x)
     history: list[tuple[np.ndarray, np.ndarray, float]] = []
     for _ in range(steps):

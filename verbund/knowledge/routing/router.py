@@ -49,7 +49,7 @@ import numpy as np
 from scipy import sparse
 
 from .catalogue import Catalogue, Service
-from .classifier import Classifier
+from .classifier import OTHER, Classifier
 from .index import BM25F, CharTfidf
 from .lexicon import Lexicon
 from .text import STOPWORDS, CompoundSplitter, char_ngrams, damerau, stem, words
@@ -161,8 +161,12 @@ class Analysis:
     char_parts: list[tuple[str, float]]
     understood: float
     components: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the share of the request's words the catalogue or the lexicon knows (not only labelled requests)
+    lexical: float = 1.0
 
 
+#: a service less likely than this share of the classifier's most likely class gets nothing from it
+CLASSIFIER_FLOOR = 0.1
 _FIELDS = {"name": 3.0, "keywords": 1.5, "description": 0.3}
 _B = {"name": 0.5, "keywords": 0.6, "description": 0.75}
 _DESCRIPTION_WORDS = 55  # the start of a description counts for the character n-grams
@@ -257,6 +261,13 @@ class Router:
                 for gram in _trigrams(word):
                     self._trigrams[gram].append(word)
         self._corrections_cache: dict[str, str | None] = {}
+        # a request that is exactly a service's name (case and punctuation aside) ranks it first,
+        # whatever the classifier learned for its variants; a name several services share counts not
+        exact: dict[str, int | None] = {}
+        for position, service in enumerate(services):
+            key = " ".join(words(service.name))
+            exact[key] = None if key in exact else position
+        self._exact = {key: position for key, position in exact.items() if position is not None}
         # words × terms (the stem, and the stems of a compound's parts at a lower weight) and
         # words × character n-grams: documents × words @ words × … gives the indexes' matrices
         term_ids: dict[str, int] = {}
@@ -377,12 +388,21 @@ class Router:
                 for text in (service.name, *service.keywords, *service.synonyms):
                     rows.append(self.classifier_terms(text))
                     labels.append(position)
+            # "none of these": the names of up to 1,000 other services, evenly spread over the
+            # catalogue, so that a request about another service does not go to a labelled one
+            classified = set(labels)
+            others = [i for i in range(len(self.catalogue)) if i not in classified]
+            for position in others[:: max(1, len(others) // 1000)]:
+                rows.append(self.classifier_terms(self.catalogue.services[position].name))
+                labels.append(OTHER)
         # a character 4-gram seen in one example only says nothing a word does not say: left out,
         # which keeps the model small (a third of the features for the Munich catalogue)
         grams = Counter(term for row in rows for term in row if term.startswith("#"))
         rare = {term for term, count in grams.items() if count < 2}
         if rare:
             rows = [{t: v for t, v in row.items() if t not in rare} for row in rows]
+        if len(set(labels) - {OTHER}) < 2 and OTHER not in labels:
+            return None  # one class has the probability 1 for every request: it says nothing
         return Classifier.train(rows, labels, len(self.catalogue), l2=self.weights.classifier_l2)
 
     # -- requests -----------------------------------------------------------------------------
@@ -438,6 +458,7 @@ class Router:
         terms: dict[str, float] = {}
         surface: list[str] = []
         understood = 0
+        learned_only = 0
         skipped = 0
 
         def add(term: str, weight: float) -> None:
@@ -448,6 +469,8 @@ class Router:
             parts = self.splitter.split(word)
             if s in self._known or s in self._learned_known or word.isdigit():
                 understood += 1
+                if s not in self._known and not word.isdigit():
+                    learned_only += 1
                 add(s, 1.0)
                 surface.append(word)
                 for part in parts:
@@ -484,7 +507,8 @@ class Router:
             parts_for_char.append((" ".join(dict.fromkeys(expansion)), w.expansion))
         counted = len(content) - skipped
         share = understood / counted if counted else 0.0
-        return Analysis(terms, parts_for_char, share)
+        lexical = (understood - learned_only) / counted if counted else 0.0
+        return Analysis(terms, parts_for_char, share, lexical=lexical)
 
     def score(self, text: str) -> Analysis:
         """:meth:`analyse` plus each component's scores over the catalogue."""
@@ -499,9 +523,11 @@ class Router:
             np.maximum.at(learned, self._learned_service, similarity)
         analysis.components["learned"] = learned
         if self.classifier is not None and n:
-            analysis.components["classifier"] = self.classifier.probabilities(
-                self.classifier_terms(text, analysis)
-            )
+            terms = self.classifier_terms(text, analysis)
+            # a request of which the classifier knows no term gets uniform probabilities: no
+            # preference, which would only give every service of the catalogue a score
+            if any(term in self.classifier.vocabulary for term in terms):
+                analysis.components["classifier"] = self.classifier.relative(terms)
         return analysis
 
     def _coverage(self, terms: Mapping[str, float]) -> np.ndarray:
@@ -522,7 +548,9 @@ class Router:
             covered[rows] += self.bm25.idf[column] * np.minimum(names.data[start:end], weight)
         return covered / self._name_totals
 
-    def fuse(self, components: Mapping[str, np.ndarray], weights: Weights | None = None) -> np.ndarray:
+    def fuse(
+        self, components: Mapping[str, np.ndarray], weights: Weights | None = None, lexical: float = 1.0
+    ) -> np.ndarray:
         """The fused score: BM25 and character scores scaled to the best service, learned raw."""
         w = weights or self.weights
         fused = np.zeros(len(self.catalogue))
@@ -550,9 +578,13 @@ class Router:
             # both parts scaled to their best service, so that the weight means the same for every
             # request; the sum scaled back to at most 1
             top = float(fused.max())
-            lexical = fused / top if top > 0 else fused
-            learned = probabilities / float(probabilities.max())
-            fused = (lexical + weight * learned) / (1.0 + weight)
+            # a request none of whose words the catalogue or the lexicon knows has no lexical
+            # evidence, only chance overlaps of letters: the classifier alone decides
+            scaled = fused / top if top > 0 and lexical > 0 else np.zeros_like(fused)
+            # the probabilities relative to the most likely class (``Classifier.relative``); below
+            # CLASSIFIER_FLOOR of it a service gets nothing (the long tail is noise)
+            learned = np.where(probabilities >= CLASSIFIER_FLOOR, probabilities, 0.0)
+            fused = (scaled + weight * learned) / (1.0 + weight)
         return fused
 
     def features(self, analysis: Analysis, fused: np.ndarray, order: Sequence[int]) -> dict[str, float]:
@@ -582,8 +614,13 @@ class Router:
     def route(self, text: str, k: int = 5) -> Routing:
         """The ``k`` best services for ``text``, best first, with decision and confidence."""
         analysis = self.score(text)
-        fused = self.fuse(analysis.components)
+        fused = self.fuse(analysis.components, lexical=analysis.lexical)
         order = _ranking(fused, max(k, 2))
+        named = self._exact.get(" ".join(words(text)))
+        if named is not None and order and order[0] != named and fused[named] > 0:
+            fused = fused.copy()
+            fused[named] = fused[order[0]]  # level with the former best, and before it
+            order = [named, *(i for i in order if i != named)][: max(k, 2)]
         features = self.features(analysis, fused, order)
         if not order or analysis.understood == 0:
             return Routing((), HUMAN, 0.0)

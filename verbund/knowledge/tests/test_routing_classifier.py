@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 
 from verbund.knowledge.routing import Catalogue, Correction, Router, Weights
-from verbund.knowledge.routing.classifier import Classifier, lbfgs
+from verbund.knowledge.routing.classifier import OTHER, Classifier, lbfgs
 from verbund.knowledge.routing.evaluate import (
     BUILTIN_EXAMPLES,
     BUILTIN_KEYS,
     JUDGE,
     JUDGE_B,
+    JUDGE_C,
     TRAINING,
     DataError,
     accuracy,
@@ -166,8 +167,12 @@ def test_a_very_large_catalogue_keeps_only_labelled_services_as_classes(catalogu
     )
     router = Router(catalogue, examples=examples, weights=Weights(classifier_classes=3))
     assert router.classifier is not None
-    classes = {catalogue.services[int(i)].name for i in router.classifier.classes}
+    classes = {catalogue.services[int(i)].name for i in router.classifier.classes if i != OTHER}
     assert classes == {"Führungszeugnis", "Wohnsitzanmeldung"}
+    assert OTHER in router.classifier.classes  # the other services' names: "none of these"
+    # a request about another service gets nothing from the classifier
+    probabilities = router.score("Fischereischein beantragen").components["classifier"]
+    assert probabilities.max() < 0.5
     everyone = Router(catalogue, examples=examples)
     assert everyone.classifier is not None and len(everyone.classifier.classes) == len(catalogue)
 
@@ -232,24 +237,27 @@ def test_the_builtin_keys_are_the_munich_catalogues(data_file) -> None:
 def test_the_builtin_examples_name_munich_services_and_never_a_judge_request(data_file) -> None:
     catalogue = Catalogue.from_jsonl(data_file("services/munich_services_de.jsonl"))
     assert BUILTIN_EXAMPLES and all(path.exists() for path in BUILTIN_EXAMPLES)
-    assert JUDGE not in BUILTIN_EXAMPLES and JUDGE_B not in BUILTIN_EXAMPLES
+    assert not {JUDGE, JUDGE_B, JUDGE_C} & set(BUILTIN_EXAMPLES)
     assert all(path.parent == TRAINING or path.parent.name == "testdata" for path in BUILTIN_EXAMPLES)
     found, missing = load_examples(BUILTIN_EXAMPLES, catalogue)
     assert missing == 0, "every example names a service of the Munich catalogue"
     # every service of the catalogue has examples
     assert {e.service_id for e in found} == {s.id for s in catalogue}
     # the judge sets stay unseen: no example is one of their requests (case and punctuation aside)
-    judged = {" ".join(words(e.text)) for path in (JUDGE, JUDGE_B) for e in load_requests(path, catalogue)}
+    judged = {
+        " ".join(words(e.text)) for path in (JUDGE, JUDGE_B, JUDGE_C) for e in load_requests(path, catalogue)
+    }
     assert not judged & {" ".join(words(e.text)) for e in found}
 
 
 def test_unseen_requests_meet_the_goal_with_the_builtin_examples(data_file) -> None:
-    """The issue's goal (top-1 ≥ 0.75, top-3 ≥ 0.90 on requests nobody tuned for) on both judge
-    sets, which nobody read; measured on 05.12.2026: 0.900 / 0.965 and 0.863 / 0.953."""
+    """The issue's goal (top-1 ≥ 0.75, top-3 ≥ 0.90 on requests nobody tuned for) on the three judge
+    sets, which nobody read; measured on 05.12.2026 with the examples as shipped: 0.924 / 0.976,
+    0.891 / 0.967 and 0.912 / 0.977."""
     catalogue = Catalogue.from_jsonl(data_file("services/munich_services_de.jsonl"))
     found, _ = load_examples(BUILTIN_EXAMPLES, catalogue)
     router = Router(catalogue, examples=[(e.text, e.service_id) for e in found])
-    for path in (JUDGE, JUDGE_B):
+    for path in (JUDGE, JUDGE_B, JUDGE_C):
         labelled = load_requests(path, catalogue)
         ranked = [[hit.service_id for hit in router.route(e.text).items] for e in labelled]
         assert len(labelled) >= 150
