@@ -97,6 +97,9 @@ EDITABLE = (
     "registration_deadline",
     "field_of_action",
 )
+#: The moments the pages and the API read besides ISO 8601: what a German user types, and what the
+#: browser's date-time picker sends (naive: local time, Europe/Berlin).
+DATETIME_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%d.%m.%Y %H.%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 #: Changes that make calendars update the entry and are told to the registered.
 ANNOUNCED = ("starts_at", "ends_at", "place", "online_url")
 ACTIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITING)

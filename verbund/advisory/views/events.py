@@ -5,7 +5,8 @@
 * ``/beratung/veranstaltungen/<id>/`` — detail: agenda, places left, waiting list, register/cancel,
   material, minutes; ``…/kalender.ics`` one event as iCalendar.
 * Office: ``neu/``, ``<id>/bearbeiten/``, ``<id>/veroeffentlichen/``, ``<id>/absagen/`` (confirmation
-  step), ``<id>/teilnehmende/`` (list, register others, remove, attendance; ``teilnehmende.csv``),
+  step), ``<id>/teilnehmende/`` (list, register others, remove, attendance; ``teilnahmeliste.csv`` and
+  ``teilnahmeliste.pdf``, the list to sign at the door),
   ``<id>/material/`` (upload), ``<id>/protokoll/`` (minutes text).
 """
 
@@ -38,8 +39,8 @@ from ..services import events as svc
 from ..services.events_ical import calendar_bytes
 
 NAV = "advisory"
-#: What a German user types, and what the browser's date-time picker sends.
-DATETIME_FORMATS = ["%d.%m.%Y %H:%M", "%d.%m.%Y, %H:%M", "%d.%m.%Y %H.%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+#: What a German user types, and what the browser's date-time picker sends (the API accepts the same).
+DATETIME_FORMATS = list(svc.DATETIME_FORMATS)
 
 
 def _datetime_field(label: Any, *, required: bool = True) -> forms.DateTimeField:
@@ -461,6 +462,40 @@ def event_participants_csv(request: HttpRequest, event_id: int) -> HttpResponse:
     return response
 
 
+@require_GET
+@login_required
+def event_participants_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The attendance list as a tagged PDF/UA (office only, like the CSV): the event, the people
+    registered with their body and attendance, an empty column to sign; German whatever the UI."""
+    from verbund.common.pdf import render_pdf
+
+    _principal, event = _office_event(request, event_id)
+    rows = [
+        {
+            "name": row.user.get_full_name() or row.user.get_username(),
+            "body": row.body.name if row.body else "",
+            "attended": "–" if row.attended is None else ("ja" if row.attended else "nein"),
+        }
+        for row in sorted(
+            svc.registrations_of(event, statuses=[RegistrationStatus.REGISTERED]),
+            # alphabetical: people at the door find their line quickly
+            key=lambda r: ((r.user.last_name or r.user.get_username()).casefold(), r.user.first_name),
+        )
+    ]
+    context = {
+        "event": event,
+        "starts": timezone.localtime(event.starts_at),
+        "ends": timezone.localtime(event.ends_at),
+        "rows": rows,
+        "generated_at": timezone.localtime(),
+    }
+    title = f"Teilnahmeliste: {event.title}"
+    data = render_pdf("advisory/events/attendance_pdf.html", context, title=title, subject=event.title)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="teilnahmeliste-{event.pk}.pdf"'
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def registration_remove(request: HttpRequest, event_id: int, registration_id: int) -> HttpResponse:
@@ -560,6 +595,7 @@ urlpatterns: list[URLPattern] = [
     path(_E + "absagen/", event_cancel, name="event_cancel"),
     path(_E + "teilnehmende/", event_participants, name="event_participants"),
     path(_E + "teilnahmeliste.csv", event_participants_csv, name="event_participants_csv"),
+    path(_E + "teilnahmeliste.pdf", event_participants_pdf, name="event_participants_pdf"),
     path(
         _E + "teilnehmende/<int:registration_id>/entfernen/",
         registration_remove,

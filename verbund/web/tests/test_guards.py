@@ -545,6 +545,7 @@ SAMPLE_ARGS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "advisory:event_cancel": lambda s: {"event_id": _pk("advisory.event")},
     "advisory:event_participants": lambda s: {"event_id": _pk("advisory.event")},
     "advisory:event_participants_csv": lambda s: {"event_id": _pk("advisory.event")},
+    "advisory:event_participants_pdf": lambda s: {"event_id": _pk("advisory.event")},
     "advisory:event_registration_remove": lambda s: {
         "event_id": _pk("advisory.event"),
         "registration_id": _pk("advisory.registration"),
