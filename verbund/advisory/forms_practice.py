@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from verbund.alliances.models import Alliance, FieldOfAction
 from verbund.shared_services.models import Task
-from verbund.ui.forms import DateInput, GermanIntegerField, KernForm, money_field
+from verbund.ui.forms import DateInput, GermanIntegerField, KernForm, money_field, quantity_field
 
 from .models import MemberRole, PracticeDocumentKind, PracticeRecord, PracticeStatus, Visibility
 from .services import practice as svc
@@ -228,3 +231,133 @@ class LikeMineForm(KernForm):
             ("", _("alle Aufgaben der Körperschaft")),
             *Task.objects.order_by("sort_order", "name").values_list("slug", "name"),
         ]
+
+
+# --- rows of a record: contact persons, funding, key figures ----------------------------------------
+
+
+class _RowForm(KernForm):
+    """One row of a list of the record. Empty rows are skipped; ``entfernen`` drops the row. The
+    service checks the rules (:func:`.services.practice._entries`); this form reads German input."""
+
+    entfernen = forms.BooleanField(label=gettext_lazy("Zeile entfernen"), required=False)
+
+    #: the key of the record's list this form edits
+    list_name = ""
+
+    def entry(self) -> dict[str, Any] | None:
+        """The row as an entry of the list, ``None`` when removed or left empty."""
+        data = self.cleaned_data
+        if data.get("entfernen"):
+            return None
+        entry: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "entfernen" or value in (None, "", False):
+                continue
+            if isinstance(value, Decimal):
+                value = f"{value:f}"
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            entry[name] = value
+        return entry or None
+
+    @classmethod
+    def initial_of(cls, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The stored entries as initial rows (dates back to dates so the form shows them)."""
+        rows = []
+        for item in entries:
+            row = {key: value for key, value in item.items() if key in cls.base_fields}
+            for key, value in list(row.items()):
+                if isinstance(cls.base_fields[key], forms.DateField) and isinstance(value, str):
+                    with contextlib.suppress(ValueError):
+                        row[key] = dt.date.fromisoformat(value)
+            rows.append(row)
+        return rows
+
+
+def _date_field(label: Any) -> forms.DateField:
+    # German dates as typed ("31.12.2025") as well as the date picker's ISO value
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "TT.MM.JJJJ"}),
+    )
+
+
+class ContactRowForm(_RowForm):
+    list_name = "contact_persons"
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200, required=False)
+    function = forms.CharField(label=gettext_lazy("Funktion"), max_length=200, required=False)
+    body_ars = forms.CharField(
+        label=gettext_lazy("Kommune (Regionalschlüssel)"),
+        max_length=12,
+        required=False,
+        help_text=gettext_lazy("12 Ziffern"),
+    )
+    email = forms.CharField(label=gettext_lazy("E-Mail"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Telefon"), max_length=50, required=False)
+    decides = forms.BooleanField(label=gettext_lazy("entscheidungsbefugt"), required=False)
+
+
+class FundingRowForm(_RowForm):
+    list_name = "funding"
+    programme = forms.CharField(label=gettext_lazy("Förderprogramm"), max_length=200, required=False)
+    amount = money_field(gettext_lazy("Betrag (EUR)"))  # type: ignore[arg-type]
+    period = forms.CharField(
+        label=gettext_lazy("Zeitraum"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy("z. B. 01.01.2026–31.12.2027"),
+    )
+    notice_date = _date_field(gettext_lazy("Bescheid vom"))
+    authority = forms.CharField(label=gettext_lazy("Bewilligungsbehörde"), max_length=200, required=False)
+    # the notice's reference: kept so that "Angaben aus Verbund ergänzen" does not add it again
+    reference = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput())
+
+
+class KpiRowForm(_RowForm):
+    list_name = "kpis"
+    name = forms.CharField(label=gettext_lazy("Kennzahl"), max_length=200, required=False)
+    unit = forms.CharField(label=gettext_lazy("Einheit"), max_length=50, required=False)
+    baseline = quantity_field(gettext_lazy("Ausgangswert"), min_value=None, decimal_places=4, max_digits=19)  # type: ignore[arg-type]
+    target = quantity_field(gettext_lazy("Zielwert"), min_value=None, decimal_places=4, max_digits=19)  # type: ignore[arg-type]
+    value = quantity_field(gettext_lazy("aktueller Wert"), min_value=None, decimal_places=4, max_digits=19)  # type: ignore[arg-type]
+    date = _date_field(gettext_lazy("Stand vom"))
+
+
+#: the lists of a record edited as rows on its edit page: (prefix = the record's field, form, heading)
+ROW_FORMS: tuple[tuple[str, type[_RowForm], Any], ...] = (
+    ("contact_persons", ContactRowForm, gettext_lazy("Ansprechpersonen")),
+    ("funding", FundingRowForm, gettext_lazy("Förderung")),
+    ("kpis", KpiRowForm, gettext_lazy("Kennzahlen")),
+)
+#: empty rows offered for new entries under each list
+EXTRA_ROWS = 1
+
+
+def row_formsets(data: Any, record: PracticeRecord | None) -> list[tuple[Any, forms.BaseFormSet]]:
+    """One formset per list of :data:`ROW_FORMS` (``data``: the POST or ``None``), filled from ``record``."""
+    formsets = []
+    for prefix, form_class, heading in ROW_FORMS:
+        factory = forms.formset_factory(form_class, extra=EXTRA_ROWS, max_num=50, validate_max=True)
+        initial = form_class.initial_of(list(getattr(record, prefix) or [])) if record else []
+        formsets.append((heading, factory(data, initial=initial, prefix=prefix)))
+    return formsets
+
+
+def row_values(formsets: list[tuple[Any, forms.BaseFormSet]]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The lists as the service takes them, and for each list the formset index of every entry (so
+    that the service's "<list>.<row>.<key>" errors land on the row the user typed)."""
+    values: dict[str, Any] = {}
+    positions: dict[str, list[int]] = {}
+    for _heading, formset in formsets:
+        entries, where = [], []
+        for index, form in enumerate(formset.forms):
+            entry = form.entry()
+            if entry is not None:
+                entries.append(entry)
+                where.append(index)
+        values[str(formset.prefix)] = entries
+        positions[str(formset.prefix)] = where
+    return values, positions

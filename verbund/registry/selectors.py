@@ -204,6 +204,50 @@ def _town_name(name: str) -> str:
     return base if sep else name
 
 
+def member_map(members: Iterable[Any], order: Callable[[Body], Any] | None = None) -> dict[str, Any]:
+    """Members of something (an alliance's memberships, a good-practice record's members: objects
+    with ``body``, ``role`` and ``get_role_display()``) as the GeoJSON FeatureCollection the member
+    maps draw (``alliances/alliance-maps.js``; ``role`` ``federfuehrend`` darker): each body's
+    boundary, else its centroid, else left out; in the order ``order`` gives (default: Kreise before
+    the rest, so that small members stay clickable on top); with the registry's place names around
+    (:func:`map_labels`). One query for the boundaries, one for the labels."""
+    members = list(members)
+    boundaries = dict(
+        BodyBoundary.objects.filter(body_id__in=[m.body.pk for m in members]).values_list(
+            "body_id", "geometry"
+        )
+    )
+    features = []
+    for member in members:
+        body = member.body
+        geometry = boundaries.get(body.pk)
+        if geometry is None and body.centroid_lon is not None and body.centroid_lat is not None:
+            geometry = {"type": "Point", "coordinates": [body.centroid_lon, body.centroid_lat]}
+        if geometry is None:
+            continue
+        features.append(
+            (
+                body,
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "ars": body.ars,
+                        "name": body.name,
+                        "kind": body.get_kind_display(),
+                        "role": member.role,
+                        "role_label": str(member.get_role_display()),
+                        "url": body.get_absolute_url(),
+                    },
+                },
+            )
+        )
+    key = order or (lambda body: body.kind not in KREIS_KINDS)
+    features.sort(key=lambda pair: key(pair[0]))
+    labels = map_labels({m.body.state for m in members}) if features else []
+    return {"type": "FeatureCollection", "features": [f for _, f in features], "labels": labels}
+
+
 def map_labels(states: Iterable[str], *, town_population: int = MAP_TOWN_POPULATION) -> list[dict[str, Any]]:
     """Place names for the maps of ``states`` (one query): every Kreis and every larger town.
 

@@ -259,6 +259,104 @@ def _date(name: str, value: Any, errors: dict[str, list[str]]) -> dt.date | None
         return None
 
 
+#: the parts of a list entry (contact persons, funding, key figures): key → (label, kind, limit);
+#: kinds: text, required (text), ars, email, bool, money, number, date
+ENTRY_FIELDS: dict[str, dict[str, tuple[Any, str, int]]] = {
+    "contact_persons": {
+        "name": (gettext_lazy("Name"), "required", 200),
+        "function": (gettext_lazy("Funktion"), "text", 200),
+        "body_ars": (gettext_lazy("Kommune (Regionalschlüssel)"), "ars", 12),
+        "email": (gettext_lazy("E-Mail"), "email", 254),
+        "phone": (gettext_lazy("Telefon"), "text", 50),
+        "decides": (gettext_lazy("entscheidungsbefugt"), "bool", 0),
+    },
+    "funding": {
+        "programme": (gettext_lazy("Förderprogramm"), "required", 200),
+        "amount": (gettext_lazy("Betrag (EUR)"), "money", 0),
+        "period": (gettext_lazy("Zeitraum"), "text", 100),
+        "notice_date": (gettext_lazy("Bescheid vom"), "date", 0),
+        "authority": (gettext_lazy("Bewilligungsbehörde"), "text", 200),
+        "reference": (gettext_lazy("Aktenzeichen"), "text", 100),
+    },
+    "kpis": {
+        "name": (gettext_lazy("Kennzahl"), "required", 200),
+        "unit": (gettext_lazy("Einheit"), "text", 50),
+        "baseline": (gettext_lazy("Ausgangswert"), "number", 0),
+        "target": (gettext_lazy("Zielwert"), "number", 0),
+        "value": (gettext_lazy("aktueller Wert"), "number", 0),
+        "date": (gettext_lazy("Stand vom"), "date", 0),
+    },
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _entries(name: str, items: list[dict[str, Any]], errors: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The entries of the list ``name`` checked and converted (amounts and figures as decimal
+    strings, dates ISO; empty parts left out). A fault is an error under ``<name>.<row>.<key>`` (rows
+    counted from 1), its message naming the row and the part, e.g. "Zeile 2, Betrag (EUR): …"."""
+    spec = ENTRY_FIELDS[name]
+    clean_items: list[dict[str, Any]] = []
+    for row, item in enumerate(items, start=1):
+        entry: dict[str, Any] = {}
+
+        def fault(key: str, message: str, row: int = row) -> None:
+            label = spec[key][0] if key in spec else key
+            errors[f"{name}.{row}.{key}"] = [
+                _("Zeile %(row)s, %(field)s: %(message)s") % {"row": row, "field": label, "message": message}
+            ]
+
+        for key in sorted(set(item) - set(spec)):
+            fault(key, _("Unbekanntes Feld."))
+        for key, (_label, kind, limit) in spec.items():
+            value = item.get(key)
+            if kind == "bool":
+                if value is True or str(value).strip().casefold() in ("1", "true", "on", "ja"):
+                    entry[key] = True
+                continue
+            if value is None or (isinstance(value, str) and not value.strip()):
+                if kind == "required":
+                    fault(key, _("Bitte ausfüllen."))
+                continue
+            if kind in ("money", "number"):
+                number: Decimal | None = None
+                if not isinstance(value, bool):
+                    try:
+                        number = Decimal(str(value).strip())
+                    except InvalidOperation:
+                        number = None
+                if number is None or not number.is_finite():
+                    fault(key, _("Bitte eine Zahl angeben."))
+                elif kind == "money" and not Decimal(0) <= number < Decimal("1e12"):
+                    fault(key, _("Der Betrag muss zwischen 0 und 999.999.999.999,99 liegen."))
+                elif abs(number) >= Decimal("1e15"):
+                    fault(key, _("Die Zahl ist zu groß."))
+                else:
+                    # as strings, so the JSON keeps cents exact (the prefill writes amounts so too)
+                    exact = number.quantize(Decimal("0.01")) if kind == "money" else number.normalize()
+                    entry[key] = f"{exact:f}"
+                continue
+            if kind == "date":
+                day = _date(key, value, {})
+                if day is None:
+                    fault(key, _("Bitte ein Datum angeben (JJJJ-MM-TT)."))
+                else:
+                    entry[key] = day.isoformat()
+                continue
+            text = str(value).strip()
+            if "\x00" in text:
+                fault(key, _("Das Zeichen NUL ist nicht erlaubt."))
+            elif len(text) > limit:
+                fault(key, _("Höchstens %(limit)s Zeichen erlaubt.") % {"limit": limit})
+            elif kind == "ars" and not re.fullmatch(r"\d{12}", text):
+                fault(key, _("Bitte den Regionalschlüssel mit 12 Ziffern angeben."))
+            elif kind == "email" and not _EMAIL.match(text):
+                fault(key, _("Bitte eine E-Mail-Adresse angeben."))
+            else:
+                entry[key] = text
+        clean_items.append(entry)
+    return clean_items
+
+
 def _clean(values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     """Check ``values`` (field names of the record structure) and convert them; :class:`Invalid`
     naming every field at fault."""
@@ -285,6 +383,8 @@ def _clean(values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
                 items = [str(i).strip()[:100] for i in items if str(i).strip()]
             elif not all(isinstance(i, dict) for i in items):
                 errors[name] = [_("Eine Liste von Einträgen erwartet.")]
+            elif name in ENTRY_FIELDS:
+                items = _entries(name, items, errors)
             clean[name] = items
         elif name == "slug":
             slug = slugify(str(value or ""))[:80]
@@ -842,3 +942,15 @@ def like_mine(
         results.append(Similar(record, score, same_task, ratio, distance))
     results.sort(key=lambda s: (-s.score, s.record.title, s.record.pk))
     return results[:limit]
+
+
+# --- the members' map -------------------------------------------------------------------------------
+
+
+def member_map(members: Sequence[PracticeMember]) -> dict[str, Any]:
+    """The members on a map (:func:`verbund.registry.selectors.member_map`: boundaries, else
+    centroids, Kreise first). Only for a record its reader may see: the caller has passed
+    :func:`record_for`."""
+    from verbund.registry.selectors import member_map as registry_member_map
+
+    return registry_member_map(members)

@@ -11,28 +11,40 @@ A body's page (registry) gets a panel "Praxisbeispiele wie Ihres" next to the pl
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.forms import BaseFormSet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from verbund.alliances.models import Alliance
-from verbund.common.errors import Forbidden
+from verbund.common.errors import Forbidden, Invalid, NotFound, as_refusal
 from verbund.common.principal import principal_of
 from verbund.registry.models import Body
 from verbund.shared_services.models import Task
 from verbund.ui.actor import request_actor
-from verbund.ui.forms import run_on_form
+from verbund.ui.forms import apply_refusal, run_on_form
 from verbund.ui.views import paginate, refusals_as_messages
 
-from ..forms_practice import DocumentForm, LikeMineForm, MembersForm, PracticeForm, PracticeSearchForm
+from ..forms_practice import (
+    DocumentForm,
+    LikeMineForm,
+    MembersForm,
+    PracticeForm,
+    PracticeSearchForm,
+    row_formsets,
+    row_values,
+)
 from ..models import PracticeDocument, PracticeRecord
 from ..policies import edits_practice
 from ..services import practice as svc
@@ -72,6 +84,14 @@ def practice_list(request: HttpRequest) -> HttpResponse:
     return render(request, "advisory/practice/list.html", context)
 
 
+def _day(value: Any) -> dt.date | None:
+    """An ISO date of a list entry for display (``None`` for what is not one, e.g. older API data)."""
+    try:
+        return parse_date(str(value or ""))
+    except ValueError:
+        return None
+
+
 @require_GET
 def practice_detail(request: HttpRequest, slug: str) -> HttpResponse:
     record = _record(request, slug)
@@ -79,7 +99,12 @@ def practice_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "record": record,
         "members": members,
+        # only here, after record_for: a reader who may not see the record gets a 404, no map data
+        "map_features": svc.member_map(members),
+        "tile_url": settings.VERBUND_MAP_TILE_URL,
+        "tile_attribution": settings.VERBUND_MAP_TILE_ATTRIBUTION,
         "documents": record.documents.all(),
+        "kpis": [{**kpi, "date": _day(kpi.get("date"))} for kpi in record.kpis if isinstance(kpi, dict)],
         "legal_form": svc.legal_form_label(record.legal_form) if record.legal_form else "",
         "editor": edits_practice(principal_of(request)),
         "publish_consequences": [
@@ -112,22 +137,66 @@ def practice_create(request: HttpRequest) -> HttpResponse:
     return render(request, "advisory/practice/form.html", {"form": form, "record": None, "nav": NAV})
 
 
+def _place_refusal(
+    form: PracticeForm,
+    formsets: list[tuple[Any, BaseFormSet]],
+    positions: dict[str, list[int]],
+    exc: Exception,
+) -> None:
+    """A refusal of the service on the page: ``<list>.<row>.<key>`` at that field of the row the
+    user typed it in (the service counts only the rows sent), everything else on the main form."""
+    refusal = as_refusal(exc)
+    if refusal is None or isinstance(refusal, NotFound):
+        raise exc
+    by_prefix = {formset.prefix: formset for _heading, formset in formsets}
+    rest: dict[str, list[str]] = {}
+    for name, texts in refusal.fields.items():
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] in by_prefix and parts[1].isdigit():
+            where = positions[parts[0]]
+            row = int(parts[1]) - 1
+            row_form = by_prefix[parts[0]].forms[where[row]] if 0 <= row < len(where) else None
+            if row_form is not None:
+                # the service's text names its own row count ("Zeile 2, Betrag: …"); at the field
+                # only the message, the page names the row in its legend and the summary
+                field = parts[2] if parts[2] in row_form.fields else None
+                row_form.add_error(field, [t.split(": ", 1)[-1] for t in texts])
+                row_form.mark_errors()
+                continue
+        rest[name] = list(texts)
+    if not refusal.fields:
+        apply_refusal(form, refusal, default_field="title")
+    elif rest:
+        apply_refusal(form, Invalid(fields=rest), default_field="title")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def practice_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The record's fields and, as rows, its contact persons, funding and key figures — saved in one
+    :func:`~.services.practice.practice_update` (the API's path), so a refusal stores nothing."""
     record = _record(request, slug)
     _require_office(request)
-    form = PracticeForm(request.POST or None, initial=PracticeForm.initial_of(record))
-    if request.method == "POST" and form.is_valid():
-        done = run_on_form(
-            form,
-            lambda: svc.practice_update(actor=request_actor(request), record=record, values=form.values()),
-            default_field="title",
-        )
-        if done:
+    data = request.POST if request.method == "POST" else None
+    form = PracticeForm(data, initial=PracticeForm.initial_of(record))
+    formsets = row_formsets(data, record)
+    # every part checked (no short cut), so the page shows all errors at once
+    valid = data is not None and [form.is_valid(), *(fs.is_valid() for _h, fs in formsets)]
+    if valid and all(valid):
+        lists, positions = row_values(formsets)
+        try:
+            done = svc.practice_update(
+                actor=request_actor(request), record=record, values={**form.values(), **lists}
+            )
+        except Exception as exc:  # a refusal lands on the form (see _place_refusal), others re-raise
+            _place_refusal(form, formsets, positions, exc)
+        else:
             messages.success(request, _("Das Praxisbeispiel ist gespeichert."))
+            if "weiter" in request.POST:
+                return redirect("advisory:practice_edit", slug=done.slug)
             return redirect("advisory:practice_detail", slug=done.slug)
-    return render(request, "advisory/practice/form.html", {"form": form, "record": record, "nav": NAV})
+    context = {"form": form, "formsets": formsets, "record": record, "nav": NAV}
+    return render(request, "advisory/practice/form.html", context)
 
 
 @login_required

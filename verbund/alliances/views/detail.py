@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET
 from verbund.common.documents import max_upload_mb
 from verbund.common.german import join_words
 from verbund.common.principal import Principal, principal_of
-from verbund.registry.models import Body, BodyBoundary
-from verbund.registry.selectors import map_labels
+from verbund.registry.models import Body
+from verbund.registry.selectors import member_map
 
 from .. import lifecycle, policies
 from ..facts import KIND_LEVELS, LEVEL_ORDER, Fact
@@ -116,42 +116,10 @@ def _fact_value(fact: Fact[Any]) -> str:
 
 
 def _member_map(members: list[Membership]) -> dict[str, Any]:
-    """The current members' boundaries (or centroids) as one FeatureCollection (one query).
-
-    Larger units first (a Landkreis under its Verbandsgemeinden), so that small members stay visible.
-    """
-    by_body = {m.body_id: m for m in members}
-    boundaries = dict(
-        BodyBoundary.objects.filter(body_id__in=list(by_body)).values_list("body_id", "geometry")
-    )
-    features = []
-    for body_id, membership in by_body.items():
-        body = membership.body
-        geometry = boundaries.get(body_id)
-        if geometry is None and body.centroid_lon is not None and body.centroid_lat is not None:
-            geometry = {"type": "Point", "coordinates": [body.centroid_lon, body.centroid_lat]}
-        if geometry is None:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": {
-                    "ars": body.ars,
-                    "name": body.name,
-                    "kind": body.get_kind_display(),
-                    "role": membership.role,
-                    "role_label": membership.get_role_display(),
-                    "url": body.get_absolute_url(),
-                },
-            }
-        )
+    """The current members on the map; larger units first (a Landkreis under its Verbandsgemeinden),
+    so that small members stay visible."""
     level = {name: i for i, name in enumerate(LEVEL_ORDER)}
-    kinds = {m.body.ars: m.body.kind for m in members}
-    features.sort(key=lambda f: level.get(KIND_LEVELS.get(kinds[f["properties"]["ars"]], ""), len(level)))
-    # the names of Kreise and larger towns around, from the registry (none without a member on the map)
-    labels = map_labels({m.body.state for m in members}) if features else []
-    return {"type": "FeatureCollection", "features": features, "labels": labels}
+    return member_map(members, order=lambda body: level.get(KIND_LEVELS.get(body.kind, ""), len(level)))
 
 
 def member_candidates(principal: Principal, alliance: Alliance, q: str) -> list[Body]:
