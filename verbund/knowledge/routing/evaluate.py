@@ -73,20 +73,15 @@ class DataError(ValueError):
 
 
 def load_requests(path: str | Path, catalogue: Catalogue) -> list[Example]:
-    """Tab-separated ``request<TAB>service name`` lines (``#`` comments, blank lines skipped)."""
+    """Tab-separated ``request<TAB>service name`` lines (``#`` comments, blank lines skipped); a
+    service the catalogue lacks is an error naming its line (a measurement must not shrink)."""
     names = {name: service.id for name, service in catalogue.by_name().items()}
     examples = []
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) != 2:
-                raise DataError(f"{path}, Zeile {number}: zwei Spalten (Anfrage, Leistung) erwartet.")
-            text, name = parts[0].strip(), " ".join(parts[1].split())
-            if name not in names:
-                raise DataError(f"{path}, Zeile {number}: Leistung {name!r} fehlt im Katalog.")
-            examples.append(Example(text, names[name]))
+    for number, parts in _rows(path, (2,)):
+        name = " ".join(parts[1].split())
+        if name not in names:
+            raise DataError(f"{path}, Zeile {number}: Leistung {name!r} fehlt im Katalog.")
+        examples.append(Example(parts[0].strip(), names[name]))
     return examples
 
 
@@ -110,7 +105,7 @@ def load_examples(
     examples: list[Example] = []
     missing = 0
     for path in paths:
-        for parts in _rows(path, (2, 3)):
+        for _number, parts in _rows(path, (2, 3)):
             name = " ".join(parts[1].split())
             service_id = names.get(name)
             if service_id is None:
@@ -126,7 +121,7 @@ def load_examples(
 
 def load_keys(path: str | Path) -> dict[str, str]:
     """``service name<TAB>LeiKa key`` lines: the key of each name."""
-    return {" ".join(parts[0].split()): parts[1].strip() for parts in _rows(path, (2,))}
+    return {" ".join(parts[0].split()): parts[1].strip() for _number, parts in _rows(path, (2,))}
 
 
 def leika_keys(value: str) -> list[str]:
@@ -134,7 +129,7 @@ def leika_keys(value: str) -> list[str]:
     return [key for key in re.split(r"[\s,;]+", value or "") if key]
 
 
-def _rows(path: str | Path, widths: tuple[int, ...]) -> Iterator[list[str]]:
+def _rows(path: str | Path, widths: tuple[int, ...]) -> Iterator[tuple[int, list[str]]]:
     """The numbered, tab-separated lines of a UTF-8 file (BOM allowed; blank and ``#`` lines left out)."""
     try:
         lines = Path(path).read_bytes().decode("utf-8-sig").splitlines()
@@ -148,7 +143,7 @@ def _rows(path: str | Path, widths: tuple[int, ...]) -> Iterator[list[str]]:
         if len(parts) not in widths or not parts[0].strip() or not parts[1].strip() or "\x00" in line:
             columns = " oder ".join(str(w) for w in widths)
             raise DataError(f"{path}, Zeile {number}: {columns} Spalten (Anfrage, Leistung …) erwartet.")
-        yield parts
+        yield number, parts
 
 
 def load_lines(path: str | Path) -> list[str]:
